@@ -1,0 +1,68 @@
+import type { Span, Tracer } from '@opentelemetry/api';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
+import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
+import { installStderrDiagLogger } from './stderr-diag-logger.js';
+
+export interface AuditTrailConfig {
+  /** Used when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names the service. */
+  serviceName?: string;
+  /** Directory of the daily audit files; falls back to AUDIT_LOG_DIR, then ./logs. */
+  logDir?: string;
+  /** Further processors (e.g. forwarding to a collector); they see the same spans. */
+  spanProcessors?: SpanProcessor[];
+  /** Register as the global tracer provider, with AsyncLocalStorage context and W3C propagation. Default true. */
+  register?: boolean;
+}
+
+export interface AuditTrail {
+  readonly logDir: string;
+  readonly tracer: Tracer;
+  /** Resolves once the span's record is in the file; pass it to instrumentMcpServer as `awaitRecord`. */
+  awaitRecord(span: Span): Promise<void>;
+  forceFlush(): Promise<void>;
+  /** Writes every pending record and closes the file. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Sets up tracing whose every audited span becomes a record. Throws, naming
+ * the directory, if the log directory cannot be written — before a server
+ * built on it accepts a single call.
+ *
+ * OTEL_SDK_DISABLED is deliberately not honoured here: it may switch off
+ * forwarding, never the audit trail.
+ */
+export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
+  installStderrDiagLogger();
+  const exporter = new JsonlAuditExporter(config.logDir === undefined ? {} : { logDir: config.logDir });
+  exporter.checkWritable();
+  const auditProcessor = new AuditSpanProcessor(exporter);
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': config.serviceName ?? 'mcp-server' }))
+    .merge(detectResources({ detectors: [envDetector] }));
+  // AlwaysOn: a client's traceparent with sampled=0 must not make a call go unaudited.
+  const provider = new NodeTracerProvider({
+    resource,
+    sampler: new AlwaysOnSampler(),
+    spanProcessors: [auditProcessor, ...(config.spanProcessors ?? [])],
+  });
+  if (config.register ?? true) provider.register();
+  // Anything still pending when the process exits is written synchronously.
+  const flushOnExit = (): void => void exporter.forceFlush();
+  process.on('exit', flushOnExit);
+
+  return {
+    logDir: exporter.logDir,
+    tracer: provider.getTracer('mcp-audit-trail'),
+    awaitRecord: (span) => auditProcessor.whenRecorded(span),
+    forceFlush: () => provider.forceFlush(),
+    async shutdown() {
+      await provider.forceFlush();
+      await provider.shutdown();
+      process.off('exit', flushOnExit);
+    },
+  };
+}
