@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { listTrailFiles, readTrailLines, type TrailLine } from '../../src/cli/trail-files.js';
+import { makeTempDir } from '../support/trail-files.js';
+
+async function collect(lines: AsyncGenerator<TrailLine>): Promise<TrailLine[]> {
+  const all: TrailLine[] = [];
+  for await (const line of lines) all.push(line);
+  return all;
+}
+
+test('lists trail files oldest first, parts in order, gzipped ones included, others ignored', () => {
+  const dir = makeTempDir('cli-files');
+  for (const name of ['audit_2026-01-16.jsonl', 'audit_2026-01-15.2.jsonl', 'audit_2026-01-15.jsonl.gz', 'audit_2026-01-15.1.jsonl', 'notes.txt', 'audit_latest.jsonl']) {
+    writeFileSync(join(dir, name), '');
+  }
+  assert.deepEqual(listTrailFiles(dir).map((file) => file.name), [
+    'audit_2026-01-15.jsonl.gz',
+    'audit_2026-01-15.1.jsonl',
+    'audit_2026-01-15.2.jsonl',
+    'audit_2026-01-16.jsonl',
+  ]);
+});
+
+test('reads plain and gzipped files alike and flags a torn last line', async () => {
+  const dir = makeTempDir('cli-files');
+  const text = '{"a":1}\n{"a":2}\n{"a":3,"to';
+  writeFileSync(join(dir, 'audit_2026-01-15.jsonl'), text);
+  writeFileSync(join(dir, 'audit_2026-01-16.jsonl.gz'), gzipSync(text));
+  for (const file of listTrailFiles(dir)) {
+    const lines = await collect(readTrailLines(file));
+    assert.deepEqual(lines.map((line) => [line.lineNumber, line.text, line.terminated]), [
+      [1, '{"a":1}', true],
+      [2, '{"a":2}', true],
+      [3, '{"a":3,"to', false],
+    ]);
+  }
+});
+
+test('lines split across read chunks come back whole', async () => {
+  const dir = makeTempDir('cli-files');
+  const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(i % 50) }));
+  writeFileSync(join(dir, 'audit_2026-01-15.jsonl'), lines.join('\n') + '\n');
+  const read = await collect(readTrailLines(listTrailFiles(dir)[0]!));
+  assert.deepEqual(read.map((line) => line.text), lines);
+  assert.ok(read.every((line) => line.terminated));
+});
