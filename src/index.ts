@@ -1,5 +1,5 @@
 // The public API: what the author of any MCP server imports to audit it.
-export { startAuditTrail, type AuditTrail, type AuditTrailConfig } from './telemetry/audit-trail.js';
+export { startAuditTrail, type AuditEvent, type AuditTrail, type AuditTrailConfig } from './telemetry/audit-trail.js';
 export { shutdownGracefully } from './telemetry/graceful-shutdown.js';
 export {
   instrumentMcpServer,

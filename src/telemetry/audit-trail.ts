@@ -1,7 +1,8 @@
-import type { Span, Tracer } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
@@ -22,10 +23,19 @@ export interface AuditTrail {
   readonly tracer: Tracer;
   /** Resolves once the span's record is in the file; pass it to instrumentMcpServer as `awaitRecord`. */
   awaitRecord(span: Span): Promise<void>;
+  /**
+   * Records an event that is not a tool call (an auth failure, a session
+   * start): one span named after the action, one record. Resolves once the
+   * record is written.
+   */
+  recordEvent(event: AuditEvent): Promise<void>;
   forceFlush(): Promise<void>;
   /** Writes every pending record and closes the file. */
   shutdown(): Promise<void>;
 }
+
+/** An audit event: `action` names it; a non-null `error` marks it failed. */
+export type AuditEvent = Partial<Omit<AuditDetails, 'action'>> & { action: string; attributes?: Attributes };
 
 /**
  * Sets up tracing whose every audited span becomes a record. Throws, naming
@@ -54,10 +64,21 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   const flushOnExit = (): void => void exporter.forceFlush();
   process.on('exit', flushOnExit);
 
+  const tracer = provider.getTracer('mcp-audit-trail');
   return {
     logDir: exporter.logDir,
-    tracer: provider.getTracer('mcp-audit-trail'),
+    tracer,
     awaitRecord: (span) => auditProcessor.whenRecorded(span),
+    recordEvent({ attributes, ...event }) {
+      const span = tracer.startSpan(event.action, { kind: SpanKind.SERVER, ...(attributes ? { attributes } : {}) });
+      if (event.error) span.setStatus({ code: SpanStatusCode.ERROR, message: event.error });
+      attachAuditDetails(span, {
+        toolName: null, inputSummary: {}, resultSummary: null, error: null,
+        requestId: null, sessionId: null, client: null, transport: null, ...event,
+      });
+      span.end();
+      return auditProcessor.whenRecorded(span);
+    },
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       await provider.forceFlush();
