@@ -11,6 +11,7 @@ test('recordEvent writes one record for a non-tool event, failed when it carries
   const spans = new InMemorySpanExporter();
   const trail = startAuditTrail({ logDir, serviceName: 'events', register: false, spanProcessors: [new SimpleSpanProcessor(spans)] });
   await trail.recordEvent({ action: 'auth_failure', error: 'invalid bearer token', transport: 'streamable-http', attributes: { 'client.address': '127.0.0.1' } });
+  assert.equal(spans.getFinishedSpans()[0]?.attributes['client.address'], '127.0.0.1');
   await trail.shutdown();
   const [record] = readTrail(logDir);
   assert.equal(record?.action, 'auth_failure');
@@ -18,7 +19,6 @@ test('recordEvent writes one record for a non-tool event, failed when it carries
   assert.equal(record?.error, 'invalid bearer token');
   assert.equal(record?.tool_name, null);
   assert.equal(record?.service, 'events');
-  assert.equal(spans.getFinishedSpans()[0]?.attributes['client.address'], '127.0.0.1');
 });
 
 test('an unwritable log directory fails at start, naming the path', () => {
