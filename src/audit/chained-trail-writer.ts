@@ -183,7 +183,8 @@ export class ChainedTrailWriter {
 
     let repairs = 0;
     while (entries.length > 0) {
-      const target = this.fileFor(entries[0]!.record, position, 0);
+      const firstBytes = Buffer.byteLength(this.hasher.chain(entries[0]!.record, position.link).line);
+      const target = this.fileFor(entries[0]!.record, position, firstBytes);
       // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
       const found = statOrNull(join(this.directory, target));
       const expectedSize = target === position.file ? position.offset : 0;
@@ -207,7 +208,7 @@ export class ChainedTrailWriter {
       for (const entry of entries) {
         const chained = this.hasher.chain(entry.record, link);
         const bytes = Buffer.byteLength(chained.line);
-        if (this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
+        if (run.length > 0 && this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
         run.push(entry);
         lines.push(chained.line);
         links.push(chained.link);

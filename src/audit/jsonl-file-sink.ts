@@ -33,8 +33,9 @@ export class JsonlFileSink {
   }
 
   /**
-   * Appends `data`, returning the file's inode. `expectedIno` (from a `stat`
-   * of the path) makes a descriptor to a moved file be reopened first.
+   * Appends `data`, returning the file's inode. `expectedIno` is the inode a
+   * `stat` of the path found, or null if there was no file: a descriptor to
+   * any other inode (a moved file) is closed and the path (re)opened.
    * Throws PartialWriteError, and closes the descriptor, if the write fails.
    */
   append(fileName: string, data: Buffer, expectedIno: number | null): number {
@@ -66,7 +67,7 @@ export class JsonlFileSink {
   }
 
   private descriptorFor(fileName: string, expectedIno: number | null): { fd: number; ino: number } {
-    if (this.open?.fileName === fileName && (expectedIno === null || this.open.ino === expectedIno)) return this.open;
+    if (this.open?.fileName === fileName && this.open.ino === expectedIno) return this.open;
     this.closeDescriptor();
     mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     const fd = openSync(join(this.directory, fileName), 'a', 0o600);
