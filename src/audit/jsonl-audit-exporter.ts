@@ -86,6 +86,11 @@ export class JsonlAuditExporter implements SpanExporter {
     );
   }
 
+  /** Reopens the day file by path on the next write (SIGHUP after logrotate; a move is also noticed by inode). */
+  reopen(): void {
+    this.writer.reopen();
+  }
+
   /** Nothing is held beyond the current event-loop turn; this writes it now. */
   forceFlush(): Promise<void> {
     this.writer.flushSync();
