@@ -30,7 +30,8 @@ const PATTERNS: ReadonlyArray<readonly [SecretKind, string]> = [
   // An unterminated block (cut short, or the END line elsewhere) is redacted to the end of the string.
   ['private-key', String.raw`-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`],
   ['bearer-token', String.raw`\b${anyCase('bearer')}\s+[A-Za-z0-9\-._~+/]{8,}=*`],
-  ['jwt', String.raw`\bey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*`],
+  // The signature is optional so that a token cut short (or unsigned) still matches.
+  ['jwt', String.raw`\bey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?`],
   ['aws-access-key', String.raw`\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`],
   ['github-token', String.raw`\b(?:gh[pousr]_[0-9A-Za-z]{36}|github_pat_[0-9A-Za-z_]{82})\b`],
   ['slack-token', String.raw`\bxox[abposr]-[0-9A-Za-z-]{10,}`],

@@ -70,12 +70,22 @@ export function redactAndTruncate(text: string, options: SummarizeOptions = {}):
   return cleanText(text, { limits, redactor, report });
 }
 
+/**
+ * How far past the cut a string is still scanned: far enough that any secret
+ * starting before the cut is matched whole (the longest fixed-size one is 93
+ * characters; private-key blocks and JWTs also match when cut short), while a
+ * 5 KB description costs a scan of 1.3 KB rather than all of it.
+ */
+const SCAN_PAST_CUT = 1024;
+
 function cleanText(text: string, summarizer: Summarizer): string {
-  const redacted = summarizer.redactor.redactText(text);
-  if (redacted !== text) summarizer.report.redacted = true;
-  const truncated = truncateText(redacted, summarizer.limits.maxStringLength);
-  if (truncated !== redacted) summarizer.report.truncated = true;
-  return truncated;
+  const limit = summarizer.limits.maxStringLength;
+  const scanned = text.length > limit + SCAN_PAST_CUT ? text.slice(0, limit + SCAN_PAST_CUT) : text;
+  const redacted = summarizer.redactor.redactText(scanned);
+  if (redacted !== scanned) summarizer.report.redacted = true;
+  if (scanned === text && redacted.length <= limit) return redacted;
+  summarizer.report.truncated = true;
+  return `${redacted.slice(0, limit)}...[truncated ${Math.max(0, text.length - limit)} chars]`;
 }
 
 function summarize(value: unknown, summarizer: Summarizer, depth: number): unknown {

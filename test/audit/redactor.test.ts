@@ -94,3 +94,13 @@ test('capture levels: none keeps nothing, metadata names and sizes, summary cut 
   assert.equal(full['note'], 'key [REDACTED:aws-access-key]');
   assert.deepEqual(fullReport, { redacted: true, truncated: false });
 });
+
+test('only the head of a long string is scanned, yet a long secret crossing the scan window is still caught', () => {
+  const report = newSummaryReport();
+  const payload = 'eyJ' + 'P'.repeat(3000);
+  const text = `${'x'.repeat(200)} token eyJhbGciOiJIUzI1NiJ9.${payload}.sig ${'y'.repeat(5000)}`;
+  const cut = redactAndTruncate(text, { report });
+  assert.ok(!cut.includes('PPPP'), cut);
+  assert.match(cut, /token \[REDACTED:jwt\]\.\.\.\[truncated \d+ chars\]$/);
+  assert.deepEqual(report, { redacted: true, truncated: true });
+});
