@@ -183,13 +183,16 @@ test('tail -n shows the last records; tail -f prints a line appended after it st
   writeFileSync(today, JSON.stringify({ timestamp: '2026-01-15T10:00:00.000Z', action: 'tool_call', tool_name: 'old', success: true, duration_ms: 1 }) + '\n');
   const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '50', '--json', '--dir', followDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let errors = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const waitFor = async (text: string) => {
-    for (let i = 0; i < 200 && !output.includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(output.includes(text), `tail -f did not print ${text}; got: ${output}`);
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const waitFor = async (text: string, stream: () => string = () => output) => {
+    for (let i = 0; i < 200 && !stream().includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(stream().includes(text), `tail -f did not print ${text}; got: ${stream()}`);
   };
   try {
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Appending before tail has taken its starting point would make the line "old": wait until it says it follows.
+    await waitFor('following', () => errors);
     appendFileSync(today, JSON.stringify({ timestamp: '2026-01-15T23:59:59.000Z', action: 'tool_call', tool_name: 'appended', success: true, duration_ms: 2 }) + '\n');
     await waitFor('"appended"');
     writeFileSync(join(followDir, 'audit_2026-01-16.jsonl'), JSON.stringify({ timestamp: '2026-01-16T00:00:00.100Z', action: 'tool_call', tool_name: 'next_day', success: true, duration_ms: 3 }) + '\n');

@@ -107,6 +107,7 @@ export const tailCommand: Command = {
     const live = (all: TrailFile[]) => all.filter((file) => !file.compressed);
     const newest = live(files).at(-1);
     let follower = newest ? new FileFollower(newest, true, await countLines(newest)) : null;
+    process.stderr.write(`following ${follower ? follower.file.path : `${dir} (no trail file yet)`}; Ctrl-C to stop\n`);
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, interval));
       if (follower) await printLines(follower, filter, print);
