@@ -36,7 +36,7 @@ export class JsonlAuditExporter implements SpanExporter {
   private isShutdown = false;
 
   constructor(config: JsonlAuditExporterConfig = {}) {
-    this.logDir = config.logDir ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
+    this.logDir = config.logDir ?? (process.env['AUDIT_LOG_DIR'] || 'logs');
     this.sink = new JsonlFileSink(this.logDir);
     this.onUnwrittenRecords = config.onUnwrittenRecords ?? printUnwrittenRecords;
   }

@@ -12,7 +12,7 @@ import { auditFileNameFor, type AuditRecord } from '../index.js';
 
 const CLIENT_INFO = { name: 'helpdesk-demo', version: '0.1.0' };
 const serverPath = fileURLToPath(new URL('../bin/helpdesk-server.js', import.meta.url));
-const logDir = resolve(process.env['AUDIT_LOG_DIR'] ?? 'logs');
+const logDir = resolve(process.env['AUDIT_LOG_DIR'] || 'logs');
 const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
 interface Step {

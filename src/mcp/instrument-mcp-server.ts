@@ -347,6 +347,8 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
       const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
       await Promise.race([Promise.allSettled([...abandonByCall.keys(), ...pendingEvents]), timedOut]);
       clearTimeout(timer);
+      // The SDK sends a response a few microtasks after its handler settles: let those go out.
+      await new Promise((resolve) => setImmediate(resolve));
       for (const abandon of abandonByCall.values()) abandon('server shut down before the call completed');
     },
   };
