@@ -56,15 +56,18 @@ test('every tool and every failure kind over real stdio gives exactly one record
   assert.equal(records[4]?.error, 'Invalid query');
 });
 
-test('stdout carries JSON-RPC only', async () => {
+test('stdout carries JSON-RPC only, even with OpenTelemetry diagnostics at their most verbose', async () => {
   const dirs = helpdeskDirs('e2e-stdout');
-  const child = spawnHelpdesk(dirs);
+  const child = spawnHelpdesk(dirs, { OTEL_LOG_LEVEL: 'all' });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines = collectLines(child);
   child.stdin.write(INITIALIZE + jsonRpc(1, 'tools/list') + jsonRpc(2, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } }) + jsonRpc(3, 'tools/call', { name: 'nope' }));
   child.stdin.end();
   assert.deepEqual(await exited(child), { code: 0, signal: null });
   assert.equal(lines.length, 4);
   for (const line of lines) assert.equal((JSON.parse(line) as { jsonrpc: string }).jsonrpc, '2.0');
+  assert.match(stderr, /^otel (debug|verbose): /m);
 });
 
 test('an unwritable log directory stops the server at startup, naming the path', async () => {

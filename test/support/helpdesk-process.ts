@@ -30,8 +30,8 @@ export async function connectOverStdio(dirs: HelpdeskDirs, clientInfo = { name: 
 }
 
 /** The server as a bare child process, for tests that speak JSON-RPC by hand or send signals. */
-export function spawnHelpdesk(dirs: HelpdeskDirs): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [helpdeskServerPath], { env: serverEnv(dirs), stdio: 'pipe' });
+export function spawnHelpdesk(dirs: HelpdeskDirs, extraEnv: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [helpdeskServerPath], { env: { ...serverEnv(dirs), ...extraEnv }, stdio: 'pipe' });
 }
 
 export function jsonRpc(id: number | null, method: string, params: Record<string, unknown> = {}): string {
