@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -201,4 +201,11 @@ test('tail -n shows the last records; tail -f prints a line appended after it st
   } finally {
     child.kill();
   }
+});
+
+test('colour on a terminal only, and never with NO_COLOR', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a pseudo-terminal' }, () => {
+  // script(1) gives the CLI a real pseudo-terminal as stdout.
+  const onTerminal = (env: string) => shell(`${env} script -qec "${process.execPath} ${CLI_PATH} failures --dir ${dir} --limit 1" /dev/null`, dir);
+  assert.match(onTerminal(''), /\x1b\[31m/);
+  assert.doesNotMatch(onTerminal('NO_COLOR=1'), /\x1b\[/);
 });

@@ -9,7 +9,9 @@ import { COMMON_HELP, COMMON_OPTIONS, painter, renderTable, trailDirectory, writ
 const HELP = `Usage: mcp-audit stats [options]
 
 Per tool: calls, failures, error %, mean and p50/p95/p99 duration (ms, nearest rank).
-Counts tool_call records unless --action says otherwise.
+Counts tool_call records unless --action says otherwise. With --json:
+{"tools":[{"tool","calls","failures","error_rate" (0..1),"mean_ms","p50_ms",
+"p95_ms","p99_ms"}],"total":{...},"first_timestamp","last_timestamp"}.
 
 ${COMMON_HELP}
 ${FILTER_HELP}
