@@ -2,25 +2,20 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import {
-  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROMPT_NAME, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
-  ATTR_GEN_AI_TOOL_NAME, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_RESOURCE_URI,
-  ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT, ATTR_RPC_RESPONSE_STATUS_CODE, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT, ATTR_RPC_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
-import {
-  PROMPT_GET_ACTION, RESOURCE_READ_ACTION, SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_ACTION,
-} from '../audit/audit-record.js';
-import { captureArguments, capturePolicyFrom, toolCapturePolicy, type CaptureLevel, type CapturePolicy } from '../audit/capture-levels.js';
+import { SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION } from '../audit/audit-record.js';
+import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redactor.js';
-import {
-  DEFAULT_SUMMARY_LIMITS, newSummaryReport, redactAndTruncate, summarizeValue, type SummaryLimits, type SummaryReport,
-} from '../audit/summarize.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
 import { actorOf, clientAddressOf } from './actor.js';
+import { RequestAudits, type RequestAudit, type RequestParams } from './request-audits.js';
 import {
-  declaredInputFields, describeTransport, interceptRequestHandler, onConnectionClosed,
-  type RawRequest, type RawRequestExtra, type RawRequestHandler,
+  describeTransport, interceptRequestHandler, onConnectionClosed, type RawRequest, type RawRequestExtra, type RawRequestHandler,
 } from './sdk-internals.js';
-import { captureResult, isCallToolResult, MAX_ERROR_LENGTH, shortErrorMessage, thrownErrorMessage, toolErrorMessage } from './tool-call-result.js';
+import { MAX_ERROR_LENGTH, shortErrorMessage, thrownErrorMessage } from './tool-call-result.js';
 
 export interface ToolAuditOptions {
   /** Replaces the default summary (declared fields) at the `summary` level; its output is still redacted and truncated. */
@@ -57,25 +52,6 @@ export interface McpServerInstrumentation {
 /** Who is behind a request: the fields every record of the session shares. */
 type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'actor' | 'clientAddress' | 'protocolVersion'>;
 
-/** What differs between the audited methods. */
-interface RequestAudit {
-  action: string;
-  /** The span is named `<method> <target>` (OTel MCP conventions). */
-  target: string | null;
-  toolName: string | null;
-  attributes: Attributes;
-  capture: CapturePolicy | null;
-  /** Runs before the handler; its output is the record's input_summary. */
-  summarizeInput(): Record<string, unknown>;
-  /** A handler that returned can still have failed (an `isError` tool result). */
-  outcomeOf(result: unknown): { resultSummary: string | null } | { failure: string; type: string };
-}
-
-function countOf(result: unknown, field: string): number {
-  const items = (result as Record<string, unknown> | null)?.[field];
-  return Array.isArray(items) ? items.length : 0;
-}
-
 /**
  * Makes every tools/call request to `server` produce exactly one SERVER span
  * following the OTel MCP conventions, with audit details attached for the
@@ -89,19 +65,18 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   const tracer = options.tracer ?? trace.getTracer('mcp-audit-trail');
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
   const redactor = new Redactor(options.redaction);
-  const globalCapture = capturePolicyFrom(options.capture);
-  const toolCapture = new Map(Object.entries(options.tools ?? {}).map(([name, tool]) => [name, toolCapturePolicy(globalCapture, tool.capture, name)]));
+  const audits = new RequestAudits(server, options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
   const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const abandonByCall = new Map<Promise<unknown>, (reason: string) => void>();
   const pendingEvents = new Set<Promise<void>>();
   let protocolVersion: string | undefined;
-  let session: { who: Who; startedAt: number; requests: number } | null = null;
+  let session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
 
-  const clean = (text: string, report: SummaryReport): string => redactAndTruncate(text, { redactor, limits, report });
+  const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
   const cleanError = (message: string, report: SummaryReport): string =>
     redactAndTruncate(message, { redactor, report, limits: { ...limits, maxStringLength: MAX_ERROR_LENGTH } });
 
-  function whoFor(extra: RawRequestExtra, report: SummaryReport): Who & { networked: boolean } {
+  function whoFor(extra: RawRequestExtra, report: SummaryReport): Who {
     const transport = describeTransport(server.server.transport);
     const client = server.server.getClientVersion();
     return {
@@ -111,7 +86,6 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
       actor: actorOf(extra, transport.networkTransport === 'tcp'),
       clientAddress: clientAddressOf(extra),
       protocolVersion: protocolVersion ?? null,
-      networked: transport.networkTransport === 'tcp',
     };
   }
 
@@ -131,7 +105,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     handler: RawRequestHandler,
     request: RawRequest,
     extra: RawRequestExtra,
-    describe: (params: NonNullable<RawRequest['params']>, report: SummaryReport) => RequestAudit,
+    describe: (params: RequestParams, report: SummaryReport) => RequestAudit,
   ): Promise<unknown> {
     const params = request.params ?? {};
     const report = newSummaryReport();
@@ -215,86 +189,10 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     return outcome.result;
   }
 
-  function summarizeToolInput(toolName: string | null, tool: ToolAuditOptions | undefined, level: CaptureLevel, args: unknown, report: SummaryReport) {
-    if (level === 'summary' && tool?.summarizeInput && args && typeof args === 'object') {
-      try {
-        return summarizeValue(tool.summarizeInput(args as Record<string, unknown>), { limits, redactor, report }) as Record<string, unknown>;
-      } catch {
-        // A broken summariser must not fail the call or lose the record: fall back to the default.
-      }
-    }
-    const fields = toolName ? declaredInputFields(server, toolName) : undefined;
-    return captureArguments(level, args, fields ?? [], { limits, redactor, report });
-  }
-
-  function toolCallAudit(params: NonNullable<RawRequest['params']>, report: SummaryReport): RequestAudit {
-    const name = typeof params.name === 'string' ? params.name : null;
-    // A client can type anything as a tool name; what ends up in the trail is redacted like any input.
-    const toolName = name === null ? null : clean(name, report);
-    const tool = name !== null && options.tools && Object.hasOwn(options.tools, name) ? options.tools[name] : undefined;
-    const capture = (name !== null && toolCapture.get(name)) || globalCapture;
-    const attributes: Attributes = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL };
-    if (toolName) attributes[ATTR_GEN_AI_TOOL_NAME] = toolName;
-    return {
-      action: TOOL_CALL_ACTION,
-      target: toolName,
-      toolName,
-      attributes,
-      capture,
-      summarizeInput: () => summarizeToolInput(name, tool, capture.input, params.arguments, report),
-      outcomeOf: (result) => {
-        if (isCallToolResult(result) && result.isError) return { failure: toolErrorMessage(result), type: 'tool_error' };
-        const summary = isCallToolResult(result) ? captureResult(capture.result, result, tool?.summarizeResult, { limits, redactor, report }) : null;
-        return { resultSummary: summary };
-      },
-    };
-  }
-
-  function resourceReadAudit(params: NonNullable<RawRequest['params']>, report: SummaryReport): RequestAudit {
-    // Resource URIs can carry credentials in their query string.
-    const uri = typeof params['uri'] === 'string' ? clean(params['uri'], report) : null;
-    return {
-      action: RESOURCE_READ_ACTION,
-      target: uri,
-      toolName: null,
-      attributes: uri ? { [ATTR_MCP_RESOURCE_URI]: uri } : {},
-      capture: null,
-      summarizeInput: () => (uri === null ? {} : { uri }),
-      outcomeOf: (result) => ({ resultSummary: `${countOf(result, 'contents')} contents` }),
-    };
-  }
-
-  function promptGetAudit(params: NonNullable<RawRequest['params']>, report: SummaryReport): RequestAudit {
-    const name = typeof params.name === 'string' ? clean(params.name, report) : null;
-    const args = params.arguments;
-    const fields = args && typeof args === 'object' ? Object.keys(args) : [];
-    return {
-      action: PROMPT_GET_ACTION,
-      target: name,
-      toolName: null,
-      attributes: name ? { [ATTR_GEN_AI_PROMPT_NAME]: name } : {},
-      capture: { input: globalCapture.input, result: 'metadata' },
-      summarizeInput: () => ({ prompt: name, ...captureArguments(globalCapture.input, args, fields, { limits, redactor, report }) }),
-      outcomeOf: (result) => ({ resultSummary: `${countOf(result, 'messages')} messages` }),
-    };
-  }
-
-  function toolsListAudit(): RequestAudit {
-    return {
-      action: TOOLS_LIST_ACTION,
-      target: null,
-      toolName: null,
-      attributes: {},
-      capture: null,
-      summarizeInput: () => ({}),
-      outcomeOf: (result) => ({ resultSummary: `${countOf(result, 'tools')} tools` }),
-    };
-  }
-
   /** A session event: one span, one record, no request to answer. */
-  function recordSessionEvent(action: string, who: Who, fields: Pick<AuditDetails, 'inputSummary' | 'resultSummary'>): Promise<void> {
+  function recordSessionEvent(action: string, who: Who, fields: Pick<AuditDetails, 'inputSummary' | 'resultSummary'>, report: SummaryReport): Promise<void> {
     const span = tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });
-    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...who, ...fields, redacted: false, truncated: false });
+    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...who, ...fields, ...report });
     span.end();
     const recorded = options.awaitRecord ? options.awaitRecord(span) : Promise.resolve();
     const tracked = recorded.catch(() => {}); // the exporter already reported an unwritten record on stderr
@@ -307,8 +205,8 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     const result = await handler(request, extra);
     protocolVersion = (result as { protocolVersion?: string }).protocolVersion;
     const report = newSummaryReport();
-    const { networked: _networked, ...who } = whoFor(extra, report);
-    session = { who, startedAt: Date.now(), requests: 0 };
+    const who = whoFor(extra, report);
+    session = { who, report, startedAt: Date.now(), requests: 0 };
     const params = request.params ?? {};
     const capabilities = params['capabilities'] && typeof params['capabilities'] === 'object' ? Object.keys(params['capabilities']) : [];
     const requested = typeof params['protocolVersion'] === 'string' ? clean(params['protocolVersion'], report) : null;
@@ -316,7 +214,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
       await recordSessionEvent(SESSION_START_ACTION, who, {
         inputSummary: { requested_protocol_version: requested, client_capabilities: capabilities },
         resultSummary: `protocol ${protocolVersion}`,
-      });
+      }, report);
     } catch (error) {
       throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the session is refused`);
     }
@@ -325,17 +223,20 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
 
   onConnectionClosed(server, () => {
     if (!session) return;
-    const { who, startedAt, requests } = session;
+    const { who, report, startedAt, requests } = session;
     session = null;
     const seconds = ((Date.now() - startedAt) / 1000).toFixed(3);
-    void recordSessionEvent(SESSION_END_ACTION, who, { inputSummary: {}, resultSummary: `closed after ${seconds} s and ${requests} requests` }).catch(() => {});
+    void recordSessionEvent(SESSION_END_ACTION, who, { inputSummary: {}, resultSummary: `closed after ${seconds} s and ${requests} requests` }, report).catch(() => {});
   });
 
-  interceptRequestHandler(server, 'tools/call', (handler) => (request, extra) => auditRequest('tools/call', handler, request, extra, toolCallAudit));
-  interceptRequestHandler(server, 'resources/read', (handler) => (request, extra) => auditRequest('resources/read', handler, request, extra, resourceReadAudit));
-  interceptRequestHandler(server, 'prompts/get', (handler) => (request, extra) => auditRequest('prompts/get', handler, request, extra, promptGetAudit));
-  if (recordToolsList) {
-    interceptRequestHandler(server, 'tools/list', (handler) => (request, extra) => auditRequest('tools/list', handler, request, extra, toolsListAudit));
+  const audited: Array<[string, (params: RequestParams, report: SummaryReport) => RequestAudit]> = [
+    ['tools/call', audits.toolCall],
+    ['resources/read', audits.resourceRead],
+    ['prompts/get', audits.promptGet],
+  ];
+  if (recordToolsList) audited.push(['tools/list', audits.toolsList]);
+  for (const [method, describe] of audited) {
+    interceptRequestHandler(server, method, (handler) => (request, extra) => auditRequest(method, handler, request, extra, describe));
   }
 
   return {

@@ -150,3 +150,14 @@ test('HTTP: the authenticated principal is the actor, with the client address; t
   }
   assert.ok(!JSON.stringify(readTrail(logDir)).includes(token));
 });
+
+test('a secret in the client info is redacted in every record of the session, which says so', async () => {
+  const { server, instrumentation } = auditedServer();
+  const client = await connectInMemory(server, { name: 'leaky-client Bearer sEcReTtOkEn12345', version: '1' });
+  await client.callTool({ name: 'ping', arguments: {} });
+  await client.close();
+  await instrumentation.drain(1000);
+  const records = recordsOf('leaky-client [REDACTED:bearer-token]');
+  assert.deepEqual(records.map((record) => [record.action, record.redacted]), [['session_start', true], ['tool_call', true], ['session_end', true]]);
+  assert.ok(!JSON.stringify(readTrail(logDir)).includes('sEcReTtOkEn12345'));
+});
