@@ -50,7 +50,10 @@ export interface McpServerInstrumentation {
 }
 
 /** Who is behind a request: the fields every record of the session shares. */
-type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'actor' | 'clientAddress' | 'protocolVersion'>;
+type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'actor' | 'clientAddress' | 'protocolVersion'> & {
+  /** Kept with the session: after the transport closes, the server no longer knows it. */
+  networkTransport: 'pipe' | 'tcp' | undefined;
+};
 
 /**
  * Makes every tools/call request to `server` produce exactly one SERVER span
@@ -76,13 +79,27 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   const cleanError = (message: string, report: SummaryReport): string =>
     redactAndTruncate(message, { redactor, report, limits: { ...limits, maxStringLength: MAX_ERROR_LENGTH } });
 
+  // The client's info is the same for every call of a session: clean it once.
+  let cleanedClient: { raw: unknown; client: Who['client']; report: SummaryReport } = { raw: undefined, client: null, report: newSummaryReport() };
+  function clientInfo(report: SummaryReport): Who['client'] {
+    const raw = server.server.getClientVersion();
+    if (raw !== cleanedClient.raw) {
+      const clientReport = newSummaryReport();
+      const client = raw ? { name: clean(raw.name, clientReport), version: clean(raw.version, clientReport) } : null;
+      cleanedClient = { raw, client, report: clientReport };
+    }
+    if (cleanedClient.report.redacted) report.redacted = true;
+    if (cleanedClient.report.truncated) report.truncated = true;
+    return cleanedClient.client;
+  }
+
   function whoFor(extra: RawRequestExtra, report: SummaryReport): Who {
     const transport = describeTransport(server.server.transport);
-    const client = server.server.getClientVersion();
     return {
       sessionId: extra.sessionId ?? null,
-      client: client ? { name: clean(client.name, report), version: clean(client.version, report) } : null,
+      client: clientInfo(report),
       transport: transport.name,
+      networkTransport: transport.networkTransport,
       actor: actorOf(extra, transport.networkTransport === 'tcp'),
       clientAddress: clientAddressOf(extra),
       protocolVersion: protocolVersion ?? null,
@@ -92,8 +109,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   function commonAttributes(method: string, who: Who): Attributes {
     const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
     if (who.sessionId) attributes[ATTR_MCP_SESSION_ID] = who.sessionId;
-    const networkTransport = describeTransport(server.server.transport).networkTransport;
-    if (networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = networkTransport;
+    if (who.networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = who.networkTransport;
     if (who.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = who.protocolVersion;
     if (who.clientAddress) attributes[ATTR_CLIENT_ADDRESS] = who.clientAddress;
     return attributes;
@@ -192,7 +208,8 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   /** A session event: one span, one record, no request to answer. */
   function recordSessionEvent(action: string, who: Who, fields: Pick<AuditDetails, 'inputSummary' | 'resultSummary'>, report: SummaryReport): Promise<void> {
     const span = tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });
-    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...who, ...fields, ...report });
+    const { networkTransport: _networkTransport, ...whoRecorded } = who;
+    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...whoRecorded, ...fields, ...report });
     span.end();
     const recorded = options.awaitRecord ? options.awaitRecord(span) : Promise.resolve();
     const tracked = recorded.catch(() => {}); // the exporter already reported an unwritten record on stderr
