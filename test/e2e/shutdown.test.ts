@@ -19,7 +19,7 @@ test('end of stdin with calls in flight: the server drains, exits 0 and every ca
   const responses = collectLines(child);
   child.stdin.end(INITIALIZE + burst(1));
   assert.deepEqual(await exited(child), { code: 0, signal: null });
-  const requestIds = readTrail(dirs.logDir).map((record) => Number(record.request_id));
+  const requestIds = readTrail(dirs.logDir).filter((record) => record.action === 'tool_call').map((record) => Number(record.request_id));
   // All requests were in the pipe before EOF, so the server read every one of them.
   assert.deepEqual(requestIds.sort((a, b) => a - b), Array.from({ length: CALLS }, (_, i) => i + 1));
   assert.equal(responses.length, CALLS + 1, 'every request read before EOF is answered');
@@ -34,7 +34,7 @@ test('SIGTERM mid-burst: exit 0, intact lines, and every response the client saw
   child.kill('SIGTERM');
   assert.deepEqual(await exited(child), { code: 0, signal: null });
 
-  const lines = readTrailLines(dirs.logDir);
+  const lines = readTrailLines(dirs.logDir).filter((line) => (JSON.parse(line) as { action: string }).action === 'tool_call');
   const recordedIds = new Set(lines.map((line) => String((JSON.parse(line) as { request_id: string }).request_id)));
   assert.equal(recordedIds.size, lines.length, 'no duplicate records');
   const answeredIds = responses.map((line) => JSON.parse(line) as { id: number; result?: unknown }).filter((m) => m.id > 0 && m.result);
