@@ -9,5 +9,11 @@ export {
 } from './mcp/instrument-mcp-server.js';
 export { JsonlAuditExporter, type JsonlAuditExporterConfig } from './audit/jsonl-audit-exporter.js';
 export { AuditSpanProcessor } from './audit/audit-span-processor.js';
-export { TOOL_CALL_ACTION, auditFileNameFor, type AuditClientInfo, type AuditRecord } from './audit/audit-record.js';
+export {
+  PROMPT_GET_ACTION, RESOURCE_READ_ACTION, SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_ACTION,
+  auditFileNameFor, type AuditClientInfo, type AuditRecord,
+} from './audit/audit-record.js';
 export { DEFAULT_SUMMARY_LIMITS, REDACTED, isSensitiveKey, type SummaryLimits } from './audit/summarize.js';
+export { CAPTURE_LEVELS, type CaptureLevel, type CapturePolicy } from './audit/capture-levels.js';
+export { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor, type RedactionConfig } from './audit/redactor.js';
+export type { SecretKind } from './audit/secret-patterns.js';

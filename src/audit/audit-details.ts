@@ -1,4 +1,5 @@
 import type { AuditClientInfo } from './audit-record.js';
+import type { CapturePolicy } from './capture-levels.js';
 
 /**
  * What a span carries for the audit trail besides its timing and ids. It
@@ -17,6 +18,16 @@ export interface AuditDetails {
   sessionId: string | null;
   client: AuditClientInfo | null;
   transport: string | null;
+  /** Who acted: the authenticated principal on HTTP, the OS user on stdio. */
+  actor?: string | null;
+  clientAddress?: string | null;
+  protocolVersion?: string | null;
+  /** The capture levels applied to this record's input and result. */
+  capture?: CapturePolicy | null;
+  /** Something in this record was replaced by a redaction marker. */
+  redacted?: boolean;
+  /** Something in this record was cut short. */
+  truncated?: boolean;
 }
 
 // Keyed by the span object itself: the SDK hands the same object to every

@@ -1,3 +1,5 @@
+import type { CapturePolicy } from './capture-levels.js';
+
 /**
  * One line of the audit trail. Field names and types follow the seed schema
  * (timestamp … duration_ms) so that existing jq / PowerShell recipes keep
@@ -24,6 +26,16 @@ export interface AuditRecord {
   client: AuditClientInfo | null;
   transport: string | null;
   service: string;
+  /** Who acted: the authenticated principal on HTTP, the OS user running the server on stdio; null if unknown. */
+  actor: string | null;
+  client_address: string | null;
+  protocol_version: string | null;
+  /** Capture levels applied to input and result (tool calls); null for other events. */
+  capture: CapturePolicy | null;
+  /** True when a value in this record was replaced by a redaction marker. */
+  redacted: boolean;
+  /** True when a value in this record was cut short. */
+  truncated: boolean;
 }
 
 export interface AuditClientInfo {
@@ -32,6 +44,12 @@ export interface AuditClientInfo {
 }
 
 export const TOOL_CALL_ACTION = 'tool_call';
+/** The actions of the events around tool calls; each is a record of the same schema. */
+export const SESSION_START_ACTION = 'session_start';
+export const SESSION_END_ACTION = 'session_end';
+export const RESOURCE_READ_ACTION = 'resource_read';
+export const PROMPT_GET_ACTION = 'prompt_get';
+export const TOOLS_LIST_ACTION = 'tools_list';
 
 /** `audit_2026-01-15.jsonl`: the UTC date of the record's own timestamp, never local time. */
 export function auditFileNameFor(timestamp: string): string {

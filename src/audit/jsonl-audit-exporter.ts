@@ -40,7 +40,7 @@ export class JsonlAuditExporter implements SpanExporter {
   private isShutdown = false;
 
   constructor(config: JsonlAuditExporterConfig = {}) {
-    this.logDir = config.logDir ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
+    this.logDir = config.logDir ?? (process.env['AUDIT_LOG_DIR'] || 'logs');
     this.writer = new ChainedTrailWriter({ ...trailWriterConfigFromEnv(this.logDir), ...config.writer });
     this.onUnwrittenRecords = config.onUnwrittenRecords ?? printUnwrittenRecords;
   }

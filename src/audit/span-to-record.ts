@@ -26,5 +26,11 @@ export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails): Au
     client: details.client,
     transport: details.transport,
     service: String(span.resource.attributes['service.name'] ?? 'unknown_service'),
+    actor: details.actor ?? null,
+    client_address: details.clientAddress ?? null,
+    protocol_version: details.protocolVersion ?? null,
+    capture: details.capture ?? null,
+    redacted: details.redacted ?? false,
+    truncated: details.truncated ?? false,
   };
 }

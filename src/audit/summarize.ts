@@ -1,8 +1,11 @@
+import { getDefaultRedactor, Redactor } from './redactor.js';
+
 /**
- * Turns tool arguments into the `input_summary` of a record: only declared
- * fields, secrets under sensitive keys replaced, long values cut with a
- * visible marker, depth and breadth bounded so that one huge argument cannot
- * blow up a record.
+ * Turns values (tool arguments, result text) into what a record may hold:
+ * secrets under sensitive keys replaced, secrets inside any string replaced
+ * by value pattern, long values cut with a visible marker, depth and breadth
+ * bounded so that one huge argument cannot blow up a record. A report says
+ * whether anything was redacted or truncated.
  */
 export const REDACTED = '[REDACTED]';
 
@@ -21,17 +24,25 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
   maxDepth: 6,
 };
 
-// Compared against the key with case and separators removed, so that
-// `API-Key`, `api_key` and `apiKey` are all caught.
-const SENSITIVE_KEY_PARTS = [
-  'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'authorization',
-  'credential', 'privatekey', 'cookie', 'sessionkey', 'accesskey', 'signature',
-];
-const SENSITIVE_KEYS_EXACT = new Set(['pwd', 'pass', 'auth', 'pin', 'otp', 'cvv', 'ssn']);
+/** What a record says about its own content. */
+export interface SummaryReport {
+  redacted: boolean;
+  truncated: boolean;
+}
+
+export interface SummarizeOptions {
+  limits?: SummaryLimits;
+  redactor?: Redactor;
+  /** Set to true where something is redacted or truncated; never reset. */
+  report?: SummaryReport;
+}
+
+export function newSummaryReport(): SummaryReport {
+  return { redacted: false, truncated: false };
+}
 
 export function isSensitiveKey(key: string): boolean {
-  const normalised = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return SENSITIVE_KEYS_EXACT.has(normalised) || SENSITIVE_KEY_PARTS.some((part) => normalised.includes(part));
+  return getDefaultRedactor().isSensitiveKey(key);
 }
 
 export function truncateText(text: string, maxLength: number): string {
@@ -39,41 +50,96 @@ export function truncateText(text: string, maxLength: number): string {
   return `${text.slice(0, maxLength)}...[truncated ${text.length - maxLength} chars]`;
 }
 
-export function summarizeValue(value: unknown, limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS, depth = 0): unknown {
+interface Summarizer {
+  limits: SummaryLimits;
+  redactor: Redactor;
+  report: SummaryReport;
+}
+
+function summarizerFor(options: SummarizeOptions): Summarizer {
+  return {
+    limits: options.limits ?? DEFAULT_SUMMARY_LIMITS,
+    redactor: options.redactor ?? getDefaultRedactor(),
+    report: options.report ?? newSummaryReport(),
+  };
+}
+
+/** Redacts secrets in `text`, then truncates it: in that order, so a cut never leaves half a secret visible. */
+export function redactAndTruncate(text: string, options: SummarizeOptions = {}): string {
+  const { limits, redactor, report } = summarizerFor(options);
+  return cleanText(text, { limits, redactor, report });
+}
+
+/**
+ * How far past the cut a string is still scanned: far enough that any secret
+ * starting before the cut is matched whole (the longest fixed-size one is 93
+ * characters; private-key blocks and JWTs also match when cut short), while a
+ * 5 KB description costs a scan of 1.3 KB rather than all of it.
+ */
+const SCAN_PAST_CUT = 1024;
+
+function cleanText(text: string, summarizer: Summarizer): string {
+  const limit = summarizer.limits.maxStringLength;
+  const scanned = text.length > limit + SCAN_PAST_CUT ? text.slice(0, limit + SCAN_PAST_CUT) : text;
+  const redacted = summarizer.redactor.redactText(scanned);
+  if (redacted !== scanned) summarizer.report.redacted = true;
+  if (scanned === text && redacted.length <= limit) return redacted;
+  summarizer.report.truncated = true;
+  return `${redacted.slice(0, limit)}...[truncated ${Math.max(0, text.length - limit)} chars]`;
+}
+
+function summarize(value: unknown, summarizer: Summarizer, depth: number): unknown {
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'string') return truncateText(value, limits.maxStringLength);
+  if (typeof value === 'string') return cleanText(value, summarizer);
   if (typeof value === 'bigint') return value.toString();
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
+  const { limits, report } = summarizer;
   if (Array.isArray(value)) {
-    if (depth >= limits.maxDepth) return `[Array(${value.length})]`;
-    const kept = value.slice(0, limits.maxArrayItems).map((item) => summarizeValue(item, limits, depth + 1) ?? null);
-    if (value.length > limits.maxArrayItems) kept.push(`...[+${value.length - limits.maxArrayItems} more items]`);
+    if (depth >= limits.maxDepth) {
+      report.truncated = true;
+      return `[Array(${value.length})]`;
+    }
+    const kept = value.slice(0, limits.maxArrayItems).map((item) => summarize(item, summarizer, depth + 1) ?? null);
+    if (value.length > limits.maxArrayItems) {
+      report.truncated = true;
+      kept.push(`...[+${value.length - limits.maxArrayItems} more items]`);
+    }
     return kept;
   }
-  if (depth >= limits.maxDepth) return '[Object]';
+  if (depth >= limits.maxDepth) {
+    report.truncated = true;
+    return '[Object]';
+  }
   const summary: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    const summarised = isSensitiveKey(key) ? REDACTED : summarizeValue(item, limits, depth + 1);
+    let summarised: unknown;
+    if (summarizer.redactor.isSensitiveKey(key)) {
+      report.redacted = true;
+      summarised = REDACTED;
+    } else {
+      summarised = summarize(item, summarizer, depth + 1);
+    }
     if (summarised !== undefined) summary[key] = summarised;
   }
   return summary;
 }
 
-/**
- * The summary of a call's arguments: the declared fields present in `args`,
- * each summarised. Anything the tool did not declare is left out, so a client
- * cannot smuggle arbitrary data into the trail.
- */
-export function summarizeArguments(
-  args: unknown,
-  declaredFields: readonly string[],
-  limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS,
-): Record<string, unknown> {
+export function summarizeValue(value: unknown, options: SummarizeOptions = {}): unknown {
+  return summarize(value, summarizerFor(options), 0);
+}
+
+/** The declared fields present in `args`; anything the tool did not declare is left out, so a client cannot smuggle data into the trail. */
+export function pickDeclaredFields(args: unknown, declaredFields: readonly string[]): Record<string, unknown> {
   if (args === null || typeof args !== 'object' || Array.isArray(args)) return {};
   const source = args as Record<string, unknown>;
   const picked: Record<string, unknown> = {};
   for (const field of declaredFields) {
     if (Object.hasOwn(source, field)) picked[field] = source[field];
   }
-  return summarizeValue(picked, limits) as Record<string, unknown>;
+  return picked;
+}
+
+/** The summary of a call's arguments: the declared fields present in `args`, each summarised. */
+export function summarizeArguments(args: unknown, declaredFields: readonly string[], options: SummarizeOptions = {}): Record<string, unknown> {
+  return summarizeValue(pickDeclaredFields(args, declaredFields), options) as Record<string, unknown>;
 }

@@ -1,30 +1,56 @@
 #!/usr/bin/env node
-// mcp-audit: questions about an audit trail. Each command lives in its own
-// file under commands/; this is only the table and the help text.
-import { runVerify } from './commands/verify.js';
-
-interface Command {
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
+// mcp-audit: answers questions about an MCP audit trail. A table of
+// subcommands, each in its own file; no OpenTelemetry SDK is loaded here.
+import { exportCommand } from './commands/export.js';
+import { failuresCommand } from './commands/failures.js';
+import { queryCommand } from './commands/query.js';
+import { statsCommand } from './commands/stats.js';
+import { tailCommand } from './commands/tail.js';
+import { verifyCommand } from './commands/verify.js';
+import { UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
-  verify: { summary: 'check the trail has not been edited, cut or reordered (exit 0 only if intact)', run: runVerify },
+  stats: statsCommand,
+  failures: failuresCommand,
+  query: queryCommand,
+  tail: tailCommand,
+  export: exportCommand,
+  verify: verifyCommand,
 };
 
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  const rows = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `Usage: mcp-audit <command> [options]   (mcp-audit <command> --help for its options)\n\nCommands:\n${rows.join('\n')}\n`;
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `Usage: mcp-audit <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`mcp-audit <command> --help\` for a command's options.\n`;
 }
 
-const [name, ...argv] = process.argv.slice(2);
-if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-  process.stdout.write(help());
-  process.exitCode = name === undefined ? 2 : 0;
-} else if (!Object.hasOwn(commands, name)) {
-  process.stderr.write(`mcp-audit: unknown command "${name}"\n${help()}`);
-  process.exitCode = 2;
-} else {
-  process.exitCode = await commands[name]!.run(argv);
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 2 : 0;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(`mcp-audit: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`mcp-audit ${name}: ${error.message}\nRun \`mcp-audit ${name} --help\` for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`mcp-audit ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
 }
+
+// `mcp-audit query | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+process.exitCode = await main(process.argv.slice(2));

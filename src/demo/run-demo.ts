@@ -12,7 +12,7 @@ import { auditFileNameFor, type AuditRecord } from '../index.js';
 
 const CLIENT_INFO = { name: 'helpdesk-demo', version: '0.1.0' };
 const serverPath = fileURLToPath(new URL('../bin/helpdesk-server.js', import.meta.url));
-const logDir = resolve(process.env['AUDIT_LOG_DIR'] ?? 'logs');
+const logDir = resolve(process.env['AUDIT_LOG_DIR'] || 'logs');
 const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
 
 interface Step {
@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   // Each response was sent only after its record was written: the file is complete now.
   const records = readFileSync(file).subarray(offset).toString('utf8').split('\n').filter(Boolean)
     .map((line) => JSON.parse(line) as AuditRecord)
-    .filter((record) => record.client?.name === CLIENT_INFO.name);
+    .filter((record) => record.client?.name === CLIENT_INFO.name && record.action === 'tool_call');
   out(`\nAudit records written to ${file}:`);
   for (const record of records) out(JSON.stringify(record));
   printSummary(records);

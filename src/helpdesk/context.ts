@@ -10,6 +10,6 @@ export interface HelpdeskContext {
 }
 
 /** `dataDir` holds tickets.jsonl; it falls back to HELPDESK_DATA_DIR, then ./data. */
-export function createHelpdeskContext(dataDir = process.env['HELPDESK_DATA_DIR'] ?? 'data'): HelpdeskContext {
+export function createHelpdeskContext(dataDir = process.env['HELPDESK_DATA_DIR'] || 'data'): HelpdeskContext {
   return { inventory: InventoryCatalog.load(), policies: PolicyLibrary.load(), tickets: new TicketStore(dataDir) };
 }

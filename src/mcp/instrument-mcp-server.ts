@@ -2,21 +2,28 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 import {
-  ATTR_ERROR_TYPE, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_GEN_AI_TOOL_NAME,
-  ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID,
-  ATTR_NETWORK_TRANSPORT, ATTR_RPC_RESPONSE_STATUS_CODE, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  ATTR_CLIENT_ADDRESS, ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT, ATTR_RPC_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
-import { TOOL_CALL_ACTION } from '../audit/audit-record.js';
-import { DEFAULT_SUMMARY_LIMITS, summarizeArguments, summarizeValue, type SummaryLimits } from '../audit/summarize.js';
-import { declaredInputFields, describeTransport, interceptRequestHandler, type RawRequest, type RawRequestExtra, type RawRequestHandler } from './sdk-internals.js';
-import { describeResult, isCallToolResult, thrownErrorMessage, toolErrorMessage } from './tool-call-result.js';
+import { SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION } from '../audit/audit-record.js';
+import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
+import { Redactor, type RedactionConfig } from '../audit/redactor.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
+import { actorOf, clientAddressOf } from './actor.js';
+import { RequestAudits, type RequestAudit, type RequestParams } from './request-audits.js';
+import {
+  describeTransport, interceptRequestHandler, onConnectionClosed, type RawRequest, type RawRequestExtra, type RawRequestHandler,
+} from './sdk-internals.js';
+import { MAX_ERROR_LENGTH, shortErrorMessage, thrownErrorMessage } from './tool-call-result.js';
 
 export interface ToolAuditOptions {
-  /** Replaces the default summary (declared fields); its output is still redacted and truncated. */
+  /** Replaces the default summary (declared fields) at the `summary` level; its output is still redacted and truncated. */
   summarizeInput?: (args: Record<string, unknown>) => Record<string, unknown>;
-  /** A short description such as "Found 3 items"; called for successful results only. */
+  /** A short description such as "Found 3 items"; called for successful results at the `summary` level. */
   summarizeResult?: (result: CallToolResult) => string | null;
+  /** Capture levels for this tool, overriding the global ones. */
+  capture?: Partial<CapturePolicy>;
 }
 
 export interface McpAuditOptions {
@@ -28,6 +35,12 @@ export interface McpAuditOptions {
   /** Opt-in: put the (redacted) argument summary in `gen_ai.tool.call.arguments` on the span. */
   captureArgumentsInSpan?: boolean;
   summaryLimits?: SummaryLimits;
+  /** Global capture levels; default AUDIT_CAPTURE_INPUT / AUDIT_CAPTURE_RESULT, else `summary`. */
+  capture?: Partial<CapturePolicy>;
+  /** Sensitive key names and optional e-mail redaction; value patterns are always on. */
+  redaction?: RedactionConfig;
+  /** Also record tools/list requests (discovery) as `tools_list` events. Default AUDIT_RECORD_TOOLS_LIST=true, else off. */
+  recordToolsList?: boolean;
 }
 
 export interface McpServerInstrumentation {
@@ -36,66 +49,105 @@ export interface McpServerInstrumentation {
   drain(timeoutMs: number): Promise<void>;
 }
 
+/** Who is behind a request: the fields every record of the session shares. */
+type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'actor' | 'clientAddress' | 'protocolVersion'> & {
+  /** Kept with the session: after the transport closes, the server no longer knows it. */
+  networkTransport: 'pipe' | 'tcp' | undefined;
+};
+
 /**
  * Makes every tools/call request to `server` produce exactly one SERVER span
  * following the OTel MCP conventions, with audit details attached for the
  * audit exporter — unknown tools, invalid arguments, thrown errors and
- * `isError` results included.
+ * `isError` results included. Session start and end, resource reads, prompt
+ * gets and (if asked) tools/list become records of their own `action`.
+ * Nothing a redactor recognises reaches the record, the span attributes or
+ * the span status.
  */
 export function instrumentMcpServer(server: McpServer, options: McpAuditOptions = {}): McpServerInstrumentation {
   const tracer = options.tracer ?? trace.getTracer('mcp-audit-trail');
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
+  const redactor = new Redactor(options.redaction);
+  const audits = new RequestAudits(server, options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
+  const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const abandonByCall = new Map<Promise<unknown>, (reason: string) => void>();
+  const pendingEvents = new Set<Promise<void>>();
   let protocolVersion: string | undefined;
+  let session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
 
-  interceptRequestHandler(server, 'initialize', (handler) => async (request, extra) => {
-    const result = await handler(request, extra);
-    protocolVersion = (result as { protocolVersion?: string }).protocolVersion;
-    return result;
-  });
+  const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
+  const cleanError = (message: string, report: SummaryReport): string =>
+    redactAndTruncate(message, { redactor, report, limits: { ...limits, maxStringLength: MAX_ERROR_LENGTH } });
 
-  function summarizeInput(toolName: string | null, args: unknown): Record<string, unknown> {
-    const custom = toolName ? options.tools?.[toolName]?.summarizeInput : undefined;
-    if (custom && args && typeof args === 'object') {
-      try {
-        return summarizeValue(custom(args as Record<string, unknown>), limits) as Record<string, unknown>;
-      } catch {
-        // A broken summariser must not fail the call or lose the record: fall back to the default.
-      }
+  // The client's info is the same for every call of a session: clean it once.
+  let cleanedClient: { raw: unknown; client: Who['client']; report: SummaryReport } = { raw: undefined, client: null, report: newSummaryReport() };
+  function clientInfo(report: SummaryReport): Who['client'] {
+    const raw = server.server.getClientVersion();
+    if (raw !== cleanedClient.raw) {
+      const clientReport = newSummaryReport();
+      const client = raw ? { name: clean(raw.name, clientReport), version: clean(raw.version, clientReport) } : null;
+      cleanedClient = { raw, client, report: clientReport };
     }
-    const fields = toolName ? declaredInputFields(server, toolName) : undefined;
-    return summarizeArguments(args, fields ?? [], limits);
+    if (cleanedClient.report.redacted) report.redacted = true;
+    if (cleanedClient.report.truncated) report.truncated = true;
+    return cleanedClient.client;
   }
 
-  async function auditToolCall(handler: RawRequestHandler, request: RawRequest, extra: RawRequestExtra): Promise<unknown> {
-    const params = request.params ?? {};
-    const toolName = typeof params.name === 'string' ? params.name : null;
+  function whoFor(extra: RawRequestExtra, report: SummaryReport): Who {
     const transport = describeTransport(server.server.transport);
-    const requestId = String(extra.requestId);
-    const attributes: Attributes = {
-      [ATTR_MCP_METHOD_NAME]: 'tools/call',
-      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
-      [ATTR_JSONRPC_REQUEST_ID]: requestId,
+    return {
+      sessionId: extra.sessionId ?? null,
+      client: clientInfo(report),
+      transport: transport.name,
+      networkTransport: transport.networkTransport,
+      actor: actorOf(extra, transport.networkTransport === 'tcp'),
+      clientAddress: clientAddressOf(extra),
+      protocolVersion: protocolVersion ?? null,
     };
-    if (toolName) attributes[ATTR_GEN_AI_TOOL_NAME] = toolName;
-    if (extra.sessionId) attributes[ATTR_MCP_SESSION_ID] = extra.sessionId;
-    if (transport.networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = transport.networkTransport;
-    if (protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = protocolVersion;
+  }
+
+  function commonAttributes(method: string, who: Who): Attributes {
+    const attributes: Attributes = { [ATTR_MCP_METHOD_NAME]: method };
+    if (who.sessionId) attributes[ATTR_MCP_SESSION_ID] = who.sessionId;
+    if (who.networkTransport) attributes[ATTR_NETWORK_TRANSPORT] = who.networkTransport;
+    if (who.protocolVersion) attributes[ATTR_MCP_PROTOCOL_VERSION] = who.protocolVersion;
+    if (who.clientAddress) attributes[ATTR_CLIENT_ADDRESS] = who.clientAddress;
+    return attributes;
+  }
+
+  /** One span and one record for one request, answered only once its record is written. */
+  async function auditRequest(
+    method: string,
+    handler: RawRequestHandler,
+    request: RawRequest,
+    extra: RawRequestExtra,
+    describe: (params: RequestParams, report: SummaryReport) => RequestAudit,
+  ): Promise<unknown> {
+    const params = request.params ?? {};
+    const report = newSummaryReport();
+    const audit = describe(params, report);
+    const who = whoFor(extra, report);
+    if (session) session.requests++;
+    const requestId = String(extra.requestId);
+    const attributes: Attributes = { ...commonAttributes(method, who), [ATTR_JSONRPC_REQUEST_ID]: requestId, ...audit.attributes };
 
     // A traceparent in params._meta (MCP SEP-414) makes the caller's span our parent.
     const parent = propagation.extract(context.active(), params._meta ?? {});
-    const span = tracer.startSpan(toolName ? `tools/call ${toolName}` : 'tools/call', { kind: SpanKind.SERVER, attributes }, parent);
-    const client = server.server.getClientVersion();
+    const span = tracer.startSpan(audit.target ? `${method} ${audit.target}` : method, { kind: SpanKind.SERVER, attributes }, parent);
     const details: AuditDetails = {
-      action: TOOL_CALL_ACTION,
-      toolName,
+      action: audit.action,
+      toolName: audit.toolName,
       inputSummary: {},
       resultSummary: null,
       error: null,
       requestId,
-      sessionId: extra.sessionId ?? null,
-      client: client ? { name: client.name, version: client.version } : null,
-      transport: transport.name,
+      sessionId: who.sessionId,
+      client: who.client,
+      transport: who.transport,
+      actor: who.actor,
+      clientAddress: who.clientAddress,
+      protocolVersion: who.protocolVersion,
+      capture: audit.capture,
     };
     let ended = false;
     const finish = (error: { message: string; type: string; code?: number } | null): void => {
@@ -107,24 +159,29 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
         if (error.code !== undefined) span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, String(error.code));
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       }
+      details.redacted = report.redacted;
+      details.truncated = report.truncated;
       attachAuditDetails(span, details);
       span.end();
     };
 
     let outcome: { result: unknown } | { error: unknown };
     const call = (async () => {
-      details.inputSummary = summarizeInput(toolName, params.arguments);
-      if (options.captureArgumentsInSpan) span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, JSON.stringify(details.inputSummary));
+      details.inputSummary = audit.summarizeInput();
+      if (options.captureArgumentsInSpan && audit.action === TOOL_CALL_ACTION) {
+        span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, JSON.stringify(details.inputSummary));
+      }
       return context.with(trace.setSpan(parent, span), () => handler(request, extra));
     })();
     abandonByCall.set(call, (reason) => finish({ message: reason, type: 'server_shutdown' }));
     try {
       const result = await call;
       outcome = { result };
-      if (isCallToolResult(result) && result.isError) {
-        finish({ message: toolErrorMessage(result), type: 'tool_error' });
+      const described = audit.outcomeOf(result);
+      if ('failure' in described) {
+        finish({ message: cleanError(described.failure, report), type: described.type });
       } else {
-        if (isCallToolResult(result)) details.resultSummary = summarizeResult(toolName, result);
+        details.resultSummary = described.resultSummary;
         finish(null);
       }
     } catch (error) {
@@ -132,7 +189,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
       // The same rule the SDK uses to pick the JSON-RPC error code it answers with.
       const thrownCode = (error as { code?: unknown } | null)?.code;
       const code = typeof thrownCode === 'number' && Number.isSafeInteger(thrownCode) ? thrownCode : ErrorCode.InternalError;
-      finish({ message: thrownErrorMessage(error), type: String(code), code });
+      finish({ message: cleanError(thrownErrorMessage(error), report), type: String(code), code });
     } finally {
       abandonByCall.delete(call);
     }
@@ -141,24 +198,63 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
       try {
         await options.awaitRecord(span);
       } catch (error) {
-        throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${thrownErrorMessage(error)}); the result of this call is withheld`);
+        throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the result of this call is withheld`);
       }
     }
     if ('error' in outcome) throw outcome.error;
     return outcome.result;
   }
 
-  function summarizeResult(toolName: string | null, result: CallToolResult): string | null {
-    const custom = toolName ? options.tools?.[toolName]?.summarizeResult : undefined;
-    if (!custom) return describeResult(result);
-    try {
-      return custom(result);
-    } catch (error) {
-      return `[result summary failed: ${thrownErrorMessage(error)}]`;
-    }
+  /** A session event: one span, one record, no request to answer. */
+  function recordSessionEvent(action: string, who: Who, fields: Pick<AuditDetails, 'inputSummary' | 'resultSummary'>, report: SummaryReport): Promise<void> {
+    const span = tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });
+    const { networkTransport: _networkTransport, ...whoRecorded } = who;
+    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...whoRecorded, ...fields, ...report });
+    span.end();
+    const recorded = options.awaitRecord ? options.awaitRecord(span) : Promise.resolve();
+    const tracked = recorded.catch(() => {}); // the exporter already reported an unwritten record on stderr
+    pendingEvents.add(tracked);
+    void tracked.then(() => pendingEvents.delete(tracked));
+    return recorded;
   }
 
-  interceptRequestHandler(server, 'tools/call', (handler) => (request, extra) => auditToolCall(handler, request, extra));
+  interceptRequestHandler(server, 'initialize', (handler) => async (request, extra) => {
+    const result = await handler(request, extra);
+    protocolVersion = (result as { protocolVersion?: string }).protocolVersion;
+    const report = newSummaryReport();
+    const who = whoFor(extra, report);
+    session = { who, report, startedAt: Date.now(), requests: 0 };
+    const params = request.params ?? {};
+    const capabilities = params['capabilities'] && typeof params['capabilities'] === 'object' ? Object.keys(params['capabilities']) : [];
+    const requested = typeof params['protocolVersion'] === 'string' ? clean(params['protocolVersion'], report) : null;
+    try {
+      await recordSessionEvent(SESSION_START_ACTION, who, {
+        inputSummary: { requested_protocol_version: requested, client_capabilities: capabilities },
+        resultSummary: `protocol ${protocolVersion}`,
+      }, report);
+    } catch (error) {
+      throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the session is refused`);
+    }
+    return result;
+  });
+
+  onConnectionClosed(server, () => {
+    if (!session) return;
+    const { who, report, startedAt, requests } = session;
+    session = null;
+    const seconds = ((Date.now() - startedAt) / 1000).toFixed(3);
+    void recordSessionEvent(SESSION_END_ACTION, who, { inputSummary: {}, resultSummary: `closed after ${seconds} s and ${requests} requests` }, report).catch(() => {});
+  });
+
+  const audited: Array<[string, (params: RequestParams, report: SummaryReport) => RequestAudit]> = [
+    ['tools/call', audits.toolCall],
+    ['resources/read', audits.resourceRead],
+    ['prompts/get', audits.promptGet],
+  ];
+  if (recordToolsList) audited.push(['tools/list', audits.toolsList]);
+  for (const [method, describe] of audited) {
+    interceptRequestHandler(server, method, (handler) => (request, extra) => auditRequest(method, handler, request, extra, describe));
+  }
 
   return {
     get inFlight() {
@@ -167,8 +263,10 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.allSettled([...abandonByCall.keys()]), timedOut]);
+      await Promise.race([Promise.allSettled([...abandonByCall.keys(), ...pendingEvents]), timedOut]);
       clearTimeout(timer);
+      // The SDK sends a response a few microtasks after its handler settles: let those go out.
+      await new Promise((resolve) => setImmediate(resolve));
       for (const abandon of abandonByCall.values()) abandon('server shut down before the call completed');
     },
   };

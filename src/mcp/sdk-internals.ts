@@ -21,6 +21,10 @@ export interface RawRequest {
 export interface RawRequestExtra {
   requestId: string | number;
   sessionId?: string | undefined;
+  /** Set by bearer-auth middleware on HTTP (`req.auth`); `clientId` names the principal. */
+  authInfo?: { clientId?: unknown; extra?: Record<string, unknown> } | undefined;
+  /** The HTTP request, on HTTP transports. */
+  requestInfo?: { headers?: unknown; remoteAddress?: unknown } | undefined;
 }
 
 interface ServerInternals {
@@ -45,6 +49,27 @@ export function interceptRequestHandler(
   typed.set = (key, handler) => originalSet(key, key === method ? wrap(handler) : handler);
   const existing = typed.get(method);
   if (existing) originalSet(method, wrap(existing));
+}
+
+/**
+ * Calls `listener` whenever the server's connection closes, keeping any
+ * `onclose` handler the application sets before or after this call.
+ */
+export function onConnectionClosed(server: McpServer, listener: () => void): void {
+  const protocol = server.server as { onclose?: (() => void) | undefined };
+  let applicationHandler = protocol.onclose;
+  const combined = (): void => {
+    listener();
+    applicationHandler?.();
+  };
+  Object.defineProperty(protocol, 'onclose', {
+    configurable: true,
+    enumerable: true,
+    get: () => combined,
+    set: (handler: (() => void) | undefined) => {
+      applicationHandler = handler;
+    },
+  });
 }
 
 const declaredFieldsBySchema = new WeakMap<object, readonly string[]>();

@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { truncateText } from '../audit/summarize.js';
-
-const MAX_ERROR_LENGTH = 1000;
+import { FULL_CAPTURE_LIMITS, type CaptureLevel } from '../audit/capture-levels.js';
+import { redactAndTruncate, truncateText, type SummarizeOptions } from '../audit/summarize.js';
 
 export function isCallToolResult(value: unknown): value is CallToolResult {
   return typeof value === 'object' && value !== null && Array.isArray((value as CallToolResult).content);
@@ -10,11 +9,18 @@ export function isCallToolResult(value: unknown): value is CallToolResult {
 /** The message of an `isError` result: the SDK puts thrown errors, unknown tools and bad arguments in its first text item. */
 export function toolErrorMessage(result: CallToolResult): string {
   const text = result.content.find((item) => item.type === 'text');
-  return truncateText(text && 'text' in text ? text.text : 'tool returned isError without a message', MAX_ERROR_LENGTH);
+  return text && 'text' in text ? text.text : 'tool returned isError without a message';
 }
 
 export function thrownErrorMessage(error: unknown): string {
-  return truncateText(error instanceof Error ? error.message : String(error), MAX_ERROR_LENGTH);
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Short enough for a record, whatever a tool throws. */
+export const MAX_ERROR_LENGTH = 1000;
+
+export function shortErrorMessage(error: unknown): string {
+  return truncateText(thrownErrorMessage(error), MAX_ERROR_LENGTH);
 }
 
 /**
@@ -25,4 +31,38 @@ export function describeResult(result: CallToolResult): string {
   const parts = result.content.map((item) => (item.type === 'text' ? `text (${item.text.length} chars)` : item.type));
   if (result.structuredContent) parts.push('structured content');
   return parts.length > 0 ? parts.join(', ') : 'empty result';
+}
+
+/**
+ * The `result_summary` at `level`: nothing, the shape, the tool's own short
+ * summary (redacted, truncated; the shape if it has none), or the whole text
+ * of the result, redacted.
+ */
+export function captureResult(
+  level: CaptureLevel,
+  result: CallToolResult,
+  summarizeResult: ((result: CallToolResult) => string | null) | undefined,
+  options: SummarizeOptions,
+): string | null {
+  switch (level) {
+    case 'none':
+      return null;
+    case 'metadata':
+      return describeResult(result);
+    case 'summary': {
+      if (!summarizeResult) return describeResult(result);
+      let summary: string | null;
+      try {
+        summary = summarizeResult(result);
+      } catch (error) {
+        summary = `[result summary failed: ${thrownErrorMessage(error)}]`;
+      }
+      return summary === null ? null : redactAndTruncate(String(summary), options);
+    }
+    case 'full': {
+      const texts = result.content.flatMap((item) => (item.type === 'text' ? [item.text] : []));
+      if (texts.length === 0) return describeResult(result);
+      return redactAndTruncate(texts.join('\n'), { ...options, limits: FULL_CAPTURE_LIMITS });
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
+import { getDefaultRedactor } from '../audit/redactor.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
 
 export interface AuditTrailConfig {
@@ -74,6 +75,8 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     tracer,
     awaitRecord: (span) => auditProcessor.whenRecorded(span),
     recordEvent({ attributes, ...event }) {
+      // An auth failure's message may quote the credential it rejected.
+      if (event.error) event.error = getDefaultRedactor().redactText(event.error);
       const span = tracer.startSpan(event.action, { kind: SpanKind.SERVER, ...(attributes ? { attributes } : {}) });
       if (event.error) span.setStatus({ code: SpanStatusCode.ERROR, message: event.error });
       attachAuditDetails(span, {

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { readFileSync, symlinkSync } from 'node:fs';
@@ -144,7 +144,11 @@ test('when the record cannot be written the client gets an error, not an unaudit
   const brokenDir = makeTempDir('instrument-full');
   symlinkSync('/dev/full', join(brokenDir, auditFileNameFor(new Date().toISOString())));
   const brokenTrail = startAuditTrail({ logDir: brokenDir, register: false });
-  const client = await connectInMemory(auditedServer(brokenTrail));
+  // The session_start record fails first: the session is refused.
+  await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(ENOSPC.*the session is refused/);
+  // Waiting only for tool-call records lets the session open; the call itself is then withheld.
+  const onlyToolCalls = (span: Span) => ((span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve());
+  const client = await connectInMemory(auditedServer(brokenTrail, { awaitRecord: onlyToolCalls }));
   await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), /Audit record could not be written \(ENOSPC/);
   await brokenTrail.shutdown();
 });
@@ -156,7 +160,7 @@ test('1000 concurrent calls give 1000 intact, distinct records', async () => {
   const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.callTool({ name: 'echo', arguments: { text: `call-${i}` } })));
   assert.equal(results.length, 1000);
   await loadTrail.shutdown();
-  const records = readTrail(dir);
+  const records = readTrail(dir).filter((record) => record.action === 'tool_call');
   assert.equal(records.length, 1000);
   assert.equal(new Set(records.map((record) => record.input_summary['text'])).size, 1000);
   assert.equal(new Set(records.map((record) => record.span_id)).size, 1000);

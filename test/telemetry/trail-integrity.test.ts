@@ -19,20 +19,24 @@ function echoServer(trail: AuditTrail): McpServer {
 
 test('full disk: the call fails with a clear error, the server stays up, writing resumes, and the gap is recorded', async () => {
   const logDir = makeTempDir('full-disk');
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  symlinkSync('/dev/full', dayFile);
   const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
   const client = await connectInMemory(echoServer(trail));
+  await client.callTool({ name: 'echo', arguments: { text: 'before' } });
+  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC.
+  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  renameSync(dayFile, `${dayFile}.aside`);
+  symlinkSync('/dev/full', dayFile);
   await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(ENOSPC/);
   unlinkSync(dayFile); // space is back
+  renameSync(`${dayFile}.aside`, dayFile);
   const result = await client.callTool({ name: 'echo', arguments: { text: 'kept' } });
   assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
   await trail.shutdown();
-  const records = readTrail(logDir);
-  assert.deepEqual(records.map((record) => record.action), ['audit_gap', 'tool_call']);
-  assert.equal(records[0]!.input_summary['records_not_written'], 1);
-  assert.match(records[0]!.error ?? '', /ENOSPC/);
-  assert.equal(records[1]!.input_summary['text'], 'kept');
+  const records = readTrail(logDir).filter((record) => record.action !== 'session_start' && record.action !== 'session_end');
+  assert.deepEqual(records.map((record) => record.action), ['tool_call', 'audit_gap', 'tool_call']);
+  assert.equal(records[1]!.input_summary['records_not_written'], 1);
+  assert.match(records[1]!.error ?? '', /ENOSPC/);
+  assert.equal(records[2]!.input_summary['text'], 'kept');
   assert.deepEqual((await verifyTrail(logDir, { hasher: ChainHasher.fromEnv() })).problems, []);
 });
 

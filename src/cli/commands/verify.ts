@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ChainHasher } from '../../audit/hash-chain.js';
+import type { Command } from '../command.js';
 import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
 
 export const verifyUsage = `Usage: mcp-audit verify [dir] [--head FILE | --no-head] [--key-file FILE]
@@ -57,3 +58,8 @@ export async function runVerify(argv: string[]): Promise<number> {
   process.stdout.write(lines.join('\n') + '\n');
   return report.problems.length === 0 ? 0 : 1;
 }
+
+export const verifyCommand: Command = {
+  summary: 'check the trail was not edited, cut or reordered (exit 0 only if intact)',
+  run: runVerify,
+};

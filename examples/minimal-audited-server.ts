@@ -1,0 +1,26 @@
+// The smallest audited MCP server: one tool, every call to it (and every
+// failed attempt) recorded in logs/audit_<date>.jsonl before it is answered.
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { z } from 'zod';
+import { instrumentMcpServer, shutdownGracefully, startAuditTrail } from 'mcp-audit-trail';
+
+const trail = startAuditTrail({ serviceName: 'calculator' }); // throws if the log directory is unwritable
+const server = new McpServer({ name: 'calculator', version: '1.0.0' });
+const audit = instrumentMcpServer(server, {
+  tracer: trail.tracer,
+  awaitRecord: trail.awaitRecord, // answer only once the record is written
+  tools: { add: { summarizeResult: (result) => `sum is ${JSON.stringify(result.structuredContent)}` } },
+});
+
+server.registerTool('add', { description: 'Add two numbers', inputSchema: { a: z.number(), b: z.number() } }, ({ a, b }) => ({
+  content: [{ type: 'text', text: String(a + b) }],
+  structuredContent: { sum: a + b },
+}));
+
+shutdownGracefully(async () => {
+  await audit.drain(5000);
+  await server.close();
+  await trail.shutdown();
+}, { watchStdin: true });
+await server.connect(new StdioServerTransport());

@@ -1,0 +1,64 @@
+import type { AuditRecord } from '../../audit/audit-record.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError, type Command } from '../command.js';
+import { readTrailRecords } from '../record-reader.js';
+import { FILTER_HELP, FILTER_OPTIONS, RecordFilter } from '../record-filter.js';
+import { COMMON_HELP, COMMON_OPTIONS, trailDirectory, writeOut } from '../output.js';
+
+const HELP = `Usage: mcp-audit export --format csv|json [options]
+
+Writes the matching records to stdout, streamed: csv (RFC 4180, one header
+row, nested fields as JSON text) for spreadsheets, or json (one JSON array).
+
+${COMMON_HELP.split('\n').filter((line) => !line.includes('--json')).join('\n')}
+  --format FORMAT    csv or json (default csv)
+${FILTER_HELP}
+`;
+
+/** The record fields in schema order; `client` is split in two so a spreadsheet can sort by it. */
+const CSV_COLUMNS: Array<[string, (record: AuditRecord) => unknown]> = [
+  ['timestamp', (r) => r.timestamp], ['action', (r) => r.action], ['tool_name', (r) => r.tool_name],
+  ['input_summary', (r) => r.input_summary], ['result_summary', (r) => r.result_summary], ['success', (r) => r.success],
+  ['error', (r) => r.error], ['duration_ms', (r) => r.duration_ms], ['trace_id', (r) => r.trace_id], ['span_id', (r) => r.span_id],
+  ['request_id', (r) => r.request_id], ['session_id', (r) => r.session_id], ['client_name', (r) => r.client?.name],
+  ['client_version', (r) => r.client?.version], ['transport', (r) => r.transport], ['service', (r) => r.service],
+  ['actor', (r) => r.actor], ['client_address', (r) => r.client_address], ['protocol_version', (r) => r.protocol_version],
+  ['redacted', (r) => r.redacted], ['truncated', (r) => r.truncated],
+];
+
+/**
+ * One CSV cell. Text that a spreadsheet would run as a formula (= + - @ at
+ * the start) gets a leading apostrophe: the trail holds client-typed text,
+ * and an export must not turn it into code on an auditor's machine.
+ */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export const exportCommand: Command = {
+  summary: 'matching records as CSV or a JSON array',
+  async run(argv) {
+    const { values } = parseCommandArgs(argv, { dir: COMMON_OPTIONS.dir, help: COMMON_OPTIONS.help, ...FILTER_OPTIONS, format: { type: 'string' } });
+    if (values.help) {
+      await writeOut(HELP);
+      return 0;
+    }
+    const format = values.format ?? 'csv';
+    if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got "${format}"`);
+    const filter = new RecordFilter(values);
+    let count = 0;
+    await writeOut(format === 'csv' ? CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n' : '[');
+    for await (const { record } of readTrailRecords(trailDirectory(values.dir), { skipFile: filter.skipFile })) {
+      if (!filter.matches(record)) continue;
+      if (format === 'csv') await writeOut(CSV_COLUMNS.map(([, field]) => csvCell(field(record))).join(',') + '\r\n');
+      else await writeOut(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(record)}`);
+      count++;
+    }
+    if (format === 'json') await writeOut(count === 0 ? ']\n' : '\n]\n');
+    process.stderr.write(`exported ${count} record(s)\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,103 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { auditFileNameFor } from '../../src/index.js';
+import { collectLines, connectOverStdio, exited, helpdeskDirs, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor } from '../support/helpdesk-process.js';
+import { readTrail } from '../support/trail-files.js';
+
+function firstText(result: CallToolResult): string {
+  const item = result.content[0];
+  return item?.type === 'text' ? item.text : '';
+}
+
+test('every tool and every failure kind over real stdio gives exactly one record each', async () => {
+  const dirs = helpdeskDirs('e2e-tools');
+  const client = await connectOverStdio(dirs);
+  const call = async (name: string, args: Record<string, unknown>) => (await client.callTool({ name, arguments: args })) as CallToolResult;
+
+  assert.equal((await call('lookup_inventory', { query: 'moniter' })).isError, undefined);
+  const created = await call('create_ticket', { title: 'VPN drops', priority: 'P2', requester: 'lee', description: 'x'.repeat(400) });
+  const ticketId = (created.structuredContent as { ticket: { id: string } }).ticket.id;
+  assert.match(ticketId, /^TCK-[0-9A-F]{8}$/);
+  assert.match(firstText(await call('get_ticket', { id: ticketId })), /VPN drops/);
+  assert.equal((await call('search_policies', { query: 'remote access' })).isError, undefined);
+  assert.equal(firstText(await call('lookup_inventory', { query: '../etc/passwd' })), 'Invalid query');
+  assert.equal(firstText(await call('search_policies', { query: 'vpn\u0000' })), 'Invalid query');
+  assert.match(firstText(await call('create_ticket', { title: 'x', priority: 'P7' })), /Input validation error/);
+  assert.match(firstText(await call('drop_database', {})), /Tool drop_database not found/);
+  assert.match(firstText(await call('get_ticket', { id: 'TCK-00000000' })), /Ticket TCK-00000000 not found/);
+  await client.close();
+
+  const records = readTrail(dirs.logDir).filter((record) => record.action === 'tool_call');
+  assert.deepEqual(records.map((record) => [record.tool_name, record.success]), [
+    ['lookup_inventory', true],
+    ['create_ticket', true],
+    ['get_ticket', true],
+    ['search_policies', true],
+    ['lookup_inventory', false],
+    ['search_policies', false],
+    ['create_ticket', false],
+    ['drop_database', false],
+    ['get_ticket', false],
+  ]);
+  for (const record of records) {
+    assert.equal(record.transport, 'stdio');
+    assert.deepEqual(record.client, { name: 'e2e-client', version: '2.0.0' });
+    assert.equal(record.service, 'it-helpdesk');
+    assert.match(record.trace_id, /^[0-9a-f]{32}$/);
+  }
+  const [lookup, create] = records;
+  assert.equal(lookup?.result_summary, 'Found 4 items');
+  assert.equal(create?.result_summary, `Created ticket ${ticketId} (P2)`);
+  assert.match(String(create?.input_summary['description']), /^x{256}\.\.\.\[truncated 144 chars\]$/);
+  assert.deepEqual(records[4]?.input_summary, { query: '../etc/passwd' });
+  assert.equal(records[4]?.error, 'Invalid query');
+});
+
+test('stdout carries JSON-RPC only, even with OpenTelemetry diagnostics at their most verbose', async () => {
+  const dirs = helpdeskDirs('e2e-stdout');
+  const child = spawnHelpdesk(dirs, { OTEL_LOG_LEVEL: 'all' });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const lines = collectLines(child);
+  child.stdin.write(INITIALIZE + jsonRpc(1, 'tools/list') + jsonRpc(2, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } }) + jsonRpc(3, 'tools/call', { name: 'nope' }));
+  child.stdin.end();
+  assert.deepEqual(await exited(child), { code: 0, signal: null });
+  assert.equal(lines.length, 4);
+  for (const line of lines) assert.equal((JSON.parse(line) as { jsonrpc: string }).jsonrpc, '2.0');
+  assert.match(stderr, /^otel (debug|verbose): /m);
+});
+
+test('an unwritable log directory stops the server at startup, naming the path', async () => {
+  const dirs = helpdeskDirs('e2e-unwritable');
+  mkdirSync(join(dirs.logDir, '..'), { recursive: true });
+  writeFileSync(dirs.logDir, 'a file where the log directory should be');
+  const child = spawnHelpdesk({ ...dirs, logDir: join(dirs.logDir, 'audit') });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const stdout = collectLines(child);
+  assert.deepEqual(await exited(child), { code: 1, signal: null });
+  assert.match(stderr, new RegExp(`audit log directory ${join(dirs.logDir, 'audit')} is not writable: ENOTDIR`));
+  assert.deepEqual(stdout, []);
+});
+
+test('a write failure at run time fails the call with a clear error; the server stays up', async () => {
+  const dirs = helpdeskDirs('e2e-full');
+  mkdirSync(dirs.logDir, { recursive: true });
+  // Today's file is /dev/full: opening works, every write fails with ENOSPC as on a full disk.
+  symlinkSync('/dev/full', join(dirs.logDir, auditFileNameFor(new Date().toISOString())));
+  const child = spawnHelpdesk(dirs);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const lines = collectLines(child);
+  child.stdin.write(INITIALIZE + jsonRpc(1, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } }) + jsonRpc(2, 'tools/list'));
+  await waitFor(() => lines.length >= 3, 'three responses');
+  child.stdin.end();
+  await exited(child);
+  const byId = new Map(lines.map((line) => JSON.parse(line) as { id: number; error?: { message: string }; result?: { tools?: unknown[] } }).map((m) => [m.id, m]));
+  assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(ENOSPC.*the result of this call is withheld/);
+  assert.equal(byId.get(2)?.result?.tools?.length, 4);
+  assert.match(stderr, /audit: unwritten record \{.*"tool_name":"lookup_inventory"/);
+});

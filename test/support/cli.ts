@@ -1,0 +1,25 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_PATH = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mcp-audit` as a real child process, as a user would (no TTY, so no colour). */
+export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const result = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Runs a shell pipeline (the seed's jq recipes) and returns its stdout. */
+export function shell(pipeline: string, cwd: string): string {
+  const result = spawnSync('bash', ['-o', 'pipefail', '-c', pipeline], { encoding: 'utf8', cwd, timeout: 30_000 });
+  if (result.status !== 0) throw new Error(`${pipeline} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export { spawn };
