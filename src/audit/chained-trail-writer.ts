@@ -68,9 +68,17 @@ export class ChainedTrailWriter {
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
   }
 
-  /** Creates the directory and today's file now (throwing if impossible), then checks the trail's end under the lock. */
+  /**
+   * Creates the directory and today's file now, throwing if that is impossible
+   * or if the head was sealed with another key; then checks the trail's end
+   * under the lock.
+   */
   prepare(): void {
     this.sink.prepare(auditFileNameFor(this.now().toISOString()));
+    const head = readTrailHead(this.headPath, this.hasher);
+    if (head.status === 'invalid' && head.head && head.head.key_id !== this.hasher.keyId) {
+      throw new Error(`audit head ${this.headPath}: ${head.reason}`);
+    }
     this.checkWanted = true;
     this.scheduleFlush();
   }
@@ -217,7 +225,7 @@ export class ChainedTrailWriter {
       }
       entries.splice(0, run.length);
       const prefix = tornToClose === target ? '\n' : '';
-      const result = this.writeRun(target, prefix, run, lines, links, position, start);
+      const result = this.writeRun(target, found?.ino ?? null, prefix, run, lines, links, position, start);
       position = result.position;
       if (prefix) tornToClose = null;
       if (result.failure) {
@@ -261,14 +269,14 @@ export class ChainedTrailWriter {
     return current.name;
   }
 
-  private writeRun(target: string, prefix: string, run: Entry[], lines: string[], links: ChainLink[], position: TrailPosition, start: ChainLink): { position: TrailPosition; failure: Error | null } {
+  private writeRun(target: string, targetIno: number | null, prefix: string, run: Entry[], lines: string[], links: ChainLink[], position: TrailPosition, start: ChainLink): { position: TrailPosition; failure: Error | null } {
     const data = Buffer.from(prefix + lines.join(''));
     let ino: number;
     let written: number;
     let failure: Error | null = null;
     try {
       if (this.fsync === 'batch' && this.dirty && position.file !== target) this.syncNow();
-      ino = this.sink.append(target, data, statOrNull(join(this.directory, target))?.ino ?? null);
+      ino = this.sink.append(target, data, targetIno);
       written = data.length;
       this.stats.writes++;
     } catch (error) {

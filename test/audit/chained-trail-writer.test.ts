@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
-import type { TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
+import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditRecord } from '../support/chained-trail.js';
 import { makeTempDir } from '../support/trail-files.js';
@@ -186,6 +186,20 @@ test('a writer given another key than the trail was sealed with refuses to write
   await writer.append(auditRecord(1));
   writer.close();
   const wrong = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher('another-key') });
+  assert.throws(() => wrong.prepare(), /wrong key/);
   await assert.rejects(wrong.append(auditRecord(2)), /wrong key/);
   wrong.close();
+});
+
+test('settings come from AUDIT_* variables, and a bad value names its variable', () => {
+  const config = trailWriterConfigFromEnv('logs', {
+    AUDIT_FSYNC: 'batch', AUDIT_FSYNC_INTERVAL_MS: '250', AUDIT_MAX_FILE_BYTES: '1048576', AUDIT_RETENTION_DAYS: '30',
+    AUDIT_LOCK_STALE_MS: '5000', AUDIT_HEAD_FILE: '/secure/audit.head.json', AUDIT_HMAC_KEY: 'k',
+  });
+  assert.deepEqual({ ...config, hasher: config.hasher?.algorithm }, {
+    directory: 'logs', hasher: 'hmac-sha256', fsync: 'batch', fsyncIntervalMs: 250, maxFileBytes: 1048576, retentionDays: 30,
+    lockStaleMs: 5000, headPath: '/secure/audit.head.json',
+  });
+  assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_FSYNC: 'sometimes' }), /AUDIT_FSYNC must be off, batch or always/);
+  assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_RETENTION_DAYS: 'a week' }), /AUDIT_RETENTION_DAYS must be a whole number/);
 });
