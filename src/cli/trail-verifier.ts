@@ -154,7 +154,12 @@ function loadHead(dir: string, options: VerifyOptions, report: VerifyReport, pro
     return null;
   }
   const path = options.headPath ?? join(dir, 'audit.head.json');
-  const read = readTrailHead(path, options.hasher);
+  // Read before any trail file, so the files can only have grown past it. A writer rewriting the
+  // head at this instant can make one read see half of it: read again before calling it damaged.
+  let read = readTrailHead(path, options.hasher);
+  for (let attempt = 0; attempt < 3 && read.status === 'invalid' && read.head?.key_id === options.hasher.keyId; attempt++) {
+    read = readTrailHead(path, options.hasher);
+  }
   if (read.status === 'ok') return read.head;
   if (read.status === 'missing') problem('head', null, null, null, `head file ${path} is missing: records cut off the end cannot be ruled out`);
   else if (read.head && read.head.key_id !== options.hasher.keyId) problem('wrong-key', null, null, null, read.reason);
