@@ -1,4 +1,8 @@
+import * as fs from 'node:fs';
 import lockfile from 'proper-lockfile';
+
+/** proper-lockfile's fs, with the lock directory created 0700 like every directory of the trail. */
+const privateMkdirFs = { ...fs, mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }) };
 
 /**
  * The lock several writer processes sharing one log directory take around
@@ -20,7 +24,7 @@ export class CrossProcessLock {
   /** True if taken; false if another process holds it. Other errors (an unwritable directory) throw. */
   tryAcquire(): boolean {
     try {
-      this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs });
+      this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: privateMkdirFs });
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSyn
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
 import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
@@ -51,7 +52,12 @@ test('the chain continues across writer instances and days; files 0600 in a 0700
     writer.close();
   }
   assert.equal(statSync(dir).mode & 0o777, 0o700);
-  for (const name of readdirSync(dir)) if (!name.endsWith('.lock')) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+  for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+  // The lock directory exists only while a write holds it: take it as a writer would and look.
+  const lock = new CrossProcessLock(join(dir, 'audit.lock'), 10_000);
+  assert.ok(lock.tryAcquire());
+  assert.equal(statSync(join(dir, 'audit.lock')).mode & 0o777, 0o700);
+  lock.unlock();
   assert.equal(records(join(dir, 'audit_2026-02-02.jsonl'))[0]!['seq'], 2);
   await verified(dir);
 });
