@@ -41,7 +41,7 @@ interface ParsedRecord {
   seq: number;
   prev_hash: string;
   action?: unknown;
-  input_summary?: { torn_lines?: { file: string; line: number }[] };
+  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string };
 }
 
 /**
@@ -122,7 +122,13 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       last = { seq, hash: check.stored };
       lastPlace = `${file.name}:${lineNumber}`;
       lastLine = { file: file.name, line: lineNumber };
-      if (record.action === RECOVERY_ACTION) for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+      if (record.action === RECOVERY_ACTION) {
+        for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+        if (record.input_summary?.head) {
+          problem('head', file.name, lineNumber, seq,
+            `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`);
+        }
+      }
     }
     if (pendingUnparseable) unparseable.push(pendingUnparseable);
   }

@@ -128,6 +128,16 @@ test('a deleted head file is reported: the end of the trail can no longer be vou
   assert.equal(runCli(['verify', dir, '--no-head'], { AUDIT_HMAC_KEY: KEY }).status, 0);
 });
 
+test('cutting the end and deleting the head is still reported after a writer restarts and rebuilds the head', async () => {
+  const dir = copyOfTrail();
+  editLines(join(dir, file(2)), (lines) => lines.slice(0, 2));
+  rmSync(join(dir, 'audit.head.json'));
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher(KEY), now: () => new Date(`${DAYS[2]}T11:00:00.000Z`) });
+  await writer.append(auditRecord(13, `${DAYS[2]}T11:00:00.000Z`));
+  writer.close();
+  assertProblem(verify(dir), `${file(2)}:3 seq 11: head: a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 2 (seq 10))`);
+});
+
 test('gzipped files are verified like plain ones, tampering inside them included', () => {
   const dir = copyOfTrail();
   for (const day of [0, 1]) {
