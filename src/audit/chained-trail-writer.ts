@@ -11,6 +11,11 @@ import { applyRetention } from './trail-retention.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
 import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
 
+/** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
+const LOCK_LINGER_MS = 2;
+/** The longest a writer keeps the lock before letting other processes have it. */
+const LOCK_HOLD_MAX_MS = 20;
+
 interface PendingRecord {
   record: AuditRecord;
   resolve: () => void;
@@ -58,6 +63,11 @@ export class ChainedTrailWriter {
   private retentionCheckedFor: string | null = null;
   private checkWanted = false;
   private closed = false;
+  /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
+  private heldSince: number | null = null;
+  private releaseTimer: NodeJS.Timeout | null = null;
+  private held: { position: TrailPosition; start: ChainLink } | null = null;
+  private yieldUntil = 0;
 
   constructor(private readonly config: TrailWriterConfig) {
     this.directory = config.directory;
@@ -94,9 +104,9 @@ export class ChainedTrailWriter {
   /** Writes everything pending now, waiting synchronously for the lock (exit handlers, shutdown). Never throws. */
   flushSync(): void {
     if (this.pending.length === 0) return;
-    let acquired = false;
+    let acquired = this.heldSince !== null;
     try {
-      acquired = this.lock.acquireBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
+      if (!acquired) acquired = this.lock.acquireBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
     } catch (error) {
       this.rejectPending(error);
       return;
@@ -105,6 +115,7 @@ export class ChainedTrailWriter {
       this.rejectPending(new Error(`audit lock ${this.lock.path} stayed busy`));
       return;
     }
+    this.heldSince ??= Date.now();
     this.commitLocked();
   }
 
@@ -116,6 +127,7 @@ export class ChainedTrailWriter {
   close(): void {
     this.flushSync();
     this.closed = true;
+    this.releaseLock();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.syncTimer) clearTimeout(this.syncTimer);
     if (this.dirty) this.syncNow();
@@ -137,13 +149,19 @@ export class ChainedTrailWriter {
     this.retryTimer = null;
     if (this.closed || (this.pending.length === 0 && !this.checkWanted)) return;
     this.checkWanted = false;
-    let acquired: boolean;
+    if (this.heldSince === null && Date.now() < this.yieldUntil) {
+      // Just let the lock go after holding it long: give other processes a turn.
+      this.retryTimer = setTimeout(this.flush, 1);
+      return;
+    }
+    let acquired = this.heldSince !== null;
     try {
-      acquired = this.tryLock();
+      if (!acquired) acquired = this.tryLock();
     } catch (error) {
       this.rejectPending(error);
       return;
     }
+    if (acquired) this.heldSince ??= Date.now();
     if (!acquired) {
       // Another process is writing: wait a little; appends meanwhile join this batch.
       this.stats.lockWaits++;
@@ -168,20 +186,40 @@ export class ChainedTrailWriter {
     const batch = this.pending;
     this.pending = [];
     const entries: Entry[] = batch.map((pending) => ({ record: pending.record, pending }));
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
     try {
-      this.commit(entries);
+      this.held = this.commit(entries, this.held);
     } catch (error) {
+      this.held = null;
       for (const entry of entries) entry.pending?.reject(asError(error));
-    } finally {
-      this.lock.unlock();
+    }
+    // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
+    // let it go once idle, or after holding it LOCK_HOLD_MAX_MS so other processes get their turn.
+    if (this.held === null || this.closed || Date.now() - this.heldSince! >= LOCK_HOLD_MAX_MS) {
+      this.releaseLock();
+      this.yieldUntil = Date.now() + 2;
+    } else {
+      this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
+      this.releaseTimer.unref();
     }
   }
 
+  private releaseLock(): void {
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    if (this.heldSince === null) return;
+    this.heldSince = null;
+    this.held = null;
+    this.lock.unlock();
+  }
+
   /** Under the lock. Settles every caller's entry it writes or fails; throws only before writing anything. */
-  private commit(entries: Entry[]): void {
+  private commit(entries: Entry[], held: { position: TrailPosition; start: ChainLink } | null): { position: TrailPosition; start: ChainLink } | null {
     this.stats.commits++;
     const service = entries[0]?.record.service ?? 'mcp-audit';
-    const loaded = this.loadPosition();
+    // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
+    const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
     let { position, start } = loaded;
     let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
     const specials: Entry[] = [];
@@ -191,12 +229,14 @@ export class ChainedTrailWriter {
 
     let repairs = 0;
     while (entries.length > 0) {
-      const firstBytes = Buffer.byteLength(this.hasher.chain(entries[0]!.record, position.link).line);
-      const target = this.fileFor(entries[0]!.record, position, firstBytes);
+      const first = this.hasher.chain(entries[0]!.record, position.link);
+      const target = this.fileFor(entries[0]!.record, position, Buffer.byteLength(first.line));
       // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
       const found = statOrNull(join(this.directory, target));
-      const expectedSize = target === position.file ? position.offset : 0;
-      if (found && (found.size !== expectedSize || (target === position.file && found.ino !== position.ino))) {
+      const mismatch = target === position.file
+        ? !found || found.ino !== position.ino || found.size !== position.offset
+        : found !== null && found.size !== 0;
+      if (mismatch) {
         if (repairs++ < 2) {
           const more: RecoveryFindings = {};
           position = reconcileWithFiles(this.directory, toHead(position, start, this.hasher, this.now()), this.hasher, more);
@@ -205,7 +245,9 @@ export class ChainedTrailWriter {
           continue;
         }
         // Still not what we expect (replaced under us): continue the chain at the file's actual end.
-        position = { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino };
+        position = found
+          ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
+          : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
       }
       // One run: the entries that go to `target`, chained, as one buffer.
       const run: Entry[] = [];
@@ -214,7 +256,7 @@ export class ChainedTrailWriter {
       let link = position.link;
       let size = target === position.file ? position.offset : 0;
       for (const entry of entries) {
-        const chained = this.hasher.chain(entry.record, link);
+        const chained = run.length === 0 && link === position.link ? first : this.hasher.chain(entry.record, link);
         const bytes = Buffer.byteLength(chained.line);
         if (run.length > 0 && this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
         run.push(entry);
@@ -230,10 +272,11 @@ export class ChainedTrailWriter {
       if (prefix) tornToClose = null;
       if (result.failure) {
         for (const entry of entries) if (entry.pending) this.noteUnwritten(entry, result.failure);
-        return;
+        return null;
       }
     }
-    this.retain(position, start);
+    start = this.retain(position, start);
+    return { position, start };
   }
 
   /** Reads the head (or rebuilds it) and checks that the current file still ends where it says. */
