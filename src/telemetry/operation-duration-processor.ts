@@ -9,7 +9,7 @@ import {
 export const OPERATION_DURATION_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
 /** The span attributes the conventions allow on the metric: low-cardinality ones only. */
-const METRIC_ATTRIBUTES = [ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, ATTR_ERROR_TYPE, ATTR_NETWORK_TRANSPORT, ATTR_MCP_PROTOCOL_VERSION];
+export const METRIC_ATTRIBUTES = [ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, ATTR_ERROR_TYPE, ATTR_NETWORK_TRANSPORT, ATTR_MCP_PROTOCOL_VERSION];
 
 /**
  * Records `mcp.server.operation.duration` (histogram, seconds) from every
