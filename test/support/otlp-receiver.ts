@@ -103,6 +103,8 @@ function bodyOf(req: IncomingMessage): Promise<Buffer> {
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly contentTypes: string[] = [];
+  /** Decoded http/json metric export requests (the tests read metrics as JSON only). */
+  readonly metricRequests: unknown[] = [];
   /** The path of every request received, in order. */
   readonly paths: string[] = [];
   private readonly server: Server;
@@ -136,6 +138,11 @@ export class OtlpReceiver {
     }
     const contentType = req.headers['content-type'] ?? '';
     this.contentTypes.push(contentType);
+    if (req.url === '/v1/metrics' && contentType.startsWith('application/json')) {
+      this.metricRequests.push(JSON.parse(body.toString('utf8')));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
     if (req.url !== '/v1/traces') {
       res.writeHead(404).end();
       return;

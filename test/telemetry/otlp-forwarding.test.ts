@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { OPERATION_DURATION_BUCKETS } from '../../src/telemetry/operation-duration-processor.js';
 import { closedPortUrl, OtlpReceiver, type ReceiverMode } from '../support/otlp-receiver.js';
 import { spawnStdioServer } from '../support/spawned-server.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
@@ -61,6 +62,38 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     }
   });
 }
+
+interface MetricJson {
+  name: string;
+  unit: string;
+  histogram?: { dataPoints: Array<{ count: number | string; explicitBounds: number[]; attributes: Array<{ key: string; value: { stringValue?: string } }> }> };
+}
+
+test('mcp.server.operation.duration goes out over OTLP: seconds, per tool, error.type on failures, the advised buckets', async () => {
+  const collector = await receiver();
+  await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+  // The periodic reader exports once more at shutdown: the last request holds every call.
+  const last = collector.metricRequests.at(-1) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: MetricJson[] }> }> } | undefined;
+  assert.ok(last, 'no metrics arrived');
+  const metric = last.resourceMetrics.flatMap((resource) => resource.scopeMetrics).flatMap((scope) => scope.metrics).find((candidate) => candidate.name === 'mcp.server.operation.duration');
+  assert.ok(metric?.histogram, 'no mcp.server.operation.duration histogram');
+  assert.equal(metric.unit, 's');
+  const points = metric.histogram.dataPoints.map((point) => ({
+    count: Number(point.count),
+    bounds: point.explicitBounds,
+    attributes: Object.fromEntries(point.attributes.map((attribute) => [attribute.key, attribute.value.stringValue])),
+  }));
+  assert.equal(points.reduce((sum, point) => sum + point.count, 0), CALLS.length);
+  for (const point of points) {
+    assert.deepEqual(point.bounds, OPERATION_DURATION_BUCKETS);
+    assert.equal(point.attributes['mcp.method.name'], 'tools/call');
+    assert.equal(point.attributes['network.transport'], 'pipe');
+  }
+  const failed = (tool: string): number => points.filter((point) => point.attributes['gen_ai.tool.name'] === tool && point.attributes['error.type'] === 'tool_error').reduce((sum, point) => sum + point.count, 0);
+  assert.equal(failed('lookup_inventory'), 1);
+  assert.equal(failed('create_ticket'), 1);
+  assert.equal(failed('search_policies'), 0);
+});
 
 test('OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED=true keep forwarding off and the audit trail on', async () => {
   const cases: Array<Record<string, string>> = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }];
