@@ -43,3 +43,21 @@ test('a failed export does not make forceFlush or shutdown reject', async () => 
   await collector.close();
   assert.deepEqual(reports.map((line) => /^mcp-audit: (\d+) spans not forwarded since the last report \((\d+) in total/.exec(line)?.slice(1)), [['1', '1'], ['1', '2']]);
 });
+
+test('shutdown does not wait out a hanging collector: what is still queued or in flight is reported as abandoned', async () => {
+  const collector = await OtlpReceiver.start('hang');
+  const reports: string[] = [];
+  const processor = new ForwardingSpanProcessor({
+    // The exporter's own timeout (and its retries within it) would keep a plain BatchSpanProcessor's shutdown waiting.
+    exporter: new OTLPTraceExporter({ url: `${collector.baseUrl}/v1/traces`, timeoutMillis: 2000 }),
+    maxExportBatchSize: 2,
+    flushTimeoutMillis: 100,
+    report: (line) => reports.push(line),
+  });
+  const tracer = new BasicTracerProvider({ spanProcessors: [processor] }).getTracer('test');
+  for (let i = 0; i < 5; i++) tracer.startSpan(`span ${i}`).end();
+  await processor.forceFlush();
+  await processor.shutdown();
+  assert.deepEqual(reports, ['mcp-audit: 5 spans not forwarded since the last report (5 in total; abandoned at shutdown: 5); the audit trail is unaffected']);
+  await collector.close();
+});
