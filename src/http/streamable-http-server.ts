@@ -26,6 +26,8 @@ export interface StreamableHttpConfig {
   allowedHosts?: string[];
   /** Falls back to MCP_AUTH_TOKENS / MCP_AUTH_TOKENS_FILE; null means no auth. */
   tokens?: BearerTokens | null;
+  /** A session with no request open for this long is closed; falls back to MCP_SESSION_IDLE_TIMEOUT_MS, then 30 minutes. */
+  sessionIdleTimeoutMs?: number;
 }
 
 interface Session {
@@ -34,6 +36,9 @@ interface Session {
   instrumentation: McpServerInstrumentation;
   /** The principal whose token opened the session; only that principal may use it. */
   principal: string | null;
+  /** Requests (including SSE streams) still open, and when the last one ended. */
+  openRequests: number;
+  idleSince: number;
 }
 
 /**
@@ -46,6 +51,8 @@ export class StreamableHttpMcpServer {
   private readonly http: Server;
   private readonly host: string;
   private readonly port: number;
+  private readonly idleTimeoutMs: number;
+  private readonly sweeper: NodeJS.Timeout;
   readonly authEnabled: boolean;
 
   constructor(private readonly config: StreamableHttpConfig, env: Env = process.env) {
@@ -56,6 +63,9 @@ export class StreamableHttpMcpServer {
     const allowedHosts = config.allowedHosts ?? (listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES);
     const tokens = config.tokens === undefined ? BearerTokens.fromEnv(env) : config.tokens;
     this.authEnabled = tokens !== null;
+    this.idleTimeoutMs = config.sessionIdleTimeoutMs ?? (Number(env['MCP_SESSION_IDLE_TIMEOUT_MS']) || 30 * 60_000);
+    // Clients that vanish without DELETE would otherwise keep their server and transport forever.
+    this.sweeper = setInterval(() => this.closeIdleSessions(), Math.min(this.idleTimeoutMs, 60_000)).unref();
 
     const app = createMcpExpressApp({ host: this.host, allowedHosts });
     app.use(originCheck(allowedHosts));
@@ -87,6 +97,7 @@ export class StreamableHttpMcpServer {
 
   /** Stops accepting requests and closes every session. */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     await Promise.all([...this.sessions.values()].map((session) => session.server.close()));
     this.http.closeAllConnections();
@@ -114,7 +125,13 @@ export class StreamableHttpMcpServer {
         }
         session = await this.openSession(principal);
       }
-      await session.transport.handleRequest(req, res, req.body);
+      const open = session;
+      open.openRequests += 1;
+      res.once('close', () => {
+        open.openRequests -= 1;
+        open.idleSince = Date.now();
+      });
+      await open.transport.handleRequest(req, res, req.body);
     } catch (error) {
       process.stderr.write(`mcp-audit: HTTP request failed: ${error instanceof Error ? error.message : String(error)}\n`);
       if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
@@ -127,6 +144,8 @@ export class StreamableHttpMcpServer {
       server,
       instrumentation,
       principal,
+      openRequests: 0,
+      idleSince: Date.now(),
       transport: new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => void this.sessions.set(id, session),
@@ -137,5 +156,12 @@ export class StreamableHttpMcpServer {
     };
     await server.connect(session.transport);
     return session;
+  }
+
+  private closeIdleSessions(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (session.openRequests === 0 && now - session.idleSince >= this.idleTimeoutMs) void session.server.close();
+    }
   }
 }
