@@ -64,6 +64,23 @@ test('every image is pinned to a version tag, in compose and in the Dockerfile',
   for (const image of images) assert.match(image, /^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$/, `${image} is not pinned`);
 });
 
+test('the Dockerfile copies files that exist and builds the entry points compose runs', () => {
+  const dockerfile = read('Dockerfile');
+  for (const [, sources] of dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+    for (const source of sources!.split(' ')) assert.ok(existsSync(join(root, source)), `COPY ${source}`);
+  }
+  const buildConfig = /tsc -p (\S+)/.exec(dockerfile)?.[1];
+  assert.ok(buildConfig && existsSync(join(root, buildConfig)));
+  const include: string[] = JSON.parse(read(buildConfig)).include;
+  const entryPoints = [JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!).at(-1), ...Object.values(services).filter((service) => service.command && service.build).map((service) => service.command.at(-1))];
+  assert.ok(entryPoints.length >= 3);
+  for (const entry of entryPoints as string[]) {
+    const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    assert.ok(existsSync(join(root, source)), `${entry} has no source ${source}`);
+    assert.ok(include.some((pattern) => source.startsWith(pattern.split('*')[0]!)), `${source} is not compiled by ${buildConfig}`);
+  }
+});
+
 test('each profile runs the server over HTTP, a load generator that reaches it, and a backend for its OTLP endpoint', () => {
   assert.deepEqual(new Set(Object.values(services).flatMap((service) => service.profiles)), new Set(['jaeger', 'grafana']));
   for (const profile of ['jaeger', 'grafana']) {
