@@ -1,7 +1,7 @@
 import type { Attributes, Context, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
-  ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_NAME, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_NETWORK_TRANSPORT,
+  ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_NAME, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_NETWORK_TRANSPORT,
   METRIC_MCP_SERVER_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions/incubating';
 
@@ -13,8 +13,9 @@ export const METRIC_ATTRIBUTES = [ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, A
 
 /**
  * Records `mcp.server.operation.duration` (histogram, seconds) from every
- * MCP server span as it ends, so the metric and the trace describe the same
+ * MCP request span as it ends, so the metric and the trace describe the same
  * calls; a failed call carries `error.type`, a successful one does not.
+ * Spans without a JSON-RPC request id (session events) are not operations.
  */
 export class OperationDurationProcessor implements SpanProcessor {
   private readonly duration: Histogram;
@@ -30,7 +31,7 @@ export class OperationDurationProcessor implements SpanProcessor {
   onStart(_span: Span, _parentContext: Context): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (span.attributes[ATTR_MCP_METHOD_NAME] === undefined) return;
+    if (span.attributes[ATTR_MCP_METHOD_NAME] === undefined || span.attributes[ATTR_JSONRPC_REQUEST_ID] === undefined) return;
     const attributes: Attributes = {};
     for (const name of METRIC_ATTRIBUTES) {
       const value = span.attributes[name];

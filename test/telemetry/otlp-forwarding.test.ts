@@ -37,14 +37,16 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     assert.match(stderr, new RegExp(`forwarding spans to ${collector.baseUrl}/v1/traces \\(${protocol.replace('/', '\\/')}\\)`));
     assert.ok(collector.contentTypes.every((type) => type.startsWith(protocol === 'http/json' ? 'application/json' : 'application/x-protobuf')));
 
-    assert.equal(records.length, CALLS.length);
-    assert.equal(collector.spans.length, CALLS.length);
+    // Tool calls, plus the session's start and end events: every record has its span, and no span is extra.
+    const toolCalls = records.filter((record) => record.action === 'tool_call');
+    assert.equal(toolCalls.length, CALLS.length);
+    assert.equal(collector.spans.length, records.length);
     const key = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
     assert.deepEqual(
       new Set(collector.spans.map((span) => key(span.traceId, span.spanId))),
       new Set(records.map((record) => key(record.trace_id, record.span_id))),
     );
-    for (const record of records) {
+    for (const record of toolCalls) {
       const span = collector.spans.find((candidate) => candidate.spanId === record.span_id)!;
       assert.equal(span.name, `tools/call ${record.tool_name}`);
       assert.equal(span.kind, 2, 'SERVER');
@@ -100,7 +102,7 @@ test('OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED=true keep forwarding off a
   for (const env of cases) {
     const collector = await receiver();
     const { records, stderr } = await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, ...env });
-    assert.equal(records.length, CALLS.length);
+    assert.equal(records.filter((record) => record.action === 'tool_call').length, CALLS.length);
     assert.ok(!collector.paths.includes('/v1/traces'), `traces were sent with ${JSON.stringify(env)}`);
     if (env['OTEL_SDK_DISABLED']) assert.deepEqual(collector.paths, []);
     assert.doesNotMatch(stderr, /forwarding spans to/);
@@ -120,8 +122,9 @@ for (const fault of faults) {
       OTEL_EXPORTER_OTLP_TIMEOUT: '300',
       OTEL_METRICS_EXPORTER: 'none',
     });
-    assert.equal(records.length, CALLS.length);
-    assert.deepEqual(records.map((record) => record.tool_name), CALLS.map((call) => call.name));
-    assert.match(stderr, new RegExp(`${CALLS.length} spans not forwarded since the last report \\(${CALLS.length} in total; [^)]+\\); the audit trail is unaffected`));
+    const toolCalls = records.filter((record) => record.action === 'tool_call');
+    assert.deepEqual(toolCalls.map((record) => record.tool_name), CALLS.map((call) => call.name));
+    // Every span is accounted for: one per record (the tool calls and the session's events).
+    assert.match(stderr, new RegExp(`spans not forwarded since the last report \\(${records.length} in total; [^)]+\\); the audit trail is unaffected`));
   });
 }
