@@ -56,7 +56,7 @@ test('the load generator drives the HTTP server as the demo does: successes, fai
   assert.equal(traversal?.success, false);
   assert.match(traversal?.error ?? '', /Invalid query/);
   assert.equal(new Set(calls.map((record) => record.session_id)).size, 1);
-  assert.ok(calls.every((record) => record.transport === 'streamable-http' && record.session_id));
+  assert.ok(calls.every((record) => record.transport === 'streamable-http' && record.session_id && record.actor === 'loadgen'));
   const refusals = records.filter((record) => record.action === 'auth_failure');
   assert.equal(refusals.length, 1);
   assert.equal(refusals[0]!.error, 'invalid bearer token');

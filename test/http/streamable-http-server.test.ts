@@ -101,9 +101,12 @@ test('a client cannot forge its address: the header the HTTP layer uses is overw
   await client.close();
 });
 
-test('a valid token names its principal to the tool handler', async () => {
+test('a valid token names its principal to the tool handler and in the record', async () => {
   const { client } = await connect(guarded.url, 'bob-secret-token');
+  spans.reset();
   assert.equal(text(await client.callTool({ name: 'whoami', arguments: {} })), 'bob');
+  const record = readTrail(logDir).find((candidate) => candidate.span_id === spans.getFinishedSpans()[0]!.spanContext().spanId);
+  assert.equal(record?.actor, 'bob');
   await client.close();
 });
 
