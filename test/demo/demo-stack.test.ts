@@ -206,6 +206,10 @@ test('the filelog receiver tails the audit files the server writes, and parses t
   // The dashboard's Loki query selects the stream the receiver labels, on fields the records have.
   const lokiQuery: string = dashboard.panels.flatMap((panel: Doc) => panel.targets).find((target: Doc) => target.datasource.uid === lokiSource.uid).expr;
   assert.equal(/service_name="([^"]+)"/.exec(lokiQuery)?.[1], collector.receivers['filelog/audit'].resource['service.name']);
+  const table = dashboard.panels.find((panel: Doc) => panel.type === 'table');
+  for (const key of Object.keys(table.transformations.find((step: Doc) => step.id === 'organize').options.includeByName)) {
+    assert.ok(key in record, `the table shows ${key}, which records do not have`);
+  }
   for (const [, name] of lokiQuery.matchAll(/\|\s*json\s*\|(.*)$/g)) {
     for (const [, key] of name!.matchAll(/(\w+)\s*!?=/g)) assert.ok(key! in record, `the Loki query filters on ${key}, which records do not have`);
   }
