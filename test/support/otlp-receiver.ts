@@ -107,6 +107,7 @@ export class OtlpReceiver {
   readonly metricRequests: unknown[] = [];
   /** The path of every request received, in order. */
   readonly paths: string[] = [];
+  readonly headers: IncomingMessage['headers'][] = [];
   private readonly server: Server;
 
   private constructor(private readonly mode: ReceiverMode) {
@@ -131,6 +132,7 @@ export class OtlpReceiver {
   private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
     const body = await bodyOf(req);
     this.paths.push(req.url ?? '');
+    this.headers.push(req.headers);
     if (this.mode === 'hang') return; // never answers: the exporter must time out
     if (this.mode === 'fail-500') {
       res.writeHead(500).end('collector failure');

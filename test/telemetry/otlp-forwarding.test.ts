@@ -33,7 +33,13 @@ async function runCalls(env: Record<string, string>) {
 for (const protocol of ['http/protobuf', 'http/json'] as const) {
   test(`${protocol}: every tool span reaches the collector with the MCP conventions, one to one with the audit records`, async () => {
     const collector = await receiver();
-    const { records, stderr } = await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, OTEL_EXPORTER_OTLP_PROTOCOL: protocol });
+    const { records, stderr } = await runCalls({
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=demo%20key',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=test',
+    });
+    assert.ok(collector.headers.length > 0 && collector.headers.every((headers) => headers['x-collector-key'] === 'demo key'));
     assert.match(stderr, new RegExp(`forwarding spans to ${collector.baseUrl}/v1/traces \\(${protocol.replace('/', '\\/')}\\)`));
     assert.ok(collector.contentTypes.every((type) => type.startsWith(protocol === 'http/json' ? 'application/json' : 'application/x-protobuf')));
 
@@ -59,6 +65,7 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
       assert.equal(span.statusCode === 2, !record.success);
       assert.equal(span.attributes['error.type'], record.success ? undefined : 'tool_error');
       assert.equal(span.resource['service.name'], 'forwarding-test');
+      assert.equal(span.resource['deployment.environment.name'], 'test');
       // Arguments stay out of forwarded spans unless opted in.
       assert.doesNotMatch(JSON.stringify(span.attributes), /passwd|monitor/);
     }
