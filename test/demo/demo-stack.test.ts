@@ -256,3 +256,13 @@ test('the dashboard "MCP tool calls" uses provisioned uids and the metric and la
   assert.equal(link.internal.datasourceUid, 'tempo');
   assert.equal(table.fieldConfig.overrides[0].matcher.options, 'trace_id');
 });
+
+test('promtool accepts the demo Prometheus config', (t) => {
+  const promtool = '/usr/bin/promtool';
+  if (!existsSync(promtool)) {
+    t.skip(`${promtool} is not installed: .ci/run must run "apt-get install -y --no-install-recommends prometheus"`);
+    return;
+  }
+  const result = spawnSync(promtool, ['check', 'config', join(root, 'otel/prometheus.yaml')], { encoding: 'utf8' });
+  assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+});
