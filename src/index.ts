@@ -17,3 +17,10 @@ export { DEFAULT_SUMMARY_LIMITS, REDACTED, isSensitiveKey, type SummaryLimits } 
 export { CAPTURE_LEVELS, type CaptureLevel, type CapturePolicy } from './audit/capture-levels.js';
 export { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor, type RedactionConfig } from './audit/redactor.js';
 export type { SecretKind } from './audit/secret-patterns.js';
+export { serviceResource } from './telemetry/audit-trail.js';
+export { observabilityFromEnv, type Observability } from './telemetry/observability-from-env.js';
+export { ForwardingSpanProcessor, type ForwardingSpanProcessorConfig } from './telemetry/forwarding-span-processor.js';
+export { OperationDurationProcessor } from './telemetry/operation-duration-processor.js';
+export { otlpTargetFromEnv, type OtlpTarget } from './telemetry/otlp-env.js';
+export { StreamableHttpMcpServer, type StreamableHttpConfig } from './http/streamable-http-server.js';
+export { BearerTokens } from './http/bearer-tokens.js';

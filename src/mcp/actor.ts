@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { clientAddressFromHeaders } from './client-address.js';
 import type { RawRequestExtra } from './sdk-internals.js';
 
 let osUser: string | null | undefined;
@@ -27,10 +28,14 @@ export function actorOf(extra: RawRequestExtra, networked: boolean): string | nu
   return networked ? null : osUserName();
 }
 
-/** The peer address where the HTTP layer passed it on (`authInfo.extra.clientAddress` or `requestInfo.remoteAddress`). */
+/**
+ * The peer address where the HTTP layer passed it on (`authInfo.extra.clientAddress`,
+ * `requestInfo.remoteAddress`, or the header src/http sets on every request).
+ */
 export function clientAddressOf(extra: RawRequestExtra): string | null {
   const fromAuth = extra.authInfo?.extra?.['clientAddress'];
   if (typeof fromAuth === 'string' && fromAuth !== '') return fromAuth;
   const fromRequest = extra.requestInfo?.remoteAddress;
-  return typeof fromRequest === 'string' && fromRequest !== '' ? fromRequest : null;
+  if (typeof fromRequest === 'string' && fromRequest !== '') return fromRequest;
+  return clientAddressFromHeaders(extra.requestInfo?.headers);
 }

@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
@@ -40,6 +40,13 @@ export interface AuditTrail {
 /** An audit event: `action` names it; a non-null `error` marks it failed. */
 export type AuditEvent = Partial<Omit<AuditDetails, 'action'>> & { action: string; attributes?: Attributes };
 
+/** The service's resource: `serviceName`, overridden by OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES. */
+export function serviceResource(serviceName = 'mcp-server'): Resource {
+  return defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': serviceName }))
+    .merge(detectResources({ detectors: [envDetector] }));
+}
+
 /**
  * Sets up tracing whose every audited span becomes a record. Throws, naming
  * the directory, if the log directory cannot be written — before a server
@@ -53,9 +60,7 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   const exporter = new JsonlAuditExporter(config.logDir === undefined ? {} : { logDir: config.logDir });
   exporter.checkWritable();
   const auditProcessor = new AuditSpanProcessor(exporter);
-  const resource = defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': config.serviceName ?? 'mcp-server' }))
-    .merge(detectResources({ detectors: [envDetector] }));
+  const resource = serviceResource(config.serviceName);
   // AlwaysOn: a client's traceparent with sampled=0 must not make a call go unaudited.
   const provider = new NodeTracerProvider({
     resource,

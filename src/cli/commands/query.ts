@@ -1,7 +1,7 @@
 import { parseCommandArgs, positiveInteger } from '../args.js';
 import type { Command } from '../command.js';
 import { readTrailRecords } from '../record-reader.js';
-import { FILTER_HELP, FILTER_OPTIONS, RecordFilter } from '../record-filter.js';
+import { FILTER_HELP, FILTER_OPTIONS, RecordFilter, type FilterValues } from '../record-filter.js';
 import { recordHeaderLine, recordLine } from '../record-rows.js';
 import { COMMON_HELP, COMMON_OPTIONS, trailDirectory, writeOut } from '../output.js';
 
@@ -42,14 +42,7 @@ export async function printMatching(values: QueryValues, limit: number): Promise
   return 0;
 }
 
-export interface QueryValues {
+export interface QueryValues extends FilterValues {
   dir?: string | undefined;
   json?: boolean | undefined;
-  tool?: string | undefined;
-  since?: string | undefined;
-  until?: string | undefined;
-  session?: string | undefined;
-  actor?: string | undefined;
-  action?: string | undefined;
-  failed?: boolean | undefined;
 }

@@ -1,0 +1,76 @@
+import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { ForwardingSpanProcessor } from './forwarding-span-processor.js';
+import { OperationDurationProcessor } from './operation-duration-processor.js';
+import { otlpTargetFromEnv, sdkDisabled } from './otlp-env.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface Observability {
+  /** Pass to `startAuditTrail({ spanProcessors })`; the trail's shutdown flushes and stops them. */
+  spanProcessors: SpanProcessor[];
+  /** One line per active output, for the startup message. */
+  describe(): string[];
+}
+
+/**
+ * Forwarding and metrics as the standard environment asks for them:
+ * spans over OTLP/HTTP when OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_*
+ * say so; `mcp.server.operation.duration` over OTLP likewise (OTEL_METRICS_*)
+ * and on a Prometheus scrape endpoint when PROMETHEUS_PORT is set
+ * (PROMETHEUS_HOST, default 127.0.0.1). OTEL_SDK_DISABLED=true turns the
+ * OTLP outputs off; it never touches the audit trail.
+ */
+export function observabilityFromEnv(resource: Resource, env: Env = process.env): Observability {
+  const spanProcessors: SpanProcessor[] = [];
+  const lines: string[] = [];
+
+  const traces = otlpTargetFromEnv('traces', env);
+  if (traces) {
+    const config = { url: traces.url };
+    const exporter = traces.protocol === 'http/json' ? new OtlpJsonTraceExporter(config) : new OtlpProtoTraceExporter(config);
+    spanProcessors.push(new ForwardingSpanProcessor({ exporter }));
+    lines.push(`forwarding spans to ${traces.url} (${traces.protocol})`);
+  } else if (sdkDisabled(env)) {
+    lines.push('forwarding off (OTEL_SDK_DISABLED); the audit trail is on');
+  }
+
+  const readers: MetricReader[] = [];
+  const metrics = otlpTargetFromEnv('metrics', env);
+  if (metrics) {
+    const config = { url: metrics.url };
+    const exporter = metrics.protocol === 'http/json' ? new OtlpJsonMetricExporter(config) : new OtlpProtoMetricExporter(config);
+    const interval = Number(env['OTEL_METRIC_EXPORT_INTERVAL']) || 60_000;
+    readers.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: Math.min(30_000, interval) }));
+    lines.push(`exporting metrics to ${metrics.url} (${metrics.protocol})`);
+  }
+  const prometheusPort = env['PROMETHEUS_PORT']?.trim();
+  if (prometheusPort) {
+    const port = Number(prometheusPort);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PROMETHEUS_PORT=${prometheusPort} is not a port number`);
+    const host = env['PROMETHEUS_HOST']?.trim() || '127.0.0.1';
+    readers.push(
+      new PrometheusExporter({ host, port }, (error) => {
+        if (error) process.stderr.write(`mcp-audit: Prometheus endpoint on ${host}:${port} failed: ${error.message}\n`);
+      }),
+    );
+    lines.push(`serving metrics for Prometheus at http://${host}:${port}/metrics`);
+  }
+  if (readers.length > 0) {
+    const meterProvider = new MeterProvider({ resource, readers });
+    spanProcessors.push(
+      new OperationDurationProcessor(
+        meterProvider.getMeter('mcp-audit-trail'),
+        () => meterProvider.shutdown().catch(() => {}),
+        () => meterProvider.forceFlush().catch(() => {}),
+      ),
+    );
+  }
+  return { spanProcessors, describe: () => lines };
+}
