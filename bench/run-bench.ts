@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// `npm run bench` (full) or `npm run bench -- --quick`: every scenario in one
+// run, on one machine, results written to BENCHMARKS.md.
+import { rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createBenchContext } from './bench-context.js';
+import type { Workload } from './call-load.js';
+import { describeMachine } from './machine.js';
+import { LoopbackOtlpReceiver } from './otlp-receiver.js';
+import { renderReport, type BenchResults } from './report.js';
+import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
+import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
+import { profileVariants } from './scenarios/profile.js';
+import { measureSinkThroughput } from './scenarios/sink-throughput.js';
+import { measureStartup } from './scenarios/startup.js';
+
+const quick = process.argv.includes('--quick');
+const reportPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+const analysisPath = fileURLToPath(new URL('../../bench/ANALYSIS.md', import.meta.url));
+
+interface BenchPlan {
+  rounds: number;
+  overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number };
+  overheadAt10k: { calls: number; workloads: Workload[] };
+  sinkRecords: number;
+  loss: { calls: number; inFlight: number };
+  profileCalls: number;
+  startupRounds: number;
+}
+
+/** Sizes. Quick keeps every scenario but shrinks it to a first look of under two minutes. */
+const PLAN: BenchPlan = quick
+  ? {
+      rounds: 3,
+      overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 200 },
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'] },
+      sinkRecords: 20_000,
+      loss: { calls: 10_000, inFlight: 1_000 },
+      profileCalls: 1_000,
+      startupRounds: 3,
+    }
+  : {
+      rounds: 5,
+      overhead: { concurrency: [{ inFlight: 1, calls: 1000 }, { inFlight: 100, calls: 3000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500 },
+      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'] },
+      sinkRecords: 100_000,
+      loss: { calls: 100_000, inFlight: 10_000 },
+      profileCalls: 5_000,
+      startupRounds: 10,
+    };
+
+/** Scenarios whose feature is not on this branch yet: what they will measure and the one place each plugs in. */
+const PENDING: BenchResults['pending'] = [
+  {
+    scenario: '4',
+    waitsFor: 'the fsync modes (issue 4)',
+    hook: 'Each mode becomes one entry in `SERVER_VARIANTS` (bench/server-variants.ts), e.g. `\'audited+fsync=always\'` starting the trail with that mode, and is appended to the overhead plan\'s `variants`: the per-call cost of every mode then comes out of the same interleaved rounds, as a ratio to the unaudited server and to the trail without fsync.',
+  },
+  {
+    scenario: '6',
+    waitsFor: 'the `mcp-audit` CLI (issue 5)',
+    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files: the trail is written with `sampleRecord` (bench/scenarios/sink-throughput.ts) through `JsonlFileSink`, and each command is timed in interleaved rounds like the other scenarios.',
+  },
+];
+
+const started = performance.now();
+const startedAt = new Date();
+const machineAtStart = describeMachine();
+const bench = createBenchContext(quick, (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`));
+process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`);
+
+const receiver = await LoopbackOtlpReceiver.start('ok');
+try {
+  const basePlan: Omit<OverheadPlan, 'concurrency' | 'workloads'> = {
+    transports: ['in-memory', 'stdio'],
+    variants: ['unaudited', 'audited', 'audited+otlp'],
+    rounds: PLAN.rounds,
+    warmupCalls: PLAN.overhead.warmupCalls,
+    otlpUrl: receiver.url,
+  };
+  const overhead = [
+    ...(await measureOverhead({ ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads }, bench)),
+    ...(await measureOverhead(
+      { ...basePlan, concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }], workloads: PLAN.overheadAt10k.workloads },
+      bench,
+    )),
+  ];
+  const sinks = await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench);
+  const loss = [];
+  for (const lossCase of LOSS_CASES) {
+    loss.push(await checkLoss(lossCase, { ...PLAN.loss, transport: 'stdio' }, bench));
+    bench.progress(`loss: ${lossCase.name}`);
+  }
+  const startup = await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench);
+  const profiles = await profileVariants(
+    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workload: 'bench_echo', calls: PLAN.profileCalls, warmupCalls: 500 },
+    bench,
+  );
+
+  const durationS = (performance.now() - started) / 1000;
+  const report = renderReport({
+    quick,
+    startedAt,
+    durationS,
+    machineAtStart,
+    loadAverageAtEnd: loadavg().map((load) => load.toFixed(2)).join(' / '),
+    rounds: PLAN.rounds,
+    startupRounds: PLAN.startupRounds,
+    overhead,
+    sinks,
+    sinkRecords: PLAN.sinkRecords,
+    loss,
+    startup,
+    profiles,
+    pending: PENDING,
+    analysisPath,
+  });
+  writeFileSync(reportPath, `${report}\n`);
+  process.stderr.write(`bench: done in ${(durationS / 60).toFixed(1)} min; results in ${reportPath}\n`);
+} finally {
+  await receiver.stop();
+  rmSync(bench.root, { recursive: true, force: true });
+}
