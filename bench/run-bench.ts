@@ -10,11 +10,13 @@ import type { Workload } from './call-load.js';
 import { describeMachine } from './machine.js';
 import { LoopbackOtlpReceiver } from './otlp-receiver.js';
 import { renderReport, type BenchResults } from './report.js';
+import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.js';
 import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
 import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
 import { profileVariants } from './scenarios/profile.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
+import type { VariantName } from './server-variants.js';
 
 const quick = process.argv.includes('--quick');
 const reportPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
@@ -28,6 +30,7 @@ interface BenchPlan {
   loss: { calls: number; inFlight: number };
   profileCalls: number;
   startupRounds: number;
+  cliRecords: number;
 }
 
 /** Sizes. Quick keeps every scenario but shrinks it to a first look of under two minutes. */
@@ -40,6 +43,7 @@ const PLAN: BenchPlan = quick
       loss: { calls: 10_000, inFlight: 1_000 },
       profileCalls: 1_000,
       startupRounds: 3,
+      cliRecords: 50_000,
     }
   : {
       rounds: 5,
@@ -49,19 +53,26 @@ const PLAN: BenchPlan = quick
       loss: { calls: 100_000, inFlight: 10_000 },
       profileCalls: 5_000,
       startupRounds: 10,
+      cliRecords: 1_000_000,
     };
+
+/**
+ * Fsync modes (issue 4), once they exist: their `SERVER_VARIANTS` names.
+ * Each is then measured over stdio against the trail without fsync.
+ */
+const DURABILITY_VARIANTS: VariantName[] = [];
 
 /** Scenarios whose feature is not on this branch yet: what they will measure and the one place each plugs in. */
 const PENDING: BenchResults['pending'] = [
   {
     scenario: '4',
     waitsFor: 'the fsync modes (issue 4)',
-    hook: 'Each mode becomes one entry in `SERVER_VARIANTS` (bench/server-variants.ts), e.g. `\'audited+fsync=always\'` starting the trail with that mode, and is appended to the overhead plan\'s `variants`: the per-call cost of every mode then comes out of the same interleaved rounds, as a ratio to the unaudited server and to the trail without fsync.',
+    hook: 'Each mode becomes one entry in `SERVER_VARIANTS` (bench/server-variants.ts), e.g. `\'audited+fsync=always\'` starting the trail with that mode, and its name goes into `DURABILITY_VARIANTS` (bench/run-bench.ts): the per-call cost of every mode then comes out of interleaved rounds over stdio (1 and 100 calls in flight), as a ratio to the trail without fsync.',
   },
   {
     scenario: '6',
     waitsFor: 'the `mcp-audit` CLI (issue 5)',
-    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files: the trail is written with `sampleRecord` (bench/scenarios/sink-throughput.ts) through `JsonlFileSink`, and each command is timed in interleaved rounds like the other scenarios.',
+    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files. The scenario is written (bench/scenarios/cli-throughput.ts: the trail is generated through `JsonlFileSink`, each command timed in interleaved rounds); adding the two commands to `CLI_COMMANDS` there makes `npm run bench` run it. Until then it is skipped: jq alone has nothing to be compared with.',
   },
 ];
 
@@ -94,6 +105,13 @@ try {
     bench.progress(`loss: ${lossCase.name}`);
   }
   const startup = await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench);
+  const durability = DURABILITY_VARIANTS.length
+    ? await measureOverhead(
+        { ...basePlan, transports: ['stdio'], variants: ['audited', ...DURABILITY_VARIANTS], concurrency: PLAN.overhead.concurrency, workloads: ['bench_echo'] },
+        bench,
+      )
+    : [];
+  const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const profiles = await profileVariants(
     { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workload: 'bench_echo', calls: PLAN.profileCalls, warmupCalls: 500 },
     bench,
@@ -113,6 +131,9 @@ try {
     sinkRecords: PLAN.sinkRecords,
     loss,
     startup,
+    durability,
+    cli,
+    cliRecords: PLAN.cliRecords,
     profiles,
     pending: PENDING,
     analysisPath,
