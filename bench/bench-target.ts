@@ -4,7 +4,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runCalls, type LoadSummary, type Workload } from './call-load.js';
-import { residentSetOf } from './machine.js';
+import { cpuTimeOf, residentSetOf } from './machine.js';
 import type { VariantName } from './server-variants.js';
 
 export type TransportName = 'in-memory' | 'stdio';
@@ -68,10 +68,14 @@ export async function openStdioTarget(variant: VariantName, options: TargetOptio
   return {
     variant,
     transport: 'stdio',
-    run: (workload, calls, inFlight, firstIndex = 0) =>
-      runCalls(client, workload, calls, inFlight, firstIndex).catch((error: unknown) => {
+    async run(workload, calls, inFlight, firstIndex = 0) {
+      const cpuBefore = cpuTimeOf(pid);
+      const summary = await runCalls(client, workload, calls, inFlight, firstIndex).catch((error: unknown) => {
         throw new Error(`${variant} over stdio failed: ${String(error)}\n${stderrTail}`);
-      }),
+      });
+      const cpuAfter = cpuTimeOf(pid);
+      return cpuBefore === undefined || cpuAfter === undefined ? summary : { ...summary, cpuUsPerCall: (cpuAfter - cpuBefore) / calls };
+    },
     async close() {
       const peakRssBytes = residentSetOf(pid)?.peakBytes;
       await closeStdioClient(client, pid);

@@ -23,6 +23,11 @@ export interface LoadSummary {
   p50Ms: number;
   p99Ms: number;
   failures: number;
+  /**
+   * CPU time (user + system) per call of the server's process: on stdio the
+   * server alone, in memory server and client together. Filled in by the target.
+   */
+  cpuUsPerCall?: number;
 }
 
 // Generous: with 10,000 calls in flight on a busy machine a single answer can take seconds.

@@ -24,8 +24,12 @@ await client.connect(clientTransport);
 process.on('message', (request: WorkerRequest) => {
   const reply = (message: WorkerReply): void => void send(message);
   if (request.type === 'run') {
+    const cpuBefore = process.cpuUsage();
     runCalls(client, request.workload, request.calls, request.inFlight, request.firstIndex).then(
-      (summary) => reply({ type: 'ran', summary }),
+      (summary) => {
+        const cpu = process.cpuUsage(cpuBefore);
+        reply({ type: 'ran', summary: { ...summary, cpuUsPerCall: (cpu.user + cpu.system) / request.calls } });
+      },
       (error: unknown) => reply({ type: 'failed', message: String(error) }),
     );
   } else {

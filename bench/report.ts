@@ -16,6 +16,8 @@ export interface BenchResults {
   machineAtStart: MachineDescription;
   loadAverageAtEnd: string;
   rounds: number;
+  overheadRounds: number;
+  roundsAt10k: number;
   startupRounds: number;
   overhead: OverheadRow[];
   sinks: SinkRow[];
@@ -70,10 +72,10 @@ export function renderReport(results: BenchResults): string {
   add(
     '## 1. Per-call overhead',
     '',
-    `Wall time per call (batch time / calls) for a client calling the server, ${results.rounds} rounds. \`unaudited\` is a plain McpServer with the help-desk tools (\`registerHelpdeskTools\`); \`audited\` is the same server built as \`src/helpdesk/server.ts\` builds it (each record written before the response); \`audited+otlp\` adds an OTLP/HTTP exporter behind a BatchSpanProcessor (defaults) sending to a loopback receiver answering 200. \`lookup_inventory\` is the help desk's fuzzy search (the targets' workload); \`bench_echo\` is a tool that does nothing, to show the audit layer's cost undiluted (informative, no target). In memory the client shares the server's process; on stdio the server is a spawned process.`,
+    `Wall time per call (batch time / calls) for a client calling the server, ${results.overheadRounds} rounds (${results.roundsAt10k} at 10,000 in flight). \`unaudited\` is a plain McpServer with the help-desk tools (\`registerHelpdeskTools\`); \`audited\` is the same server built as \`src/helpdesk/server.ts\` builds it (each record written before the response); \`audited+otlp\` adds an OTLP/HTTP exporter behind a BatchSpanProcessor (defaults) sending to a loopback receiver answering 200. \`lookup_inventory\` is the help desk's fuzzy search (the targets' workload); \`bench_echo\` is a tool that does nothing, to show the audit layer's cost undiluted (informative, no target). In memory the client shares the server's process; on stdio the server is a spawned process. Targets are judged on wall time; the server's CPU time per call (from \`process.cpuUsage\` in memory, server and client together; from /proc on stdio, the server alone, 10 ms ticks) is shown beside it because, unlike wall time, it does not grow while a process waits for a CPU another engineer's tests hold.`,
     '',
     table(
-      ['transport', 'in flight', 'tool', 'unaudited µs/call', 'audited µs/call', 'audited / unaudited', '+otlp / unaudited', '+otlp / audited', 'p99 ms (unaud. / aud. / +otlp)'],
+      ['transport', 'in flight', 'tool', 'unaudited µs/call', 'audited µs/call', 'audited / unaudited', '+otlp / unaudited', '+otlp / audited', 'server CPU µs/call (unaud. / aud.)', 'server CPU aud. / unaud.', 'p99 ms (unaud. / aud. / +otlp)'],
       groupOverhead(results.overhead).map(([first, ...others]) => {
         const audited = others.find((row) => row.variant === 'audited');
         const otlp = others.find((row) => row.variant === 'audited+otlp');
@@ -86,6 +88,8 @@ export function renderReport(results: BenchResults): string {
           audited ? ratioText(audited.vsBaseline) : '—',
           otlp ? ratioText(otlp.vsBaseline) : '—',
           otlp?.vsPrevious ? ratioText(otlp.vsPrevious) : '—',
+          `${fixed(first.cpuUsPerCall, 0)} / ${audited ? fixed(audited.cpuUsPerCall, 0) : '—'}`,
+          audited ? ratioText(audited.cpuVsBaseline) : '—',
           [first, audited, otlp].map((row) => (row ? fixed(row.p99Ms, 1) : '—')).join(' / '),
         ];
       }),

@@ -24,8 +24,9 @@ const analysisPath = fileURLToPath(new URL('../../bench/ANALYSIS.md', import.met
 
 interface BenchPlan {
   rounds: number;
-  overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number };
-  overheadAt10k: { calls: number; workloads: Workload[] };
+  /** Many short rounds: on a shared machine, noise comes and goes within seconds, and short alternating batches share it. */
+  overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number; rounds: number };
+  overheadAt10k: { calls: number; workloads: Workload[]; rounds: number };
   sinkRecords: number;
   loss: { calls: number; inFlight: number };
   profileCalls: number;
@@ -37,18 +38,18 @@ interface BenchPlan {
 const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
-      overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 200 },
-      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'] },
-      sinkRecords: 20_000,
-      loss: { calls: 10_000, inFlight: 1_000 },
+      overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 2 },
+      sinkRecords: 10_000,
+      loss: { calls: 5_000, inFlight: 1_000 },
       profileCalls: 1_000,
       startupRounds: 3,
       cliRecords: 50_000,
     }
   : {
       rounds: 5,
-      overhead: { concurrency: [{ inFlight: 1, calls: 1000 }, { inFlight: 100, calls: 3000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500 },
-      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'] },
+      overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500, rounds: 15 },
+      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
       sinkRecords: 100_000,
       loss: { calls: 100_000, inFlight: 10_000 },
       profileCalls: 5_000,
@@ -92,9 +93,17 @@ try {
     otlpUrl: receiver.url,
   };
   const overhead = [
-    ...(await measureOverhead({ ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads }, bench)),
     ...(await measureOverhead(
-      { ...basePlan, concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }], workloads: PLAN.overheadAt10k.workloads },
+      { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
+      bench,
+    )),
+    ...(await measureOverhead(
+      {
+        ...basePlan,
+        concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
+        workloads: PLAN.overheadAt10k.workloads,
+        rounds: PLAN.overheadAt10k.rounds,
+      },
       bench,
     )),
   ];
@@ -125,6 +134,8 @@ try {
     machineAtStart,
     loadAverageAtEnd: loadavg().map((load) => load.toFixed(2)).join(' / '),
     rounds: PLAN.rounds,
+    overheadRounds: PLAN.overhead.rounds,
+    roundsAt10k: PLAN.overheadAt10k.rounds,
     startupRounds: PLAN.startupRounds,
     overhead,
     sinks,

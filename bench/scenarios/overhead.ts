@@ -28,6 +28,9 @@ export interface OverheadRow {
   vsBaseline: Spread;
   /** Over the variant listed just before it (e.g. forwarding over trail only). */
   vsPrevious: Spread | undefined;
+  /** Server CPU time per call (median), and its ratio to the baseline's, round by round; NaN where not measurable. */
+  cpuUsPerCall: number;
+  cpuVsBaseline: Spread;
   failures: number;
 }
 
@@ -52,6 +55,7 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
         }
       }
       const perCall = new Map<string, number[]>();
+      const cpu = new Map<string, number[]>();
       const p99 = new Map<string, number[]>();
       const failures = new Map<string, number>();
       const key = (inFlight: number, workload: Workload, variant: VariantName): string => `${inFlight}|${workload}|${variant}`;
@@ -62,6 +66,7 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
               const summary = await targets.get(variant)!.run(workload, calls, inFlight);
               const k = key(inFlight, workload, variant);
               perCall.set(k, [...(perCall.get(k) ?? []), summary.perCallUs]);
+              cpu.set(k, [...(cpu.get(k) ?? []), summary.cpuUsPerCall ?? Number.NaN]);
               p99.set(k, [...(p99.get(k) ?? []), summary.p99Ms]);
               failures.set(k, (failures.get(k) ?? 0) + summary.failures);
             }
@@ -72,8 +77,10 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
       for (const { inFlight } of plan.concurrency) {
         for (const workload of plan.workloads) {
           const baseline = perCall.get(key(inFlight, workload, plan.variants[0]))!;
+          const baselineCpu = cpu.get(key(inFlight, workload, plan.variants[0]))!;
           plan.variants.forEach((variant, index) => {
             const own = perCall.get(key(inFlight, workload, variant))!;
+            const ownCpu = cpu.get(key(inFlight, workload, variant))!;
             const previous = index > 1 ? perCall.get(key(inFlight, workload, plan.variants[index - 1]!))! : undefined;
             rows.push({
               transport,
@@ -84,6 +91,8 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
               p99Ms: median(p99.get(key(inFlight, workload, variant))!),
               vsBaseline: spread(own.map((value, round) => value / baseline[round]!)),
               vsPrevious: previous ? spread(own.map((value, round) => value / previous[round]!)) : undefined,
+              cpuUsPerCall: median(ownCpu),
+              cpuVsBaseline: spread(ownCpu.map((value, round) => value / baselineCpu[round]!)),
               failures: failures.get(key(inFlight, workload, variant))!,
             });
           });
