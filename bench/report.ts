@@ -114,7 +114,7 @@ export function renderReport(results: BenchResults): string {
   add(
     '## 3. Loss under load',
     '',
-    'Each case: a fresh audited server spawned on stdio, calls (`bench_echo`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call\'s record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process\'s own (VmHWM). One run per case.',
+    'Each case: a fresh audited server spawned on stdio, calls (`bench_echo`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call\'s record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process\'s own (VmHWM). The unaudited server runs the same load first, as the reference for memory and latency (it writes no trail, so its record columns are 0 by design). One run per case.',
     '',
     table(
       ['case', 'calls', 'in flight', 'records', 'parseable', 'distinct', 'calls recorded once', 'failed calls', 'p50 ms', 'p99 ms', 'calls/s', 'server peak RSS', 'receiver requests', 'spans received'],

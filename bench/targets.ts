@@ -56,7 +56,7 @@ export function judgeTargets(overhead: OverheadRow[], sinks: SinkRow[], loss: Lo
     }
   }
 
-  for (const result of loss) {
+  for (const result of loss.filter((candidate) => candidate.writesTrail)) {
     const exact = result.lines === result.calls && result.parseable === result.calls && result.distinct === result.calls && result.callsRecordedOnce === result.calls;
     results.push({
       target: `3. ${result.calls.toLocaleString('en')} calls → exactly as many parseable, distinct records (${result.name})`,

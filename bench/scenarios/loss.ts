@@ -10,10 +10,13 @@ export interface LossCase {
   variant: VariantName;
   /** For forwarding variants: how the loopback OTLP receiver behaves during the run. */
   receiver?: ReceiverMode;
+  /** False for the unaudited server, run only as the memory and latency reference. */
+  writesTrail?: boolean;
 }
 
 /** The first forwarding case with a healthy receiver is the one the others' p99 is compared with. */
 export const LOSS_CASES: LossCase[] = [
+  { name: 'unaudited (reference: no trail)', variant: 'unaudited', writesTrail: false },
   { name: 'trail only', variant: 'audited' },
   { name: 'forwarding, receiver up (200)', variant: 'audited+otlp', receiver: 'ok' },
   { name: 'forwarding, receiver answers 500', variant: 'audited+otlp', receiver: 'error500' },
@@ -23,6 +26,7 @@ export const LOSS_CASES: LossCase[] = [
 
 export interface LossResult extends TrailCheck {
   name: string;
+  writesTrail: boolean;
   transport: TransportName;
   calls: number;
   inFlight: number;
@@ -56,6 +60,7 @@ export async function checkLoss(
     }
     return {
       name: lossCase.name,
+      writesTrail: lossCase.writesTrail ?? true,
       transport: plan.transport,
       calls: plan.calls,
       inFlight: plan.inFlight,
