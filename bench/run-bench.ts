@@ -19,7 +19,8 @@ import { measureStartup } from './scenarios/startup.js';
 import type { VariantName } from './server-variants.js';
 
 const quick = process.argv.includes('--quick');
-const reportPath = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+// A quick run never overwrites the full run's figures.
+const reportPath = fileURLToPath(new URL(quick ? '../../BENCHMARKS-quick.md' : '../../BENCHMARKS.md', import.meta.url));
 const analysisPath = fileURLToPath(new URL('../../bench/ANALYSIS.md', import.meta.url));
 
 interface BenchPlan {
