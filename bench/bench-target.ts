@@ -1,0 +1,148 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { runCalls, type LoadSummary, type Workload } from './call-load.js';
+import { cpuTimeOf, residentSetOf } from './machine.js';
+import type { VariantName } from './server-variants.js';
+
+export type TransportName = 'in-memory' | 'stdio';
+
+export interface TargetOptions {
+  logDir: string;
+  dataDir: string;
+  otlpUrl?: string | undefined;
+  /** Extra node flags for the server process, e.g. --cpu-prof. */
+  execArgv?: string[];
+}
+
+/** One running server variant behind one transport, driven by the same load either way. */
+export interface BenchTarget {
+  readonly variant: VariantName;
+  readonly transport: TransportName;
+  run(workload: Workload, calls: number, inFlight: number, firstIndex?: number): Promise<LoadSummary>;
+  /** Stops the server (it drains and flushes) and gives its peak RSS: the server's own on stdio, server + client in memory. */
+  close(): Promise<{ peakRssBytes: number | undefined }>;
+}
+
+export type WorkerRequest = { type: 'run'; workload: Workload; calls: number; inFlight: number; firstIndex: number } | { type: 'close' };
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'ran'; summary: LoadSummary }
+  | { type: 'failed'; message: string }
+  | { type: 'closed'; peakRssBytes: number };
+
+// The SDK's stdio client adds a 'drain' listener per message sent while the
+// pipe is full; with thousands of calls in flight that is thousands of
+// listeners, each legitimately awaiting, and Node warns past ten.
+EventEmitter.defaultMaxListeners = 0;
+
+const benchServerPath = fileURLToPath(new URL('./bench-server.js', import.meta.url));
+const workerPath = fileURLToPath(new URL('./in-memory-worker.js', import.meta.url));
+const EXIT_GRACE_MS = 15_000;
+
+function variantEnv(options: TargetOptions): Record<string, string> {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), BENCH_LOG_DIR: options.logDir, BENCH_DATA_DIR: options.dataDir };
+  if (options.otlpUrl) env['BENCH_OTLP_URL'] = options.otlpUrl;
+  return env;
+}
+
+export function openTarget(transport: TransportName, variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
+  return transport === 'stdio' ? openStdioTarget(variant, options) : openInMemoryTarget(variant, options);
+}
+
+/** Spawns `bench-server.js <variant>` and connects an SDK client to it over stdio. */
+export async function openStdioTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [...(options.execArgv ?? []), benchServerPath, variant],
+    env: variantEnv(options),
+    stderr: 'pipe',
+  });
+  let stderrTail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-2000)));
+  const client = new Client({ name: 'bench-client', version: '0.0.0' });
+  await client.connect(transport);
+  const pid = transport.pid!;
+  return {
+    variant,
+    transport: 'stdio',
+    async run(workload, calls, inFlight, firstIndex = 0) {
+      const cpuBefore = cpuTimeOf(pid);
+      const summary = await runCalls(client, workload, calls, inFlight, firstIndex).catch((error: unknown) => {
+        throw new Error(`${variant} over stdio failed: ${String(error)}\n${stderrTail}`);
+      });
+      const cpuAfter = cpuTimeOf(pid);
+      return cpuBefore === undefined || cpuAfter === undefined ? summary : { ...summary, cpuUsPerCall: (cpuAfter - cpuBefore) / calls };
+    },
+    async close() {
+      const peakRssBytes = residentSetOf(pid)?.peakBytes;
+      await closeStdioClient(client, pid);
+      return { peakRssBytes };
+    },
+  };
+}
+
+/**
+ * Closing the SDK client ends the server's stdin; the server then drains and
+ * exits. A server stuck past the grace period (a forwarding exporter waiting
+ * on a receiver that never answers) is killed: its records are already on
+ * disk, since each is written before its response.
+ */
+export async function closeStdioClient(client: Client, pid: number): Promise<void> {
+  await client.close();
+  const deadline = Date.now() + EXIT_GRACE_MS;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Forks an in-memory worker: server and client in one process of their own. */
+export async function openInMemoryTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
+  const child = fork(workerPath, [variant], { env: variantEnv(options), execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await nextReply(child, 'ready');
+  return {
+    variant,
+    transport: 'in-memory',
+    async run(workload, calls, inFlight, firstIndex = 0) {
+      child.send({ type: 'run', workload, calls, inFlight, firstIndex } satisfies WorkerRequest);
+      const reply = await nextReply(child, 'ran');
+      return reply.summary;
+    },
+    async close() {
+      child.send({ type: 'close' } satisfies WorkerRequest);
+      const reply = await nextReply(child, 'closed');
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+      return { peakRssBytes: reply.peakRssBytes };
+    },
+  };
+}
+
+function nextReply<T extends WorkerReply['type']>(child: ChildProcess, type: T): Promise<Extract<WorkerReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerReply): void => {
+      cleanup();
+      if (message.type === type) resolve(message as Extract<WorkerReply, { type: T }>);
+      else reject(new Error(message.type === 'failed' ? message.message : `in-memory worker sent ${message.type}, expected ${type}`));
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`in-memory worker exited (${code}) before ${type}`));
+    };
+    const cleanup = (): void => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}

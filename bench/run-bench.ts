@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// `npm run bench` (full) or `npm run bench -- --quick`: every scenario in one
+// run, on one machine, results written to BENCHMARKS.md.
+import { rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { createBenchContext } from './bench-context.js';
+import type { Workload } from './call-load.js';
+import { describeMachine } from './machine.js';
+import { LoopbackOtlpReceiver } from './otlp-receiver.js';
+import { renderReport, type BenchResults } from './report.js';
+import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.js';
+import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
+import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
+import { profileVariants } from './scenarios/profile.js';
+import { measureSinkThroughput } from './scenarios/sink-throughput.js';
+import { measureStartup } from './scenarios/startup.js';
+import type { VariantName } from './server-variants.js';
+
+const quick = process.argv.includes('--quick');
+// A quick run never overwrites the full run's figures.
+const reportPath = fileURLToPath(new URL(quick ? '../../BENCHMARKS-quick.md' : '../../BENCHMARKS.md', import.meta.url));
+const analysisPath = fileURLToPath(new URL('../../bench/ANALYSIS.md', import.meta.url));
+
+interface BenchPlan {
+  rounds: number;
+  /** Many short rounds: on a shared machine, noise comes and goes within seconds, and short alternating batches share it. */
+  overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number; rounds: number };
+  overheadAt10k: { calls: number; workloads: Workload[]; rounds: number };
+  sinkRecords: number;
+  loss: { calls: number; inFlight: number };
+  profileCalls: number;
+  startupRounds: number;
+  cliRecords: number;
+}
+
+/** Sizes. Quick keeps every scenario but shrinks it to a first look of under two minutes. */
+const PLAN: BenchPlan = quick
+  ? {
+      rounds: 3,
+      overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 2 },
+      sinkRecords: 10_000,
+      loss: { calls: 5_000, inFlight: 1_000 },
+      profileCalls: 1_000,
+      startupRounds: 3,
+      cliRecords: 50_000,
+    }
+  : {
+      rounds: 5,
+      overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500, rounds: 15 },
+      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
+      sinkRecords: 100_000,
+      loss: { calls: 100_000, inFlight: 10_000 },
+      profileCalls: 5_000,
+      startupRounds: 10,
+      cliRecords: 1_000_000,
+    };
+
+/**
+ * Fsync modes (issue 4), once they exist: their `SERVER_VARIANTS` names.
+ * Each is then measured over stdio against the trail without fsync.
+ */
+const DURABILITY_VARIANTS: VariantName[] = [];
+
+/** Scenarios whose feature is not on this branch yet: what they will measure and the one place each plugs in. */
+const PENDING: BenchResults['pending'] = [
+  {
+    scenario: '4',
+    waitsFor: 'the fsync modes (issue 4)',
+    hook: 'Each mode becomes one entry in `SERVER_VARIANTS` (bench/server-variants.ts), e.g. `\'audited+fsync=always\'` starting the trail with that mode, and its name goes into `DURABILITY_VARIANTS` (bench/run-bench.ts): the per-call cost of every mode then comes out of interleaved rounds over stdio (1 and 100 calls in flight), as a ratio to the trail without fsync.',
+  },
+  {
+    scenario: '6',
+    waitsFor: 'the `mcp-audit` CLI (issue 5)',
+    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files. The scenario is written (bench/scenarios/cli-throughput.ts: the trail is generated through `ChainedTrailWriter`, each command timed in interleaved rounds); adding the two commands to `CLI_COMMANDS` there makes `npm run bench` run it. Until then it is skipped: jq alone has nothing to be compared with.',
+  },
+];
+
+const started = performance.now();
+const startedAt = new Date();
+const machineAtStart = describeMachine();
+const bench = createBenchContext(quick, (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`));
+process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`);
+
+const receiver = await LoopbackOtlpReceiver.start('ok');
+try {
+  const basePlan: Omit<OverheadPlan, 'concurrency' | 'workloads'> = {
+    transports: ['in-memory', 'stdio'],
+    variants: ['unaudited', 'audited', 'audited+otlp'],
+    rounds: PLAN.rounds,
+    warmupCalls: PLAN.overhead.warmupCalls,
+    otlpUrl: receiver.url,
+  };
+  const overhead = [
+    ...(await measureOverhead(
+      { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
+      bench,
+    )),
+    ...(await measureOverhead(
+      {
+        ...basePlan,
+        concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
+        workloads: PLAN.overheadAt10k.workloads,
+        rounds: PLAN.overheadAt10k.rounds,
+      },
+      bench,
+    )),
+  ];
+  const sinks = await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench);
+  const loss = [];
+  for (const lossCase of LOSS_CASES) {
+    loss.push(await checkLoss(lossCase, { ...PLAN.loss, transport: 'stdio' }, bench));
+    bench.progress(`loss: ${lossCase.name}`);
+  }
+  const startup = await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench);
+  const durability = DURABILITY_VARIANTS.length
+    ? await measureOverhead(
+        { ...basePlan, transports: ['stdio'], variants: ['audited', ...DURABILITY_VARIANTS], concurrency: PLAN.overhead.concurrency, workloads: ['bench_echo'] },
+        bench,
+      )
+    : [];
+  const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
+  const profiles = await profileVariants(
+    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workload: 'bench_echo', calls: PLAN.profileCalls, warmupCalls: 500 },
+    bench,
+  );
+
+  const durationS = (performance.now() - started) / 1000;
+  const report = renderReport({
+    quick,
+    startedAt,
+    durationS,
+    machineAtStart,
+    loadAverageAtEnd: loadavg().map((load) => load.toFixed(2)).join(' / '),
+    rounds: PLAN.rounds,
+    overheadRounds: PLAN.overhead.rounds,
+    roundsAt10k: PLAN.overheadAt10k.rounds,
+    startupRounds: PLAN.startupRounds,
+    overhead,
+    sinks,
+    sinkRecords: PLAN.sinkRecords,
+    loss,
+    startup,
+    durability,
+    cli,
+    cliRecords: PLAN.cliRecords,
+    profiles,
+    pending: PENDING,
+    analysisPath,
+  });
+  writeFileSync(reportPath, `${report}\n`);
+  process.stderr.write(`bench: done in ${(durationS / 60).toFixed(1)} min; results in ${reportPath}\n`);
+} finally {
+  await receiver.stop();
+  rmSync(bench.root, { recursive: true, force: true });
+}

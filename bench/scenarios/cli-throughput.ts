@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { rotated, type BenchContext } from '../bench-context.js';
+import { median, spread, type Spread } from '../stats.js';
+import { sampleRecord } from './sink-throughput.js';
+
+/**
+ * Commands that read a whole trail, run through `sh -c` in the trail's
+ * directory. The first is the baseline: the seed's jq recipe for calls per
+ * tool. `mcp-audit stats` and `mcp-audit verify` join this table once the
+ * CLI exists (issue 5); until then the scenario is not run, since jq alone
+ * has nothing to be compared with.
+ */
+export const CLI_COMMANDS: Record<string, string> = {
+  'jq: calls per tool (seed recipe)': "cat audit_*.jsonl | jq -r '.tool_name' | sort | uniq -c | sort -rn",
+};
+
+export interface CliRow {
+  command: string;
+  seconds: number;
+  recordsPerSecond: number;
+  /** This command's time over the baseline's, round by round. */
+  vsBaseline: Spread;
+}
+
+/** Writes a trail of `records` records through our own writer, then times every command on it in interleaved rounds. */
+export async function measureCliThroughput(plan: { records: number; rounds: number }, bench: BenchContext): Promise<CliRow[]> {
+  const dir = bench.scratchDir('cli-trail');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: ChainHasher.fromEnv() });
+  const chunk = 10_000;
+  for (let start = 0; start < plan.records; start += chunk) {
+    const appended = [];
+    for (let index = start; index < Math.min(plan.records, start + chunk); index++) appended.push(writer.append(sampleRecord(index)));
+    await Promise.all(appended);
+  }
+  writer.close();
+
+  const names = Object.keys(CLI_COMMANDS);
+  const times = new Map<string, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < plan.rounds; round++) {
+    for (const name of rotated(names, round)) times.get(name)!.push(await timeCommand(CLI_COMMANDS[name]!, dir));
+    bench.progress(`cli, round ${round + 1}/${plan.rounds}`);
+  }
+  const baseline = times.get(names[0]!)!;
+  return names.map((command) => {
+    const own = times.get(command)!;
+    return {
+      command,
+      seconds: median(own),
+      recordsPerSecond: plan.records / median(own),
+      vsBaseline: spread(own.map((seconds, round) => seconds / baseline[round]!)),
+    };
+  });
+}
+
+function timeCommand(command: string, cwd: string): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('sh', ['-c', command], { cwd, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} exited with ${code}`))));
+  });
+}

@@ -1,0 +1,106 @@
+import { openTarget, type BenchTarget, type TransportName } from '../bench-target.js';
+import { rotated, type BenchContext } from '../bench-context.js';
+import type { Workload } from '../call-load.js';
+import type { VariantName } from '../server-variants.js';
+import { median, spread, type Spread } from '../stats.js';
+
+export interface OverheadPlan {
+  transports: TransportName[];
+  /** Calls kept in flight, and how many calls one measured batch has at that concurrency. */
+  concurrency: Array<{ inFlight: number; calls: number }>;
+  workloads: Workload[];
+  /** The first is the baseline every other is divided by, round by round. */
+  variants: [VariantName, ...VariantName[]];
+  rounds: number;
+  warmupCalls: number;
+  otlpUrl?: string;
+}
+
+export interface OverheadRow {
+  transport: TransportName;
+  inFlight: number;
+  workload: Workload;
+  variant: VariantName;
+  /** Wall time per call, median over rounds. */
+  perCallUs: number;
+  p99Ms: number;
+  /** This variant's per-call time over the baseline's in the same round. */
+  vsBaseline: Spread;
+  /** Over the variant listed just before it (e.g. forwarding over trail only). */
+  vsPrevious: Spread | undefined;
+  /** Server CPU time per call (median), and its ratio to the baseline's, round by round; NaN where not measurable. */
+  cpuUsPerCall: number;
+  cpuVsBaseline: Spread;
+  failures: number;
+}
+
+/**
+ * Per-call cost of each variant against the first, with every variant alive
+ * in its own process for the whole run and batches interleaved round by
+ * round in rotated order, so machine noise hits all of them alike.
+ */
+export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): Promise<OverheadRow[]> {
+  const rows: OverheadRow[] = [];
+  for (const transport of plan.transports) {
+    const targets = new Map<VariantName, BenchTarget>();
+    for (const variant of plan.variants) {
+      const dir = bench.scratchDir(`overhead-${transport}-${variant}`);
+      targets.set(variant, await openTarget(transport, variant, { logDir: dir, dataDir: dir, otlpUrl: plan.otlpUrl }));
+    }
+    try {
+      for (const target of targets.values()) {
+        for (const workload of plan.workloads) {
+          await target.run(workload, plan.warmupCalls, 1);
+          await target.run(workload, plan.warmupCalls, 100);
+        }
+      }
+      const perCall = new Map<string, number[]>();
+      const cpu = new Map<string, number[]>();
+      const p99 = new Map<string, number[]>();
+      const failures = new Map<string, number>();
+      const key = (inFlight: number, workload: Workload, variant: VariantName): string => `${inFlight}|${workload}|${variant}`;
+      for (let round = 0; round < plan.rounds; round++) {
+        for (const { inFlight, calls } of plan.concurrency) {
+          for (const workload of plan.workloads) {
+            for (const variant of rotated(plan.variants, round)) {
+              const summary = await targets.get(variant)!.run(workload, calls, inFlight);
+              const k = key(inFlight, workload, variant);
+              perCall.set(k, [...(perCall.get(k) ?? []), summary.perCallUs]);
+              cpu.set(k, [...(cpu.get(k) ?? []), summary.cpuUsPerCall ?? Number.NaN]);
+              p99.set(k, [...(p99.get(k) ?? []), summary.p99Ms]);
+              failures.set(k, (failures.get(k) ?? 0) + summary.failures);
+            }
+          }
+          bench.progress(`overhead ${transport}, ${inFlight} in flight, round ${round + 1}/${plan.rounds}`);
+        }
+      }
+      for (const { inFlight } of plan.concurrency) {
+        for (const workload of plan.workloads) {
+          const baseline = perCall.get(key(inFlight, workload, plan.variants[0]))!;
+          const baselineCpu = cpu.get(key(inFlight, workload, plan.variants[0]))!;
+          plan.variants.forEach((variant, index) => {
+            const own = perCall.get(key(inFlight, workload, variant))!;
+            const ownCpu = cpu.get(key(inFlight, workload, variant))!;
+            const previous = index > 1 ? perCall.get(key(inFlight, workload, plan.variants[index - 1]!))! : undefined;
+            rows.push({
+              transport,
+              inFlight,
+              workload,
+              variant,
+              perCallUs: median(own),
+              p99Ms: median(p99.get(key(inFlight, workload, variant))!),
+              vsBaseline: spread(own.map((value, round) => value / baseline[round]!)),
+              vsPrevious: previous ? spread(own.map((value, round) => value / previous[round]!)) : undefined,
+              cpuUsPerCall: median(ownCpu),
+              cpuVsBaseline: spread(ownCpu.map((value, round) => value / baselineCpu[round]!)),
+              failures: failures.get(key(inFlight, workload, variant))!,
+            });
+          });
+        }
+      }
+    } finally {
+      for (const target of targets.values()) await target.close();
+    }
+  }
+  return rows;
+}

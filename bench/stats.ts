@@ -1,0 +1,40 @@
+/** Order statistics over repeated measurements; every figure in the report comes through here. */
+export function sorted(values: readonly number[]): number[] {
+  return [...values].sort((a, b) => a - b);
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const ordered = sorted(values);
+  return ordered[Math.min(ordered.length - 1, Math.max(0, Math.ceil(q * ordered.length) - 1))]!;
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+export function min(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : Math.min(...values);
+}
+
+export interface Spread {
+  min: number;
+  median: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  return { min: min(values), median: median(values) };
+}
+
+export function fixed(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
+}
+
+/** `1.07× (min 1.02×)`: a ratio's median first, since that is what targets are judged on. */
+export function ratioText({ min, median }: Spread): string {
+  return `${fixed(median)}× (min ${fixed(min)}×)`;
+}
+
+export function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
