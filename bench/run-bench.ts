@@ -74,7 +74,7 @@ const PENDING: BenchResults['pending'] = [
   {
     scenario: '6',
     waitsFor: 'the `mcp-audit` CLI (issue 5)',
-    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files. The scenario is written (bench/scenarios/cli-throughput.ts: the trail is generated through `JsonlFileSink`, each command timed in interleaved rounds); adding the two commands to `CLI_COMMANDS` there makes `npm run bench` run it. Until then it is skipped: jq alone has nothing to be compared with.',
+    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files. The scenario is written (bench/scenarios/cli-throughput.ts: the trail is generated through `ChainedTrailWriter`, each command timed in interleaved rounds); adding the two commands to `CLI_COMMANDS` there makes `npm run bench` run it. Until then it is skipped: jq alone has nothing to be compared with.',
   },
 ];
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { JsonlFileSink } from '../../src/audit/jsonl-file-sink.js';
-import { auditFileNameFor } from '../../src/index.js';
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
 import { rotated, type BenchContext } from '../bench-context.js';
 import { median, spread, type Spread } from '../stats.js';
 import { sampleRecord } from './sink-throughput.js';
@@ -25,18 +25,17 @@ export interface CliRow {
   vsBaseline: Spread;
 }
 
-/** Writes a trail of `records` records through our own sink, then times every command on it in interleaved rounds. */
+/** Writes a trail of `records` records through our own writer, then times every command on it in interleaved rounds. */
 export async function measureCliThroughput(plan: { records: number; rounds: number }, bench: BenchContext): Promise<CliRow[]> {
   const dir = bench.scratchDir('cli-trail');
-  const sink = new JsonlFileSink(dir);
-  const fileName = auditFileNameFor(sampleRecord(0).timestamp);
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: ChainHasher.fromEnv() });
   const chunk = 10_000;
   for (let start = 0; start < plan.records; start += chunk) {
-    const lines = [];
-    for (let index = start; index < Math.min(plan.records, start + chunk); index++) lines.push(`${JSON.stringify(sampleRecord(index))}\n`);
-    await sink.append(fileName, lines.join(''));
+    const appended = [];
+    for (let index = start; index < Math.min(plan.records, start + chunk); index++) appended.push(writer.append(sampleRecord(index)));
+    await Promise.all(appended);
   }
-  sink.close();
+  writer.close();
 
   const names = Object.keys(CLI_COMMANDS);
   const times = new Map<string, number[]>(names.map((name) => [name, []]));

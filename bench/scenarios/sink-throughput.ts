@@ -1,10 +1,11 @@
-import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { createWriteStream, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { pino } from 'pino';
-import { JsonlFileSink } from '../../src/audit/jsonl-file-sink.js';
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
 import type { AuditRecord } from '../../src/index.js';
 import { rotated, type BenchContext } from '../bench-context.js';
 import { median, spread, type Spread } from '../stats.js';
@@ -20,23 +21,28 @@ interface SinkUnderTest {
 /**
  * The contenders, each writing the same records (pino adds only its level
  * field) to its own file in the same directory.
- * Our sink is driven as the exporter drives it: one append per record, whose
+ * Our writer is driven as the exporter drives it: one append per record, whose
  * promise the caller awaits.
  */
 export const SINK_CONTENDERS: Record<string, (path: string) => SinkUnderTest> = {
-  'JsonlFileSink (ours, group commit)': (path) => {
-    const sink = new JsonlFileSink(join(path, '..'));
-    const fileName = path.slice(path.lastIndexOf('/') + 1);
+  'ChainedTrailWriter (ours, group commit, hash chain)': (path) => {
+    // The writer owns a directory (head file, lock); its day file becomes `path` at the end.
+    const dir = `${path}.d`;
+    rmSync(dir, { recursive: true, force: true });
+    const writer = new ChainedTrailWriter({ directory: dir, hasher: ChainHasher.fromEnv() });
     let pending: Promise<void>[] = [];
     return {
-      write: (record) => void pending.push(sink.append(fileName, `${JSON.stringify(record)}\n`)),
+      write: (record) => void pending.push(writer.append(record)),
       async endTurn() {
         await Promise.all(pending);
         pending = [];
       },
       async finish() {
         await Promise.all(pending);
-        sink.close();
+        writer.close();
+        const [dayFile] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+        renameSync(join(dir, dayFile!), path);
+        rmSync(dir, { recursive: true, force: true });
       },
     };
   },
@@ -76,7 +82,7 @@ function pinoContender(destination: ReturnType<typeof pino.destination>): SinkUn
   };
 }
 
-export const SINK_BASELINE = 'JsonlFileSink (ours, group commit)';
+export const SINK_BASELINE = 'ChainedTrailWriter (ours, group commit, hash chain)';
 
 export interface SinkRow {
   contender: string;

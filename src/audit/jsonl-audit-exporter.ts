@@ -1,9 +1,10 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { auditDetailsOf } from './audit-details.js';
-import { auditFileNameFor, type AuditRecord } from './audit-record.js';
-import { JsonlFileSink } from './jsonl-file-sink.js';
+import type { AuditRecord } from './audit-record.js';
+import { ChainedTrailWriter } from './chained-trail-writer.js';
 import { spanToAuditRecord } from './span-to-record.js';
+import { trailWriterConfigFromEnv, type TrailWriterConfig } from './trail-writer-config.js';
 
 export interface JsonlAuditExporterConfig {
   /** Directory of the daily files; falls back to AUDIT_LOG_DIR, then ./logs. */
@@ -14,6 +15,8 @@ export interface JsonlAuditExporterConfig {
    * a log collector can find it.
    */
   onUnwrittenRecords?: (records: AuditRecord[], error: Error) => void;
+  /** Chain, fsync, size cap, retention, lock settings; each falls back to its AUDIT_* variable. */
+  writer?: Omit<Partial<TrailWriterConfig>, 'directory'>;
 }
 
 function printUnwrittenRecords(records: AuditRecord[], error: Error): void {
@@ -23,28 +26,32 @@ function printUnwrittenRecords(records: AuditRecord[], error: Error): void {
 
 /**
  * An OpenTelemetry SpanExporter that appends one JSONL audit record per
- * audited span to `<logDir>/audit_<UTC date>.jsonl`. Spans without audit
- * details (other instrumentation's spans) are ignored.
+ * audited span to `<logDir>/audit_<UTC date>.jsonl`, hash-chained (see
+ * ChainedTrailWriter). Spans without audit details (other instrumentation's
+ * spans) are ignored.
  *
- * `export` never throws and calls back once the records are in the kernel:
- * SUCCESS, or FAILED with the write error.
+ * `export` never throws and calls back once the records are written: SUCCESS,
+ * or FAILED with the write error.
  */
 export class JsonlAuditExporter implements SpanExporter {
   readonly logDir: string;
-  private readonly sink: JsonlFileSink;
+  readonly writer: ChainedTrailWriter;
   private readonly onUnwrittenRecords: (records: AuditRecord[], error: Error) => void;
   private isShutdown = false;
 
   constructor(config: JsonlAuditExporterConfig = {}) {
     this.logDir = config.logDir ?? (process.env['AUDIT_LOG_DIR'] || 'logs');
-    this.sink = new JsonlFileSink(this.logDir);
+    this.writer = new ChainedTrailWriter({ ...trailWriterConfigFromEnv(this.logDir), ...config.writer });
     this.onUnwrittenRecords = config.onUnwrittenRecords ?? printUnwrittenRecords;
   }
 
-  /** Opens today's file now, so that an unwritable directory fails at startup with its path. */
-  checkWritable(now = new Date()): void {
+  /**
+   * Opens today's file now, so that an unwritable directory fails at startup
+   * with its path, and checks (repairing after a crash) where the trail ends.
+   */
+  checkWritable(): void {
     try {
-      this.sink.prepare(auditFileNameFor(now.toISOString()));
+      this.writer.prepare();
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(`audit log directory ${this.logDir} is not writable: ${reason}`, { cause: error });
@@ -70,7 +77,7 @@ export class JsonlAuditExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    Promise.all(this.appendByFile(records)).then(
+    Promise.all(records.map((record) => this.writer.append(record))).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: Error) => {
         this.onUnwrittenRecords(records, error);
@@ -79,24 +86,20 @@ export class JsonlAuditExporter implements SpanExporter {
     );
   }
 
+  /** Reopens the day file by path on the next write (SIGHUP after logrotate; a move is also noticed by inode). */
+  reopen(): void {
+    this.writer.reopen();
+  }
+
   /** Nothing is held beyond the current event-loop turn; this writes it now. */
   forceFlush(): Promise<void> {
-    this.sink.flushSync();
+    this.writer.flushSync();
     return Promise.resolve();
   }
 
   shutdown(): Promise<void> {
     this.isShutdown = true;
-    this.sink.close();
+    this.writer.close();
     return Promise.resolve();
-  }
-
-  private appendByFile(records: AuditRecord[]): Promise<void>[] {
-    const linesByFile = new Map<string, string>();
-    for (const record of records) {
-      const fileName = auditFileNameFor(record.timestamp);
-      linesByFile.set(fileName, (linesByFile.get(fileName) ?? '') + JSON.stringify(record) + '\n');
-    }
-    return [...linesByFile].map(([fileName, lines]) => this.sink.append(fileName, lines));
   }
 }

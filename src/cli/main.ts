@@ -6,6 +6,7 @@ import { failuresCommand } from './commands/failures.js';
 import { queryCommand } from './commands/query.js';
 import { statsCommand } from './commands/stats.js';
 import { tailCommand } from './commands/tail.js';
+import { verifyCommand } from './commands/verify.js';
 import { UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
@@ -14,6 +15,7 @@ const commands: Record<string, Command> = {
   query: queryCommand,
   tail: tailCommand,
   export: exportCommand,
+  verify: verifyCommand,
 };
 
 function help(): string {

@@ -17,6 +17,8 @@ export interface AuditTrailConfig {
   spanProcessors?: SpanProcessor[];
   /** Register as the global tracer provider, with AsyncLocalStorage context and W3C propagation. Default true. */
   register?: boolean;
+  /** Reopen the audit file on SIGHUP, as logrotate's `postrotate` expects. Default true. */
+  reopenOnSighup?: boolean;
 }
 
 export interface AuditTrail {
@@ -69,6 +71,8 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   // Anything still pending when the process exits is written synchronously.
   const flushOnExit = (): void => void exporter.forceFlush();
   process.on('exit', flushOnExit);
+  const reopenOnSighup = (): void => exporter.reopen();
+  if (config.reopenOnSighup ?? true) process.on('SIGHUP', reopenOnSighup);
 
   const tracer = provider.getTracer('mcp-audit-trail');
   return {
@@ -92,6 +96,7 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
       await provider.forceFlush();
       await provider.shutdown();
       process.off('exit', flushOnExit);
+      process.off('SIGHUP', reopenOnSighup);
     },
   };
 }

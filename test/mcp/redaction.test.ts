@@ -19,7 +19,8 @@ const trail = startAuditTrail({ logDir, serviceName: 'redaction-test', register:
 after(() => trail.shutdown());
 
 function rawTrail(): string {
-  return readdirSync(logDir).map((name) => readFileSync(join(logDir, name), 'utf8')).join('');
+  // Every file: the trail and its head (the lock directory may be there while a writer holds it).
+  return readdirSync(logDir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(join(logDir, entry.name), 'utf8')).join('');
 }
 
 function serverWith(options: McpAuditOptions = {}): McpServer {

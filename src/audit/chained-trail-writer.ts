@@ -1,0 +1,437 @@
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { auditFileNameFor, type AuditRecord } from './audit-record.js';
+import { CrossProcessLock } from './cross-process-lock.js';
+import { ChainHasher, GENESIS, type ChainLink } from './hash-chain.js';
+import { JsonlFileSink, PartialWriteError } from './jsonl-file-sink.js';
+import { parseTrailFileName, trailFileName } from './trail-file-name.js';
+import { readTrailHead, writeTrailHead, type TrailHead } from './trail-head.js';
+import { hasFindings, linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
+import { applyRetention } from './trail-retention.js';
+import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
+import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
+
+/** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
+const LOCK_LINGER_MS = 2;
+/** The longest a writer keeps the lock before letting other processes have it. */
+const LOCK_HOLD_MAX_MS = 20;
+
+interface PendingRecord {
+  record: AuditRecord;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** A line to write: a caller's record, or one the writer adds (recovery, gap) with no caller. */
+interface Entry {
+  record: AuditRecord;
+  pending: PendingRecord | null;
+}
+
+/**
+ * Writes audit records as a hash chain (see hash-chain.ts) into daily files,
+ * safely shared by several processes.
+ *
+ * Group commit: records appended while the event loop is busy go out at the
+ * next check phase under ONE cross-process lock and, per file, ONE write.
+ * Under the lock the writer reads the sealed head (where the trail ends),
+ * decides each record's file, computes `seq`/`prev_hash`/`hash` — so chain
+ * order is file order, whatever the number of processes — writes, then
+ * replaces the head. If the lock is busy the batch waits and keeps growing.
+ *
+ * A record's promise settles once its line is in the kernel (and on disk with
+ * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
+ * closed. Failed records are counted and an `audit_gap` record says so as
+ * soon as a write succeeds again. When the files do not end where the head
+ * says (a crash, a torn line, a moved file), the writer repairs what it can
+ * and writes a `recovery` record first.
+ */
+export class ChainedTrailWriter {
+  readonly directory: string;
+  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0 };
+  private readonly hasher: ChainHasher;
+  private readonly headPath: string;
+  private readonly fsync: FsyncMode;
+  private readonly sink: JsonlFileSink;
+  private readonly lock: CrossProcessLock;
+  private pending: PendingRecord[] = [];
+  private flushScheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private gap: WriteGap | null = null;
+  private retentionCheckedFor: string | null = null;
+  private checkWanted = false;
+  private closed = false;
+  /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
+  private heldSince: number | null = null;
+  private releaseTimer: NodeJS.Timeout | null = null;
+  private held: { position: TrailPosition; start: ChainLink } | null = null;
+  private yieldUntil = 0;
+
+  constructor(private readonly config: TrailWriterConfig) {
+    this.directory = config.directory;
+    this.hasher = config.hasher ?? new ChainHasher(undefined);
+    this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
+    this.fsync = config.fsync ?? 'off';
+    this.sink = new JsonlFileSink(config.directory);
+    this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
+  }
+
+  /**
+   * Creates the directory and today's file now, throwing if that is impossible
+   * or if the head was sealed with another key; then checks the trail's end
+   * under the lock.
+   */
+  prepare(): void {
+    this.sink.prepare(auditFileNameFor(this.now().toISOString()));
+    const head = readTrailHead(this.headPath, this.hasher);
+    if (head.status === 'invalid' && head.head && head.head.key_id !== this.hasher.keyId) {
+      throw new Error(`audit head ${this.headPath}: ${head.reason}`);
+    }
+    this.checkWanted = true;
+    this.scheduleFlush();
+  }
+
+  append(record: AuditRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`audit writer for ${this.directory} is closed`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  /** Writes everything pending now, waiting synchronously for the lock (exit handlers, shutdown). Never throws. */
+  flushSync(): void {
+    if (this.pending.length === 0) return;
+    let acquired = this.heldSince !== null;
+    try {
+      if (!acquired) acquired = this.lock.acquireBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
+    } catch (error) {
+      this.rejectPending(error);
+      return;
+    }
+    if (!acquired) {
+      this.rejectPending(new Error(`audit lock ${this.lock.path} stayed busy`));
+      return;
+    }
+    this.heldSince ??= Date.now();
+    this.commitLocked();
+  }
+
+  /** Closes the file so the next write reopens it by path: for SIGHUP after logrotate moved it. */
+  reopen(): void {
+    this.sink.reopen();
+  }
+
+  close(): void {
+    this.flushSync();
+    this.closed = true;
+    this.releaseLock();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.syncTimer) clearTimeout(this.syncTimer);
+    if (this.dirty) this.syncNow();
+    this.sink.close();
+  }
+
+  private now(): Date {
+    return this.config.now?.() ?? new Date();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.retryTimer) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    this.retryTimer = null;
+    if (this.closed || (this.pending.length === 0 && !this.checkWanted)) return;
+    this.checkWanted = false;
+    if (this.heldSince === null && Date.now() < this.yieldUntil) {
+      // Just let the lock go after holding it long: give other processes a turn.
+      this.retryTimer = setTimeout(this.flush, 1);
+      return;
+    }
+    let acquired = this.heldSince !== null;
+    try {
+      if (!acquired) acquired = this.tryLock();
+    } catch (error) {
+      this.rejectPending(error);
+      return;
+    }
+    if (acquired) this.heldSince ??= Date.now();
+    if (!acquired) {
+      // Another process is writing: wait a little; appends meanwhile join this batch.
+      this.stats.lockWaits++;
+      this.retryTimer = setTimeout(this.flush, 1);
+      return;
+    }
+    this.commitLocked();
+  };
+
+  private tryLock(): boolean {
+    try {
+      return this.lock.tryAcquire();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+      return this.lock.tryAcquire();
+    }
+  }
+
+  /** Commits the pending batch; the lock is held on entry and released here. */
+  private commitLocked(): void {
+    const batch = this.pending;
+    this.pending = [];
+    const entries: Entry[] = batch.map((pending) => ({ record: pending.record, pending }));
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    try {
+      this.held = this.commit(entries, this.held);
+    } catch (error) {
+      this.held = null;
+      for (const entry of entries) entry.pending?.reject(asError(error));
+    }
+    // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
+    // let it go once idle, or after holding it LOCK_HOLD_MAX_MS so other processes get their turn.
+    if (this.held === null || this.closed || Date.now() - this.heldSince! >= LOCK_HOLD_MAX_MS) {
+      this.releaseLock();
+      this.yieldUntil = Date.now() + 2;
+    } else {
+      this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
+      this.releaseTimer.unref();
+    }
+  }
+
+  private releaseLock(): void {
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    if (this.heldSince === null) return;
+    this.heldSince = null;
+    this.held = null;
+    this.lock.unlock();
+  }
+
+  /** Under the lock. Settles every caller's entry it writes or fails; throws only before writing anything. */
+  private commit(entries: Entry[], held: { position: TrailPosition; start: ChainLink } | null): { position: TrailPosition; start: ChainLink } | null {
+    this.stats.commits++;
+    const service = entries[0]?.record.service ?? 'mcp-audit';
+    // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
+    const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
+    let { position, start } = loaded;
+    let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
+    const specials: Entry[] = [];
+    if (hasFindings(loaded.findings)) specials.push({ record: recoveryRecord(this.now().toISOString(), service, loaded.findings), pending: null });
+    if (this.gap) specials.push({ record: gapRecord(this.now().toISOString(), service, this.gap), pending: null });
+    entries.unshift(...specials);
+
+    let repairs = 0;
+    while (entries.length > 0) {
+      const first = this.hasher.chain(entries[0]!.record, position.link);
+      const target = this.fileFor(entries[0]!.record, position, Buffer.byteLength(first.line));
+      // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
+      const found = statOrNull(join(this.directory, target));
+      const mismatch = target === position.file
+        ? !found || found.ino !== position.ino || found.size !== position.offset
+        : found !== null && found.size !== 0;
+      if (mismatch) {
+        if (repairs++ < 2) {
+          const more: RecoveryFindings = {};
+          position = reconcileWithFiles(this.directory, toHead(position, start, this.hasher, this.now()), this.hasher, more);
+          tornToClose = more.torn_lines?.at(-1)?.file ?? tornToClose;
+          if (hasFindings(more)) entries.unshift({ record: recoveryRecord(this.now().toISOString(), service, more), pending: null });
+          continue;
+        }
+        // Still not what we expect (replaced under us): continue the chain at the file's actual end.
+        position = found
+          ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
+          : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
+      }
+      // One run: the entries that go to `target`, chained, as one buffer.
+      const run: Entry[] = [];
+      const lines: string[] = [];
+      const links: ChainLink[] = [];
+      let link = position.link;
+      let size = target === position.file ? position.offset : 0;
+      for (const entry of entries) {
+        const chained = run.length === 0 && link === position.link ? first : this.hasher.chain(entry.record, link);
+        const bytes = Buffer.byteLength(chained.line);
+        if (run.length > 0 && this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
+        run.push(entry);
+        lines.push(chained.line);
+        links.push(chained.link);
+        link = chained.link;
+        size += bytes;
+      }
+      entries.splice(0, run.length);
+      const prefix = tornToClose === target ? '\n' : '';
+      const result = this.writeRun(target, found?.ino ?? null, prefix, run, lines, links, position, start);
+      position = result.position;
+      if (prefix) tornToClose = null;
+      if (result.failure) {
+        for (const entry of entries) if (entry.pending) this.noteUnwritten(entry, result.failure);
+        return null;
+      }
+    }
+    start = this.retain(position, start);
+    return { position, start };
+  }
+
+  /** Reads the head (or rebuilds it) and checks that the current file still ends where it says. */
+  private loadPosition(): { position: TrailPosition; start: ChainLink; findings: RecoveryFindings } {
+    const findings: RecoveryFindings = {};
+    const read = readTrailHead(this.headPath, this.hasher);
+    if (read.status === 'ok') {
+      const { head } = read;
+      const found = statOrNull(join(this.directory, head.file));
+      if (found && found.ino === head.ino && found.size === head.offset) {
+        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, findings };
+      }
+      return { position: reconcileWithFiles(this.directory, head, this.hasher, findings), start: head.start, findings };
+    }
+    if (read.status === 'invalid' && read.head && read.head.key_id !== this.hasher.keyId) {
+      throw new Error(`audit head ${this.headPath}: ${read.reason}`);
+    }
+    const files = listAllTrailFiles(this.directory);
+    if (files.length === 0 || files.every((file) => !file.compressed && statOrNull(join(this.directory, file.name))?.size === 0)) {
+      return { position: { link: GENESIS, file: null, offset: 0, lines: 0, ino: 0 }, start: GENESIS, findings };
+    }
+    findings.head = read.status === 'missing' ? 'head file missing' : `head file unusable: ${read.reason}`;
+    return { position: rebuildPosition(this.directory, this.hasher, findings), start: linkBefore(this.directory, files[0]!), findings };
+  }
+
+  /** The record's UTC day — or the current file's, if a later day has begun: a file is never reopened for an earlier day. */
+  private fileFor(record: AuditRecord, position: TrailPosition, bytes: number): string {
+    const recordDate = record.timestamp.slice(0, 10);
+    const current = position.file ? parseTrailFileName(position.file) : null;
+    if (!current || recordDate > current.date) return trailFileName(recordDate, 0);
+    const limit = this.config.maxFileBytes ?? 0;
+    if (limit > 0 && position.offset > 0 && position.offset + bytes > limit) return trailFileName(current.date, current.part + 1);
+    return current.name;
+  }
+
+  private writeRun(target: string, targetIno: number | null, prefix: string, run: Entry[], lines: string[], links: ChainLink[], position: TrailPosition, start: ChainLink): { position: TrailPosition; failure: Error | null } {
+    const data = Buffer.from(prefix + lines.join(''));
+    let ino: number;
+    let written: number;
+    let failure: Error | null = null;
+    try {
+      if (this.fsync === 'batch' && this.dirty && position.file !== target) this.syncNow();
+      ino = this.sink.append(target, data, targetIno);
+      written = data.length;
+      this.stats.writes++;
+    } catch (error) {
+      failure = asError(error);
+      written = error instanceof PartialWriteError ? error.written : 0;
+      ino = statOrNull(join(this.directory, target))?.ino ?? 0;
+    }
+    // Whole lines that reached the file are part of the trail, even if the rest failed: note them in the head.
+    const base = target === position.file ? position : { ...position, file: target, offset: 0, lines: 0 };
+    let next: TrailPosition = { ...base, ino, offset: base.offset + Math.min(written, prefix.length) };
+    let end = prefix.length;
+    let whole = 0;
+    for (; whole < run.length; whole++) {
+      const length = Buffer.byteLength(lines[whole]!);
+      if (end + length > written) break;
+      end += length;
+    }
+    if (whole > 0) next = { ...next, link: links[whole - 1]!, offset: base.offset + end, lines: next.lines + whole };
+    if (written > 0) this.persistHead(next, start);
+    if (whole > 0) this.afterWrite();
+    for (const entry of run.slice(0, whole)) {
+      if (!entry.pending && entry.record.action === GAP_ACTION) this.gap = null;
+      entry.pending?.resolve();
+    }
+    if (failure) for (const entry of run.slice(whole)) if (entry.pending) this.noteUnwritten(entry, failure);
+    return { position: next, failure };
+  }
+
+  private noteUnwritten(entry: Entry, error: Error): void {
+    const timestamp = entry.record.timestamp;
+    this.gap = this.gap
+      ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
+      : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
+    entry.pending!.reject(error);
+  }
+
+  private persistHead(position: TrailPosition, start: ChainLink): void {
+    try {
+      writeTrailHead(this.headPath, toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
+    } catch (error) {
+      // The records are in the file; the next writer reconciles the lagging head with it.
+      process.stderr.write(`audit: could not update the head ${this.headPath}: ${asError(error).message}\n`);
+    }
+  }
+
+  private afterWrite(): void {
+    if (this.fsync === 'always') {
+      this.syncNow();
+    } else if (this.fsync === 'batch') {
+      this.dirty = true;
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = null;
+        if (this.dirty && !this.closed) this.syncNow();
+      }, this.config.fsyncIntervalMs ?? 1000);
+    }
+  }
+
+  private syncNow(): void {
+    try {
+      this.sink.sync();
+      this.stats.syncs++;
+    } catch (error) {
+      process.stderr.write(`audit: fsync failed: ${asError(error).message}\n`);
+    }
+    this.dirty = false;
+  }
+
+  /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
+  private retain(position: TrailPosition, start: ChainLink): ChainLink {
+    const days = this.config.retentionDays;
+    if (!days || !position.file || this.retentionCheckedFor === position.file) return start;
+    this.retentionCheckedFor = position.file;
+    try {
+      const result = applyRetention(this.directory, position.file, this.now(), days);
+      if (result.start) {
+        this.persistHead(position, result.start);
+        return result.start;
+      }
+    } catch (error) {
+      process.stderr.write(`audit: retention failed: ${asError(error).message}\n`);
+    }
+    return start;
+  }
+
+  private rejectPending(error: unknown): void {
+    const batch = this.pending;
+    this.pending = [];
+    for (const pending of batch) pending.reject(asError(error));
+  }
+}
+
+function toHead(position: TrailPosition, start: ChainLink, hasher: ChainHasher, now: Date): TrailHead {
+  return {
+    version: 1, algorithm: hasher.algorithm, key_id: hasher.keyId, last: position.link, file: position.file ?? '',
+    offset: position.offset, lines: position.lines, ino: position.ino, start, updated_at: now.toISOString(),
+  };
+}
+
+function countLines(path: string): number {
+  let count = 0;
+  for (const byte of readFileSync(path)) if (byte === 0x0a) count++;
+  return count;
+}
+
+function statOrNull(path: string): { size: number; ino: number } | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

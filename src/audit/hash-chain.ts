@@ -1,0 +1,75 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * The tamper-evident chain over the trail. Every record carries, as its last
+ * three fields, `seq` (1, 2, 3, … across all files and writer processes),
+ * `prev_hash` (the previous record's `hash`; 64 zeros before the first) and
+ * `hash`, computed over the record's exact serialised bytes:
+ *
+ *   hash = H("mcp-audit/record/v1\n" + line-without-hash)
+ *
+ * where line-without-hash is the JSON line up to, not including, its
+ * `,"hash":"…"` member, closed with `}` — the bytes on disk, so no JSON
+ * re-serialisation can disagree with the writer. H is HMAC-SHA-256 keyed with
+ * AUDIT_HMAC_KEY when set (nobody without the key can recompute the chain
+ * after an edit), plain SHA-256 otherwise (detects accidents and careless
+ * edits only). The domain prefixes keep record hashes, head seals and key ids
+ * from ever being confused with each other.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+
+const RECORD_DOMAIN = 'mcp-audit/record/v1\n';
+const HEAD_DOMAIN = 'mcp-audit/head/v1\n';
+const KEY_ID_DOMAIN = 'mcp-audit/key-id/v1';
+const HASH_MEMBER = /,"hash":"([0-9a-f]{64})"\}$/;
+
+export type ChainAlgorithm = 'hmac-sha256' | 'sha256';
+
+/** The chain position a record continues from. */
+export interface ChainLink {
+  seq: number;
+  hash: string;
+}
+
+export const GENESIS: ChainLink = { seq: 0, hash: GENESIS_HASH };
+
+export class ChainHasher {
+  readonly algorithm: ChainAlgorithm;
+  /** Identifies the key without revealing it, so verify can say "wrong key" rather than "every record modified". */
+  readonly keyId: string | null;
+
+  constructor(private readonly key: string | undefined) {
+    this.algorithm = key ? 'hmac-sha256' : 'sha256';
+    this.keyId = key ? this.digest(KEY_ID_DOMAIN).slice(0, 16) : null;
+  }
+
+  /** Reads AUDIT_HMAC_KEY; an empty value counts as unset. */
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): ChainHasher {
+    return new ChainHasher(env['AUDIT_HMAC_KEY'] || undefined);
+  }
+
+  /** Serialises `record` as the next link after `previous`: the line (with newline) and the new link. */
+  chain(record: object, previous: ChainLink): { line: string; link: ChainLink } {
+    const seq = previous.seq + 1;
+    const body = JSON.stringify({ ...record, seq, prev_hash: previous.hash });
+    const hash = this.digest(RECORD_DOMAIN + body);
+    return { line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, link: { seq, hash } };
+  }
+
+  /** The hash the line's content should carry, and the one it does carry; null if the line has no hash member. */
+  check(line: string): { stored: string; computed: string } | null {
+    const match = HASH_MEMBER.exec(line);
+    if (!match) return null;
+    const computed = this.digest(RECORD_DOMAIN + line.slice(0, match.index) + '}');
+    return { stored: match[1]!, computed };
+  }
+
+  /** Seal over the head file's fields, so it cannot be edited (keyed) or damaged (unkeyed) unnoticed. */
+  seal(fields: string): string {
+    return this.digest(HEAD_DOMAIN + fields);
+  }
+
+  private digest(text: string): string {
+    return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(text).digest('hex');
+  }
+}

@@ -1,0 +1,101 @@
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import type { ChainHasher, ChainLink } from './hash-chain.js';
+
+/**
+ * Where the trail ends, kept in a small sealed file apart from the JSONL
+ * files (`<logDir>/audit.head.json` unless AUDIT_HEAD_FILE puts it elsewhere)
+ * and rewritten, under the writers' lock, after every write.
+ *
+ * The chain alone cannot show that records were cut off the end: the shorter
+ * trail is still a valid chain. The head can: verify compares the last record
+ * with `last`. With AUDIT_HMAC_KEY the seal is keyed, so the head cannot be
+ * rewritten to match a shortened trail without the key. What it cannot stop
+ * is someone who can write the head's location putting back an older head
+ * file they saved earlier together with the matching shortened trail — keep
+ * the head on storage the trail's readers cannot write if that matters.
+ */
+export interface TrailHead {
+  version: 1;
+  algorithm: string;
+  key_id: string | null;
+  /** The last record written. */
+  last: ChainLink;
+  /** The file it is in, that file's size in bytes and line count after it, and its inode (to notice a move). */
+  file: string;
+  offset: number;
+  lines: number;
+  ino: number;
+  /** The chain position just before the oldest record still kept: genesis until retention deletes files. */
+  start: ChainLink;
+  updated_at: string;
+}
+
+export type SealedHead = TrailHead & { seal: string };
+
+/** The fields in a fixed order, so the seal does not depend on how the file was parsed. */
+function sealedFields(head: TrailHead): string {
+  return JSON.stringify([head.version, head.algorithm, head.key_id, head.last.seq, head.last.hash, head.file,
+    head.offset, head.lines, head.ino, head.start.seq, head.start.hash, head.updated_at]);
+}
+
+export type HeadReadResult =
+  | { status: 'ok'; head: TrailHead }
+  | { status: 'missing' }
+  | { status: 'invalid'; reason: string; head?: TrailHead };
+
+export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    return { status: 'invalid', reason: (error as Error).message };
+  }
+  let parsed: SealedHead;
+  try {
+    parsed = JSON.parse(text) as SealedHead;
+  } catch {
+    return { status: 'invalid', reason: 'head file is not valid JSON' };
+  }
+  const { seal, ...head } = parsed;
+  if (typeof seal !== 'string' || !head.last || !head.start) return { status: 'invalid', reason: 'head file lacks fields' };
+  if (head.key_id !== hasher.keyId) {
+    return { status: 'invalid', reason: `head was sealed with key id ${head.key_id ?? 'none (unkeyed)'}, not ${hasher.keyId ?? 'none (unkeyed)'}: wrong key?`, head };
+  }
+  if (hasher.seal(sealedFields(head)) !== seal) return { status: 'invalid', reason: 'head seal does not match its content', head };
+  return { status: 'ok', head };
+}
+
+const HEAD_BLOCK = 512;
+
+/**
+ * Rewrites the head in place with one `pwrite` at offset 0, padded to a whole
+ * number of 512-byte blocks so that successive heads have the same size; a
+ * process killed mid-way leaves the old head or the new one. Not a rename:
+ * replacing a file by rename makes ext4 flush the new file's data first, which
+ * cost about 1 ms per write on our machines, more than everything else. A
+ * machine crash in the middle of this write can tear the head; the seal then
+ * fails, and the next writer rebuilds it and records that it did.
+ * `durable` fdatasyncs it.
+ */
+export function writeTrailHead(path: string, head: TrailHead, hasher: ChainHasher, durable: boolean): void {
+  const text = JSON.stringify({ ...head, seal: hasher.seal(sealedFields(head)) } satisfies SealedHead);
+  const size = Math.ceil((Buffer.byteLength(text) + 1) / HEAD_BLOCK) * HEAD_BLOCK;
+  const data = Buffer.alloc(size, 0x20);
+  data.write(text);
+  data[size - 1] = 0x0a;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    fd = openSync(path, 'w', 0o600);
+  }
+  try {
+    writeSync(fd, data, 0, size, 0);
+    if (fstatSync(fd).size !== size) ftruncateSync(fd, size);
+    if (durable) fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

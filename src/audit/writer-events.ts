@@ -1,0 +1,52 @@
+import type { AuditRecord } from './audit-record.js';
+import type { RecoveryFindings } from './trail-recovery.js';
+
+/** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
+function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
+  return {
+    timestamp, action: fields.action, tool_name: null, input_summary: fields.input_summary, result_summary: fields.result_summary,
+    success: fields.success, error: fields.error, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
+    request_id: null, session_id: null, client: null, transport: null, service,
+    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false,
+  };
+}
+
+export const RECOVERY_ACTION = 'recovery';
+export const GAP_ACTION = 'audit_gap';
+
+/**
+ * `recovery`: the files did not end where the head said and the writer
+ * repaired that before writing on — a torn line closed off, records a dead
+ * writer wrote but had not noted in the head taken over, a moved file, a
+ * rebuilt head. `verify` uses `torn_lines` to tell an interrupted write from
+ * tampering.
+ */
+export function recoveryRecord(timestamp: string, service: string, findings: RecoveryFindings): AuditRecord {
+  const summary: string[] = [];
+  if (findings.torn_lines) summary.push(`closed off ${findings.torn_lines.length} torn line(s)`);
+  if (findings.adopted_records) summary.push(`took over ${findings.adopted_records} record(s) written before an interruption`);
+  if (findings.foreign_lines) summary.push(`found ${findings.foreign_lines.length} line(s) not written by a chained writer`);
+  if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
+  if (findings.head) summary.push(findings.head);
+  return writerRecord(timestamp, service, {
+    action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
+  });
+}
+
+/** What a run of failed writes lost; written as an `audit_gap` record as soon as writing works again. */
+export interface WriteGap {
+  records: number;
+  first_timestamp: string;
+  last_timestamp: string;
+  error: string;
+}
+
+export function gapRecord(timestamp: string, service: string, gap: WriteGap): AuditRecord {
+  return writerRecord(timestamp, service, {
+    action: GAP_ACTION,
+    input_summary: { records_not_written: gap.records, first_timestamp: gap.first_timestamp, last_timestamp: gap.last_timestamp },
+    result_summary: `${gap.records} record(s) between ${gap.first_timestamp} and ${gap.last_timestamp} could not be written; their calls failed`,
+    success: false,
+    error: gap.error,
+  });
+}

@@ -1,0 +1,197 @@
+import { join } from 'node:path';
+import { GENESIS, type ChainHasher, type ChainLink } from '../audit/hash-chain.js';
+import { readTrailHead, type TrailHead } from '../audit/trail-head.js';
+import { RECOVERY_ACTION } from '../audit/writer-events.js';
+import { listTrailFiles, readTrailLines } from './trail-files.js';
+
+export type ProblemKind =
+  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head';
+
+/** One finding, located like CloudTrail's validate-logs output: file, line and seq where known. */
+export interface TrailProblem {
+  kind: ProblemKind;
+  file: string | null;
+  line: number | null;
+  seq: number | null;
+  message: string;
+}
+
+export interface FileSummary {
+  name: string;
+  records: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+}
+
+export interface VerifyReport {
+  files: FileSummary[];
+  records: number;
+  problems: TrailProblem[];
+  /** Not problems: recovered torn lines, days without a file, records after the head. */
+  notes: string[];
+}
+
+export interface VerifyOptions {
+  hasher: ChainHasher;
+  /** Default `<dir>/audit.head.json`; `null` skips the end-of-trail check (and says so). */
+  headPath?: string | null;
+}
+
+interface ParsedRecord {
+  seq: number;
+  prev_hash: string;
+  action?: unknown;
+  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string };
+}
+
+/**
+ * Walks every trail file in order and checks every link: each record's hash
+ * against its content, its `seq` and `prev_hash` against the record before
+ * it (across files), the first record against the head's start anchor and
+ * the last one against the head.
+ */
+export async function verifyTrail(dir: string, options: VerifyOptions): Promise<VerifyReport> {
+  const { hasher } = options;
+  const report: VerifyReport = { files: [], records: 0, problems: [], notes: [] };
+  const problem = (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string): TrailProblem => {
+    const found = { kind, file, line, seq, message };
+    report.problems.push(found);
+    return found;
+  };
+  const head = loadHead(dir, options, report, problem);
+
+  let last: ChainLink = head?.start ?? GENESIS;
+  let lastPlace = 'the start of the trail';
+  let lastLine: { file: string; line: number } | null = null;
+  const seen = new Set<number>();
+  const gaps: { from: number; to: number; problem: TrailProblem }[] = [];
+  const unparseable: { file: string; line: number; terminated: boolean; lastInFile: boolean }[] = [];
+  const recovered = new Set<string>();
+  let hashMatches = 0;
+  let headHashSeen: string | null = null;
+  const files = listTrailFiles(dir);
+  for (const [fileIndex, file] of files.entries()) {
+    const summary: FileSummary = { name: file.name, records: 0, firstSeq: null, lastSeq: null };
+    report.files.push(summary);
+    let pendingUnparseable: (typeof unparseable)[number] | null = null;
+    for await (const { text, lineNumber, terminated } of readTrailLines(file)) {
+      if (pendingUnparseable) unparseable.push({ ...pendingUnparseable, lastInFile: false });
+      pendingUnparseable = null;
+      let record: ParsedRecord;
+      try {
+        record = JSON.parse(text) as ParsedRecord;
+        if (!terminated) throw new Error('unterminated');
+      } catch {
+        pendingUnparseable = { file: file.name, line: lineNumber, terminated, lastInFile: true };
+        continue;
+      }
+      const check = hasher.check(text);
+      if (typeof record.seq !== 'number' || typeof record.prev_hash !== 'string' || !check) {
+        problem('inserted', file.name, lineNumber, null, 'record without seq/prev_hash/hash: not written by the chained writer (inserted?)');
+        continue;
+      }
+      const { seq } = record;
+      report.records++;
+      summary.records++;
+      summary.firstSeq ??= seq;
+      summary.lastSeq = seq;
+      if (check.stored === check.computed) hashMatches++;
+      else problem('modified', file.name, lineNumber, seq, 'hash does not match the record\'s content: the record was edited');
+      if (head && seq === head.last.seq) headHashSeen = check.stored;
+
+      if (seq === last.seq + 1 && record.prev_hash !== last.hash) {
+        problem('inserted', file.name, lineNumber, seq, `prev_hash does not match the hash of seq ${last.seq} (${lastPlace}): record replaced or inserted`);
+      } else if (seen.has(seq)) {
+        problem('inserted', file.name, lineNumber, seq, `seq ${seq} appears a second time: inserted or duplicated record`);
+        continue;
+      } else if (seq <= last.seq) {
+        problem('reordered', file.name, lineNumber, seq, `seq ${seq} comes after seq ${last.seq} (${lastPlace}): records reordered`);
+        seen.add(seq);
+        continue;
+      } else if (seq > last.seq + 1) {
+        const range = seq - 1 === last.seq + 1 ? `seq ${seq - 1}` : `seq ${last.seq + 1}..${seq - 1}`;
+        const atFileStart = lineNumber === 1;
+        const where = fileIndex === 0 && atFileStart ? 'before the oldest file' : `between ${lastPlace} and here`;
+        gaps.push({
+          from: last.seq + 1, to: seq - 1,
+          problem: problem(atFileStart ? 'missing-file' : 'deleted', file.name, lineNumber, seq,
+            `${range} missing ${where}: ${atFileStart ? 'a deleted file (missing day) or records' : 'records deleted'}`),
+        });
+      }
+      seen.add(seq);
+      last = { seq, hash: check.stored };
+      lastPlace = `${file.name}:${lineNumber}`;
+      lastLine = { file: file.name, line: lineNumber };
+      if (record.action === RECOVERY_ACTION) {
+        for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+        if (record.input_summary?.head) {
+          problem('head', file.name, lineNumber, seq,
+            `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`);
+        }
+      }
+    }
+    if (pendingUnparseable) unparseable.push(pendingUnparseable);
+  }
+
+  // A gap whose records all turned up later was a reordering, already reported as such.
+  for (const gap of gaps) {
+    let allSeenLater = true;
+    for (let seq = gap.from; seq <= gap.to && allSeenLater; seq++) allSeenLater = seen.has(seq);
+    if (allSeenLater) report.problems.splice(report.problems.indexOf(gap.problem), 1);
+  }
+  for (const line of unparseable) {
+    const place = `${line.file}:${line.line}`;
+    if (recovered.has(place)) report.notes.push(`${place}: torn line from an interrupted write, recovered by the writer (not tampering)`);
+    else if (line.lastInFile && !line.terminated) problem('torn', line.file, line.line, null, 'torn last line: a write was interrupted (not tampering); the next writer start records its recovery');
+    else problem('malformed', line.file, line.line, null, 'not a JSON record: the line was edited');
+  }
+  if (hashMatches === 0 && report.records > 0) {
+    report.problems = report.problems.filter((found) => found.kind !== 'modified');
+    problem('wrong-key', null, null, null, `no record's hash matches with ${hasher.keyId ? `the key given (key id ${hasher.keyId})` : 'no key (AUDIT_HMAC_KEY unset)'}: wrong key, or the trail is keyed and no key was given`);
+  }
+  if (head) checkEnd(head, last, lastLine, headHashSeen, report, problem);
+  noteDaysWithoutFile(report);
+  return report;
+}
+
+function loadHead(dir: string, options: VerifyOptions, report: VerifyReport, problem: (kind: ProblemKind, file: null, line: null, seq: null, message: string) => void): TrailHead | null {
+  if (options.headPath === null) {
+    report.notes.push('head not checked (--no-head): records cut off the end would not be detected');
+    return null;
+  }
+  const path = options.headPath ?? join(dir, 'audit.head.json');
+  // Read before any trail file, so the files can only have grown past it. A writer rewriting the
+  // head at this instant can make one read see half of it: read again before calling it damaged.
+  let read = readTrailHead(path, options.hasher);
+  for (let attempt = 0; attempt < 3 && read.status === 'invalid' && read.head?.key_id === options.hasher.keyId; attempt++) {
+    read = readTrailHead(path, options.hasher);
+  }
+  if (read.status === 'ok') return read.head;
+  if (read.status === 'missing') problem('head', null, null, null, `head file ${path} is missing: records cut off the end cannot be ruled out`);
+  else if (read.head && read.head.key_id !== options.hasher.keyId) problem('wrong-key', null, null, null, read.reason);
+  else problem('head', null, null, null, `head file ${path}: ${read.reason} (edited?)`);
+  return null;
+}
+
+function checkEnd(head: TrailHead, last: ChainLink, lastLine: { file: string; line: number } | null, headHashSeen: string | null,
+  report: VerifyReport, problem: (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string) => void): void {
+  if (last.seq < head.last.seq) {
+    const where = lastLine ? `${lastLine.file}:${lastLine.line}` : 'no record';
+    problem('truncated', lastLine?.file ?? head.file, (lastLine?.line ?? 0) + 1, last.seq + 1,
+      `the trail ends at seq ${last.seq} (${where}) but the head says seq ${head.last.seq} in ${head.file}: seq ${last.seq + 1}..${head.last.seq} cut off the end`);
+  } else if (headHashSeen !== head.last.hash) {
+    problem('head', head.file, null, head.last.seq, `seq ${head.last.seq} does not have the hash the head recorded: the trail was rewritten`);
+  } else if (last.seq > head.last.seq) {
+    report.notes.push(`${last.seq - head.last.seq} record(s) after the head's seq ${head.last.seq}: a writer stopped between its write and its head update`);
+  }
+}
+
+/** Like CloudTrail's "no log files" ranges: days between the first and last file with no file. Informational; the chain decides. */
+function noteDaysWithoutFile(report: VerifyReport): void {
+  const dates = [...new Set(report.files.map((file) => file.name.slice(6, 16)))].sort();
+  if (dates.length < 2) return;
+  for (let day = Date.parse(dates[0]!); day < Date.parse(dates.at(-1)!); day += 86_400_000) {
+    const date = new Date(day).toISOString().slice(0, 10);
+    if (!dates.includes(date)) report.notes.push(`no file for ${date}`);
+  }
+}

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
+import { verifyTrail } from '../../src/cli/trail-verifier.js';
+import { auditRecord } from '../support/chained-trail.js';
+import { makeTempDir } from '../support/trail-files.js';
+
+const hasher = new ChainHasher('writer-test-key');
+
+function writerFor(directory: string, config: Partial<TrailWriterConfig> = {}): ChainedTrailWriter {
+  return new ChainedTrailWriter({ directory, hasher, ...config });
+}
+
+function lines(path: string): string[] {
+  return readFileSync(path, 'utf8').split('\n').slice(0, -1);
+}
+
+function records(path: string): Array<Record<string, any>> {
+  return lines(path).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+async function verified(dir: string) {
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, [], JSON.stringify(report, null, 1));
+  return report;
+}
+
+test('records pending at once go out in one write, in order, chained, with seq/prev_hash/hash last', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await Promise.all(Array.from({ length: 300 }, (_, i) => writer.append(auditRecord(i))));
+  assert.equal(writer.stats.writes, 1);
+  writer.close();
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  const written = records(join(dir, file!));
+  assert.deepEqual(written.map((record) => record['request_id']), Array.from({ length: 300 }, (_, i) => String(i)));
+  assert.deepEqual(Object.keys(written[0]!).slice(-3), ['seq', 'prev_hash', 'hash']);
+  assert.deepEqual(written.map((record) => record['seq']), Array.from({ length: 300 }, (_, i) => i + 1));
+  await verified(dir);
+});
+
+test('the chain continues across writer instances and days; files 0600 in a 0700 directory', async () => {
+  const dir = join(makeTempDir('writer'), 'logs');
+  for (const day of ['2026-02-01', '2026-02-02']) {
+    const writer = writerFor(dir);
+    await writer.append(auditRecord(1, `${day}T08:00:00.000Z`));
+    writer.close();
+  }
+  assert.equal(statSync(dir).mode & 0o777, 0o700);
+  for (const name of readdirSync(dir)) assert.equal(statSync(join(dir, name)).mode & 0o777, 0o600, name);
+  // The lock directory exists only while a write holds it: take it as a writer would and look.
+  const lock = new CrossProcessLock(join(dir, 'audit.lock'), 10_000);
+  assert.ok(lock.tryAcquire());
+  assert.equal(statSync(join(dir, 'audit.lock')).mode & 0o777, 0o700);
+  lock.unlock();
+  assert.equal(records(join(dir, 'audit_2026-02-02.jsonl'))[0]!['seq'], 2);
+  await verified(dir);
+});
+
+test('a torn last line is closed off on restart, a recovery record names it, and verify calls it torn, not tampered', async () => {
+  const dir = makeTempDir('writer');
+  const first = writerFor(dir);
+  await Promise.all([1, 2].map((n) => first.append(auditRecord(n))));
+  first.close();
+  const [name] = readdirSync(dir).filter((file) => file.endsWith('.jsonl'));
+  const path = join(dir, name!);
+  // What SIGKILL part-way through a write leaves: the start of a record, no newline.
+  writeFileSync(path, readFileSync(path, 'utf8') + lines(path)[0]!.slice(0, 80));
+  assert.deepEqual((await verifyTrail(dir, { hasher })).problems.map((problem) => problem.kind), ['torn']);
+
+  const restarted = writerFor(dir);
+  restarted.prepare();
+  await restarted.append(auditRecord(3));
+  restarted.close();
+  const after = lines(path);
+  assert.equal(after[2], lines(path)[0]!.slice(0, 80));
+  const recovery = JSON.parse(after[3]!) as Record<string, any>;
+  assert.equal(recovery['action'], 'recovery');
+  assert.deepEqual(recovery['input_summary']['torn_lines'], [{ file: name, line: 3, bytes: 80 }]);
+  assert.equal(JSON.parse(after[4]!)['request_id'], '3');
+  const report = await verified(dir);
+  assert.match(report.notes.join('\n'), new RegExp(`${name}:3: torn line .* recovered`));
+});
+
+test('records written by a writer that died before updating the head are taken over, not overwritten', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(1));
+  const headAfterOne = readFileSync(join(dir, 'audit.head.json'));
+  await writer.append(auditRecord(2));
+  writer.close();
+  writeFileSync(join(dir, 'audit.head.json'), headAfterOne); // as if killed between the write and the head update
+  const next = writerFor(dir);
+  await next.append(auditRecord(3));
+  next.close();
+  const [name] = readdirSync(dir).filter((file) => file.endsWith('.jsonl'));
+  const written = records(join(dir, name!));
+  assert.deepEqual(written.map((record) => [record['seq'], record['action']]), [[1, 'tool_call'], [2, 'tool_call'], [3, 'recovery'], [4, 'tool_call']]);
+  assert.equal(written[2]!['input_summary']['adopted_records'], 1);
+  await verified(dir);
+});
+
+test('a full disk fails the write, later records still go through, and an audit_gap record tells what was lost', async () => {
+  const dir = makeTempDir('writer');
+  const day = '2026-03-01';
+  symlinkSync('/dev/full', join(dir, `audit_${day}.jsonl`));
+  const writer = writerFor(dir, { now: () => new Date(`${day}T09:00:05.000Z`) });
+  const failed = await Promise.allSettled([1, 2].map((n) => writer.append(auditRecord(n, `${day}T09:00:0${n}.000Z`))));
+  assert.deepEqual(failed.map((result) => result.status), ['rejected', 'rejected']);
+  assert.match(String((failed[0] as PromiseRejectedResult).reason), /ENOSPC/);
+  unlinkSync(join(dir, `audit_${day}.jsonl`)); // space is back
+  await writer.append(auditRecord(3, `${day}T09:00:03.000Z`));
+  writer.close();
+  const [gap, record] = records(join(dir, `audit_${day}.jsonl`));
+  assert.equal(gap!['action'], 'audit_gap');
+  assert.equal(gap!['success'], false);
+  assert.match(gap!['error'], /ENOSPC/);
+  assert.deepEqual(gap!['input_summary'], { records_not_written: 2, first_timestamp: `${day}T09:00:01.000Z`, last_timestamp: `${day}T09:00:02.000Z` });
+  assert.equal(record!['request_id'], '3');
+  await verified(dir);
+});
+
+test('fsync modes: always syncs every write before it resolves, batch at most once per interval, off never', async () => {
+  const counts: Record<string, number> = {};
+  for (const fsync of ['off', 'always', 'batch'] as const) {
+    const writer = writerFor(makeTempDir('writer'), { fsync, fsyncIntervalMs: 60_000 });
+    for (let i = 0; i < 5; i++) await writer.append(auditRecord(i));
+    counts[fsync] = writer.stats.syncs;
+    writer.close();
+    counts[`${fsync} after close`] = writer.stats.syncs;
+  }
+  assert.deepEqual(counts, { off: 0, 'off after close': 0, always: 5, 'always after close': 5, batch: 0, 'batch after close': 1 });
+});
+
+test('AUDIT_MAX_FILE_BYTES splits a day into numbered parts and the chain runs through them', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir, { maxFileBytes: 2000 });
+  for (let n = 0; n < 12; n++) await writer.append(auditRecord(n, '2026-04-01T10:00:00.000Z'));
+  writer.close();
+  const names = readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort();
+  assert.deepEqual(names, ['audit_2026-04-01.1.jsonl', 'audit_2026-04-01.2.jsonl', 'audit_2026-04-01.3.jsonl', 'audit_2026-04-01.jsonl']);
+  for (const name of names) assert.ok(statSync(join(dir, name)).size <= 2000, name);
+  const report = await verified(dir);
+  assert.equal(report.records, 12);
+});
+
+test('retention gzips past days and deletes old ones, never the current file, and the rest still verifies', async () => {
+  const dir = makeTempDir('writer');
+  let today = '2026-05-01';
+  const writer = writerFor(dir, { retentionDays: 2, now: () => new Date(`${today}T12:00:00.000Z`) });
+  for (const day of ['2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05']) {
+    today = day;
+    await writer.append(auditRecord(1, `${day}T12:00:00.000Z`));
+    await writer.append(auditRecord(2, `${day}T12:00:01.000Z`));
+  }
+  writer.close();
+  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('audit_')).sort(), [
+    'audit_2026-05-03.jsonl.gz', 'audit_2026-05-04.jsonl.gz', 'audit_2026-05-05.jsonl',
+  ]);
+  const report = await verified(dir);
+  assert.equal(report.records, 6);
+  assert.equal(report.files[0]!.firstSeq, 5);
+});
+
+test('a file moved away (logrotate) is noticed: the next record goes to a new file, nothing is lost', async () => {
+  const dir = makeTempDir('writer');
+  const day = '2026-06-01';
+  const writer = writerFor(dir, { now: () => new Date(`${day}T00:00:02.500Z`) });
+  await writer.append(auditRecord(1, `${day}T00:00:01.000Z`));
+  renameSync(join(dir, `audit_${day}.jsonl`), join(dir, 'rotated.jsonl'));
+  await writer.append(auditRecord(2, `${day}T00:00:02.000Z`));
+  writer.reopen(); // what SIGHUP does; harmless when the move was already noticed
+  await writer.append(auditRecord(3, `${day}T00:00:03.000Z`));
+  writer.close();
+  assert.equal(records(join(dir, 'rotated.jsonl')).length, 1);
+  const current = records(join(dir, `audit_${day}.jsonl`));
+  assert.deepEqual(current.map((record) => record['action']), ['recovery', 'tool_call', 'tool_call']);
+  assert.equal(current[0]!['input_summary']['moved_file']['file'], `audit_${day}.jsonl`);
+  // Put back under a trail name, the moved file completes the chain.
+  renameSync(join(dir, 'rotated.jsonl'), join(dir, `audit_2026-05-31.jsonl`));
+  await verified(dir);
+});
+
+test('a writer given another key than the trail was sealed with refuses to write (fails closed)', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(1));
+  writer.close();
+  const wrong = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher('another-key') });
+  assert.throws(() => wrong.prepare(), /wrong key/);
+  await assert.rejects(wrong.append(auditRecord(2)), /wrong key/);
+  wrong.close();
+});
+
+test('settings come from AUDIT_* variables, and a bad value names its variable', () => {
+  const config = trailWriterConfigFromEnv('logs', {
+    AUDIT_FSYNC: 'batch', AUDIT_FSYNC_INTERVAL_MS: '250', AUDIT_MAX_FILE_BYTES: '1048576', AUDIT_RETENTION_DAYS: '30',
+    AUDIT_LOCK_STALE_MS: '5000', AUDIT_HEAD_FILE: '/secure/audit.head.json', AUDIT_HMAC_KEY: 'k',
+  });
+  assert.deepEqual({ ...config, hasher: config.hasher?.algorithm }, {
+    directory: 'logs', hasher: 'hmac-sha256', fsync: 'batch', fsyncIntervalMs: 250, maxFileBytes: 1048576, retentionDays: 30,
+    lockStaleMs: 5000, headPath: '/secure/audit.head.json',
+  });
+  assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_FSYNC: 'sometimes' }), /AUDIT_FSYNC must be off, batch or always/);
+  assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_RETENTION_DAYS: 'a week' }), /AUDIT_RETENTION_DAYS must be a whole number/);
+});

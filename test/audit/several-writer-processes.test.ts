@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { verifyTrail } from '../../src/cli/trail-verifier.js';
+import { makeTempDir } from '../support/trail-files.js';
+
+const child = fileURLToPath(new URL('../support/trail-writer-child.js', import.meta.url));
+const hasher = new ChainHasher('child-key');
+
+function startWriter(dir: string, id: string, count: number, padding = 0) {
+  const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let acked = 0;
+  let output = '';
+  const acks: Array<{ atLeast: number; resolve: () => void }> = [];
+  process_.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    for (const match of chunk.matchAll(/acked (\d+)/g)) acked = Number(match[1]);
+    for (const waiting of acks.filter((ack) => acked >= ack.atLeast)) waiting.resolve();
+  });
+  const exited = new Promise<number | null>((resolve) => process_.on('exit', (code) => resolve(code)));
+  return {
+    process: process_,
+    exited,
+    get acked() { return acked; },
+    get output() { return output; },
+    ackedAtLeast: (atLeast: number) => new Promise<void>((resolve) => (acked >= atLeast ? resolve() : acks.push({ atLeast, resolve }))),
+  };
+}
+
+function trailLines(dir: string): Array<{ text: string; terminated: boolean }> {
+  return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort().flatMap((name) => {
+    const pieces = readFileSync(join(dir, name), 'utf8').split('\n');
+    const tail = pieces.pop()!;
+    return [...pieces.map((text) => ({ text, terminated: true })), ...(tail ? [{ text: tail, terminated: false }] : [])];
+  });
+}
+
+function parsed(text: string): Record<string, any> | null {
+  try {
+    return JSON.parse(text) as Record<string, any>;
+  } catch {
+    return null;
+  }
+}
+
+test('two processes writing at once: no interleaved line, no lost record, one chain that verifies', { timeout: 60_000 }, async (t) => {
+  const dir = makeTempDir('two-writers');
+  const writers = ['a', 'b'].map((id) => startWriter(dir, id, 600, 200));
+  assert.deepEqual(await Promise.all(writers.map((writer) => writer.exited)), [0, 0]);
+  const lines = trailLines(dir);
+  const records = lines.map((line) => parsed(line.text));
+  assert.ok(records.every((record) => record !== null), 'every line is a whole JSON record');
+  const ids = records.map((record) => record!['request_id']);
+  for (const id of ['a', 'b']) {
+    assert.deepEqual(ids.filter((value) => value.startsWith(`${id}-`)).sort(), Array.from({ length: 600 }, (_, i) => `${id}-${i}`).sort());
+  }
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.records, 1200);
+  t.diagnostic(writers.map((writer) => writer.output.match(/lock waits \d+/)?.[0]).join(', '));
+});
+
+test('SIGKILL of a writer under load: at most one torn line, every acknowledged record kept, recovery on restart, verify passes', { timeout: 60_000 }, async (t) => {
+  const dir = makeTempDir('killed-writer');
+  const victim = startWriter(dir, 'victim', 0, 8000);
+  await victim.ackedAtLeast(300);
+  victim.process.kill('SIGKILL');
+  await victim.exited;
+  const acked = victim.acked;
+
+  const lines = trailLines(dir);
+  const broken = lines.filter((line) => !line.terminated || parsed(line.text) === null);
+  assert.ok(broken.length <= 1, `${broken.length} torn lines`);
+  if (broken.length === 1) assert.equal(lines.at(-1), broken[0], 'the torn line is the last one');
+  const kept = new Set(lines.map((line) => parsed(line.text)?.['request_id']));
+  for (let i = 0; i < acked; i++) assert.ok(kept.has(`victim-${i}`), `acknowledged record victim-${i} is in the trail`);
+
+  const restarted = startWriter(dir, 'after', 5);
+  assert.equal(await restarted.exited, 0);
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, [], 'verify passes after the restart');
+  const recoveries = trailLines(dir).map((line) => parsed(line.text)).filter((record) => record?.['action'] === 'recovery');
+  if (broken.length === 1) {
+    assert.equal(recoveries.length, 1, 'the restart recorded its recovery');
+    assert.match(report.notes.join('\n'), /torn line .* recovered/);
+  }
+  t.diagnostic(`killed after ${acked} acknowledged records; torn lines: ${broken.length}; recovery records: ${recoveries.length}`);
+});

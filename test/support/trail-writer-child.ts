@@ -1,0 +1,22 @@
+// A real writer process for the multi-process and crash tests:
+//   node trail-writer-child.js <dir> <writer-id> <count (0 = until killed)> <padding bytes>
+// Appends records in bursts of 50 and prints "acked <n>" once the first n are written.
+// Run without arguments (as `node --test dist/test/` does) it does nothing.
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { auditRecord } from './chained-trail.js';
+
+const [dir, writerId, countArg, paddingArg] = process.argv.slice(2);
+if (dir && writerId) {
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher('child-key'), lockStaleMs: 2000 });
+  writer.prepare();
+  const count = Number(countArg ?? 0);
+  const padding = 'x'.repeat(Number(paddingArg ?? 0));
+  for (let n = 0; count === 0 || n < count; ) {
+    const burst = Array.from({ length: 50 }, () => n++).filter((i) => count === 0 || i < count);
+    await Promise.all(burst.map((i) => writer.append(auditRecord(i, undefined, { request_id: `${writerId}-${i}`, result_summary: padding }))));
+    process.stdout.write(`acked ${n}\n`);
+  }
+  writer.close();
+  process.stdout.write(`lock waits ${writer.stats.lockWaits}\n`);
+}

@@ -1,0 +1,57 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import assert from 'node:assert/strict';
+import { readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { z } from 'zod';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { verifyTrail } from '../../src/cli/trail-verifier.js';
+import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditTrail } from '../../src/index.js';
+import { connectInMemory } from '../support/in-memory-client.js';
+import { makeTempDir, readTrail } from '../support/trail-files.js';
+
+function echoServer(trail: AuditTrail): McpServer {
+  const server = new McpServer({ name: 'integrity-test', version: '0.0.1' });
+  instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
+  return server;
+}
+
+test('full disk: the call fails with a clear error, the server stays up, writing resumes, and the gap is recorded', async () => {
+  const logDir = makeTempDir('full-disk');
+  const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
+  const client = await connectInMemory(echoServer(trail));
+  await client.callTool({ name: 'echo', arguments: { text: 'before' } });
+  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC.
+  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  renameSync(dayFile, `${dayFile}.aside`);
+  symlinkSync('/dev/full', dayFile);
+  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(ENOSPC/);
+  unlinkSync(dayFile); // space is back
+  renameSync(`${dayFile}.aside`, dayFile);
+  const result = await client.callTool({ name: 'echo', arguments: { text: 'kept' } });
+  assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
+  await trail.shutdown();
+  const records = readTrail(logDir).filter((record) => record.action !== 'session_start' && record.action !== 'session_end');
+  assert.deepEqual(records.map((record) => record.action), ['tool_call', 'audit_gap', 'tool_call']);
+  assert.equal(records[1]!.input_summary['records_not_written'], 1);
+  assert.match(records[1]!.error ?? '', /ENOSPC/);
+  assert.equal(records[2]!.input_summary['text'], 'kept');
+  assert.deepEqual((await verifyTrail(logDir, { hasher: ChainHasher.fromEnv() })).problems, []);
+});
+
+test('SIGHUP reopens the audit file by path: records after a logrotate move land in the new file', async () => {
+  const logDir = makeTempDir('sighup');
+  const trail = startAuditTrail({ logDir, register: false });
+  const client = await connectInMemory(echoServer(trail));
+  await client.callTool({ name: 'echo', arguments: { text: 'before' } });
+  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  renameSync(dayFile, `${dayFile}.1`);
+  process.kill(process.pid, 'SIGHUP'); // without the handler this would end the test process
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  await client.callTool({ name: 'echo', arguments: { text: 'after' } });
+  await trail.shutdown();
+  assert.match(readFileSync(`${dayFile}.1`, 'utf8'), /before/);
+  assert.doesNotMatch(readFileSync(`${dayFile}.1`, 'utf8'), /after/);
+  assert.match(readFileSync(dayFile, 'utf8'), /after/);
+});
