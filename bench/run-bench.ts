@@ -58,25 +58,11 @@ const PLAN: BenchPlan = quick
       cliRecords: 1_000_000,
     };
 
-/**
- * Fsync modes (issue 4), once they exist: their `SERVER_VARIANTS` names.
- * Each is then measured over stdio against the trail without fsync.
- */
-const DURABILITY_VARIANTS: VariantName[] = [];
+/** The fsync modes, each measured over stdio against the trail without fsync. */
+const DURABILITY_VARIANTS: VariantName[] = ['audited+fsync=batch', 'audited+fsync=always'];
 
-/** Scenarios whose feature is not on this branch yet: what they will measure and the one place each plugs in. */
-const PENDING: BenchResults['pending'] = [
-  {
-    scenario: '4',
-    waitsFor: 'the fsync modes (issue 4)',
-    hook: 'Each mode becomes one entry in `SERVER_VARIANTS` (bench/server-variants.ts), e.g. `\'audited+fsync=always\'` starting the trail with that mode, and its name goes into `DURABILITY_VARIANTS` (bench/run-bench.ts): the per-call cost of every mode then comes out of interleaved rounds over stdio (1 and 100 calls in flight), as a ratio to the trail without fsync.',
-  },
-  {
-    scenario: '6',
-    waitsFor: 'the `mcp-audit` CLI (issue 5)',
-    hook: '`stats` and `verify` throughput on a 1,000,000-record trail against the seed\'s jq recipe on the same files. The scenario is written (bench/scenarios/cli-throughput.ts: the trail is generated through `ChainedTrailWriter`, each command timed in interleaved rounds); adding the two commands to `CLI_COMMANDS` there makes `npm run bench` run it. Until then it is skipped: jq alone has nothing to be compared with.',
-  },
-];
+/** Scenarios whose feature does not exist yet: none left. */
+const PENDING: BenchResults['pending'] = [];
 
 const started = performance.now();
 const startedAt = new Date();

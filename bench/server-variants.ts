@@ -26,6 +26,15 @@ export const SERVER_VARIANTS = {
     const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
     return auditedServer(options, [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpUrl }))]);
   },
+  /** The trail with each fsync mode (each variant runs in a process of its own, so setting its env here is local). */
+  'audited+fsync=batch': (options: VariantOptions): Promise<BenchServer> => {
+    process.env['AUDIT_FSYNC'] = 'batch';
+    return auditedServer(options, []);
+  },
+  'audited+fsync=always': (options: VariantOptions): Promise<BenchServer> => {
+    process.env['AUDIT_FSYNC'] = 'always';
+    return auditedServer(options, []);
+  },
 } satisfies Record<string, (options: VariantOptions) => Promise<BenchServer>>;
 
 export type VariantName = keyof typeof SERVER_VARIANTS;

@@ -1,20 +1,23 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
 import { rotated, type BenchContext } from '../bench-context.js';
 import { median, spread, type Spread } from '../stats.js';
 import { sampleRecord } from './sink-throughput.js';
 
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
 /**
  * Commands that read a whole trail, run through `sh -c` in the trail's
  * directory. The first is the baseline: the seed's jq recipe for calls per
- * tool. `mcp-audit stats` and `mcp-audit verify` join this table once the
- * CLI exists (issue 5); until then the scenario is not run, since jq alone
- * has nothing to be compared with.
+ * tool.
  */
 export const CLI_COMMANDS: Record<string, string> = {
   'jq: calls per tool (seed recipe)': "cat audit_*.jsonl | jq -r '.tool_name' | sort | uniq -c | sort -rn",
+  'mcp-audit stats': `"${process.execPath}" "${cli}" stats --dir . > /dev/null`,
+  'mcp-audit verify': `"${process.execPath}" "${cli}" verify . > /dev/null`,
 };
 
 export interface CliRow {
