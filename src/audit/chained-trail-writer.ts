@@ -5,7 +5,7 @@ import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher, GENESIS, type ChainLink } from './hash-chain.js';
 import { JsonlFileSink, PartialWriteError } from './jsonl-file-sink.js';
 import { parseTrailFileName, trailFileName } from './trail-file-name.js';
-import { readTrailHead, writeTrailHead, type TrailHead } from './trail-head.js';
+import { readTrailHead, TrailHeadFile, type TrailHead } from './trail-head.js';
 import { hasFindings, linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 import { applyRetention } from './trail-retention.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
@@ -51,6 +51,8 @@ export class ChainedTrailWriter {
   readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
+  /** Open only while the lock is held: released with it. */
+  private readonly headFile: TrailHeadFile;
   private readonly fsync: FsyncMode;
   private readonly sink: JsonlFileSink;
   private readonly lock: CrossProcessLock;
@@ -73,6 +75,7 @@ export class ChainedTrailWriter {
     this.directory = config.directory;
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
+    this.headFile = new TrailHeadFile(this.headPath);
     this.fsync = config.fsync ?? 'off';
     this.sink = new JsonlFileSink(config.directory);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
@@ -211,6 +214,7 @@ export class ChainedTrailWriter {
     if (this.heldSince === null) return;
     this.heldSince = null;
     this.held = null;
+    this.headFile.close();
     this.lock.unlock();
   }
 
@@ -358,7 +362,7 @@ export class ChainedTrailWriter {
 
   private persistHead(position: TrailPosition, start: ChainLink): void {
     try {
-      writeTrailHead(this.headPath, toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
+      this.headFile.write(toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
     } catch (error) {
       // The records are in the file; the next writer reconciles the lagging head with it.
       process.stderr.write(`audit: could not update the head ${this.headPath}: ${asError(error).message}\n`);

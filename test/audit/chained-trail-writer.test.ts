@@ -186,6 +186,27 @@ test('a file moved away (logrotate) is noticed: the next record goes to a new fi
   await verified(dir);
 });
 
+test('the head stays open only while the lock is held: a head deleted while the writer is idle is rebuilt by path and says so', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(1));
+  await writer.append(auditRecord(2));
+  // Wait (no time limit asserted) until the writer lets the lock go after its idle linger.
+  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
+  unlinkSync(join(dir, 'audit.head.json'));
+  await writer.append(auditRecord(3));
+  // The new head is at the path, not in a descriptor to the deleted file.
+  const head = JSON.parse(readFileSync(join(dir, 'audit.head.json'), 'utf8')) as { last: { seq: number } };
+  writer.close();
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  const written = records(join(dir, file!));
+  assert.deepEqual(written.map((record) => record['action']), ['tool_call', 'tool_call', 'recovery', 'tool_call']);
+  assert.match(written[2]!['input_summary']['head'], /^head file missing/);
+  assert.equal(head.last.seq, 4);
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems.map((problem) => problem.kind), ['head']);
+});
+
 test('a writer given another key than the trail was sealed with refuses to write (fails closed)', async () => {
   const dir = makeTempDir('writer');
   const writer = writerFor(dir);
