@@ -13,8 +13,10 @@ import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
 
 /** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
 const LOCK_LINGER_MS = 2;
-/** The longest a writer keeps the lock before letting other processes have it. */
+/** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
 const LOCK_HOLD_MAX_MS = 20;
+/** The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be written). */
+const LOCK_HOLD_UNCHECKED_MAX_MS = 1000;
 
 interface PendingRecord {
   record: AuditRecord;
@@ -48,7 +50,8 @@ interface Entry {
  */
 export class ChainedTrailWriter {
   readonly directory: string;
-  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0 };
+  /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
+  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   /** Open only while the lock is held: released with it. */
@@ -67,6 +70,8 @@ export class ChainedTrailWriter {
   private closed = false;
   /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
   private heldSince: number | null = null;
+  /** When the writer last looked for processes waiting on the lock (or took it). */
+  private waitersCheckedAt = 0;
   private releaseTimer: NodeJS.Timeout | null = null;
   private held: { position: TrailPosition; start: ChainLink } | null = null;
   private yieldUntil = 0;
@@ -198,14 +203,27 @@ export class ChainedTrailWriter {
       for (const entry of entries) entry.pending?.reject(asError(error));
     }
     // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
-    // let it go once idle, or after holding it LOCK_HOLD_MAX_MS so other processes get their turn.
-    if (this.held === null || this.closed || Date.now() - this.heldSince! >= LOCK_HOLD_MAX_MS) {
+    // let it go once idle, or every LOCK_HOLD_MAX_MS if another process waits for its turn.
+    if (this.held === null || this.closed || this.othersWaitTheirTurn()) {
       this.releaseLock();
       this.yieldUntil = Date.now() + 2;
     } else {
       this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
       this.releaseTimer.unref();
     }
+  }
+
+  /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
+  private othersWaitTheirTurn(): boolean {
+    const now = Date.now();
+    if (now - this.heldSince! >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
+    const since = Math.max(this.waitersCheckedAt, this.heldSince!);
+    if (now - since < LOCK_HOLD_MAX_MS) return false;
+    this.waitersCheckedAt = now;
+    // A margin of one period for clock steps between processes; a false yes only costs a pause.
+    const waited = this.lock.waitedOnSince(since - LOCK_HOLD_MAX_MS);
+    if (waited) this.stats.lockHandovers++;
+    return waited;
   }
 
   private releaseLock(): void {

@@ -207,6 +207,33 @@ test('the head stays open only while the lock is held: a head deleted while the 
   assert.deepEqual(report.problems.map((problem) => problem.kind), ['head']);
 });
 
+test('through a busy stretch the writer keeps the lock while nobody waits, and hands it over once another process notes that it waits', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  let index = 0;
+  // Well past the 20 ms check period, alone: no handover (before, the lock was let go every 20 ms regardless).
+  const alone = Date.now() + 100;
+  while (Date.now() < alone) await writer.append(auditRecord(index++));
+  assert.equal(writer.stats.lockHandovers, 0);
+  // Another process (played by a second lock on the same path) finds it busy and notes that it waits.
+  const other = new CrossProcessLock(join(dir, 'audit.lock'), 10_000);
+  await writer.append(auditRecord(index++));
+  assert.equal(other.tryAcquire(), false);
+  assert.ok(readdirSync(dir).includes('audit.lock.waiting'));
+  for (let round = 0; round < 100_000 && writer.stats.lockHandovers === 0; round++) await writer.append(auditRecord(index++));
+  assert.equal(writer.stats.lockHandovers, 1);
+  // Handed over: the waiter gets it now, while the writer pauses; the writer's next record waits its turn.
+  assert.ok(other.tryAcquire());
+  const next = writer.append(auditRecord(index++));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  other.unlock();
+  await next;
+  writer.close();
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  assert.equal(records(join(dir, file!)).length, index);
+  await verified(dir);
+});
+
 test('a writer given another key than the trail was sealed with refuses to write (fails closed)', async () => {
   const dir = makeTempDir('writer');
   const writer = writerFor(dir);
