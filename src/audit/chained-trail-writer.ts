@@ -15,8 +15,11 @@ import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
 const LOCK_LINGER_MS = 2;
 /** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
 const LOCK_HOLD_MAX_MS = 20;
-/** The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be written). */
-const LOCK_HOLD_UNCHECKED_MAX_MS = 1000;
+/**
+ * The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be
+ * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
+ */
+const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
 
 interface PendingRecord {
   record: AuditRecord;

@@ -10,11 +10,11 @@ const privateMkdirFs = { ...fs, mkdirSync: (path: fs.PathLike) => fs.mkdirSync(p
  * stale detection by the lock directory's mtime, so a writer killed while
  * holding it blocks the others for at most `staleMs`.
  *
- * A writer keeps it through a busy stretch; proper-lockfile's timer refreshes
- * the lock directory's mtime every `staleMs / 2` meanwhile. The flip side: a
- * single write stalled for longer than `staleMs` could let another process
- * take the lock as stale; keep `staleMs` well above the worst write latency
- * you expect.
+ * A writer keeps it through a busy stretch, but never as long as 1 s, so
+ * proper-lockfile's mtime refresh timer (first run at max(1 s, staleMs / 2))
+ * never needs to run. The flip side: a single write stalled for longer than
+ * `staleMs` could let another process take the lock as stale; keep `staleMs`
+ * well above the worst write latency you expect.
  *
  * A process that finds the lock busy touches `<lock>.waiting`, so the holder
  * can tell (`waitedOnSince`) whether anyone is waiting for its turn, and let
@@ -63,7 +63,7 @@ export class CrossProcessLock {
         fs.utimesSync(this.waitingPath, now, now);
       }
     } catch {
-      // Unnoted, the wait is still bounded: holders let the lock go at least once a second regardless.
+      // Unnoted, the wait is still bounded: holders let the lock go at least every 500 ms regardless.
     }
   }
 
