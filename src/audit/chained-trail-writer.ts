@@ -5,7 +5,7 @@ import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher, GENESIS, type ChainLink } from './hash-chain.js';
 import { JsonlFileSink, PartialWriteError } from './jsonl-file-sink.js';
 import { parseTrailFileName, trailFileName } from './trail-file-name.js';
-import { readTrailHead, writeTrailHead, type TrailHead } from './trail-head.js';
+import { readTrailHead, TrailHeadFile, type TrailHead } from './trail-head.js';
 import { hasFindings, linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 import { applyRetention } from './trail-retention.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
@@ -13,8 +13,13 @@ import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
 
 /** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
 const LOCK_LINGER_MS = 2;
-/** The longest a writer keeps the lock before letting other processes have it. */
+/** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
 const LOCK_HOLD_MAX_MS = 20;
+/**
+ * The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be
+ * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
+ */
+const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
 
 interface PendingRecord {
   record: AuditRecord;
@@ -48,9 +53,12 @@ interface Entry {
  */
 export class ChainedTrailWriter {
   readonly directory: string;
-  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0 };
+  /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
+  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
+  /** Open only while the lock is held: released with it. */
+  private readonly headFile: TrailHeadFile;
   private readonly fsync: FsyncMode;
   private readonly sink: JsonlFileSink;
   private readonly lock: CrossProcessLock;
@@ -65,6 +73,8 @@ export class ChainedTrailWriter {
   private closed = false;
   /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
   private heldSince: number | null = null;
+  /** When the writer last looked for processes waiting on the lock (or took it). */
+  private waitersCheckedAt = 0;
   private releaseTimer: NodeJS.Timeout | null = null;
   private held: { position: TrailPosition; start: ChainLink } | null = null;
   private yieldUntil = 0;
@@ -73,6 +83,7 @@ export class ChainedTrailWriter {
     this.directory = config.directory;
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
+    this.headFile = new TrailHeadFile(this.headPath);
     this.fsync = config.fsync ?? 'off';
     this.sink = new JsonlFileSink(config.directory);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
@@ -195,8 +206,8 @@ export class ChainedTrailWriter {
       for (const entry of entries) entry.pending?.reject(asError(error));
     }
     // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
-    // let it go once idle, or after holding it LOCK_HOLD_MAX_MS so other processes get their turn.
-    if (this.held === null || this.closed || Date.now() - this.heldSince! >= LOCK_HOLD_MAX_MS) {
+    // let it go once idle, or every LOCK_HOLD_MAX_MS if another process waits for its turn.
+    if (this.held === null || this.closed || this.othersWaitTheirTurn()) {
       this.releaseLock();
       this.yieldUntil = Date.now() + 2;
     } else {
@@ -205,12 +216,26 @@ export class ChainedTrailWriter {
     }
   }
 
+  /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
+  private othersWaitTheirTurn(): boolean {
+    const now = Date.now();
+    if (now - this.heldSince! >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
+    const since = Math.max(this.waitersCheckedAt, this.heldSince!);
+    if (now - since < LOCK_HOLD_MAX_MS) return false;
+    this.waitersCheckedAt = now;
+    // A margin of one period for clock steps between processes; a false yes only costs a pause.
+    const waited = this.lock.waitedOnSince(since - LOCK_HOLD_MAX_MS);
+    if (waited) this.stats.lockHandovers++;
+    return waited;
+  }
+
   private releaseLock(): void {
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
     if (this.heldSince === null) return;
     this.heldSince = null;
     this.held = null;
+    this.headFile.close();
     this.lock.unlock();
   }
 
@@ -358,7 +383,7 @@ export class ChainedTrailWriter {
 
   private persistHead(position: TrailPosition, start: ChainLink): void {
     try {
-      writeTrailHead(this.headPath, toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
+      this.headFile.write(toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
     } catch (error) {
       // The records are in the file; the next writer reconciles the lagging head with it.
       process.stderr.write(`audit: could not update the head ${this.headPath}: ${asError(error).message}\n`);

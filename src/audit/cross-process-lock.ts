@@ -10,25 +10,60 @@ const privateMkdirFs = { ...fs, mkdirSync: (path: fs.PathLike) => fs.mkdirSync(p
  * stale detection by the lock directory's mtime, so a writer killed while
  * holding it blocks the others for at most `staleMs`.
  *
- * It is only ever held for one synchronous stretch (read head, write, replace
- * head), so proper-lockfile's mtime refresh timer never needs to run. The
- * flip side: a single write stalled for longer than `staleMs` could let
- * another process take the lock as stale; keep `staleMs` well above the
- * worst write latency you expect.
+ * A writer keeps it through a busy stretch, but never as long as 1 s, so
+ * proper-lockfile's mtime refresh timer (first run at max(1 s, staleMs / 2))
+ * never needs to run. The flip side: a single write stalled for longer than
+ * `staleMs` could let another process take the lock as stale; keep `staleMs`
+ * well above the worst write latency you expect.
+ *
+ * A process that finds the lock busy touches `<lock>.waiting`, so the holder
+ * can tell (`waitedOnSince`) whether anyone is waiting for its turn, and let
+ * the lock go only then instead of pausing for nobody.
  */
 export class CrossProcessLock {
   private release: (() => void) | null = null;
+  readonly waitingPath: string;
 
-  constructor(readonly path: string, private readonly staleMs: number) {}
+  constructor(readonly path: string, private readonly staleMs: number) {
+    this.waitingPath = `${path}.waiting`;
+  }
 
-  /** True if taken; false if another process holds it. Other errors (an unwritable directory) throw. */
+  /** True if taken; false if another process holds it (noted in `<lock>.waiting`). Other errors (an unwritable directory) throw. */
   tryAcquire(): boolean {
     try {
       this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: privateMkdirFs });
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;
-      throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      this.noteWaiting();
+      return false;
+    }
+  }
+
+  /**
+   * Whether another process found the lock busy at or after `sinceMs` (epoch
+   * ms, as the waiter's clock stamps the note); when unsure, the answer is yes.
+   */
+  waitedOnSince(sinceMs: number): boolean {
+    try {
+      const marker = fs.statSync(this.waitingPath, { throwIfNoEntry: false });
+      return marker !== undefined && marker.mtimeMs >= sinceMs;
+    } catch {
+      return true;
+    }
+  }
+
+  private noteWaiting(): void {
+    try {
+      const now = new Date();
+      try {
+        fs.utimesSync(this.waitingPath, now, now);
+      } catch {
+        fs.writeFileSync(this.waitingPath, '', { mode: 0o600, flag: 'a' });
+        fs.utimesSync(this.waitingPath, now, now);
+      }
+    } catch {
+      // Unnoted, the wait is still bounded: holders let the lock go at least every 500 ms regardless.
     }
   }
 

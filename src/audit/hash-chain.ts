@@ -51,7 +51,7 @@ export class ChainHasher {
   /** Serialises `record` as the next link after `previous`: the line (with newline) and the new link. */
   chain(record: object, previous: ChainLink): { line: string; link: ChainLink } {
     const seq = previous.seq + 1;
-    const body = JSON.stringify({ ...record, seq, prev_hash: previous.hash });
+    const body = chainedBody(record, seq, previous.hash);
     const hash = this.digest(RECORD_DOMAIN + body);
     return { line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, link: { seq, hash } };
   }
@@ -72,4 +72,18 @@ export class ChainHasher {
   private digest(text: string): string {
     return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(text).digest('hex');
   }
+}
+
+/**
+ * `JSON.stringify({ ...record, seq, prev_hash })`, the same bytes, without
+ * copying the record: its JSON with the two members appended. Anything that
+ * would make the two differ (the keys already present, an empty or
+ * non-plain object) takes the copying way.
+ */
+function chainedBody(record: object, seq: number, prevHash: string): string {
+  if (Object.getPrototypeOf(record) === Object.prototype && !Object.hasOwn(record, 'seq') && !Object.hasOwn(record, 'prev_hash') && !Object.hasOwn(record, 'toJSON')) {
+    const json = JSON.stringify(record);
+    if (json.length > 2) return `${json.slice(0, -1)},"seq":${JSON.stringify(seq)},"prev_hash":${JSON.stringify(prevHash)}}`;
+  }
+  return JSON.stringify({ ...record, seq, prev_hash: prevHash });
 }

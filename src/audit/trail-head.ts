@@ -69,33 +69,72 @@ export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult
 const HEAD_BLOCK = 512;
 
 /**
- * Rewrites the head in place with one `pwrite` at offset 0, padded to a whole
- * number of 512-byte blocks so that successive heads have the same size; a
- * process killed mid-way leaves the old head or the new one. Not a rename:
- * replacing a file by rename makes ext4 flush the new file's data first, which
- * cost about 1 ms per write on our machines, more than everything else. A
- * machine crash in the middle of this write can tear the head; the seal then
- * fails, and the next writer rebuilds it and records that it did.
- * `durable` fdatasyncs it.
+ * The head file as the writer rewrites it: in place with one `pwrite` at
+ * offset 0, padded to a whole number of 512-byte blocks so that successive
+ * heads have the same size; a process killed mid-way leaves the old head or
+ * the new one. Not a rename: replacing a file by rename makes ext4 flush the
+ * new file's data first, which cost about 1 ms per write on our machines,
+ * more than everything else. A machine crash in the middle of this write can
+ * tear the head; the seal then fails, and the next writer rebuilds it and
+ * records that it did.
+ *
+ * The descriptor stays open between writes only while the caller holds the
+ * writers' lock (nobody else may write the head then); the caller closes it
+ * when it lets the lock go, so the next holder opens the head by path again.
  */
-export function writeTrailHead(path: string, head: TrailHead, hasher: ChainHasher, durable: boolean): void {
-  const text = JSON.stringify({ ...head, seal: hasher.seal(sealedFields(head)) } satisfies SealedHead);
-  const size = Math.ceil((Buffer.byteLength(text) + 1) / HEAD_BLOCK) * HEAD_BLOCK;
-  const data = Buffer.alloc(size, 0x20);
-  data.write(text);
-  data[size - 1] = 0x0a;
-  let fd: number;
-  try {
-    fd = openSync(path, 'r+');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    fd = openSync(path, 'w', 0o600);
+export class TrailHeadFile {
+  private fd: number | null = null;
+  /** The file's size as last seen or set through `fd`: truncate only when it changes. */
+  private size = 0;
+
+  constructor(readonly path: string) {}
+
+  /** Seals and writes `head`; `durable` fdatasyncs it. On error the descriptor is closed and the error thrown. */
+  write(head: TrailHead, hasher: ChainHasher, durable: boolean): void {
+    const text = JSON.stringify({ ...head, seal: hasher.seal(sealedFields(head)) } satisfies SealedHead);
+    const size = Math.ceil((Buffer.byteLength(text) + 1) / HEAD_BLOCK) * HEAD_BLOCK;
+    const data = Buffer.alloc(size, 0x20);
+    data.write(text);
+    data[size - 1] = 0x0a;
+    const fd = this.descriptor();
+    try {
+      writeSync(fd, data, 0, size, 0);
+      if (this.size !== size) {
+        ftruncateSync(fd, size);
+        this.size = size;
+      }
+      if (durable) fdatasyncSync(fd);
+    } catch (error) {
+      this.close();
+      throw error;
+    }
   }
-  try {
-    writeSync(fd, data, 0, size, 0);
-    if (fstatSync(fd).size !== size) ftruncateSync(fd, size);
-    if (durable) fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
+
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    try {
+      closeSync(fd);
+    } catch {
+      // Gone either way; the next write opens the path again.
+    }
+  }
+
+  private descriptor(): number {
+    if (this.fd !== null) return this.fd;
+    try {
+      this.fd = openSync(this.path, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.fd = openSync(this.path, 'w', 0o600);
+    }
+    try {
+      this.size = fstatSync(this.fd).size;
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+    return this.fd;
   }
 }

@@ -186,6 +186,54 @@ test('a file moved away (logrotate) is noticed: the next record goes to a new fi
   await verified(dir);
 });
 
+test('the head stays open only while the lock is held: a head deleted while the writer is idle is rebuilt by path and says so', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(1));
+  await writer.append(auditRecord(2));
+  // Wait (no time limit asserted) until the writer lets the lock go after its idle linger.
+  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
+  unlinkSync(join(dir, 'audit.head.json'));
+  await writer.append(auditRecord(3));
+  // The new head is at the path, not in a descriptor to the deleted file.
+  const head = JSON.parse(readFileSync(join(dir, 'audit.head.json'), 'utf8')) as { last: { seq: number } };
+  writer.close();
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  const written = records(join(dir, file!));
+  assert.deepEqual(written.map((record) => record['action']), ['tool_call', 'tool_call', 'recovery', 'tool_call']);
+  assert.match(written[2]!['input_summary']['head'], /^head file missing/);
+  assert.equal(head.last.seq, 4);
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems.map((problem) => problem.kind), ['head']);
+});
+
+test('through a busy stretch the writer keeps the lock while nobody waits, and hands it over once another process notes that it waits', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  let index = 0;
+  // Well past the 20 ms check period, alone: no handover (before, the lock was let go every 20 ms regardless).
+  const alone = Date.now() + 100;
+  while (Date.now() < alone) await writer.append(auditRecord(index++));
+  assert.equal(writer.stats.lockHandovers, 0);
+  // Another process (played by a second lock on the same path) finds it busy and notes that it waits.
+  const other = new CrossProcessLock(join(dir, 'audit.lock'), 10_000);
+  await writer.append(auditRecord(index++));
+  assert.equal(other.tryAcquire(), false);
+  assert.ok(readdirSync(dir).includes('audit.lock.waiting'));
+  for (let round = 0; round < 100_000 && writer.stats.lockHandovers === 0; round++) await writer.append(auditRecord(index++));
+  assert.equal(writer.stats.lockHandovers, 1);
+  // Handed over: the waiter gets it now, while the writer pauses; the writer's next record waits its turn.
+  assert.ok(other.tryAcquire());
+  const next = writer.append(auditRecord(index++));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  other.unlock();
+  await next;
+  writer.close();
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  assert.equal(records(join(dir, file!)).length, index);
+  await verified(dir);
+});
+
 test('a writer given another key than the trail was sealed with refuses to write (fails closed)', async () => {
   const dir = makeTempDir('writer');
   const writer = writerFor(dir);
