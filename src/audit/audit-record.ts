@@ -1,4 +1,5 @@
 import type { CapturePolicy } from './capture-levels.js';
+import { trailFileName } from './trail-file-name.js';
 
 /**
  * One line of the audit trail. Field names and types follow the seed schema
@@ -53,5 +54,5 @@ export const TOOLS_LIST_ACTION = 'tools_list';
 
 /** `audit_2026-01-15.jsonl`: the UTC date of the record's own timestamp, never local time. */
 export function auditFileNameFor(timestamp: string): string {
-  return `audit_${timestamp.slice(0, 10)}.jsonl`;
+  return trailFileName(timestamp.slice(0, 10), 0);
 }

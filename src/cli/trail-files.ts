@@ -2,27 +2,21 @@ import { createReadStream, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../audit/trail-file-name.js';
 
-/** One file of the trail: `audit_2026-01-15.jsonl`, optionally a numbered part (`.1`) and gzipped. */
-export interface TrailFile {
+/** One file of the trail, with where it is. */
+export interface TrailFile extends TrailFileName {
   path: string;
-  name: string;
-  date: string;
-  part: number;
-  compressed: boolean;
 }
-
-const TRAIL_FILE_NAME = /^audit_(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl(\.gz)?$/;
 
 /** The trail files in `dir`, oldest first (by date, then part). Other files are ignored. */
 export function listTrailFiles(dir: string): TrailFile[] {
   const files: TrailFile[] = [];
   for (const name of readdirSync(dir)) {
-    const match = TRAIL_FILE_NAME.exec(name);
-    if (!match) continue;
-    files.push({ path: join(dir, name), name, date: match[1]!, part: Number(match[2] ?? 0), compressed: match[3] !== undefined });
+    const parsed = parseTrailFileName(name);
+    if (parsed) files.push({ ...parsed, path: join(dir, name) });
   }
-  return files.sort((a, b) => a.date.localeCompare(b.date) || a.part - b.part);
+  return files.sort(compareTrailFiles);
 }
 
 export interface TrailLine {
