@@ -166,3 +166,22 @@ test('usage errors exit 2', () => {
   assert.equal(runCli(['no-such-command']).status, 2);
   assert.equal(runCli(['verify', join(makeTempDir('verify'), 'absent')]).status, 2);
 });
+
+test('--json gives the same verdict as one JSON object a script can read', () => {
+  const intact = runCli(['verify', copyOfTrail(), '--json'], { AUDIT_HMAC_KEY: KEY });
+  assert.equal(intact.status, 0, intact.stdout + intact.stderr);
+  const good = JSON.parse(intact.stdout) as { ok: boolean; records: number; files: { name: string; records: number }[]; problems: unknown[] };
+  assert.equal(good.ok, true);
+  assert.equal(good.records, 12);
+  assert.deepEqual(good.files.map((f) => [f.name, f.records]), [[file(0), 4], [file(1), 4], [file(2), 4]]);
+  assert.deepEqual(good.problems, []);
+
+  const dir = copyOfTrail();
+  editLines(join(dir, file(1)), (lines) => lines.map((line, i) => (i === 1 ? line.replace('"q6"', '"q-edited"') : line)));
+  const edited = runCli(['verify', dir, '--json'], { AUDIT_HMAC_KEY: KEY });
+  assert.equal(edited.status, 1, edited.stdout + edited.stderr);
+  assert.equal(edited.stdout.trim().split('\n').length, 1, 'one line of JSON');
+  const bad = JSON.parse(edited.stdout) as { ok: boolean; problems: { kind: string; file: string; line: number; seq: number }[] };
+  assert.equal(bad.ok, false);
+  assert.deepEqual(bad.problems.map(({ kind, file: name, line, seq }) => ({ kind, name, line, seq })), [{ kind: 'modified', name: file(1), line: 2, seq: 6 }]);
+});

@@ -4,12 +4,13 @@ import { ChainHasher } from '../../audit/hash-chain.js';
 import type { Command } from '../command.js';
 import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
 
-export const verifyUsage = `Usage: mcp-audit verify [dir] [--head FILE | --no-head] [--key-file FILE]
+export const verifyUsage = `Usage: mcp-audit verify [dir] [--head FILE | --no-head] [--key-file FILE] [--json]
 
 Checks every trail file in dir (default: $AUDIT_LOG_DIR or ./logs), gzipped
 ones included: each record's hash, every seq/prev_hash link across files, the
 start anchor and the end of the trail against the sealed head file.
-The HMAC key comes from $AUDIT_HMAC_KEY or --key-file.
+The HMAC key comes from $AUDIT_HMAC_KEY or --key-file. --json prints the
+report as one JSON object (ok, records, files, problems, notes) for scripts.
 Exit status: 0 intact, 1 problems found, 2 could not run.`;
 
 function describe(problem: TrailProblem): string {
@@ -18,12 +19,12 @@ function describe(problem: TrailProblem): string {
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
-  let values: { head?: string; 'no-head'?: boolean; 'key-file'?: string; help?: boolean };
+  let values: { head?: string; 'no-head'?: boolean; 'key-file'?: string; json?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
-      options: { head: { type: 'string' }, 'no-head': { type: 'boolean' }, 'key-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { head: { type: 'string' }, 'no-head': { type: 'boolean' }, 'key-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }));
   } catch (error) {
     process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n${verifyUsage}\n`);
@@ -42,6 +43,11 @@ export async function runVerify(argv: string[]): Promise<number> {
     process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n`);
     return 2;
   }
+  const ok = report.problems.length === 0;
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ ok, ...report })}\n`);
+    return ok ? 0 : 1;
+  }
   const lines: string[] = [];
   for (const file of report.files) {
     const problems = report.problems.filter((problem) => problem.file === file.name);
@@ -52,11 +58,11 @@ export async function runVerify(argv: string[]): Promise<number> {
   const trailWide = report.problems.filter((problem) => !report.files.some((file) => file.name === problem.file));
   lines.push(...trailWide.map(describe));
   lines.push(...report.notes.map((note) => `  note: ${note}`));
-  lines.push(report.problems.length === 0
+  lines.push(ok
     ? `OK: ${report.records} records in ${report.files.length} file(s), chain intact`
     : `FAILED: ${report.problems.length} problem(s) in ${report.records} records in ${report.files.length} file(s)`);
   process.stdout.write(lines.join('\n') + '\n');
-  return report.problems.length === 0 ? 0 : 1;
+  return ok ? 0 : 1;
 }
 
 export const verifyCommand: Command = {
