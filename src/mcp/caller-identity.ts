@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT,
@@ -6,7 +7,7 @@ import {
 import type { AuditDetails } from '../audit/audit-details.js';
 import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
 import { actorOf, clientAddressOf } from './actor.js';
-import { describeTransport, type RawRequestExtra } from './sdk-internals.js';
+import { describeTransport, type RawRequestExtra, type TransportDescription } from './sdk-internals.js';
 
 /** Who is behind a request: the fields every record of the session shares. */
 export type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'actor' | 'clientAddress' | 'protocolVersion'> & {
@@ -23,6 +24,7 @@ export class CallerIdentity {
   /** Set once the session's initialize request is answered. */
   protocolVersion: string | undefined;
   // The client's info is the same for every call of a session: clean it once.
+  private described: { transport: Transport | undefined; description: TransportDescription } = { transport: undefined, description: describeTransport(undefined) };
   private cleanedClient: { raw: unknown; client: Who['client']; report: SummaryReport } = { raw: undefined, client: null, report: newSummaryReport() };
 
   constructor(
@@ -31,7 +33,7 @@ export class CallerIdentity {
   ) {}
 
   whoFor(extra: RawRequestExtra, report: SummaryReport): Who {
-    const transport = describeTransport(this.server.server.transport);
+    const transport = this.transportDescription();
     return {
       sessionId: extra.sessionId ?? null,
       client: this.clientInfo(report),
@@ -41,6 +43,13 @@ export class CallerIdentity {
       clientAddress: clientAddressOf(extra),
       protocolVersion: this.protocolVersion ?? null,
     };
+  }
+
+  // The same transport serves every call of a connection: describe it once per transport.
+  private transportDescription(): TransportDescription {
+    const transport = this.server.server.transport;
+    if (transport !== this.described.transport) this.described = { transport, description: describeTransport(transport) };
+    return this.described.description;
   }
 
   private clientInfo(report: SummaryReport): Who['client'] {

@@ -1,5 +1,5 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_JSONRPC_REQUEST_ID, ATTR_RPC_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions/incubating';
@@ -50,15 +50,22 @@ export class RequestAuditor {
     for (const abandon of this.abandonByCall.values()) abandon(reason);
   }
 
-  async audit(method: string, handler: RawRequestHandler, request: RawRequest, extra: RawRequestExtra, describe: DescribeRequest): Promise<unknown> {
-    const { tracer, identity, sessions, awaitRecord } = this.config;
+  /**
+   * Runs `handler` inside the request's span and answers with its outcome once
+   * the record is written. Plain promise chaining rather than an async
+   * function: each promise and await costs an async-hooks round trip per call.
+   */
+  audit(method: string, handler: RawRequestHandler, request: RawRequest, extra: RawRequestExtra, describe: DescribeRequest): Promise<unknown> {
+    const { tracer, identity, sessions } = this.config;
     const params = request.params ?? {};
     const report = newSummaryReport();
     const audit = describe(params, report);
     const who = identity.whoFor(extra, report);
     sessions.countRequest();
     const requestId = String(extra.requestId);
-    const attributes: Attributes = { ...commonAttributes(method, who), [ATTR_JSONRPC_REQUEST_ID]: requestId, ...audit.attributes };
+    const attributes = commonAttributes(method, who);
+    attributes[ATTR_JSONRPC_REQUEST_ID] = requestId;
+    Object.assign(attributes, audit.attributes);
 
     // A traceparent in params._meta (MCP SEP-414) makes the caller's span our parent.
     const parent = propagation.extract(context.active(), params._meta ?? {});
@@ -94,44 +101,56 @@ export class RequestAuditor {
       span.end();
     };
 
-    let outcome: { result: unknown } | { error: unknown };
-    const call = (async () => {
+    let call: Promise<unknown>;
+    try {
       details.inputSummary = audit.summarizeInput();
       if (this.config.captureArgumentsInSpan && audit.action === TOOL_CALL_ACTION) {
         span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, JSON.stringify(details.inputSummary));
       }
-      return context.with(trace.setSpan(parent, span), () => handler(request, extra));
-    })();
-    this.abandonByCall.set(call, (reason) => finish({ message: reason, type: 'server_shutdown' }));
-    try {
-      const result = await call;
-      outcome = { result };
-      const described = audit.outcomeOf(result);
-      if ('failure' in described) {
-        finish({ message: this.cleanError(described.failure, report), type: described.type });
-      } else {
-        details.resultSummary = described.resultSummary;
-        finish(null);
-      }
+      // The SDK's stored handler parses the request synchronously: a malformed one throws here.
+      call = Promise.resolve(context.with(trace.setSpan(parent, span), handler, undefined, request, extra));
     } catch (error) {
-      outcome = { error };
+      call = Promise.reject(error);
+    }
+    this.abandonByCall.set(call, (reason) => finish({ message: reason, type: 'server_shutdown' }));
+
+    const failed = (error: unknown): unknown => {
+      this.abandonByCall.delete(call);
       // The same rule the SDK uses to pick the JSON-RPC error code it answers with.
       const thrownCode = (error as { code?: unknown } | null)?.code;
       const code = typeof thrownCode === 'number' && Number.isSafeInteger(thrownCode) ? thrownCode : ErrorCode.InternalError;
       finish({ message: this.cleanError(thrownErrorMessage(error), report), type: String(code), code });
-    } finally {
-      this.abandonByCall.delete(call);
-    }
-
-    if (awaitRecord) {
+      return this.answer(span, { error });
+    };
+    const returned = (result: unknown): unknown => {
       try {
-        await awaitRecord(span);
+        this.abandonByCall.delete(call);
+        const described = audit.outcomeOf(result);
+        if ('failure' in described) {
+          finish({ message: this.cleanError(described.failure, report), type: described.type });
+        } else {
+          details.resultSummary = described.resultSummary;
+          finish(null);
+        }
       } catch (error) {
-        throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the result of this call is withheld`);
+        return failed(error);
       }
-    }
-    if ('error' in outcome) throw outcome.error;
-    return outcome.result;
+      return this.answer(span, { result });
+    };
+    return call.then(returned, failed);
+  }
+
+  /** The call's outcome for the SDK to send, once its record is written; an error instead if it cannot be. */
+  private answer(span: Span, outcome: { result: unknown } | { error: unknown }): unknown {
+    const { awaitRecord } = this.config;
+    const settle = (): unknown => {
+      if ('error' in outcome) throw outcome.error;
+      return outcome.result;
+    };
+    if (!awaitRecord) return settle();
+    return awaitRecord(span).then(settle, (error: unknown) => {
+      throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the result of this call is withheld`);
+    });
   }
 
   private cleanError(message: string, report: SummaryReport): string {
