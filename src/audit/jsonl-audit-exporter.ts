@@ -63,12 +63,12 @@ export class JsonlAuditExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('JsonlAuditExporter is shut down') });
       return;
     }
-    let records: AuditRecord[];
+    const records: AuditRecord[] = [];
     try {
-      records = spans.flatMap((span) => {
+      for (const span of spans) {
         const details = auditDetailsOf(span);
-        return details ? [spanToAuditRecord(span, details)] : [];
-      });
+        if (details) records.push(spanToAuditRecord(span, details));
+      }
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
       return;
@@ -77,7 +77,9 @@ export class JsonlAuditExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    Promise.all(records.map((record) => this.writer.append(record))).then(
+    // The audit processor exports one span at a time: no Promise.all around a single write.
+    const written = records.length === 1 ? this.writer.append(records[0]!) : Promise.all(records.map((record) => this.writer.append(record)));
+    written.then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: Error) => {
         this.onUnwrittenRecords(records, error);

@@ -6,6 +6,7 @@ import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
 import { getDefaultRedactor } from '../audit/redactor.js';
+import { onProcessExit, onSighup } from './shared-process-listener.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
 
 export interface AuditTrailConfig {
@@ -70,9 +71,9 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   if (config.register ?? true) provider.register();
   // Anything still pending when the process exits is written synchronously.
   const flushOnExit = (): void => void exporter.forceFlush();
-  process.on('exit', flushOnExit);
+  onProcessExit.add(flushOnExit);
   const reopenOnSighup = (): void => exporter.reopen();
-  if (config.reopenOnSighup ?? true) process.on('SIGHUP', reopenOnSighup);
+  if (config.reopenOnSighup ?? true) onSighup.add(reopenOnSighup);
 
   const tracer = provider.getTracer('mcp-audit-trail');
   return {
@@ -95,8 +96,8 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     async shutdown() {
       await provider.forceFlush();
       await provider.shutdown();
-      process.off('exit', flushOnExit);
-      process.off('SIGHUP', reopenOnSighup);
+      onProcessExit.delete(flushOnExit);
+      onSighup.delete(reopenOnSighup);
     },
   };
 }

@@ -67,6 +67,19 @@ test('the key list is configurable, and AUDIT_SENSITIVE_KEYS extends it', () => 
   assert.equal(new Redactor({ sensitiveKeysExact: ['pin'] }).isSensitiveKey('spinner'), false);
 });
 
+test('a key asked about again, or after thousands of others, gets the same verdict', () => {
+  const redactor = new Redactor();
+  const expected = (index: number): boolean => index % 3 === 0;
+  const keyFor = (index: number): string => (expected(index) ? `user_Password_${index}` : `field_${index}`);
+  // Well past the verdict cache's bound, twice over, so answers come both fresh and cached.
+  for (let pass = 0; pass < 2; pass++) {
+    for (let index = 0; index < 3000; index++) assert.equal(redactor.isSensitiveKey(keyFor(index)), expected(index), keyFor(index));
+  }
+  assert.equal(redactor.isSensitiveKey('X-API-Key'), true);
+  assert.equal(redactor.isSensitiveKey('pin'), true);
+  assert.equal(redactor.isSensitiveKey('spinner'), false);
+});
+
 test('capture levels: none keeps nothing, metadata names and sizes, summary cut values, full everything', () => {
   const args = { query: 'm'.repeat(300), tags: ['a', 'b'], token: 'abc', extra: 'undeclared' };
   const declared = ['query', 'tags', 'token'];
