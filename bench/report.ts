@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { MachineDescription } from './machine.js';
-import type { LossResult } from './scenarios/loss.js';
+import { RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProfileRow } from './scenarios/profile.js';
 import type { CliRow } from './scenarios/cli-throughput.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { judgeTargets } from './targets.js';
-import { fixed, mebibytes, ratioText } from './stats.js';
+import { isExact, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
   quick: boolean;
@@ -22,7 +22,9 @@ export interface BenchResults {
   overhead: OverheadRow[];
   sinks: SinkRow[];
   sinkRecords: number;
+  /** Every run of every loss case, each tagged with its repetition. */
   loss: LossResult[];
+  lossRepetitions: number;
   startup: StartupRow[];
   /** Fsync modes against the trail without fsync; empty until they exist. */
   durability: OverheadRow[];
@@ -63,7 +65,7 @@ export function renderReport(results: BenchResults): string {
     '',
     `## Targets: ${targets.length - missed} met, ${missed} missed`,
     '',
-    table(['target', 'figure (median, min)', 'verdict'], targets.map((target) => [target.target, target.figure, target.verdict === 'met' ? 'met' : `**${target.verdict}**`])),
+    table(['target', 'figure (median, min[, max])', 'verdict'], targets.map((target) => [target.target, target.figure, target.verdict === 'met' ? 'met' : `**${target.verdict}**`])),
     '',
     pendingSummary(results),
     '',
@@ -111,14 +113,40 @@ export function renderReport(results: BenchResults): string {
     '',
   );
 
+  const repetitionsText = results.lossRepetitions === 1 ? 'one run per case' : `${results.lossRepetitions} runs per case`;
   add(
     '## 3. Loss under load',
     '',
-    'Each case: a fresh audited server spawned on stdio, calls (`bench_echo`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call\'s record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process\'s own (VmHWM). The unaudited server runs the same load first, as the reference for memory and latency (it writes no trail, so its record columns are 0 by design). One run per case.',
+    `Each case: a fresh audited server spawned on stdio, calls (\`bench_echo\`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call's record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process's own (VmHWM). The unaudited server runs the same load as the reference for memory and latency (it writes no trail, so its record columns are 0 by design).`,
+    '',
+    `**${results.lossRepetitions} repetition(s)** (${repetitionsText}): in each repetition every case runs once, in an order rotated from one repetition to the next, so a stretch of machine noise falls on all cases of a repetition alike. At this many calls in flight p99 is mostly queueing, and one run's p99 ratio to the receiver-up run has gone both ways (0.46× to 1.77×) between runs, so the p99 and RSS targets compare each run with the reference run of the **same repetition** and are judged on the **median** of those ratios, min and max beside it. The loss target is met only if **every** repetition gives exactly one parseable, distinct record per call.`,
     '',
     table(
-      ['case', 'calls', 'in flight', 'records', 'parseable', 'distinct', 'calls recorded once', 'failed calls', 'p50 ms', 'p99 ms', 'calls/s', 'server peak RSS', 'receiver requests', 'spans received'],
+      ['case', 'repetitions exact', 'p50 ms (median)', 'p99 ms (median, min–max)', 'p99 ÷ receiver-up, same repetition (median, min, max)', 'peak RSS (median, min–max)', 'RSS ÷ trail only, same repetition (median, min, max)', 'calls/s (median)'],
+      lossCasesByName(results.loss).map(({ name, runs }) => {
+        const p99 = runs.map((run) => run.p99Ms);
+        const rss = runs.flatMap((run) => run.peakRssBytes ?? []);
+        const p99Ratio = name === RECEIVER_UP_CASE ? undefined : ratioPerRepetition(results.loss, name, RECEIVER_UP_CASE, (run) => run.p99Ms);
+        const rssRatio = name === TRAIL_ONLY_CASE ? undefined : ratioPerRepetition(results.loss, name, TRAIL_ONLY_CASE, (run) => run.peakRssBytes);
+        return [
+          name,
+          runs[0]!.writesTrail ? `${runs.filter(isExact).length}/${runs.length}` : 'n/a (no trail)',
+          fixed(median(runs.map((run) => run.p50Ms)), 0),
+          `${fixed(median(p99), 0)} (${fixed(min(p99), 0)}–${fixed(Math.max(...p99), 0)})`,
+          p99Ratio ? rangeText(p99Ratio) : '—',
+          rss.length ? `${mebibytes(median(rss))} (${mebibytes(min(rss))}–${mebibytes(Math.max(...rss))})` : 'n/a',
+          rssRatio ? rangeText(rssRatio) : '—',
+          Math.round(median(runs.map((run) => (run.calls * 1000) / run.elapsedMs))).toLocaleString('en'),
+        ];
+      }),
+    ),
+    '',
+    'Every run, in the order they ran:',
+    '',
+    table(
+      ['repetition', 'case', 'calls', 'in flight', 'records', 'parseable', 'distinct', 'calls recorded once', 'failed calls', 'p50 ms', 'p99 ms', 'calls/s', 'server peak RSS', 'receiver requests', 'spans received'],
       results.loss.map((row) => [
+        String(row.repetition + 1),
         row.name,
         row.calls.toLocaleString('en'),
         row.inFlight.toLocaleString('en'),
