@@ -20,6 +20,9 @@ export interface BenchResults {
   roundsAt10k: number;
   startupRounds: number;
   overhead: OverheadRow[];
+  /** Sequential calls spaced in time, unaudited vs audited: informative, no target. */
+  spaced: OverheadRow[];
+  spacedPlan: { calls: number; pauseMs: number; rounds: number };
   sinks: SinkRow[];
   sinkRecords: number;
   /** Every run of every loss case, each tagged with its repetition. */
@@ -100,6 +103,7 @@ export function renderReport(results: BenchResults): string {
     `Failed calls across all batches: ${results.overhead.reduce((sum, row) => sum + row.failures, 0)}.`,
     '',
   );
+  if (results.spaced.length) add(spacedSection(results), '');
 
   add(
     '## 2. Sink throughput',
@@ -242,10 +246,47 @@ export function renderReport(results: BenchResults): string {
   return lines.join('\n');
 }
 
+/**
+ * Back-to-back calls keep the audit writer on its warm path (lock held,
+ * trail head open); real calls arrive seconds apart, so the writer lets its
+ * lock go between them and takes it again on the next call.
+ */
+function spacedSection(results: BenchResults): string {
+  const { calls, pauseMs, rounds } = results.spacedPlan;
+  const backToBack = (row: OverheadRow): OverheadRow | undefined =>
+    results.overhead.find((other) => other.transport === row.transport && other.inFlight === 1 && other.workload === row.workload && other.variant === row.variant && other.pauseMs === 0);
+  return [
+    `### Sequential calls spaced in time (informative, no target)`,
+    '',
+    `The targets' sequential rows send each call as soon as the last one is answered, which keeps the audit writer on its warm path: it holds its cross-process lock and the trail head between commits, and lets them go only after a short idle (a few milliseconds). Real MCP traffic arrives seconds apart, so every call then takes the cold path (take the lock, read the head, write, let go). Here ${calls} sequential calls per batch with a ${pauseMs} ms pause before each (longer than the writer's idle linger), ${rounds} rounds, unaudited and audited taking turns as above. The time per call is the call's own wall time, the pause left out; server CPU per call is everything the process spent during the batch, pauses included, so it counts the lock release the writer does while idle (on stdio in 10 ms ticks, as above: coarse for \`bench_echo\`).`,
+    '',
+    table(
+      ['transport', 'tool', 'unaudited µs/call', 'audited µs/call', 'audited / unaudited', 'same, back to back (above)', 'server CPU µs/call (unaud. / aud.)', 'server CPU aud. / unaud.', 'p99 ms (unaud. / aud.)'],
+      groupOverhead(results.spaced).map(([first, ...others]) => {
+        const audited = others.find((row) => row.variant === 'audited');
+        const warm = audited ? backToBack(audited) : undefined;
+        return [
+          first.transport,
+          `\`${first.workload}\``,
+          fixed(first.perCallUs, 0),
+          audited ? fixed(audited.perCallUs, 0) : '—',
+          audited ? ratioText(audited.vsBaseline) : '—',
+          warm ? ratioText(warm.vsBaseline) : '—',
+          `${fixed(first.cpuUsPerCall, 0)} / ${audited ? fixed(audited.cpuUsPerCall, 0) : '—'}`,
+          audited ? ratioText(audited.cpuVsBaseline) : '—',
+          [first, audited].map((row) => (row ? fixed(row.p99Ms, 1) : '—')).join(' / '),
+        ];
+      }),
+    ),
+    '',
+    `Failed calls: ${results.spaced.reduce((sum, row) => sum + row.failures, 0)}.`,
+  ].join('\n');
+}
+
 function groupOverhead(rows: OverheadRow[]): Array<[OverheadRow, ...OverheadRow[]]> {
   const groups = new Map<string, OverheadRow[]>();
   for (const row of rows) {
-    const key = `${row.transport}|${row.inFlight}|${row.workload}`;
+    const key = `${row.transport}|${row.inFlight}|${row.pauseMs}|${row.workload}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   return [...groups.values()] as Array<[OverheadRow, ...OverheadRow[]]>;

@@ -28,6 +28,8 @@ interface BenchPlan {
   /** Many short rounds: on a shared machine, noise comes and goes within seconds, and short alternating batches share it. */
   overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number; rounds: number };
   overheadAt10k: { calls: number; workloads: Workload[]; rounds: number };
+  /** Sequential calls with a pause between them, as real traffic comes: the writer's cold path (no target). */
+  spaced: { calls: number; pauseMs: number; rounds: number; warmupCalls: number };
   sinkRecords: number;
   /** Repetitions of the whole set of loss cases: one run's p99 at 10,000 in flight is mostly queueing noise. */
   loss: { calls: number; inFlight: number; repetitions: number };
@@ -42,6 +44,7 @@ const PLAN: BenchPlan = quick
       rounds: 3,
       overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
       overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 2 },
+      spaced: { calls: 30, pauseMs: 20, rounds: 2, warmupCalls: 100 },
       sinkRecords: 10_000,
       loss: { calls: 5_000, inFlight: 1_000, repetitions: 1 },
       profileCalls: 1_000,
@@ -52,6 +55,7 @@ const PLAN: BenchPlan = quick
       rounds: 5,
       overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500, rounds: 15 },
       overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
+      spaced: { calls: 80, pauseMs: 20, rounds: 5, warmupCalls: 200 },
       sinkRecords: 100_000,
       loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
       profileCalls: 5_000,
@@ -95,6 +99,18 @@ try {
       bench,
     )),
   ];
+  const spaced = await measureOverhead(
+    {
+      ...basePlan,
+      variants: ['unaudited', 'audited'],
+      concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
+      workloads: ['lookup_inventory', 'bench_echo'],
+      rounds: PLAN.spaced.rounds,
+      warmupCalls: PLAN.spaced.warmupCalls,
+      pauseMs: PLAN.spaced.pauseMs,
+    },
+    bench,
+  );
   const sinks = await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench);
   // Repetition by repetition, every case once in an order rotated each time, so noise falls on all cases alike.
   const loss = [];
@@ -129,6 +145,8 @@ try {
     roundsAt10k: PLAN.overheadAt10k.rounds,
     startupRounds: PLAN.startupRounds,
     overhead,
+    spaced,
+    spacedPlan: PLAN.spaced,
     sinks,
     sinkRecords: PLAN.sinkRecords,
     loss,

@@ -15,7 +15,7 @@ export interface TargetResult {
 export function judgeTargets(overhead: OverheadRow[], sinks: SinkRow[], loss: LossResult[]): TargetResult[] {
   const results: TargetResult[] = [];
   const row = (transport: string, inFlight: number, variant: string): OverheadRow | undefined =>
-    overhead.find((candidate) => candidate.transport === transport && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory' && candidate.variant === variant);
+    overhead.find((candidate) => candidate.transport === transport && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory' && candidate.variant === variant && candidate.pauseMs === 0);
 
   for (const [transport, limit] of [['in-memory', 1.25], ['stdio', 1.1]] as const) {
     const audited = row(transport, 1, 'audited');
