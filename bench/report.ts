@@ -211,14 +211,15 @@ export function renderReport(results: BenchResults): string {
   add(
     '## Where the time goes (CPU profiles)',
     '',
-    'Each variant run under `node --cpu-prof` with sequential `bench_echo` calls; only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone; in memory it includes the client.',
+    'Each variant run under `node --cpu-prof` with sequential calls of each tool: `lookup_inventory`, the workload the targets are judged on, and `bench_echo`, the audit layer undiluted. Only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone; in memory it includes the client.',
     '',
   );
-  for (const transport of [...new Set(results.profiles.map((row) => row.transport))]) {
-    const rows = results.profiles.filter((row) => row.transport === transport);
+  const profileGroups = [...new Map(results.profiles.map((row) => [`${row.transport}|${row.workload}`, { transport: row.transport, workload: row.workload }])).values()];
+  for (const { transport, workload } of profileGroups) {
+    const rows = results.profiles.filter((row) => row.transport === transport && row.workload === workload);
     const areas = [...new Set(rows.flatMap((row) => row.summary.byArea.map((area) => area.name)))];
     add(
-      `### ${transport}: busy CPU per call ${rows.map((row) => `${row.variant} ${fixed(row.busyUsPerCall, 0)} µs`).join(', ')}`,
+      `### ${transport}, \`${workload}\`: busy CPU per call ${rows.map((row) => `${row.variant} ${fixed(row.busyUsPerCall, 0)} µs`).join(', ')}`,
       '',
       table(
         ['area (self time)', ...rows.map((row) => `${row.variant}: % / µs per call`)],
@@ -234,7 +235,7 @@ export function renderReport(results: BenchResults): string {
     );
     for (const row of rows.filter((candidate) => candidate.variant !== 'unaudited')) {
       add(
-        `Top self-time functions, ${row.variant} over ${transport}:`,
+        `Top self-time functions, ${row.variant} over ${transport}, \`${workload}\`:`,
         '',
         table(['function', '% self', 'µs per call'], row.summary.topFunctions.map((fn) => [`\`${fn.name}\``, fixed(fn.percent, 1), fixed((fn.percent / 100) * row.busyUsPerCall, 1)])),
         '',

@@ -129,7 +129,7 @@ try {
     : [];
   const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const profiles = await profileVariants(
-    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workload: 'bench_echo', calls: PLAN.profileCalls, warmupCalls: 500 },
+    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workloads: ['lookup_inventory', 'bench_echo'], calls: PLAN.profileCalls, warmupCalls: 500 },
     bench,
   );
 
