@@ -117,13 +117,13 @@ export function renderReport(results: BenchResults): string {
     '',
   );
 
-  const repetitionsText = results.lossRepetitions === 1 ? 'one run per case' : `${results.lossRepetitions} runs per case`;
+  const repetitionsText = results.lossRepetitions === 1 ? 'One repetition: one run per case' : `${results.lossRepetitions} repetitions: ${results.lossRepetitions} runs per case`;
   add(
     '## 3. Loss under load',
     '',
     `Each case: a fresh audited server spawned on stdio, calls (\`bench_echo\`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call's record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process's own (VmHWM). The unaudited server runs the same load as the reference for memory and latency (it writes no trail, so its record columns are 0 by design).`,
     '',
-    `**${results.lossRepetitions} repetition(s)** (${repetitionsText}): in each repetition every case runs once, in an order rotated from one repetition to the next, so a stretch of machine noise falls on all cases of a repetition alike. At this many calls in flight p99 is mostly queueing, and one run's p99 ratio to the receiver-up run has gone both ways (0.46× to 1.77×) between runs, so the p99 and RSS targets compare each run with the reference run of the **same repetition** and are judged on the **median** of those ratios, min and max beside it. The loss target is met only if **every** repetition gives exactly one parseable, distinct record per call.`,
+    `**${repetitionsText}**${results.quick ? ' (quick run; the full run repeats the cases)' : ''}. In each repetition every case runs once, in an order rotated from one repetition to the next, so a stretch of machine noise falls on all cases of a repetition alike. At this many calls in flight p99 is mostly queueing, and one run's p99 ratio to the receiver-up run has gone both ways (0.46× to 1.77×) between runs, so the p99 and RSS targets compare each run with the reference run of the **same repetition** and are judged on the **median** of those ratios, min and max beside it. The loss target is met only if **every** repetition gives exactly one parseable, distinct record per call.`,
     '',
     table(
       ['case', 'repetitions exact', 'p50 ms (median)', 'p99 ms (median, min–max)', 'p99 ÷ receiver-up, same repetition (median, min, max)', 'peak RSS (median, min–max)', 'RSS ÷ trail only, same repetition (median, min, max)', 'calls/s (median)'],
@@ -136,9 +136,9 @@ export function renderReport(results: BenchResults): string {
           name,
           runs[0]!.writesTrail ? `${runs.filter(isExact).length}/${runs.length}` : 'n/a (no trail)',
           fixed(median(runs.map((run) => run.p50Ms)), 0),
-          `${fixed(median(p99), 0)} (${fixed(min(p99), 0)}–${fixed(Math.max(...p99), 0)})`,
+          valueRange(p99, (ms) => fixed(ms, 0)),
           p99Ratio ? rangeText(p99Ratio) : '—',
-          rss.length ? `${mebibytes(median(rss))} (${mebibytes(min(rss))}–${mebibytes(Math.max(...rss))})` : 'n/a',
+          rss.length ? valueRange(rss, mebibytes) : 'n/a',
           rssRatio ? rangeText(rssRatio) : '—',
           Math.round(median(runs.map((run) => (run.calls * 1000) / run.elapsedMs))).toLocaleString('en'),
         ];
@@ -219,7 +219,7 @@ export function renderReport(results: BenchResults): string {
     const rows = results.profiles.filter((row) => row.transport === transport && row.workload === workload);
     const areas = [...new Set(rows.flatMap((row) => row.summary.byArea.map((area) => area.name)))];
     add(
-      `### ${transport}, \`${workload}\`: busy CPU per call ${rows.map((row) => `${row.variant} ${fixed(row.busyUsPerCall, 0)} µs`).join(', ')}`,
+      `### ${transport}, \`${workload}\` (${rows[0]!.calls.toLocaleString('en')} calls): busy CPU per call ${rows.map((row) => `${row.variant} ${fixed(row.busyUsPerCall, 0)} µs`).join(', ')}`,
       '',
       table(
         ['area (self time)', ...rows.map((row) => `${row.variant}: % / µs per call`)],
@@ -282,6 +282,11 @@ function spacedSection(results: BenchResults): string {
     '',
     `Failed calls: ${results.spaced.reduce((sum, row) => sum + row.failures, 0)}.`,
   ].join('\n');
+}
+
+/** `median (min–max)` of a few repetitions, or the value alone when there is one. */
+function valueRange(values: number[], format: (value: number) => string): string {
+  return values.length === 1 ? format(values[0]!) : `${format(median(values))} (${format(min(values))}–${format(Math.max(...values))})`;
 }
 
 function groupOverhead(rows: OverheadRow[]): Array<[OverheadRow, ...OverheadRow[]]> {

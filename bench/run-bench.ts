@@ -33,7 +33,8 @@ interface BenchPlan {
   sinkRecords: number;
   /** Repetitions of the whole set of loss cases: one run's p99 at 10,000 in flight is mostly queueing noise. */
   loss: { calls: number; inFlight: number; repetitions: number };
-  profileCalls: number;
+  /** Calls per profile; fewer of the slow search, whose profile fills up fast. */
+  profile: { calls: Record<Workload, number>; warmupCalls: number };
   startupRounds: number;
   cliRecords: number;
 }
@@ -43,11 +44,11 @@ const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
       overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
-      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 2 },
-      spaced: { calls: 30, pauseMs: 20, rounds: 2, warmupCalls: 100 },
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 1 },
+      spaced: { calls: 20, pauseMs: 20, rounds: 2, warmupCalls: 50 },
       sinkRecords: 10_000,
       loss: { calls: 5_000, inFlight: 1_000, repetitions: 1 },
-      profileCalls: 1_000,
+      profile: { calls: { lookup_inventory: 300, bench_echo: 1_000 }, warmupCalls: 100 },
       startupRounds: 3,
       cliRecords: 50_000,
     }
@@ -58,7 +59,7 @@ const PLAN: BenchPlan = quick
       spaced: { calls: 80, pauseMs: 20, rounds: 5, warmupCalls: 200 },
       sinkRecords: 100_000,
       loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
-      profileCalls: 5_000,
+      profile: { calls: { lookup_inventory: 3_000, bench_echo: 5_000 }, warmupCalls: 500 },
       startupRounds: 10,
       cliRecords: 1_000_000,
     };
@@ -129,7 +130,7 @@ try {
     : [];
   const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const profiles = await profileVariants(
-    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workloads: ['lookup_inventory', 'bench_echo'], calls: PLAN.profileCalls, warmupCalls: 500 },
+    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workloads: ['lookup_inventory', 'bench_echo'], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls },
     bench,
   );
 

@@ -44,9 +44,9 @@ export function ratioText({ min, median }: Spread): string {
   return `${fixed(median)}× (min ${fixed(min)}×)`;
 }
 
-/** `1.07× (min 0.91×, max 1.30×)` */
+/** `1.07× (min 0.91×, max 1.30×)`, or `1.07×` for a single value. */
 export function rangeText({ min, median, max }: Range): string {
-  return `${fixed(median)}× (min ${fixed(min)}×, max ${fixed(max)}×)`;
+  return min === max ? `${fixed(median)}×` : `${fixed(median)}× (min ${fixed(min)}×, max ${fixed(max)}×)`;
 }
 
 export function mebibytes(bytes: number): string {

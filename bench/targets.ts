@@ -116,7 +116,7 @@ export function judgeLoss(loss: LossResult[]): TargetResult[] {
       const referenceP99 = median(loss.filter((result) => result.name === RECEIVER_UP_CASE).map((result) => result.p99Ms));
       results.push({
         target: `3. p99 within 1.2× of the receiver-up run (${name})`,
-        figure: `${rangeText(p99)} over ${runs.length} repetition(s); p99 ${fixed(median(runs.map((run) => run.p99Ms)), 0)} ms vs ${fixed(referenceP99, 0)} ms (medians)`,
+        figure: `${rangeText(p99)} over ${runs.length === 1 ? 'one repetition' : `${runs.length} repetitions`}; p99 ${fixed(median(runs.map((run) => run.p99Ms)), 0)} ms vs ${fixed(referenceP99, 0)} ms (medians)`,
         verdict: p99.median <= 1.2 ? 'met' : 'missed',
       });
     }

@@ -26,7 +26,7 @@ function monotonicMicros(): number {
 }
 
 export async function profileVariants(
-  plan: { transports: TransportName[]; variants: VariantName[]; workloads: Workload[]; calls: number; warmupCalls: number },
+  plan: { transports: TransportName[]; variants: VariantName[]; workloads: Workload[]; calls: Record<Workload, number>; warmupCalls: number },
   bench: BenchContext,
 ): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
@@ -41,13 +41,13 @@ export async function profileVariants(
         try {
           await target.run(workload, plan.warmupCalls, 1);
           const fromUs = monotonicMicros();
-          await target.run(workload, plan.calls, 1);
+          await target.run(workload, plan.calls[workload], 1);
           window = { fromUs, toUs: monotonicMicros() };
         } finally {
           await target.close();
         }
         const summary = summarizeCpuProfile(profileDir, window);
-        rows.push({ transport, variant, workload, calls: plan.calls, busyUsPerCall: (summary.busyMs * 1000) / plan.calls, summary });
+        rows.push({ transport, variant, workload, calls: plan.calls[workload], busyUsPerCall: (summary.busyMs * 1000) / plan.calls[workload], summary });
         bench.progress(`profile ${transport} ${workload} ${variant}`);
       }
     }
