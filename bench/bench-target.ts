@@ -3,7 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { runCalls, type LoadSummary, type Workload } from './call-load.js';
+import { runCalls, type CallPacing, type LoadSummary, type Workload } from './call-load.js';
 import { cpuTimeOf, residentSetOf } from './machine.js';
 import type { VariantName } from './server-variants.js';
 
@@ -21,12 +21,12 @@ export interface TargetOptions {
 export interface BenchTarget {
   readonly variant: VariantName;
   readonly transport: TransportName;
-  run(workload: Workload, calls: number, inFlight: number, firstIndex?: number): Promise<LoadSummary>;
+  run(workload: Workload, calls: number, inFlight: number, pacing?: CallPacing): Promise<LoadSummary>;
   /** Stops the server (it drains and flushes) and gives its peak RSS: the server's own on stdio, server + client in memory. */
   close(): Promise<{ peakRssBytes: number | undefined }>;
 }
 
-export type WorkerRequest = { type: 'run'; workload: Workload; calls: number; inFlight: number; firstIndex: number } | { type: 'close' };
+export type WorkerRequest = { type: 'run'; workload: Workload; calls: number; inFlight: number; pacing: CallPacing } | { type: 'close' };
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'ran'; summary: LoadSummary }
@@ -68,9 +68,9 @@ export async function openStdioTarget(variant: VariantName, options: TargetOptio
   return {
     variant,
     transport: 'stdio',
-    async run(workload, calls, inFlight, firstIndex = 0) {
+    async run(workload, calls, inFlight, pacing = {}) {
       const cpuBefore = cpuTimeOf(pid);
-      const summary = await runCalls(client, workload, calls, inFlight, firstIndex).catch((error: unknown) => {
+      const summary = await runCalls(client, workload, calls, inFlight, pacing).catch((error: unknown) => {
         throw new Error(`${variant} over stdio failed: ${String(error)}\n${stderrTail}`);
       });
       const cpuAfter = cpuTimeOf(pid);
@@ -113,8 +113,8 @@ export async function openInMemoryTarget(variant: VariantName, options: TargetOp
   return {
     variant,
     transport: 'in-memory',
-    async run(workload, calls, inFlight, firstIndex = 0) {
-      child.send({ type: 'run', workload, calls, inFlight, firstIndex } satisfies WorkerRequest);
+    async run(workload, calls, inFlight, pacing = {}) {
+      child.send({ type: 'run', workload, calls, inFlight, pacing } satisfies WorkerRequest);
       const reply = await nextReply(child, 'ran');
       return reply.summary;
     },

@@ -1,6 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile } from './stats.js';
 
 /**
@@ -18,7 +19,10 @@ export interface LoadSummary {
   calls: number;
   inFlight: number;
   elapsedMs: number;
-  /** Wall time divided by calls: the throughput view of per-call cost. */
+  /**
+   * Wall time divided by calls: the throughput view of per-call cost. With a
+   * pause between calls, the mean of the calls' own wall times (pauses left out).
+   */
   perCallUs: number;
   p50Ms: number;
   p99Ms: number;
@@ -33,14 +37,25 @@ export interface LoadSummary {
 // Generous: with 10,000 calls in flight on a busy machine a single answer can take seconds.
 const CALL_TIMEOUT_MS = 300_000;
 
-/** Sends `calls` tools/call requests keeping up to `inFlight` outstanding; numbering starts at `firstIndex`. */
-export async function runCalls(client: Client, workload: Workload, calls: number, inFlight: number, firstIndex = 0): Promise<LoadSummary> {
+export interface CallPacing {
+  /** Number of the first call (calls are named by their number). */
+  firstIndex?: number;
+  /**
+   * Pause before each call but the first of a lane: real MCP traffic arrives
+   * seconds apart, and a writer idle between calls takes its cold path.
+   */
+  pauseMs?: number;
+}
+
+/** Sends `calls` tools/call requests keeping up to `inFlight` outstanding. */
+export async function runCalls(client: Client, workload: Workload, calls: number, inFlight: number, { firstIndex = 0, pauseMs = 0 }: CallPacing = {}): Promise<LoadSummary> {
   const latencies = new Float64Array(calls);
   let next = 0;
   let failures = 0;
   const lane = async (): Promise<void> => {
-    while (next < calls) {
+    for (let first = true; next < calls; first = false) {
       const index = next++;
+      if (pauseMs > 0 && !first) await sleep(pauseMs);
       const sent = performance.now();
       const result = (await client.callTool(benchCall(workload, firstIndex + index), undefined, { timeout: CALL_TIMEOUT_MS })) as CallToolResult;
       latencies[index] = performance.now() - sent;
@@ -55,7 +70,7 @@ export async function runCalls(client: Client, workload: Workload, calls: number
     calls,
     inFlight,
     elapsedMs,
-    perCallUs: (elapsedMs * 1000) / calls,
+    perCallUs: pauseMs > 0 ? (all.reduce((sum, latency) => sum + latency, 0) * 1000) / calls : (elapsedMs * 1000) / calls,
     p50Ms: quantile(all, 0.5),
     p99Ms: quantile(all, 0.99),
     failures,

@@ -25,7 +25,7 @@ process.on('message', (request: WorkerRequest) => {
   const reply = (message: WorkerReply): void => void send(message);
   if (request.type === 'run') {
     const cpuBefore = process.cpuUsage();
-    runCalls(client, request.workload, request.calls, request.inFlight, request.firstIndex).then(
+    runCalls(client, request.workload, request.calls, request.inFlight, request.pacing).then(
       (summary) => {
         const cpu = process.cpuUsage(cpuBefore);
         reply({ type: 'ran', summary: { ...summary, cpuUsPerCall: (cpu.user + cpu.system) / request.calls } });

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { createBenchContext } from './bench-context.js';
+import { createBenchContext, rotated } from './bench-context.js';
 import type { Workload } from './call-load.js';
 import { describeMachine } from './machine.js';
 import { LoopbackOtlpReceiver } from './otlp-receiver.js';
@@ -28,9 +28,13 @@ interface BenchPlan {
   /** Many short rounds: on a shared machine, noise comes and goes within seconds, and short alternating batches share it. */
   overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number; rounds: number };
   overheadAt10k: { calls: number; workloads: Workload[]; rounds: number };
+  /** Sequential calls with a pause between them, as real traffic comes: the writer's cold path (no target). */
+  spaced: { calls: number; pauseMs: number; rounds: number; warmupCalls: number };
   sinkRecords: number;
-  loss: { calls: number; inFlight: number };
-  profileCalls: number;
+  /** Repetitions of the whole set of loss cases: one run's p99 at 10,000 in flight is mostly queueing noise. */
+  loss: { calls: number; inFlight: number; repetitions: number };
+  /** Calls per profile; fewer of the slow search, whose profile fills up fast. */
+  profile: { calls: Record<Workload, number>; warmupCalls: number };
   startupRounds: number;
   cliRecords: number;
 }
@@ -40,10 +44,11 @@ const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
       overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
-      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 2 },
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 1 },
+      spaced: { calls: 20, pauseMs: 20, rounds: 2, warmupCalls: 50 },
       sinkRecords: 10_000,
-      loss: { calls: 5_000, inFlight: 1_000 },
-      profileCalls: 1_000,
+      loss: { calls: 5_000, inFlight: 1_000, repetitions: 1 },
+      profile: { calls: { lookup_inventory: 300, bench_echo: 1_000 }, warmupCalls: 100 },
       startupRounds: 3,
       cliRecords: 50_000,
     }
@@ -51,9 +56,10 @@ const PLAN: BenchPlan = quick
       rounds: 5,
       overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500, rounds: 15 },
       overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
+      spaced: { calls: 80, pauseMs: 20, rounds: 5, warmupCalls: 200 },
       sinkRecords: 100_000,
-      loss: { calls: 100_000, inFlight: 10_000 },
-      profileCalls: 5_000,
+      loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
+      profile: { calls: { lookup_inventory: 3_000, bench_echo: 5_000 }, warmupCalls: 500 },
       startupRounds: 10,
       cliRecords: 1_000_000,
     };
@@ -94,11 +100,26 @@ try {
       bench,
     )),
   ];
+  const spaced = await measureOverhead(
+    {
+      ...basePlan,
+      variants: ['unaudited', 'audited'],
+      concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
+      workloads: ['lookup_inventory', 'bench_echo'],
+      rounds: PLAN.spaced.rounds,
+      warmupCalls: PLAN.spaced.warmupCalls,
+      pauseMs: PLAN.spaced.pauseMs,
+    },
+    bench,
+  );
   const sinks = await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench);
+  // Repetition by repetition, every case once in an order rotated each time, so noise falls on all cases alike.
   const loss = [];
-  for (const lossCase of LOSS_CASES) {
-    loss.push(await checkLoss(lossCase, { ...PLAN.loss, transport: 'stdio' }, bench));
-    bench.progress(`loss: ${lossCase.name}`);
+  for (let repetition = 0; repetition < PLAN.loss.repetitions; repetition++) {
+    for (const lossCase of rotated(LOSS_CASES, repetition)) {
+      loss.push(await checkLoss(lossCase, { calls: PLAN.loss.calls, inFlight: PLAN.loss.inFlight, transport: 'stdio', repetition }, bench));
+      bench.progress(`loss ${repetition + 1}/${PLAN.loss.repetitions}: ${lossCase.name}`);
+    }
   }
   const startup = await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench);
   const durability = DURABILITY_VARIANTS.length
@@ -109,7 +130,7 @@ try {
     : [];
   const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const profiles = await profileVariants(
-    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workload: 'bench_echo', calls: PLAN.profileCalls, warmupCalls: 500 },
+    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workloads: ['lookup_inventory', 'bench_echo'], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls },
     bench,
   );
 
@@ -125,9 +146,12 @@ try {
     roundsAt10k: PLAN.overheadAt10k.rounds,
     startupRounds: PLAN.startupRounds,
     overhead,
+    spaced,
+    spacedPlan: PLAN.spaced,
     sinks,
     sinkRecords: PLAN.sinkRecords,
     loss,
+    lossRepetitions: PLAN.loss.repetitions,
     startup,
     durability,
     cli,

@@ -26,6 +26,15 @@ export function spread(values: readonly number[]): Spread {
   return { min: min(values), median: median(values) };
 }
 
+export interface Range extends Spread {
+  max: number;
+}
+
+/** For figures judged on few repetitions, where the whole span matters as much as the middle. */
+export function range(values: readonly number[]): Range {
+  return { ...spread(values), max: values.length === 0 ? Number.NaN : Math.max(...values) };
+}
+
 export function fixed(value: number, digits = 2): string {
   return Number.isFinite(value) ? value.toFixed(digits) : 'n/a';
 }
@@ -33,6 +42,11 @@ export function fixed(value: number, digits = 2): string {
 /** `1.07× (min 1.02×)`: a ratio's median first, since that is what targets are judged on. */
 export function ratioText({ min, median }: Spread): string {
   return `${fixed(median)}× (min ${fixed(min)}×)`;
+}
+
+/** `1.07× (min 0.91×, max 1.30×)`, or `1.07×` for a single value. */
+export function rangeText({ min, median, max }: Range): string {
+  return min === max ? `${fixed(median)}×` : `${fixed(median)}× (min ${fixed(min)}×, max ${fixed(max)}×)`;
 }
 
 export function mebibytes(bytes: number): string {

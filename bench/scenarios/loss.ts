@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { openTarget, type TransportName } from '../bench-target.js';
 import type { BenchContext } from '../bench-context.js';
 import type { LoadSummary } from '../call-load.js';
@@ -14,11 +15,15 @@ export interface LossCase {
   writesTrail?: boolean;
 }
 
-/** The first forwarding case with a healthy receiver is the one the others' p99 is compared with. */
+/** The case the other forwarding cases' p99 is compared with, repetition by repetition. */
+export const RECEIVER_UP_CASE = 'forwarding, receiver up (200)';
+/** The case the forwarding cases' peak RSS is compared with, repetition by repetition. */
+export const TRAIL_ONLY_CASE = 'trail only';
+
 export const LOSS_CASES: LossCase[] = [
   { name: 'unaudited (reference: no trail)', variant: 'unaudited', writesTrail: false },
-  { name: 'trail only', variant: 'audited' },
-  { name: 'forwarding, receiver up (200)', variant: 'audited+otlp', receiver: 'ok' },
+  { name: TRAIL_ONLY_CASE, variant: 'audited' },
+  { name: RECEIVER_UP_CASE, variant: 'audited+otlp', receiver: 'ok' },
   { name: 'forwarding, receiver answers 500', variant: 'audited+otlp', receiver: 'error500' },
   { name: 'forwarding, receiver never answers', variant: 'audited+otlp', receiver: 'hang' },
   { name: 'forwarding, receiver down', variant: 'audited+otlp', receiver: 'down' },
@@ -26,6 +31,8 @@ export const LOSS_CASES: LossCase[] = [
 
 export interface LossResult extends TrailCheck {
   name: string;
+  /** Which repetition of the whole set of cases this run belongs to (0-based): cases are compared within one. */
+  repetition: number;
   writesTrail: boolean;
   transport: TransportName;
   calls: number;
@@ -44,11 +51,12 @@ export interface LossResult extends TrailCheck {
 /** `calls` calls with up to `inFlight` outstanding against a fresh server, then the trail read back and checked. */
 export async function checkLoss(
   lossCase: LossCase,
-  plan: { calls: number; inFlight: number; transport: TransportName },
+  plan: { calls: number; inFlight: number; transport: TransportName; repetition?: number },
   bench: BenchContext,
 ): Promise<LossResult> {
+  const repetition = plan.repetition ?? 0;
   const receiver = lossCase.receiver ? await LoopbackOtlpReceiver.start(lossCase.receiver) : undefined;
-  const logDir = bench.scratchDir(`loss-${lossCase.name}`);
+  const logDir = bench.scratchDir(`loss-${repetition}-${lossCase.name}`);
   try {
     const target = await openTarget(plan.transport, lossCase.variant, { logDir, dataDir: logDir, otlpUrl: receiver?.url });
     let summary: LoadSummary;
@@ -60,6 +68,7 @@ export async function checkLoss(
     }
     return {
       name: lossCase.name,
+      repetition,
       writesTrail: lossCase.writesTrail ?? true,
       transport: plan.transport,
       calls: plan.calls,
@@ -75,5 +84,7 @@ export async function checkLoss(
     };
   } finally {
     await receiver?.stop();
+    // ~75 MB a case at full size, times cases and repetitions: checked, it has served its purpose.
+    rmSync(logDir, { recursive: true, force: true });
   }
 }

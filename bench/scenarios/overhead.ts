@@ -13,6 +13,8 @@ export interface OverheadPlan {
   variants: [VariantName, ...VariantName[]];
   rounds: number;
   warmupCalls: number;
+  /** Pause between the calls of a measured batch (not timed); 0: back to back. */
+  pauseMs?: number;
   otlpUrl?: string;
 }
 
@@ -21,7 +23,9 @@ export interface OverheadRow {
   inFlight: number;
   workload: Workload;
   variant: VariantName;
-  /** Wall time per call, median over rounds. */
+  /** Pause between calls in the measured batches; 0 for back-to-back calls. */
+  pauseMs: number;
+  /** Wall time per call (with pauses, the calls' own time), median over rounds. */
   perCallUs: number;
   p99Ms: number;
   /** This variant's per-call time over the baseline's in the same round. */
@@ -41,6 +45,7 @@ export interface OverheadRow {
  */
 export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): Promise<OverheadRow[]> {
   const rows: OverheadRow[] = [];
+  const pauseMs = plan.pauseMs ?? 0;
   for (const transport of plan.transports) {
     const targets = new Map<VariantName, BenchTarget>();
     for (const variant of plan.variants) {
@@ -63,7 +68,7 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
         for (const { inFlight, calls } of plan.concurrency) {
           for (const workload of plan.workloads) {
             for (const variant of rotated(plan.variants, round)) {
-              const summary = await targets.get(variant)!.run(workload, calls, inFlight);
+              const summary = await targets.get(variant)!.run(workload, calls, inFlight, { pauseMs });
               const k = key(inFlight, workload, variant);
               perCall.set(k, [...(perCall.get(k) ?? []), summary.perCallUs]);
               cpu.set(k, [...(cpu.get(k) ?? []), summary.cpuUsPerCall ?? Number.NaN]);
@@ -71,7 +76,7 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
               failures.set(k, (failures.get(k) ?? 0) + summary.failures);
             }
           }
-          bench.progress(`overhead ${transport}, ${inFlight} in flight, round ${round + 1}/${plan.rounds}`);
+          bench.progress(`overhead ${transport}, ${inFlight} in flight${pauseMs ? `, ${pauseMs} ms apart` : ''}, round ${round + 1}/${plan.rounds}`);
         }
       }
       for (const { inFlight } of plan.concurrency) {
@@ -87,6 +92,7 @@ export async function measureOverhead(plan: OverheadPlan, bench: BenchContext): 
               inFlight,
               workload,
               variant,
+              pauseMs,
               perCallUs: median(own),
               p99Ms: median(p99.get(key(inFlight, workload, variant))!),
               vsBaseline: spread(own.map((value, round) => value / baseline[round]!)),

@@ -26,28 +26,30 @@ function monotonicMicros(): number {
 }
 
 export async function profileVariants(
-  plan: { transports: TransportName[]; variants: VariantName[]; workload: Workload; calls: number; warmupCalls: number },
+  plan: { transports: TransportName[]; variants: VariantName[]; workloads: Workload[]; calls: Record<Workload, number>; warmupCalls: number },
   bench: BenchContext,
 ): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];
   for (const transport of plan.transports) {
-    for (const variant of plan.variants) {
-      const dir = bench.scratchDir(`profile-${transport}-${variant}`);
-      const profileDir = join(dir, 'cpuprofile');
-      mkdirSync(profileDir);
-      const target = await openTarget(transport, variant, { logDir: dir, dataDir: dir, execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
-      let window: { fromUs: number; toUs: number };
-      try {
-        await target.run(plan.workload, plan.warmupCalls, 1);
-        const fromUs = monotonicMicros();
-        await target.run(plan.workload, plan.calls, 1);
-        window = { fromUs, toUs: monotonicMicros() };
-      } finally {
-        await target.close();
+    for (const workload of plan.workloads) {
+      for (const variant of plan.variants) {
+        const dir = bench.scratchDir(`profile-${transport}-${workload}-${variant}`);
+        const profileDir = join(dir, 'cpuprofile');
+        mkdirSync(profileDir);
+        const target = await openTarget(transport, variant, { logDir: dir, dataDir: dir, execArgv: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+        let window: { fromUs: number; toUs: number };
+        try {
+          await target.run(workload, plan.warmupCalls, 1);
+          const fromUs = monotonicMicros();
+          await target.run(workload, plan.calls[workload], 1);
+          window = { fromUs, toUs: monotonicMicros() };
+        } finally {
+          await target.close();
+        }
+        const summary = summarizeCpuProfile(profileDir, window);
+        rows.push({ transport, variant, workload, calls: plan.calls[workload], busyUsPerCall: (summary.busyMs * 1000) / plan.calls[workload], summary });
+        bench.progress(`profile ${transport} ${workload} ${variant}`);
       }
-      const summary = summarizeCpuProfile(profileDir, window);
-      rows.push({ transport, variant, workload: plan.workload, calls: plan.calls, busyUsPerCall: (summary.busyMs * 1000) / plan.calls, summary });
-      bench.progress(`profile ${transport} ${variant}`);
     }
   }
   return rows;
