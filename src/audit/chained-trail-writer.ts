@@ -20,6 +20,12 @@ const LOCK_HOLD_MAX_MS = 20;
  * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
  */
 const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
+/**
+ * While it holds the lock, how stale the writer lets the head get before rewriting it (it always rewrites it
+ * when it lets the lock go). The same period as the waiters check: one head write per 20 ms is a negligible
+ * cost, and it bounds what a crash can leave unnoted in the head (see the class comment).
+ */
+const HEAD_LAG_MAX_MS = LOCK_HOLD_MAX_MS;
 
 interface PendingRecord {
   record: AuditRecord;
@@ -41,8 +47,22 @@ interface Entry {
  * next check phase under ONE cross-process lock and, per file, ONE write.
  * Under the lock the writer reads the sealed head (where the trail ends),
  * decides each record's file, computes `seq`/`prev_hash`/`hash` — so chain
- * order is file order, whatever the number of processes — writes, then
- * replaces the head. If the lock is busy the batch waits and keeps growing.
+ * order is file order, whatever the number of processes — and writes. If the
+ * lock is busy the batch waits and keeps growing.
+ *
+ * The head (trail-head.ts) is rewritten whenever the lock is let go (idle,
+ * handed to a waiting process, the 500 ms cap, flushSync/close, which the
+ * exit handler calls, a failed commit), when a write starts a new file, after
+ * a failed write, and at most every HEAD_LAG_MAX_MS while the lock is held;
+ * with AUDIT_FSYNC=always after every commit, fdatasynced. So another
+ * process always finds the head current when it takes the lock. A crash
+ * (SIGKILL, power) can leave it lagging by the records of the last 20 ms or
+ * so: those records are in the file, chained; the next writer takes them
+ * over (a `recovery` record with `adopted_records`) and `verify` notes them
+ * as records after the head. What the lag costs: a cut of exactly those
+ * records, made after the crash and before any writer runs again, is not
+ * detectable (with a per-commit head it was the one record of an interrupted
+ * commit).
  *
  * A record's promise settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
@@ -54,7 +74,7 @@ interface Entry {
 export class ChainedTrailWriter {
   readonly directory: string;
   /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
-  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0, lockHandovers: 0 };
+  readonly stats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   /** Open only while the lock is held: released with it. */
@@ -78,6 +98,9 @@ export class ChainedTrailWriter {
   private releaseTimer: NodeJS.Timeout | null = null;
   private held: { position: TrailPosition; start: ChainLink } | null = null;
   private yieldUntil = 0;
+  /** Where the trail ends if the head on disk lags behind it (set only while the lock is held), and when the head was last current. */
+  private unsavedHead: { position: TrailPosition; start: ChainLink } | null = null;
+  private headSavedAt = 0;
 
   constructor(private readonly config: TrailWriterConfig) {
     this.directory = config.directory;
@@ -112,9 +135,16 @@ export class ChainedTrailWriter {
     });
   }
 
-  /** Writes everything pending now, waiting synchronously for the lock (exit handlers, shutdown). Never throws. */
+  /**
+   * Writes everything pending now, waiting synchronously for the lock, and brings the head up to date
+   * (exit handlers, where the timer that would let the lock go never runs; shutdown). Never throws.
+   */
   flushSync(): void {
-    if (this.pending.length === 0) return;
+    if (this.pending.length > 0) this.commitPendingSync();
+    this.saveHead();
+  }
+
+  private commitPendingSync(): void {
     let acquired = this.heldSince !== null;
     try {
       if (!acquired) acquired = this.lock.acquireBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
@@ -211,6 +241,7 @@ export class ChainedTrailWriter {
       this.releaseLock();
       this.yieldUntil = Date.now() + 2;
     } else {
+      if (this.unsavedHead && Date.now() - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
       this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
       this.releaseTimer.unref();
     }
@@ -233,6 +264,8 @@ export class ChainedTrailWriter {
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
     if (this.heldSince === null) return;
+    // Before anyone else can take the lock: the next holder trusts the head.
+    this.saveHead();
     this.heldSince = null;
     this.held = null;
     this.headFile.close();
@@ -245,6 +278,8 @@ export class ChainedTrailWriter {
     const service = entries[0]?.record.service ?? 'mcp-audit';
     // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
     const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
+    // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
+    if (!held) this.headSavedAt = loaded.headCurrent ? Date.now() : 0;
     let { position, start } = loaded;
     let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
     const specials: Entry[] = [];
@@ -305,14 +340,14 @@ export class ChainedTrailWriter {
   }
 
   /** Reads the head (or rebuilds it) and checks that the current file still ends where it says. */
-  private loadPosition(): { position: TrailPosition; start: ChainLink; findings: RecoveryFindings } {
+  private loadPosition(): { position: TrailPosition; start: ChainLink; findings: RecoveryFindings; headCurrent?: boolean } {
     const findings: RecoveryFindings = {};
     const read = readTrailHead(this.headPath, this.hasher);
     if (read.status === 'ok') {
       const { head } = read;
       const found = statOrNull(join(this.directory, head.file));
       if (found && found.ino === head.ino && found.size === head.offset) {
-        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, findings };
+        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, findings, headCurrent: true };
       }
       return { position: reconcileWithFiles(this.directory, head, this.hasher, findings), start: head.start, findings };
     }
@@ -363,7 +398,12 @@ export class ChainedTrailWriter {
       end += length;
     }
     if (whole > 0) next = { ...next, link: links[whole - 1]!, offset: base.offset + end, lines: next.lines + whole };
-    if (written > 0) this.persistHead(next, start);
+    if (written > 0) {
+      this.unsavedHead = { position: next, start };
+      // A new file is noted at once, so that retention (which may compress the head's file) and recovery
+      // never see a head pointing at the previous file; a failed write too, since the lock is let go next.
+      if (failure || this.fsync === 'always' || target !== position.file) this.saveHead();
+    }
     if (whole > 0) this.afterWrite();
     for (const entry of run.slice(0, whole)) {
       if (!entry.pending && entry.record.action === GAP_ACTION) this.gap = null;
@@ -381,7 +421,17 @@ export class ChainedTrailWriter {
     entry.pending!.reject(error);
   }
 
+  /** Writes the head if it lags behind what this writer wrote. Only under the lock: `unsavedHead` is set only then. */
+  private saveHead(): void {
+    const unsaved = this.unsavedHead;
+    if (!unsaved) return;
+    this.unsavedHead = null;
+    this.headSavedAt = Date.now();
+    this.persistHead(unsaved.position, unsaved.start);
+  }
+
   private persistHead(position: TrailPosition, start: ChainLink): void {
+    this.stats.headWrites++;
     try {
       this.headFile.write(toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
     } catch (error) {
@@ -420,7 +470,8 @@ export class ChainedTrailWriter {
     try {
       const result = applyRetention(this.directory, position.file, this.now(), days);
       if (result.start) {
-        this.persistHead(position, result.start);
+        this.unsavedHead = { position, start: result.start };
+        this.saveHead();
         return result.start;
       }
     } catch (error) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
 import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { readTrailHead } from '../../src/audit/trail-head.js';
 import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditRecord } from '../support/chained-trail.js';
@@ -222,8 +223,10 @@ test('through a busy stretch the writer keeps the lock while nobody waits, and h
   assert.ok(readdirSync(dir).includes('audit.lock.waiting'));
   for (let round = 0; round < 100_000 && writer.stats.lockHandovers === 0; round++) await writer.append(auditRecord(index++));
   assert.equal(writer.stats.lockHandovers, 1);
-  // Handed over: the waiter gets it now, while the writer pauses; the writer's next record waits its turn.
+  // Handed over: the waiter gets it now, while the writer pauses, and finds the head current; the writer's next record waits its turn.
   assert.ok(other.tryAcquire());
+  const head = readTrailHead(join(dir, 'audit.head.json'), hasher);
+  assert.equal(head.status === 'ok' && head.head.last.seq, index);
   const next = writer.append(auditRecord(index++));
   await new Promise((resolve) => setTimeout(resolve, 10));
   other.unlock();
