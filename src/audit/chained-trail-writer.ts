@@ -26,6 +26,8 @@ const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
  * cost, and it bounds what a crash can leave unnoted in the head (see the class comment).
  */
 const HEAD_LAG_MAX_MS = LOCK_HOLD_MAX_MS;
+/** While it holds the lock, how often the writer stats the current file to notice that it was moved away. */
+const FILE_CHECK_INTERVAL_MS = LOCK_HOLD_MAX_MS;
 
 interface PendingRecord {
   record: AuditRecord;
@@ -64,6 +66,14 @@ interface Entry {
  * detectable (with a per-commit head it was the one record of an interrupted
  * commit).
  *
+ * A file moved away (logrotate, a shipper) is noticed by its inode when the
+ * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
+ * a new file, and at most FILE_CHECK_INTERVAL_MS apart while it keeps the
+ * lock — not at every commit, which cost a stat each. Records committed
+ * between a move and its check go to the moved file through the open
+ * descriptor: chained and kept, nothing lost; the writer then writes a
+ * `recovery` record with `moved_file` and continues the chain in a new file.
+ *
  * A record's promise settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
  * closed. Failed records are counted and an `audit_gap` record says so as
@@ -74,7 +84,7 @@ interface Entry {
 export class ChainedTrailWriter {
   readonly directory: string;
   /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
-  readonly stats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, lockWaits: 0, lockHandovers: 0 };
+  readonly stats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   /** Open only while the lock is held: released with it. */
@@ -101,6 +111,8 @@ export class ChainedTrailWriter {
   /** Where the trail ends if the head on disk lags behind it (set only while the lock is held), and when the head was last current. */
   private unsavedHead: { position: TrailPosition; start: ChainLink } | null = null;
   private headSavedAt = 0;
+  /** When the current file was last found, by a stat under the lock, to be where the position says. */
+  private fileCheckedAt = 0;
 
   constructor(private readonly config: TrailWriterConfig) {
     this.directory = config.directory;
@@ -163,6 +175,7 @@ export class ChainedTrailWriter {
   /** Closes the file so the next write reopens it by path: for SIGHUP after logrotate moved it. */
   reopen(): void {
     this.sink.reopen();
+    this.fileCheckedAt = 0;
   }
 
   close(): void {
@@ -279,7 +292,7 @@ export class ChainedTrailWriter {
     // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
     const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
     // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
-    if (!held) this.headSavedAt = loaded.headCurrent ? Date.now() : 0;
+    if (!held) this.fileCheckedAt = this.headSavedAt = loaded.headCurrent ? Date.now() : 0;
     let { position, start } = loaded;
     let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
     const specials: Entry[] = [];
@@ -292,10 +305,13 @@ export class ChainedTrailWriter {
       const first = this.hasher.chain(entries[0]!.record, position.link);
       const target = this.fileFor(entries[0]!.record, position, Buffer.byteLength(first.line));
       // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
-      const found = statOrNull(join(this.directory, target));
-      const mismatch = target === position.file
+      // Holding the lock, only a move or an outside edit can change the current file: looked at now and then (class comment).
+      const trusted = target === position.file && Date.now() - this.fileCheckedAt < FILE_CHECK_INTERVAL_MS;
+      const found = trusted ? null : this.statTarget(target);
+      const mismatch = trusted ? false : target === position.file
         ? !found || found.ino !== position.ino || found.size !== position.offset
         : found !== null && found.size !== 0;
+      if (!trusted && !mismatch) this.fileCheckedAt = Date.now();
       if (mismatch) {
         if (repairs++ < 2) {
           const more: RecoveryFindings = {};
@@ -327,7 +343,8 @@ export class ChainedTrailWriter {
       }
       entries.splice(0, run.length);
       const prefix = tornToClose === target ? '\n' : '';
-      const result = this.writeRun(target, found?.ino ?? null, prefix, run, lines, links, position, start);
+      const targetIno = trusted ? position.ino : found?.ino ?? null;
+      const result = this.writeRun(target, targetIno, prefix, run, lines, links, position, start);
       position = result.position;
       if (prefix) tornToClose = null;
       if (result.failure) {
@@ -337,6 +354,11 @@ export class ChainedTrailWriter {
     }
     start = this.retain(position, start);
     return { position, start };
+  }
+
+  private statTarget(target: string): { size: number; ino: number } | null {
+    this.stats.fileChecks++;
+    return statOrNull(join(this.directory, target));
   }
 
   /** Reads the head (or rebuilds it) and checks that the current file still ends where it says. */
