@@ -11,10 +11,16 @@ import { applyRetention } from './trail-retention.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
 import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
 
-/** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
-const LOCK_LINGER_MS = 2;
 /** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
 const LOCK_HOLD_MAX_MS = 20;
+/**
+ * How long a writer keeps the lock after its last commit, for the next one: retaking it (mkdir, reading and
+ * checking the head, rmdir later) costs several times a commit. As long as a busy writer may already keep a
+ * waiting process waiting (LOCK_HOLD_MAX_MS), so a waiter's worst case does not grow. The flip side: a writer
+ * SIGKILLed while lingering leaves the lock to go stale (AUDIT_LOCK_STALE_MS) before others can write, the
+ * same exposure as a kill during a busy stretch, now also for a writer seeing one call every few ms.
+ */
+const LOCK_LINGER_MS = LOCK_HOLD_MAX_MS;
 /**
  * The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be
  * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
@@ -84,7 +90,7 @@ interface Entry {
 export class ChainedTrailWriter {
   readonly directory: string;
   /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
-  readonly stats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, lockWaits: 0, lockHandovers: 0 };
+  readonly stats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, locksTaken: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   /** Open only while the lock is held: released with it. */
@@ -105,7 +111,9 @@ export class ChainedTrailWriter {
   private heldSince: number | null = null;
   /** When the writer last looked for processes waiting on the lock (or took it). */
   private waitersCheckedAt = 0;
+  /** Lets the lock go LOCK_LINGER_MS after `lastCommitAt`: armed once, re-armed when it fires early, not reset per commit. */
   private releaseTimer: NodeJS.Timeout | null = null;
+  private lastCommitAt = 0;
   private held: { position: TrailPosition; start: ChainLink } | null = null;
   private yieldUntil = 0;
   /** Where the trail ends if the head on disk lags behind it (set only while the lock is held), and when the head was last current. */
@@ -168,7 +176,7 @@ export class ChainedTrailWriter {
       this.rejectPending(new Error(`audit lock ${this.lock.path} stayed busy`));
       return;
     }
-    this.heldSince ??= Date.now();
+    if (this.heldSince === null) this.lockTaken();
     this.commitLocked();
   }
 
@@ -215,7 +223,7 @@ export class ChainedTrailWriter {
       this.rejectPending(error);
       return;
     }
-    if (acquired) this.heldSince ??= Date.now();
+    if (acquired && this.heldSince === null) this.lockTaken();
     if (!acquired) {
       // Another process is writing: wait a little; appends meanwhile join this batch.
       this.stats.lockWaits++;
@@ -240,8 +248,6 @@ export class ChainedTrailWriter {
     const batch = this.pending;
     this.pending = [];
     const entries: Entry[] = batch.map((pending) => ({ record: pending.record, pending }));
-    if (this.releaseTimer) clearTimeout(this.releaseTimer);
-    this.releaseTimer = null;
     try {
       this.held = this.commit(entries, this.held);
     } catch (error) {
@@ -254,11 +260,28 @@ export class ChainedTrailWriter {
       this.releaseLock();
       this.yieldUntil = Date.now() + 2;
     } else {
-      if (this.unsavedHead && Date.now() - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
-      this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
-      this.releaseTimer.unref();
+      this.lastCommitAt = Date.now();
+      if (this.unsavedHead && this.lastCommitAt - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
+      if (!this.releaseTimer) this.armReleaseTimer(LOCK_LINGER_MS);
     }
   }
+
+  private lockTaken(): void {
+    this.heldSince = Date.now();
+    this.stats.locksTaken++;
+  }
+
+  private armReleaseTimer(delayMs: number): void {
+    this.releaseTimer = setTimeout(this.lingerOver, delayMs);
+    this.releaseTimer.unref();
+  }
+
+  private readonly lingerOver = (): void => {
+    this.releaseTimer = null;
+    const idle = Date.now() - this.lastCommitAt;
+    if (idle >= LOCK_LINGER_MS) this.releaseLock();
+    else this.armReleaseTimer(LOCK_LINGER_MS - idle);
+  };
 
   /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
   private othersWaitTheirTurn(): boolean {
