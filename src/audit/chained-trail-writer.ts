@@ -4,7 +4,7 @@ import { auditFileNameFor, type AuditRecord } from './audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher, GENESIS, type ChainLink } from './hash-chain.js';
 import { JsonlFileSink, PartialWriteError } from './jsonl-file-sink.js';
-import { parseTrailFileName, trailFileName } from './trail-file-name.js';
+import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
 import { readTrailHead, TrailHeadFile, type TrailHead } from './trail-head.js';
 import { hasFindings, linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 import { applyRetention } from './trail-retention.js';
@@ -35,16 +35,11 @@ const HEAD_LAG_MAX_MS = LOCK_HOLD_MAX_MS;
 /** While it holds the lock, how often the writer stats the current file to notice that it was moved away. */
 const FILE_CHECK_INTERVAL_MS = LOCK_HOLD_MAX_MS;
 
+/** A line to write: a caller's record, settled once written or failed, or one the writer adds (recovery, gap), with no callbacks. */
 interface PendingRecord {
   record: AuditRecord;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
-/** A line to write: a caller's record, or one the writer adds (recovery, gap) with no caller. */
-interface Entry {
-  record: AuditRecord;
-  pending: PendingRecord | null;
+  resolve: (() => void) | null;
+  reject: ((error: Error) => void) | null;
 }
 
 /**
@@ -99,6 +94,8 @@ export class ChainedTrailWriter {
   private readonly sink: JsonlFileSink;
   private readonly lock: CrossProcessLock;
   private pending: PendingRecord[] = [];
+  /** The previous batch's array, emptied, to take appends while the current one is committed. */
+  private spare: PendingRecord[] = [];
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -107,18 +104,25 @@ export class ChainedTrailWriter {
   private retentionCheckedFor: string | null = null;
   private checkWanted = false;
   private closed = false;
-  /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
+  /** Since when this writer holds the lock; null while it does not. */
   private heldSince: number | null = null;
   /** When the writer last looked for processes waiting on the lock (or took it). */
   private waitersCheckedAt = 0;
   /** Lets the lock go LOCK_LINGER_MS after `lastCommitAt`: armed once, re-armed when it fires early, not reset per commit. */
   private releaseTimer: NodeJS.Timeout | null = null;
   private lastCommitAt = 0;
-  private held: { position: TrailPosition; start: ChainLink } | null = null;
   private yieldUntil = 0;
-  /** Where the trail ends if the head on disk lags behind it (set only while the lock is held), and when the head was last current. */
-  private unsavedHead: { position: TrailPosition; start: ChainLink } | null = null;
+  /**
+   * Known only while the lock is held (null until the first commit under it reads the head): where the trail
+   * ends, updated in place by each write, and the start anchor. Nobody else writes meanwhile.
+   */
+  private position: TrailPosition | null = null;
+  private start: ChainLink = GENESIS;
+  /** The head on disk lags behind `position` (only while the lock is held); when it was last current. */
+  private headLags = false;
   private headSavedAt = 0;
+  /** The current file's parsed name, kept while the current file stays the same. */
+  private currentName: TrailFileName | null = null;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
 
@@ -246,22 +250,23 @@ export class ChainedTrailWriter {
   /** Commits the pending batch; the lock is held on entry and released here. */
   private commitLocked(): void {
     const batch = this.pending;
-    this.pending = [];
-    const entries: Entry[] = batch.map((pending) => ({ record: pending.record, pending }));
+    this.pending = this.spare;
+    let committed = false;
     try {
-      this.held = this.commit(entries, this.held);
+      committed = this.commit(batch);
     } catch (error) {
-      this.held = null;
-      for (const entry of entries) entry.pending?.reject(asError(error));
+      for (const entry of batch) entry.reject?.(asError(error));
     }
+    batch.length = 0;
+    this.spare = batch;
     // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
     // let it go once idle, or every LOCK_HOLD_MAX_MS if another process waits for its turn.
-    if (this.held === null || this.closed || this.othersWaitTheirTurn()) {
+    if (!committed || this.closed || this.othersWaitTheirTurn()) {
       this.releaseLock();
       this.yieldUntil = Date.now() + 2;
     } else {
       this.lastCommitAt = Date.now();
-      if (this.unsavedHead && this.lastCommitAt - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
+      if (this.headLags && this.lastCommitAt - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
       if (!this.releaseTimer) this.armReleaseTimer(LOCK_LINGER_MS);
     }
   }
@@ -303,80 +308,98 @@ export class ChainedTrailWriter {
     // Before anyone else can take the lock: the next holder trusts the head.
     this.saveHead();
     this.heldSince = null;
-    this.held = null;
+    this.position = null;
     this.headFile.close();
     this.lock.unlock();
   }
 
-  /** Under the lock. Settles every caller's entry it writes or fails; throws only before writing anything. */
-  private commit(entries: Entry[], held: { position: TrailPosition; start: ChainLink } | null): { position: TrailPosition; start: ChainLink } | null {
+  /**
+   * Under the lock. Settles every caller's record it writes or fails; false if a write failed. Throws only
+   * before writing anything, or on an unexpected error after a write (the position then still says what was written).
+   */
+  private commit(batch: PendingRecord[]): boolean {
     this.stats.commits++;
-    const service = entries[0]?.record.service ?? 'mcp-audit';
-    // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
-    const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
-    // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
-    if (!held) this.fileCheckedAt = this.headSavedAt = loaded.headCurrent ? Date.now() : 0;
-    let { position, start } = loaded;
-    let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
-    const specials: Entry[] = [];
-    if (hasFindings(loaded.findings)) specials.push({ record: recoveryRecord(this.now().toISOString(), service, loaded.findings), pending: null });
-    if (this.gap) specials.push({ record: gapRecord(this.now().toISOString(), service, this.gap), pending: null });
-    entries.unshift(...specials);
+    const service = batch[0]?.record.service ?? 'mcp-audit';
+    let own: PendingRecord[] | null = null;
+    let tornToClose: string | null = null;
+    if (this.position === null) {
+      // Just took the lock: read where the trail ends. Holding it since, nobody else wrote: no need to read it again.
+      const loaded = this.loadPosition();
+      this.position = loaded.position;
+      this.start = loaded.start;
+      // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
+      this.fileCheckedAt = this.headSavedAt = loaded.headCurrent ? Date.now() : 0;
+      tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
+      if (hasFindings(loaded.findings)) (own ??= []).push(this.own(recoveryRecord(this.now().toISOString(), service, loaded.findings)));
+    }
+    if (this.gap) (own ??= []).push(this.own(gapRecord(this.now().toISOString(), service, this.gap)));
+    // The writer's own records first; the common case, a batch of callers' records only, is written as it is.
+    let entries = own ? own.concat(batch) : batch;
 
+    const limited = (this.config.maxFileBytes ?? 0) > 0;
     let repairs = 0;
-    while (entries.length > 0) {
-      const first = this.hasher.chain(entries[0]!.record, position.link);
-      const target = this.fileFor(entries[0]!.record, position, Buffer.byteLength(first.line));
+    let index = 0;
+    while (index < entries.length) {
+      let position: TrailPosition = this.position!;
+      const first = this.hasher.chain(entries[index]!.record, position.link);
+      const target = this.fileFor(entries[index]!.record.timestamp, position.file, position.offset, limited ? Buffer.byteLength(first.line) : 0);
       // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
       // Holding the lock, only a move or an outside edit can change the current file: looked at now and then (class comment).
-      const trusted = target === position.file && Date.now() - this.fileCheckedAt < FILE_CHECK_INTERVAL_MS;
-      const found = trusted ? null : this.statTarget(target);
-      const mismatch = trusted ? false : target === position.file
-        ? !found || found.ino !== position.ino || found.size !== position.offset
-        : found !== null && found.size !== 0;
-      if (!trusted && !mismatch) this.fileCheckedAt = Date.now();
-      if (mismatch) {
-        if (repairs++ < 2) {
+      let targetIno: number | null = position.ino;
+      if (target !== position.file || Date.now() - this.fileCheckedAt >= FILE_CHECK_INTERVAL_MS) {
+        const found = this.statTarget(target);
+        const mismatch = target === position.file
+          ? !found || found.ino !== position.ino || found.size !== position.offset
+          : found !== null && found.size !== 0;
+        if (!mismatch) {
+          this.fileCheckedAt = Date.now();
+        } else if (repairs++ < 2) {
           const more: RecoveryFindings = {};
-          position = reconcileWithFiles(this.directory, toHead(position, start, this.hasher, this.now()), this.hasher, more);
+          this.position = reconcileWithFiles(this.directory, toHead(position, this.start, this.hasher, this.now()), this.hasher, more);
           tornToClose = more.torn_lines?.at(-1)?.file ?? tornToClose;
-          if (hasFindings(more)) entries.unshift({ record: recoveryRecord(this.now().toISOString(), service, more), pending: null });
+          if (hasFindings(more)) {
+            entries = [this.own(recoveryRecord(this.now().toISOString(), service, more)), ...entries.slice(index)];
+            index = 0;
+          }
           continue;
+        } else {
+          // Still not what we expect (replaced under us): continue the chain at the file's actual end.
+          position = this.position = found
+            ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
+            : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
         }
-        // Still not what we expect (replaced under us): continue the chain at the file's actual end.
-        position = found
-          ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
-          : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
+        targetIno = found?.ino ?? null;
       }
-      // One run: the entries that go to `target`, chained, as one buffer.
-      const run: Entry[] = [];
-      const lines: string[] = [];
-      const links: ChainLink[] = [];
-      let link = position.link;
-      let size = target === position.file ? position.offset : 0;
-      for (const entry of entries) {
-        const chained = run.length === 0 && link === position.link ? first : this.hasher.chain(entry.record, link);
-        const bytes = Buffer.byteLength(chained.line);
-        if (run.length > 0 && this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
-        run.push(entry);
-        lines.push(chained.line);
-        links.push(chained.link);
+      // One run: the entries that go to `target`, chained, as one string.
+      let text = first.line;
+      let link = first.link;
+      let count = 1;
+      let size = (target === position.file ? position.offset : 0) + (limited ? Buffer.byteLength(first.line) : 0);
+      while (index + count < entries.length) {
+        const entry = entries[index + count]!;
+        const chained = this.hasher.chain(entry.record, link);
+        const bytes = limited ? Buffer.byteLength(chained.line) : 0;
+        if (this.fileFor(entry.record.timestamp, target, size, bytes) !== target) break;
+        text += chained.line;
         link = chained.link;
         size += bytes;
+        count++;
       }
-      entries.splice(0, run.length);
       const prefix = tornToClose === target ? '\n' : '';
-      const targetIno = trusted ? position.ino : found?.ino ?? null;
-      const result = this.writeRun(target, targetIno, prefix, run, lines, links, position, start);
-      position = result.position;
       if (prefix) tornToClose = null;
-      if (result.failure) {
-        for (const entry of entries) if (entry.pending) this.noteUnwritten(entry, result.failure);
-        return null;
+      const failure = this.writeRun(target, targetIno, prefix, text, link, entries, index, count);
+      if (failure) {
+        for (let rest = index + count; rest < entries.length; rest++) this.noteUnwritten(entries[rest]!, failure);
+        return false;
       }
+      index += count;
     }
-    start = this.retain(position, start);
-    return { position, start };
+    this.retain();
+    return true;
+  }
+
+  private own(record: AuditRecord): PendingRecord {
+    return { record, resolve: null, reject: null };
   }
 
   private statTarget(target: string): { size: number; ino: number } | null {
@@ -407,18 +430,31 @@ export class ChainedTrailWriter {
     return { position: rebuildPosition(this.directory, this.hasher, findings), start: linkBefore(this.directory, files[0]!), findings };
   }
 
-  /** The record's UTC day — or the current file's, if a later day has begun: a file is never reopened for an earlier day. */
-  private fileFor(record: AuditRecord, position: TrailPosition, bytes: number): string {
-    const recordDate = record.timestamp.slice(0, 10);
-    const current = position.file ? parseTrailFileName(position.file) : null;
-    if (!current || recordDate > current.date) return trailFileName(recordDate, 0);
+  /**
+   * The file for a record stamped `timestamp` (of `bytes`, counted only with a size cap) after `file` ends at
+   * `offset`: the record's UTC day — or the current file's, if a later day has begun: a file is never reopened
+   * for an earlier day.
+   */
+  private fileFor(timestamp: string, file: string | null, offset: number, bytes: number): string {
+    if (file !== null && this.currentName?.name !== file) this.currentName = parseTrailFileName(file);
+    const current = file === null ? null : this.currentName;
+    if (!current) return trailFileName(timestamp.slice(0, 10), 0);
+    if (!timestamp.startsWith(current.date)) {
+      const recordDate = timestamp.slice(0, 10);
+      if (recordDate > current.date) return trailFileName(recordDate, 0);
+    }
     const limit = this.config.maxFileBytes ?? 0;
-    if (limit > 0 && position.offset > 0 && position.offset + bytes > limit) return trailFileName(current.date, current.part + 1);
+    if (limit > 0 && offset > 0 && offset + bytes > limit) return trailFileName(current.date, current.part + 1);
     return current.name;
   }
 
-  private writeRun(target: string, targetIno: number | null, prefix: string, run: Entry[], lines: string[], links: ChainLink[], position: TrailPosition, start: ChainLink): { position: TrailPosition; failure: Error | null } {
-    const data = Buffer.from(prefix + lines.join(''));
+  /**
+   * Writes `entries[from, from + count)`, chained into `text` (ending at `link`), to `target` after `prefix`, and
+   * moves the position past what reached the file. Settles the callers of the lines written or failed; returns the error, if any.
+   */
+  private writeRun(target: string, targetIno: number | null, prefix: string, text: string, link: ChainLink, entries: PendingRecord[], from: number, count: number): Error | null {
+    const data = Buffer.from(prefix + text);
+    const position = this.position!;
     let ino: number;
     let written: number;
     let failure: Error | null = null;
@@ -432,47 +468,60 @@ export class ChainedTrailWriter {
       written = error instanceof PartialWriteError ? error.written : 0;
       ino = statOrNull(join(this.directory, target))?.ino ?? 0;
     }
-    // Whole lines that reached the file are part of the trail, even if the rest failed: note them in the head.
-    const base = target === position.file ? position : { ...position, file: target, offset: 0, lines: 0 };
-    let next: TrailPosition = { ...base, ino, offset: base.offset + Math.min(written, prefix.length) };
-    let end = prefix.length;
-    let whole = 0;
-    for (; whole < run.length; whole++) {
-      const length = Buffer.byteLength(lines[whole]!);
-      if (end + length > written) break;
-      end += length;
+    let whole = count;
+    let end = written;
+    if (failure) {
+      // Whole lines that reached the file are part of the trail, even if the rest failed: chain them again to know which.
+      end = Math.min(written, prefix.length);
+      link = position.link;
+      for (whole = 0; whole < count; whole++) {
+        const chained = this.hasher.chain(entries[from + whole]!.record, link);
+        const bytes = Buffer.byteLength(chained.line);
+        if (end + bytes > written) break;
+        end += bytes;
+        link = chained.link;
+      }
     }
-    if (whole > 0) next = { ...next, link: links[whole - 1]!, offset: base.offset + end, lines: next.lines + whole };
+    if (position.file === target) {
+      position.offset += end;
+      position.lines += whole;
+      position.ino = ino;
+      position.link = link;
+    } else {
+      this.position = { link, file: target, offset: end, lines: whole, ino };
+    }
     if (written > 0) {
-      this.unsavedHead = { position: next, start };
+      this.headLags = true;
       // A new file is noted at once, so that retention (which may compress the head's file) and recovery
       // never see a head pointing at the previous file; a failed write too, since the lock is let go next.
-      if (failure || this.fsync === 'always' || target !== position.file) this.saveHead();
+      if (failure || this.fsync === 'always' || position.file !== target) this.saveHead();
     }
     if (whole > 0) this.afterWrite();
-    for (const entry of run.slice(0, whole)) {
-      if (!entry.pending && entry.record.action === GAP_ACTION) this.gap = null;
-      entry.pending?.resolve();
+    for (let index = from; index < from + whole; index++) {
+      const entry = entries[index]!;
+      if (entry.resolve) entry.resolve();
+      else if (entry.record.action === GAP_ACTION) this.gap = null;
     }
-    if (failure) for (const entry of run.slice(whole)) if (entry.pending) this.noteUnwritten(entry, failure);
-    return { position: next, failure };
+    if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
+    return failure;
   }
 
-  private noteUnwritten(entry: Entry, error: Error): void {
+  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and rejects it. */
+  private noteUnwritten(entry: PendingRecord, error: Error): void {
+    if (!entry.reject) return;
     const timestamp = entry.record.timestamp;
     this.gap = this.gap
       ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
       : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
-    entry.pending!.reject(error);
+    entry.reject(error);
   }
 
-  /** Writes the head if it lags behind what this writer wrote. Only under the lock: `unsavedHead` is set only then. */
+  /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */
   private saveHead(): void {
-    const unsaved = this.unsavedHead;
-    if (!unsaved) return;
-    this.unsavedHead = null;
+    if (!this.headLags || this.position === null) return;
+    this.headLags = false;
     this.headSavedAt = Date.now();
-    this.persistHead(unsaved.position, unsaved.start);
+    this.persistHead(this.position, this.start);
   }
 
   private persistHead(position: TrailPosition, start: ChainLink): void {
@@ -508,27 +557,27 @@ export class ChainedTrailWriter {
   }
 
   /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
-  private retain(position: TrailPosition, start: ChainLink): ChainLink {
+  private retain(): void {
     const days = this.config.retentionDays;
-    if (!days || !position.file || this.retentionCheckedFor === position.file) return start;
-    this.retentionCheckedFor = position.file;
+    const file = this.position?.file;
+    if (!days || !file || this.retentionCheckedFor === file) return;
+    this.retentionCheckedFor = file;
     try {
-      const result = applyRetention(this.directory, position.file, this.now(), days);
+      const result = applyRetention(this.directory, file, this.now(), days);
       if (result.start) {
-        this.unsavedHead = { position, start: result.start };
+        this.start = result.start;
+        this.headLags = true;
         this.saveHead();
-        return result.start;
       }
     } catch (error) {
       process.stderr.write(`audit: retention failed: ${asError(error).message}\n`);
     }
-    return start;
   }
 
   private rejectPending(error: unknown): void {
     const batch = this.pending;
     this.pending = [];
-    for (const pending of batch) pending.reject(asError(error));
+    for (const pending of batch) pending.reject?.(asError(error));
   }
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
@@ -101,4 +103,33 @@ test('a process that exits without closing its writer brings the head up to date
   const report = await verifyTrail(dir, { hasher });
   assert.deepEqual(report.problems, []);
   assert.ok(!report.notes.some((note) => AFTER_HEAD.test(note)), report.notes.join('\n'));
+});
+
+test('a write that reaches the file only in part: whole lines are acknowledged and noted in the head, the rest fail, the torn line is recovered', { timeout: 60_000 }, async () => {
+  const dir = makeTempDir('partial-write');
+  const child = fileURLToPath(new URL('../support/partial-write-child.js', import.meta.url));
+  // A file size limit of 4 KiB (8 blocks of 512 bytes in sh's ulimit): the kernel writes up to it, then EFBIG.
+  const run = spawnSync('/bin/sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${child}" "${dir}" 20`], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const outcomes = JSON.parse(run.stdout) as string[];
+  const written = outcomes.filter((outcome) => outcome === 'written').length;
+  assert.ok(written > 0 && written < 20, run.stdout);
+  assert.deepEqual(outcomes.slice(0, written), Array(written).fill('written'));
+  for (const outcome of outcomes.slice(written)) assert.match(outcome, /EFBIG/);
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  const text = readFileSync(join(dir, file!), 'utf8');
+  assert.equal(text.split('\n').length - 1, written, 'whole lines in the file');
+  assert.ok(!text.endsWith('\n'), 'the last line is torn');
+  const head = readTrailHead(join(dir, 'audit.head.json'), hasher);
+  assert.ok(head.status === 'ok' && head.head.last.seq === written && head.head.offset === text.lastIndexOf('\n') + 1, JSON.stringify(head));
+
+  const next = writerFor(dir);
+  await next.append(auditRecord(1));
+  next.close();
+  const records = readFileSync(join(dir, file!), 'utf8').split('\n').slice(0, -1);
+  assert.deepEqual(records.slice(0, written).map((line) => (JSON.parse(line) as { request_id: string }).request_id), Array.from({ length: written }, (_, i) => `partial-${i}`));
+  assert.equal((JSON.parse(records[written + 1]!) as { action: string }).action, 'recovery');
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, []);
+  assert.match(report.notes.join('\n'), /torn line .* recovered/);
 });
