@@ -27,13 +27,14 @@ const LOCK_LINGER_MS = LOCK_HOLD_MAX_MS;
  */
 const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
 /**
- * While it holds the lock, how stale the writer lets the head get before rewriting it (it always rewrites it
- * when it lets the lock go). The same period as the waiters check: one head write per 20 ms is a negligible
- * cost, and it bounds what a crash can leave unnoted in the head (see the class comment).
+ * While it holds the lock, how often the writer rewrites a lagging head (it always does when it lets the lock
+ * go) and stats the current file to notice a move. The same period as the waiters check: one head write and
+ * one stat per 20 ms are a negligible cost, and the period bounds what a crash can leave unnoted in the head
+ * (see the class comment). Done by the linger timer, off the path of a caller's commit; a commit does it
+ * itself only when the timer is late by as much again (an event loop blocked by other work).
  */
-const HEAD_LAG_MAX_MS = LOCK_HOLD_MAX_MS;
-/** While it holds the lock, how often the writer stats the current file to notice that it was moved away. */
-const FILE_CHECK_INTERVAL_MS = LOCK_HOLD_MAX_MS;
+const UPKEEP_MS = LOCK_HOLD_MAX_MS;
+const UPKEEP_LATE_MS = 2 * UPKEEP_MS;
 
 /** A line to write: a caller's record, settled once written or failed, or one the writer adds (recovery, gap), with no callbacks. */
 interface PendingRecord {
@@ -56,11 +57,11 @@ interface PendingRecord {
  * The head (trail-head.ts) is rewritten whenever the lock is let go (idle,
  * handed to a waiting process, the 500 ms cap, flushSync/close, which the
  * exit handler calls, a failed commit), when a write starts a new file, after
- * a failed write, and at most every HEAD_LAG_MAX_MS while the lock is held;
+ * a failed write, and every UPKEEP_MS (20 ms) while the lock is held;
  * with AUDIT_FSYNC=always after every commit, fdatasynced. So another
  * process always finds the head current when it takes the lock. A crash
- * (SIGKILL, power) can leave it lagging by the records of the last 20 ms or
- * so: those records are in the file, chained; the next writer takes them
+ * (SIGKILL, power) can leave it lagging by the records of the last 20 ms
+ * (40 ms at most, see UPKEEP_LATE_MS): those records are in the file, chained; the next writer takes them
  * over (a `recovery` record with `adopted_records`) and `verify` notes them
  * as records after the head. What the lag costs: a cut of exactly those
  * records, made after the crash and before any writer runs again, is not
@@ -69,8 +70,8 @@ interface PendingRecord {
  *
  * A file moved away (logrotate, a shipper) is noticed by its inode when the
  * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
- * a new file, and at most FILE_CHECK_INTERVAL_MS apart while it keeps the
- * lock — not at every commit, which cost a stat each. Records committed
+ * a new file, and every UPKEEP_MS while it keeps the lock — not at every
+ * commit, which cost a stat each. Records committed
  * between a move and its check go to the moved file through the open
  * descriptor: chained and kept, nothing lost; the writer then writes a
  * `recovery` record with `moved_file` and continues the chain in a new file.
@@ -266,7 +267,7 @@ export class ChainedTrailWriter {
       this.yieldUntil = Date.now() + 2;
     } else {
       this.lastCommitAt = Date.now();
-      if (this.headLags && this.lastCommitAt - this.headSavedAt >= HEAD_LAG_MAX_MS) this.saveHead();
+      if (this.headLags && this.lastCommitAt - this.headSavedAt >= UPKEEP_LATE_MS) this.saveHead();
       if (!this.releaseTimer) this.armReleaseTimer(LOCK_LINGER_MS);
     }
   }
@@ -283,10 +284,25 @@ export class ChainedTrailWriter {
 
   private readonly lingerOver = (): void => {
     this.releaseTimer = null;
-    const idle = Date.now() - this.lastCommitAt;
-    if (idle >= LOCK_LINGER_MS) this.releaseLock();
-    else this.armReleaseTimer(LOCK_LINGER_MS - idle);
+    const now = Date.now();
+    const idle = now - this.lastCommitAt;
+    if (idle >= LOCK_LINGER_MS) {
+      this.releaseLock();
+      return;
+    }
+    // Still in a busy stretch: the periodic upkeep, here rather than in a caller's commit.
+    if (this.headLags && now - this.headSavedAt >= UPKEEP_MS) this.saveHead();
+    if (now - this.fileCheckedAt >= UPKEEP_MS) this.checkCurrentFile();
+    this.armReleaseTimer(LOCK_LINGER_MS - idle);
   };
+
+  /** Whether the current file still ends where the position says; if not, the next commit repairs (it stats again). */
+  private checkCurrentFile(): void {
+    const position = this.position;
+    if (!position?.file) return;
+    const found = this.statTarget(position.file);
+    this.fileCheckedAt = found && found.ino === position.ino && found.size === position.offset ? Date.now() : 0;
+  }
 
   /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
   private othersWaitTheirTurn(): boolean {
@@ -346,7 +362,7 @@ export class ChainedTrailWriter {
       // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
       // Holding the lock, only a move or an outside edit can change the current file: looked at now and then (class comment).
       let targetIno: number | null = position.ino;
-      if (target !== position.file || Date.now() - this.fileCheckedAt >= FILE_CHECK_INTERVAL_MS) {
+      if (target !== position.file || Date.now() - this.fileCheckedAt >= UPKEEP_LATE_MS) {
         const found = this.statTarget(target);
         const mismatch = target === position.file
           ? !found || found.ino !== position.ino || found.size !== position.offset
