@@ -44,19 +44,19 @@ export interface TrailWriterStats {
  * process always finds the head current when it takes the lock. A crash
  * (SIGKILL, power) can leave it lagging by the records of the last 20 ms
  * (40 ms at most): those records are in the file, chained; the next writer
- * takes them over (a `recovery` record with `adopted_records`) and `verify` notes them
- * as records after the head. What the lag costs: a cut of exactly those
- * records, made after the crash and before any writer runs again, is not
- * detectable (with a per-commit head it was the one record of an interrupted
- * commit).
+ * takes them over (a `recovery` record with `adopted_records`) and `verify`
+ * notes them as records after the head. What the lag costs: a cut of exactly
+ * those records, made after the crash and before any writer runs again, is
+ * not detectable (with a per-commit head it was the one record of an
+ * interrupted commit).
  *
  * A file moved away (logrotate, a shipper) is noticed by its inode when the
  * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
- * a new file, and every 20 ms while it keeps the lock — not at every
- * commit, which cost a stat each. Records committed between a move and its
- * check go to the moved file through the open
- * descriptor: chained and kept, nothing lost; the writer then writes a
- * `recovery` record with `moved_file` and continues the chain in a new file.
+ * a new file, and every 20 ms while it keeps the lock — not at every commit,
+ * which cost a stat each. Records committed between a move and its check go
+ * to the moved file through the open descriptor: chained and kept, nothing
+ * lost; the writer then writes a `recovery` record with `moved_file` and
+ * continues the chain in a new file.
  *
  * A record's promise settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
