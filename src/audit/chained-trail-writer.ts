@@ -1,36 +1,25 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { auditFileNameFor, type AuditRecord } from './audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
-import { ChainHasher, GENESIS, type ChainLink } from './hash-chain.js';
-import { JsonlFileSink, PartialWriteError } from './jsonl-file-sink.js';
-import { parseTrailFileName, trailFileName } from './trail-file-name.js';
-import { readTrailHead, TrailHeadFile, type TrailHead } from './trail-head.js';
-import { hasFindings, linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
-import { applyRetention } from './trail-retention.js';
-import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
-import type { TrailWriterConfig, FsyncMode } from './trail-writer-config.js';
+import { ChainHasher } from './hash-chain.js';
+import { JsonlFileSink } from './jsonl-file-sink.js';
+import { TrailCommitter, type PendingRecord } from './trail-committer.js';
+import { TrailEnd } from './trail-end.js';
+import { TrailFsync } from './trail-fsync.js';
+import { readTrailHead, TrailHeadFile } from './trail-head.js';
+import { TrailLockLease } from './trail-lock-lease.js';
+import type { TrailWriterConfig } from './trail-writer-config.js';
 
-/** How long a writer keeps the lock after a commit, waiting for the next one of a busy stretch. */
-const LOCK_LINGER_MS = 2;
-/** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
-const LOCK_HOLD_MAX_MS = 20;
-/**
- * The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be
- * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
- */
-const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
-
-interface PendingRecord {
-  record: AuditRecord;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
-/** A line to write: a caller's record, or one the writer adds (recovery, gap) with no caller. */
-interface Entry {
-  record: AuditRecord;
-  pending: PendingRecord | null;
+/** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
+export interface TrailWriterStats {
+  commits: number;
+  writes: number;
+  syncs: number;
+  headWrites: number;
+  fileChecks: number;
+  locksTaken: number;
+  lockWaits: number;
+  lockHandovers: number;
 }
 
 /**
@@ -41,8 +30,33 @@ interface Entry {
  * next check phase under ONE cross-process lock and, per file, ONE write.
  * Under the lock the writer reads the sealed head (where the trail ends),
  * decides each record's file, computes `seq`/`prev_hash`/`hash` — so chain
- * order is file order, whatever the number of processes — writes, then
- * replaces the head. If the lock is busy the batch waits and keeps growing.
+ * order is file order, whatever the number of processes — and writes. If the
+ * lock is busy the batch waits and keeps growing.
+ *
+ * The lock is kept through a busy stretch and 20 ms after it, handed over to
+ * a process that waits, and let go at least every 500 ms (trail-lock-lease.ts).
+ *
+ * The head (trail-head.ts) is rewritten whenever the lock is let go (idle,
+ * handed to a waiting process, the 500 ms cap, flushSync/close, which the
+ * exit handler calls, a failed commit), when a write starts a new file, after
+ * a failed write, and every 20 ms while the lock is held (trail-end.ts);
+ * with AUDIT_FSYNC=always after every commit, fdatasynced. So another
+ * process always finds the head current when it takes the lock. A crash
+ * (SIGKILL, power) can leave it lagging by the records of the last 20 ms
+ * (40 ms at most): those records are in the file, chained; the next writer
+ * takes them over (a `recovery` record with `adopted_records`) and `verify`
+ * notes them as records after the head. What the lag costs: a cut of exactly
+ * those records, made after the crash and before any writer runs again, is
+ * not detectable (with a per-commit head it was the one record of an
+ * interrupted commit).
+ *
+ * A file moved away (logrotate, a shipper) is noticed by its inode when the
+ * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
+ * a new file, and every 20 ms while it keeps the lock — not at every commit,
+ * which cost a stat each. Records committed between a move and its check go
+ * to the moved file through the open descriptor: chained and kept, nothing
+ * lost; the writer then writes a `recovery` record with `moved_file` and
+ * continues the chain in a new file.
  *
  * A record's promise settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
@@ -53,40 +67,34 @@ interface Entry {
  */
 export class ChainedTrailWriter {
   readonly directory: string;
-  /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
-  readonly stats = { commits: 0, writes: 0, syncs: 0, lockWaits: 0, lockHandovers: 0 };
+  readonly stats: TrailWriterStats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, locksTaken: 0, lockWaits: 0, lockHandovers: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
-  /** Open only while the lock is held: released with it. */
-  private readonly headFile: TrailHeadFile;
-  private readonly fsync: FsyncMode;
   private readonly sink: JsonlFileSink;
   private readonly lock: CrossProcessLock;
+  private readonly end: TrailEnd;
+  private readonly fsync: TrailFsync;
+  private readonly lease: TrailLockLease;
+  private readonly committer: TrailCommitter;
   private pending: PendingRecord[] = [];
+  /** The previous batch's array, emptied, to take appends while the current one is committed. */
+  private spare: PendingRecord[] = [];
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private syncTimer: NodeJS.Timeout | null = null;
-  private dirty = false;
-  private gap: WriteGap | null = null;
-  private retentionCheckedFor: string | null = null;
   private checkWanted = false;
   private closed = false;
-  /** While the lock is held between commits: since when, the timer that lets it go, and where the trail ends. */
-  private heldSince: number | null = null;
-  /** When the writer last looked for processes waiting on the lock (or took it). */
-  private waitersCheckedAt = 0;
-  private releaseTimer: NodeJS.Timeout | null = null;
-  private held: { position: TrailPosition; start: ChainLink } | null = null;
-  private yieldUntil = 0;
 
   constructor(private readonly config: TrailWriterConfig) {
     this.directory = config.directory;
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
-    this.headFile = new TrailHeadFile(this.headPath);
-    this.fsync = config.fsync ?? 'off';
     this.sink = new JsonlFileSink(config.directory);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
+    this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
+    // The head file stays open only while the lock is held: TrailEnd closes it when the lease lets the lock go.
+    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath), this.fsync.mode === 'always', this.stats, this.now);
+    this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end);
+    this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
   }
 
   /**
@@ -112,42 +120,31 @@ export class ChainedTrailWriter {
     });
   }
 
-  /** Writes everything pending now, waiting synchronously for the lock (exit handlers, shutdown). Never throws. */
+  /**
+   * Writes everything pending now, waiting synchronously for the lock, and brings the head up to date
+   * (exit handlers, where the timer that would let the lock go never runs; shutdown). Never throws.
+   */
   flushSync(): void {
-    if (this.pending.length === 0) return;
-    let acquired = this.heldSince !== null;
-    try {
-      if (!acquired) acquired = this.lock.acquireBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
-    } catch (error) {
-      this.rejectPending(error);
-      return;
-    }
-    if (!acquired) {
-      this.rejectPending(new Error(`audit lock ${this.lock.path} stayed busy`));
-      return;
-    }
-    this.heldSince ??= Date.now();
-    this.commitLocked();
+    if (this.pending.length > 0) this.commitPendingSync();
+    this.end.saveHead();
   }
 
   /** Closes the file so the next write reopens it by path: for SIGHUP after logrotate moved it. */
   reopen(): void {
     this.sink.reopen();
+    this.end.recheck();
   }
 
   close(): void {
     this.flushSync();
     this.closed = true;
-    this.releaseLock();
+    this.lease.release();
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.syncTimer) clearTimeout(this.syncTimer);
-    if (this.dirty) this.syncNow();
+    this.fsync.close();
     this.sink.close();
   }
 
-  private now(): Date {
-    return this.config.now?.() ?? new Date();
-  }
+  private readonly now = (): Date => this.config.now?.() ?? new Date();
 
   private scheduleFlush(): void {
     if (this.flushScheduled || this.retryTimer) return;
@@ -160,300 +157,57 @@ export class ChainedTrailWriter {
     this.retryTimer = null;
     if (this.closed || (this.pending.length === 0 && !this.checkWanted)) return;
     this.checkWanted = false;
-    if (this.heldSince === null && Date.now() < this.yieldUntil) {
-      // Just let the lock go after holding it long: give other processes a turn.
-      this.retryTimer = setTimeout(this.flush, 1);
-      return;
-    }
-    let acquired = this.heldSince !== null;
+    let taken = false;
     try {
-      if (!acquired) acquired = this.tryLock();
+      // Right after letting the lock go to others, leave it to them a moment.
+      taken = this.lease.mayTryNow() && this.lease.tryTake();
     } catch (error) {
       this.rejectPending(error);
       return;
     }
-    if (acquired) this.heldSince ??= Date.now();
-    if (!acquired) {
+    if (!taken) {
       // Another process is writing: wait a little; appends meanwhile join this batch.
-      this.stats.lockWaits++;
       this.retryTimer = setTimeout(this.flush, 1);
       return;
     }
     this.commitLocked();
   };
 
-  private tryLock(): boolean {
+  private commitPendingSync(): void {
+    let taken: boolean;
     try {
-      return this.lock.tryAcquire();
+      taken = this.lease.takeBlocking((this.config.lockStaleMs ?? 10_000) + 1000);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      mkdirSync(this.directory, { recursive: true, mode: 0o700 });
-      return this.lock.tryAcquire();
+      this.rejectPending(error);
+      return;
     }
+    if (!taken) {
+      this.rejectPending(new Error(`audit lock ${this.lock.path} stayed busy`));
+      return;
+    }
+    this.commitLocked();
   }
 
-  /** Commits the pending batch; the lock is held on entry and released here. */
+  /** Commits the pending batch under the lock; the lease then keeps the lock for the next commit or lets it go. */
   private commitLocked(): void {
     const batch = this.pending;
-    this.pending = [];
-    const entries: Entry[] = batch.map((pending) => ({ record: pending.record, pending }));
-    if (this.releaseTimer) clearTimeout(this.releaseTimer);
-    this.releaseTimer = null;
+    this.pending = this.spare;
+    let committed = false;
     try {
-      this.held = this.commit(entries, this.held);
+      committed = this.committer.commit(batch);
     } catch (error) {
-      this.held = null;
-      for (const entry of entries) entry.pending?.reject(asError(error));
+      for (const entry of batch) entry.reject?.(asError(error));
     }
-    // Keep the lock (and what we know of the trail's end) for the next commit of a busy stretch;
-    // let it go once idle, or every LOCK_HOLD_MAX_MS if another process waits for its turn.
-    if (this.held === null || this.closed || this.othersWaitTheirTurn()) {
-      this.releaseLock();
-      this.yieldUntil = Date.now() + 2;
-    } else {
-      this.releaseTimer = setTimeout(() => this.releaseLock(), LOCK_LINGER_MS);
-      this.releaseTimer.unref();
-    }
-  }
-
-  /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
-  private othersWaitTheirTurn(): boolean {
-    const now = Date.now();
-    if (now - this.heldSince! >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
-    const since = Math.max(this.waitersCheckedAt, this.heldSince!);
-    if (now - since < LOCK_HOLD_MAX_MS) return false;
-    this.waitersCheckedAt = now;
-    // A margin of one period for clock steps between processes; a false yes only costs a pause.
-    const waited = this.lock.waitedOnSince(since - LOCK_HOLD_MAX_MS);
-    if (waited) this.stats.lockHandovers++;
-    return waited;
-  }
-
-  private releaseLock(): void {
-    if (this.releaseTimer) clearTimeout(this.releaseTimer);
-    this.releaseTimer = null;
-    if (this.heldSince === null) return;
-    this.heldSince = null;
-    this.held = null;
-    this.headFile.close();
-    this.lock.unlock();
-  }
-
-  /** Under the lock. Settles every caller's entry it writes or fails; throws only before writing anything. */
-  private commit(entries: Entry[], held: { position: TrailPosition; start: ChainLink } | null): { position: TrailPosition; start: ChainLink } | null {
-    this.stats.commits++;
-    const service = entries[0]?.record.service ?? 'mcp-audit';
-    // Holding the lock since our last commit, nobody else wrote: the head need not be read again.
-    const loaded = held ? { ...held, findings: {} as RecoveryFindings } : this.loadPosition();
-    let { position, start } = loaded;
-    let tornToClose = loaded.findings.torn_lines?.at(-1)?.file ?? null;
-    const specials: Entry[] = [];
-    if (hasFindings(loaded.findings)) specials.push({ record: recoveryRecord(this.now().toISOString(), service, loaded.findings), pending: null });
-    if (this.gap) specials.push({ record: gapRecord(this.now().toISOString(), service, this.gap), pending: null });
-    entries.unshift(...specials);
-
-    let repairs = 0;
-    while (entries.length > 0) {
-      const first = this.hasher.chain(entries[0]!.record, position.link);
-      const target = this.fileFor(entries[0]!.record, position, Buffer.byteLength(first.line));
-      // The target must end where the head says; if not, a writer died part-way (or the file was moved): repair, re-plan.
-      const found = statOrNull(join(this.directory, target));
-      const mismatch = target === position.file
-        ? !found || found.ino !== position.ino || found.size !== position.offset
-        : found !== null && found.size !== 0;
-      if (mismatch) {
-        if (repairs++ < 2) {
-          const more: RecoveryFindings = {};
-          position = reconcileWithFiles(this.directory, toHead(position, start, this.hasher, this.now()), this.hasher, more);
-          tornToClose = more.torn_lines?.at(-1)?.file ?? tornToClose;
-          if (hasFindings(more)) entries.unshift({ record: recoveryRecord(this.now().toISOString(), service, more), pending: null });
-          continue;
-        }
-        // Still not what we expect (replaced under us): continue the chain at the file's actual end.
-        position = found
-          ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
-          : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
-      }
-      // One run: the entries that go to `target`, chained, as one buffer.
-      const run: Entry[] = [];
-      const lines: string[] = [];
-      const links: ChainLink[] = [];
-      let link = position.link;
-      let size = target === position.file ? position.offset : 0;
-      for (const entry of entries) {
-        const chained = run.length === 0 && link === position.link ? first : this.hasher.chain(entry.record, link);
-        const bytes = Buffer.byteLength(chained.line);
-        if (run.length > 0 && this.fileFor(entry.record, { ...position, file: target, offset: size }, bytes) !== target) break;
-        run.push(entry);
-        lines.push(chained.line);
-        links.push(chained.link);
-        link = chained.link;
-        size += bytes;
-      }
-      entries.splice(0, run.length);
-      const prefix = tornToClose === target ? '\n' : '';
-      const result = this.writeRun(target, found?.ino ?? null, prefix, run, lines, links, position, start);
-      position = result.position;
-      if (prefix) tornToClose = null;
-      if (result.failure) {
-        for (const entry of entries) if (entry.pending) this.noteUnwritten(entry, result.failure);
-        return null;
-      }
-    }
-    start = this.retain(position, start);
-    return { position, start };
-  }
-
-  /** Reads the head (or rebuilds it) and checks that the current file still ends where it says. */
-  private loadPosition(): { position: TrailPosition; start: ChainLink; findings: RecoveryFindings } {
-    const findings: RecoveryFindings = {};
-    const read = readTrailHead(this.headPath, this.hasher);
-    if (read.status === 'ok') {
-      const { head } = read;
-      const found = statOrNull(join(this.directory, head.file));
-      if (found && found.ino === head.ino && found.size === head.offset) {
-        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, findings };
-      }
-      return { position: reconcileWithFiles(this.directory, head, this.hasher, findings), start: head.start, findings };
-    }
-    if (read.status === 'invalid' && read.head && read.head.key_id !== this.hasher.keyId) {
-      throw new Error(`audit head ${this.headPath}: ${read.reason}`);
-    }
-    const files = listAllTrailFiles(this.directory);
-    if (files.length === 0 || files.every((file) => !file.compressed && statOrNull(join(this.directory, file.name))?.size === 0)) {
-      return { position: { link: GENESIS, file: null, offset: 0, lines: 0, ino: 0 }, start: GENESIS, findings };
-    }
-    findings.head = read.status === 'missing' ? 'head file missing' : `head file unusable: ${read.reason}`;
-    return { position: rebuildPosition(this.directory, this.hasher, findings), start: linkBefore(this.directory, files[0]!), findings };
-  }
-
-  /** The record's UTC day — or the current file's, if a later day has begun: a file is never reopened for an earlier day. */
-  private fileFor(record: AuditRecord, position: TrailPosition, bytes: number): string {
-    const recordDate = record.timestamp.slice(0, 10);
-    const current = position.file ? parseTrailFileName(position.file) : null;
-    if (!current || recordDate > current.date) return trailFileName(recordDate, 0);
-    const limit = this.config.maxFileBytes ?? 0;
-    if (limit > 0 && position.offset > 0 && position.offset + bytes > limit) return trailFileName(current.date, current.part + 1);
-    return current.name;
-  }
-
-  private writeRun(target: string, targetIno: number | null, prefix: string, run: Entry[], lines: string[], links: ChainLink[], position: TrailPosition, start: ChainLink): { position: TrailPosition; failure: Error | null } {
-    const data = Buffer.from(prefix + lines.join(''));
-    let ino: number;
-    let written: number;
-    let failure: Error | null = null;
-    try {
-      if (this.fsync === 'batch' && this.dirty && position.file !== target) this.syncNow();
-      ino = this.sink.append(target, data, targetIno);
-      written = data.length;
-      this.stats.writes++;
-    } catch (error) {
-      failure = asError(error);
-      written = error instanceof PartialWriteError ? error.written : 0;
-      ino = statOrNull(join(this.directory, target))?.ino ?? 0;
-    }
-    // Whole lines that reached the file are part of the trail, even if the rest failed: note them in the head.
-    const base = target === position.file ? position : { ...position, file: target, offset: 0, lines: 0 };
-    let next: TrailPosition = { ...base, ino, offset: base.offset + Math.min(written, prefix.length) };
-    let end = prefix.length;
-    let whole = 0;
-    for (; whole < run.length; whole++) {
-      const length = Buffer.byteLength(lines[whole]!);
-      if (end + length > written) break;
-      end += length;
-    }
-    if (whole > 0) next = { ...next, link: links[whole - 1]!, offset: base.offset + end, lines: next.lines + whole };
-    if (written > 0) this.persistHead(next, start);
-    if (whole > 0) this.afterWrite();
-    for (const entry of run.slice(0, whole)) {
-      if (!entry.pending && entry.record.action === GAP_ACTION) this.gap = null;
-      entry.pending?.resolve();
-    }
-    if (failure) for (const entry of run.slice(whole)) if (entry.pending) this.noteUnwritten(entry, failure);
-    return { position: next, failure };
-  }
-
-  private noteUnwritten(entry: Entry, error: Error): void {
-    const timestamp = entry.record.timestamp;
-    this.gap = this.gap
-      ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
-      : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
-    entry.pending!.reject(error);
-  }
-
-  private persistHead(position: TrailPosition, start: ChainLink): void {
-    try {
-      this.headFile.write(toHead(position, start, this.hasher, this.now()), this.hasher, this.fsync === 'always');
-    } catch (error) {
-      // The records are in the file; the next writer reconciles the lagging head with it.
-      process.stderr.write(`audit: could not update the head ${this.headPath}: ${asError(error).message}\n`);
-    }
-  }
-
-  private afterWrite(): void {
-    if (this.fsync === 'always') {
-      this.syncNow();
-    } else if (this.fsync === 'batch') {
-      this.dirty = true;
-      this.syncTimer ??= setTimeout(() => {
-        this.syncTimer = null;
-        if (this.dirty && !this.closed) this.syncNow();
-      }, this.config.fsyncIntervalMs ?? 1000);
-    }
-  }
-
-  private syncNow(): void {
-    try {
-      this.sink.sync();
-      this.stats.syncs++;
-    } catch (error) {
-      process.stderr.write(`audit: fsync failed: ${asError(error).message}\n`);
-    }
-    this.dirty = false;
-  }
-
-  /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
-  private retain(position: TrailPosition, start: ChainLink): ChainLink {
-    const days = this.config.retentionDays;
-    if (!days || !position.file || this.retentionCheckedFor === position.file) return start;
-    this.retentionCheckedFor = position.file;
-    try {
-      const result = applyRetention(this.directory, position.file, this.now(), days);
-      if (result.start) {
-        this.persistHead(position, result.start);
-        return result.start;
-      }
-    } catch (error) {
-      process.stderr.write(`audit: retention failed: ${asError(error).message}\n`);
-    }
-    return start;
+    batch.length = 0;
+    this.spare = batch;
+    if (committed) this.end.committed(Date.now());
+    this.lease.committed(committed && !this.closed);
   }
 
   private rejectPending(error: unknown): void {
     const batch = this.pending;
     this.pending = [];
-    for (const pending of batch) pending.reject(asError(error));
-  }
-}
-
-function toHead(position: TrailPosition, start: ChainLink, hasher: ChainHasher, now: Date): TrailHead {
-  return {
-    version: 1, algorithm: hasher.algorithm, key_id: hasher.keyId, last: position.link, file: position.file ?? '',
-    offset: position.offset, lines: position.lines, ino: position.ino, start, updated_at: now.toISOString(),
-  };
-}
-
-function countLines(path: string): number {
-  let count = 0;
-  for (const byte of readFileSync(path)) if (byte === 0x0a) count++;
-  return count;
-}
-
-function statOrNull(path: string): { size: number; ino: number } | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
+    for (const pending of batch) pending.reject?.(asError(error));
   }
 }
 

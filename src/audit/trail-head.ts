@@ -4,7 +4,15 @@ import type { ChainHasher, ChainLink } from './hash-chain.js';
 /**
  * Where the trail ends, kept in a small sealed file apart from the JSONL
  * files (`<logDir>/audit.head.json` unless AUDIT_HEAD_FILE puts it elsewhere)
- * and rewritten, under the writers' lock, after every write.
+ * and rewritten under the writers' lock: always before the lock is let go
+ * (so the next holder finds it current), when a write starts a new file, and
+ * every 20 ms (40 at most) while one writer keeps the lock through a busy
+ * stretch (after every write with AUDIT_FSYNC=always). Between those rewrites
+ * it may lag behind the files; a crash can leave it so. Records after the
+ * head are kept: they continue the chain, the next writer takes them over (a
+ * `recovery` record with `adopted_records`) and `verify` notes them. Until a
+ * writer has done so, cutting exactly those records off is not detectable —
+ * the records a crash left unnoted, those of the last 20 ms (40 at most).
  *
  * The chain alone cannot show that records were cut off the end: the shorter
  * trail is still a valid chain. The head can: verify compares the last record

@@ -1,35 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { makeTempDir } from '../support/trail-files.js';
+import { startWriter } from '../support/writer-process.js';
 
-const child = fileURLToPath(new URL('../support/trail-writer-child.js', import.meta.url));
 const hasher = new ChainHasher('child-key');
-
-function startWriter(dir: string, id: string, count: number, padding = 0) {
-  const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let acked = 0;
-  let output = '';
-  const acks: Array<{ atLeast: number; resolve: () => void }> = [];
-  process_.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    output += chunk;
-    for (const match of chunk.matchAll(/acked (\d+)/g)) acked = Number(match[1]);
-    for (const waiting of acks.filter((ack) => acked >= ack.atLeast)) waiting.resolve();
-  });
-  const exited = new Promise<number | null>((resolve) => process_.on('exit', (code) => resolve(code)));
-  return {
-    process: process_,
-    exited,
-    get acked() { return acked; },
-    get output() { return output; },
-    ackedAtLeast: (atLeast: number) => new Promise<void>((resolve) => (acked >= atLeast ? resolve() : acks.push({ atLeast, resolve }))),
-  };
-}
 
 function trailLines(dir: string): Array<{ text: string; terminated: boolean }> {
   return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort().flatMap((name) => {

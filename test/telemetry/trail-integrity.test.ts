@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
@@ -22,8 +22,10 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
   const client = await connectInMemory(echoServer(trail));
   await client.callTool({ name: 'echo', arguments: { text: 'before' } });
-  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC.
+  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC. The writer
+  // notices the swap when it next takes the lock (a writer keeping the lock checks the file only every 20 ms).
   const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  while (readdirSync(logDir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
   renameSync(dayFile, `${dayFile}.aside`);
   symlinkSync('/dev/full', dayFile);
   await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(ENOSPC/);

@@ -1,0 +1,206 @@
+import { join } from 'node:path';
+import type { AuditRecord } from './audit-record.js';
+import type { TrailWriterStats } from './chained-trail-writer.js';
+import type { ChainHasher, ChainLink } from './hash-chain.js';
+import { PartialWriteError, type JsonlFileSink } from './jsonl-file-sink.js';
+import { statOrNull, type TrailEnd } from './trail-end.js';
+import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
+import type { TrailFsync } from './trail-fsync.js';
+import { hasFindings, type RecoveryFindings } from './trail-recovery.js';
+import { applyRetention } from './trail-retention.js';
+import type { TrailWriterConfig } from './trail-writer-config.js';
+import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
+
+/** A line to write: a caller's record, settled once written or failed, or one the writer adds (recovery, gap), with no callbacks. */
+export interface PendingRecord {
+  record: AuditRecord;
+  resolve: (() => void) | null;
+  reject: ((error: Error) => void) | null;
+}
+
+/**
+ * Writes one batch under the lock: the writer's own records first (recovery,
+ * gap), then each run of records that goes to one file (the record's UTC
+ * day; a new part past the size cap), chained from where the trail ends and
+ * written as one string in one Buffer. Before writing to a file it makes
+ * sure the file ends where the trail does (see TrailEnd), repairing if not.
+ * Settles each caller once its line reached the file, or rejects it; failed
+ * records are counted for the next `audit_gap` record.
+ */
+export class TrailCommitter {
+  private gap: WriteGap | null = null;
+  private retentionCheckedFor: string | null = null;
+  /** The current file's parsed name, kept while the current file stays the same. */
+  private currentName: TrailFileName | null = null;
+
+  constructor(private readonly config: TrailWriterConfig, private readonly hasher: ChainHasher, private readonly sink: JsonlFileSink,
+    private readonly end: TrailEnd, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {}
+
+  /**
+   * Settles every caller's record it writes or fails; false if a write failed. Throws only before writing
+   * anything, or on an unexpected error after a write (the trail's end then still says what was written).
+   */
+  commit(batch: PendingRecord[]): boolean {
+    this.stats.commits++;
+    const service = batch[0]?.record.service ?? 'mcp-audit';
+    let own: PendingRecord[] | null = null;
+    let tornToClose: string | null = null;
+    if (this.end.position === null) {
+      // Just took the lock: read where the trail ends. Holding it since, nobody else wrote: no need to read it again.
+      const findings = this.end.load();
+      tornToClose = findings.torn_lines?.at(-1)?.file ?? null;
+      if (hasFindings(findings)) (own ??= []).push(ownRecord(recoveryRecord(this.now().toISOString(), service, findings)));
+    }
+    if (this.gap) (own ??= []).push(ownRecord(gapRecord(this.now().toISOString(), service, this.gap)));
+    // The writer's own records first; the common case, a batch of callers' records only, is written as it is.
+    let entries = own ? own.concat(batch) : batch;
+
+    const limited = (this.config.maxFileBytes ?? 0) > 0;
+    let repairs = 0;
+    let index = 0;
+    while (index < entries.length) {
+      let position = this.end.position!;
+      const first = this.hasher.chain(entries[index]!.record, position.link);
+      const target = this.fileFor(entries[index]!.record.timestamp, position.file, position.offset, limited ? Buffer.byteLength(first.line) : 0);
+      // The target must end where the trail does; if not, a writer died part-way (or the file was moved): repair, re-plan.
+      let targetIno: number | null = position.ino;
+      if (this.end.needsCheck(target)) {
+        const { matches, found } = this.end.check(target);
+        if (!matches && repairs++ < 2) {
+          const more: RecoveryFindings = {};
+          this.end.reconcile(more);
+          tornToClose = more.torn_lines?.at(-1)?.file ?? tornToClose;
+          if (hasFindings(more)) {
+            entries = [ownRecord(recoveryRecord(this.now().toISOString(), service, more)), ...entries.slice(index)];
+            index = 0;
+          }
+          continue;
+        }
+        if (!matches) {
+          this.end.continueAt(target, found);
+          position = this.end.position!;
+        }
+        targetIno = found?.ino ?? null;
+      }
+      // One run: the entries that go to `target`, chained, as one string.
+      let text = first.line;
+      let link = first.link;
+      let count = 1;
+      let size = (target === position.file ? position.offset : 0) + (limited ? Buffer.byteLength(first.line) : 0);
+      while (index + count < entries.length) {
+        const entry = entries[index + count]!;
+        const chained = this.hasher.chain(entry.record, link);
+        const bytes = limited ? Buffer.byteLength(chained.line) : 0;
+        if (this.fileFor(entry.record.timestamp, target, size, bytes) !== target) break;
+        text += chained.line;
+        link = chained.link;
+        size += bytes;
+        count++;
+      }
+      const prefix = tornToClose === target ? '\n' : '';
+      if (prefix) tornToClose = null;
+      const failure = this.writeRun(target, targetIno, prefix, text, link, entries, index, count);
+      if (failure) {
+        for (let rest = index + count; rest < entries.length; rest++) this.noteUnwritten(entries[rest]!, failure);
+        return false;
+      }
+      index += count;
+    }
+    this.retain();
+    return true;
+  }
+
+  /**
+   * The file for a record stamped `timestamp` (of `bytes`, counted only with a size cap) after `file` ends at
+   * `offset`: the record's UTC day — or the current file's, if a later day has begun: a file is never reopened
+   * for an earlier day.
+   */
+  private fileFor(timestamp: string, file: string | null, offset: number, bytes: number): string {
+    if (file !== null && this.currentName?.name !== file) this.currentName = parseTrailFileName(file);
+    const current = file === null ? null : this.currentName;
+    if (!current) return trailFileName(timestamp.slice(0, 10), 0);
+    if (!timestamp.startsWith(current.date)) {
+      const recordDate = timestamp.slice(0, 10);
+      if (recordDate > current.date) return trailFileName(recordDate, 0);
+    }
+    const limit = this.config.maxFileBytes ?? 0;
+    if (limit > 0 && offset > 0 && offset + bytes > limit) return trailFileName(current.date, current.part + 1);
+    return current.name;
+  }
+
+  /**
+   * Writes `entries[from, from + count)`, chained into `text` (ending at `link`), to `target` after `prefix`, and
+   * moves the trail's end past what reached the file. Settles the callers of the lines written or failed; returns the error, if any.
+   */
+  private writeRun(target: string, targetIno: number | null, prefix: string, text: string, link: ChainLink, entries: PendingRecord[], from: number, count: number): Error | null {
+    const data = Buffer.from(prefix + text);
+    const position = this.end.position!;
+    const newFile = position.file !== target;
+    let ino: number;
+    let written: number;
+    let failure: Error | null = null;
+    try {
+      if (newFile) this.fsync.beforeSwitch();
+      ino = this.sink.append(target, data, targetIno);
+      written = data.length;
+      this.stats.writes++;
+    } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
+      written = error instanceof PartialWriteError ? error.written : 0;
+      ino = statOrNull(join(this.config.directory, target))?.ino ?? 0;
+    }
+    let whole = count;
+    let end = written;
+    if (failure) {
+      // Whole lines that reached the file are part of the trail, even if the rest failed: chain them again to know which.
+      end = Math.min(written, prefix.length);
+      link = position.link;
+      for (whole = 0; whole < count; whole++) {
+        const chained = this.hasher.chain(entries[from + whole]!.record, link);
+        const bytes = Buffer.byteLength(chained.line);
+        if (end + bytes > written) break;
+        end += bytes;
+        link = chained.link;
+      }
+    }
+    // A new file is noted in the head at once, so that retention (which may compress the head's file) and recovery
+    // never see a head pointing at the previous file; a failed write too, since the lock is let go next.
+    if (written > 0) this.end.advance(target, ino, end, whole, link, failure !== null || this.fsync.mode === 'always' || newFile);
+    if (whole > 0) this.fsync.afterWrite();
+    for (let index = from; index < from + whole; index++) {
+      const entry = entries[index]!;
+      if (entry.resolve) entry.resolve();
+      else if (entry.record.action === GAP_ACTION) this.gap = null;
+    }
+    if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
+    return failure;
+  }
+
+  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and rejects it. */
+  private noteUnwritten(entry: PendingRecord, error: Error): void {
+    if (!entry.reject) return;
+    const timestamp = entry.record.timestamp;
+    this.gap = this.gap
+      ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
+      : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
+    entry.reject(error);
+  }
+
+  /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
+  private retain(): void {
+    const days = this.config.retentionDays;
+    const file = this.end.position?.file;
+    if (!days || !file || this.retentionCheckedFor === file) return;
+    this.retentionCheckedFor = file;
+    try {
+      const result = applyRetention(this.config.directory, file, this.now(), days);
+      if (result.start) this.end.moveStart(result.start);
+    } catch (error) {
+      process.stderr.write(`audit: retention failed: ${(error as Error).message}\n`);
+    }
+  }
+}
+
+function ownRecord(record: AuditRecord): PendingRecord {
+  return { record, resolve: null, reject: null };
+}

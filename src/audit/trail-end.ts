@@ -1,0 +1,194 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrailWriterStats } from './chained-trail-writer.js';
+import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
+import { readTrailHead, type TrailHead, type TrailHeadFile } from './trail-head.js';
+import type { LeaseHolder } from './trail-lock-lease.js';
+import { linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
+
+/**
+ * While it holds the lock, how often the writer rewrites a lagging head (it always does when it lets the lock
+ * go) and stats the current file to notice a move. The same period as the waiters check: one head write and
+ * one stat per 20 ms are a negligible cost, and the period bounds what a crash can leave unnoted in the head
+ * (see ChainedTrailWriter). Done from the lease's timer, off the path of a caller's commit; a commit does it
+ * itself only when the timer is late by as much again (an event loop blocked by other work).
+ */
+const UPKEEP_MS = 20;
+const UPKEEP_LATE_MS = 2 * UPKEEP_MS;
+
+export interface FileState {
+  size: number;
+  ino: number;
+}
+
+/**
+ * Where the trail ends, as the writer holding the lock knows it: read from
+ * the head when it takes the lock, moved on in place by its writes (nobody
+ * else writes meanwhile), written back to the head file now and then and
+ * before the lock is let go, and checked against the current file now and
+ * then to notice a move.
+ */
+export class TrailEnd implements LeaseHolder {
+  /** Known only while the lock is held, from the first commit under it. */
+  position: TrailPosition | null = null;
+  /** The chain position before the oldest record kept (the head's start anchor). */
+  start: ChainLink = GENESIS;
+  private headLags = false;
+  private headSavedAt = 0;
+  /** When the current file was last found, by a stat under the lock, to be where the position says. */
+  private fileCheckedAt = 0;
+
+  constructor(private readonly directory: string, private readonly hasher: ChainHasher, private readonly headFile: TrailHeadFile,
+    private readonly durable: boolean, private readonly stats: TrailWriterStats, private readonly now: () => Date) {}
+
+  /** Just took the lock: reads the head (or rebuilds it), repairing where the files disagree; returns what was found. */
+  load(): RecoveryFindings {
+    const findings: RecoveryFindings = {};
+    const loaded = this.read(findings);
+    this.position = loaded.position;
+    this.start = loaded.start;
+    // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
+    this.fileCheckedAt = this.headSavedAt = loaded.current ? Date.now() : 0;
+    this.headLags = false;
+    return findings;
+  }
+
+  /** Whether `target` must be looked at before writing to it: a new file, or the current one not checked lately. */
+  needsCheck(target: string): boolean {
+    return target !== this.position!.file || Date.now() - this.fileCheckedAt >= UPKEEP_LATE_MS;
+  }
+
+  /** Whether `target` ends where the position says (a new file: is missing or empty), and what a stat found. */
+  check(target: string): { matches: boolean; found: FileState | null } {
+    const position = this.position!;
+    const found = this.stat(target);
+    const matches = target === position.file
+      ? found !== null && found.ino === position.ino && found.size === position.offset
+      : found === null || found.size === 0;
+    if (matches) this.fileCheckedAt = Date.now();
+    return { matches, found };
+  }
+
+  /** The files do not end where the position says: take over what continues the chain, report the rest. */
+  reconcile(findings: RecoveryFindings): void {
+    this.position = reconcileWithFiles(this.directory, this.head(), this.hasher, findings);
+  }
+
+  /** Still not what was expected after repairs (replaced under us): continue the chain at `target`'s actual end. */
+  continueAt(target: string, found: FileState | null): void {
+    const position = this.position!;
+    this.position = found
+      ? { ...position, file: target, offset: found.size, lines: countLines(join(this.directory, target)), ino: found.ino }
+      : { ...position, file: null, offset: 0, lines: 0, ino: 0 };
+  }
+
+  /** `bytes` reached `target` (inode `ino`): `lines` whole lines ending at `link`. `saveNow` rewrites the head at once. */
+  advance(target: string, ino: number, bytes: number, lines: number, link: ChainLink, saveNow: boolean): void {
+    const position = this.position!;
+    if (position.file === target) {
+      position.offset += bytes;
+      position.lines += lines;
+      position.ino = ino;
+      position.link = link;
+    } else {
+      this.position = { link, file: target, offset: bytes, lines, ino };
+    }
+    this.headLags = true;
+    if (saveNow) this.saveHead();
+  }
+
+  /** Retention deleted files: the start anchor moves, and the head says so at once. */
+  moveStart(start: ChainLink): void {
+    this.start = start;
+    this.headLags = true;
+    this.saveHead();
+  }
+
+  /** After a commit: rewrites the head if the lease's timer was too late to (UPKEEP_LATE_MS). */
+  committed(now: number): void {
+    if (this.headLags && now - this.headSavedAt >= UPKEEP_LATE_MS) this.saveHead();
+  }
+
+  /** reopen() (SIGHUP): look at the current file before the next write. */
+  recheck(): void {
+    this.fileCheckedAt = 0;
+  }
+
+  upkeep(now: number): void {
+    if (this.headLags && now - this.headSavedAt >= UPKEEP_MS) this.saveHead();
+    const position = this.position;
+    if (!position?.file || now - this.fileCheckedAt < UPKEEP_MS) return;
+    // A mismatch leaves the check to the next commit, which stats again and repairs.
+    const found = this.stat(position.file);
+    this.fileCheckedAt = found && found.ino === position.ino && found.size === position.offset ? now : 0;
+  }
+
+  /** Before anyone else can take the lock: the next holder trusts the head, and opens it by path. */
+  beforeRelease(): void {
+    this.saveHead();
+    this.position = null;
+    this.headFile.close();
+  }
+
+  /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */
+  saveHead(): void {
+    if (!this.headLags || this.position === null) return;
+    this.headLags = false;
+    this.headSavedAt = Date.now();
+    this.stats.headWrites++;
+    try {
+      this.headFile.write(this.head(), this.hasher, this.durable);
+    } catch (error) {
+      // The records are in the file; the next writer reconciles the lagging head with it.
+      process.stderr.write(`audit: could not update the head ${this.headFile.path}: ${(error as Error).message}\n`);
+    }
+  }
+
+  private read(findings: RecoveryFindings): { position: TrailPosition; start: ChainLink; current?: boolean } {
+    const read = readTrailHead(this.headFile.path, this.hasher);
+    if (read.status === 'ok') {
+      const { head } = read;
+      const found = statOrNull(join(this.directory, head.file));
+      if (found && found.ino === head.ino && found.size === head.offset) {
+        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, current: true };
+      }
+      return { position: reconcileWithFiles(this.directory, head, this.hasher, findings), start: head.start };
+    }
+    if (read.status === 'invalid' && read.head && read.head.key_id !== this.hasher.keyId) {
+      throw new Error(`audit head ${this.headFile.path}: ${read.reason}`);
+    }
+    const files = listAllTrailFiles(this.directory);
+    if (files.length === 0 || files.every((file) => !file.compressed && statOrNull(join(this.directory, file.name))?.size === 0)) {
+      return { position: { link: GENESIS, file: null, offset: 0, lines: 0, ino: 0 }, start: GENESIS };
+    }
+    findings.head = read.status === 'missing' ? 'head file missing' : `head file unusable: ${read.reason}`;
+    return { position: rebuildPosition(this.directory, this.hasher, findings), start: linkBefore(this.directory, files[0]!) };
+  }
+
+  private stat(file: string): FileState | null {
+    this.stats.fileChecks++;
+    return statOrNull(join(this.directory, file));
+  }
+
+  private head(): TrailHead {
+    const position = this.position!;
+    return {
+      version: 1, algorithm: this.hasher.algorithm, key_id: this.hasher.keyId, last: position.link, file: position.file ?? '',
+      offset: position.offset, lines: position.lines, ino: position.ino, start: this.start, updated_at: this.now().toISOString(),
+    };
+  }
+}
+
+export function statOrNull(path: string): FileState | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function countLines(path: string): number {
+  let count = 0;
+  for (const byte of readFileSync(path)) if (byte === 0x0a) count++;
+  return count;
+}

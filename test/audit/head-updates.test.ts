@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { readTrailHead } from '../../src/audit/trail-head.js';
+import type { TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
+import { verifyTrail } from '../../src/cli/trail-verifier.js';
+import { auditRecord } from '../support/chained-trail.js';
+import { makeTempDir } from '../support/trail-files.js';
+import { startWriter } from '../support/writer-process.js';
+
+// The key trail-writer-child.js uses, so that in-process and child writers share trails.
+const hasher = new ChainHasher('child-key');
+
+function writerFor(directory: string, config: Partial<TrailWriterConfig> = {}): ChainedTrailWriter {
+  return new ChainedTrailWriter({ directory, hasher, lockStaleMs: 2000, ...config });
+}
+
+function headSeq(dir: string): number {
+  const read = readTrailHead(join(dir, 'audit.head.json'), hasher);
+  assert.equal(read.status, 'ok');
+  return read.status === 'ok' ? read.head.last.seq : -1;
+}
+
+function trailRecords(dir: string): Array<Record<string, any>> {
+  return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort()
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as Record<string, any>));
+}
+
+async function lockLetGo(dir: string): Promise<void> {
+  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+const AFTER_HEAD = /record\(s\) after the head/;
+
+test('while one writer keeps the lock the head is rewritten now and then, not after every commit, and is current once the lock is let go', async () => {
+  const dir = makeTempDir('head');
+  const writer = writerFor(dir);
+  for (let i = 0; i < 1000; i++) await writer.append(auditRecord(i));
+  // One head write per lock take and per 20 ms of holding: far fewer than the commits, unless each commit took 10 ms.
+  assert.ok(writer.stats.headWrites < writer.stats.commits / 2, JSON.stringify(writer.stats));
+  await lockLetGo(dir);
+  assert.equal(headSeq(dir), 1000);
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, []);
+  assert.ok(!report.notes.some((note) => AFTER_HEAD.test(note)), report.notes.join('\n'));
+  writer.close();
+});
+
+test('with AUDIT_FSYNC=always the head is rewritten after every commit, before the record is acknowledged', async () => {
+  const dir = makeTempDir('head');
+  const writer = writerFor(dir, { fsync: 'always' });
+  for (let seq = 1; seq <= 20; seq++) {
+    await writer.append(auditRecord(seq));
+    assert.equal(headSeq(dir), seq);
+  }
+  writer.close();
+});
+
+test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the records after the head, the next writer takes them over', { timeout: 60_000 }, async () => {
+  const dir = makeTempDir('lagging-head');
+  const first = writerFor(dir);
+  await first.append(auditRecord(0));
+  first.close();
+  // The victim takes the lock (the head is current then), writes 50 records in one commit, and hangs holding the lock.
+  const victim = startWriter(dir, 'victim', 50, 0, 'hang');
+  await victim.ackedAtLeast(50);
+  victim.process.kill('SIGKILL');
+  await victim.exited;
+
+  const lag = 51 - headSeq(dir);
+  assert.ok(lag > 0, 'the head lags behind the acknowledged records');
+  assert.equal(trailRecords(dir).length, 51);
+  const before = await verifyTrail(dir, { hasher });
+  assert.deepEqual(before.problems, []);
+  assert.match(before.notes.join('\n'), new RegExp(`^${lag} record\\(s\\) after the head's seq ${51 - lag}`, 'm'));
+
+  const next = writerFor(dir); // waits out the dead victim's lock (stale after 2 s)
+  await next.append(auditRecord(1));
+  next.close();
+  const records = trailRecords(dir);
+  assert.deepEqual(records.filter((record) => String(record['request_id']).startsWith('victim-')).map((record) => record['request_id']),
+    Array.from({ length: 50 }, (_, i) => `victim-${i}`));
+  const recovery = records.at(-2)!;
+  assert.equal(recovery['action'], 'recovery');
+  assert.equal(recovery['input_summary']['adopted_records'], lag);
+  assert.equal(headSeq(dir), records.length);
+  const after = await verifyTrail(dir, { hasher });
+  assert.deepEqual(after.problems, []);
+  assert.ok(!after.notes.some((note) => AFTER_HEAD.test(note)), after.notes.join('\n'));
+});
+
+test('a process that exits without closing its writer brings the head up to date in the exit handler and leaves no lock', { timeout: 60_000 }, async () => {
+  const dir = makeTempDir('exiting-writer');
+  const writer = startWriter(dir, 'exiting', 120, 0, 'exit');
+  assert.equal(await writer.exited, 0);
+  assert.equal(headSeq(dir), 120);
+  assert.ok(!readdirSync(dir).includes('audit.lock'));
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, []);
+  assert.ok(!report.notes.some((note) => AFTER_HEAD.test(note)), report.notes.join('\n'));
+});
+
+test('a write that reaches the file only in part: whole lines are acknowledged and noted in the head, the rest fail, the torn line is recovered', { timeout: 60_000 }, async () => {
+  const dir = makeTempDir('partial-write');
+  const child = fileURLToPath(new URL('../support/partial-write-child.js', import.meta.url));
+  // A file size limit of 4 KiB (8 blocks of 512 bytes in sh's ulimit): the kernel writes up to it, then EFBIG.
+  const run = spawnSync('/bin/sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${child}" "${dir}" 20`], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run.status, 0, run.stderr);
+  const outcomes = JSON.parse(run.stdout) as string[];
+  const written = outcomes.filter((outcome) => outcome === 'written').length;
+  assert.ok(written > 0 && written < 20, run.stdout);
+  assert.deepEqual(outcomes.slice(0, written), Array(written).fill('written'));
+  for (const outcome of outcomes.slice(written)) assert.match(outcome, /EFBIG/);
+  const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
+  const text = readFileSync(join(dir, file!), 'utf8');
+  assert.equal(text.split('\n').length - 1, written, 'whole lines in the file');
+  assert.ok(!text.endsWith('\n'), 'the last line is torn');
+  const head = readTrailHead(join(dir, 'audit.head.json'), hasher);
+  assert.ok(head.status === 'ok' && head.head.last.seq === written && head.head.offset === text.lastIndexOf('\n') + 1, JSON.stringify(head));
+
+  const next = writerFor(dir);
+  await next.append(auditRecord(1));
+  next.close();
+  const records = readFileSync(join(dir, file!), 'utf8').split('\n').slice(0, -1);
+  assert.deepEqual(records.slice(0, written).map((line) => (JSON.parse(line) as { request_id: string }).request_id), Array.from({ length: written }, (_, i) => `partial-${i}`));
+  assert.equal((JSON.parse(records[written + 1]!) as { action: string }).action, 'recovery');
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, []);
+  assert.match(report.notes.join('\n'), /torn line .* recovered/);
+});
