@@ -182,7 +182,7 @@ function checkEnd(head: TrailHead, last: ChainLink, lastLine: { file: string; li
   } else if (headHashSeen !== head.last.hash) {
     problem('head', head.file, null, head.last.seq, `seq ${head.last.seq} does not have the hash the head recorded: the trail was rewritten`);
   } else if (last.seq > head.last.seq) {
-    report.notes.push(`${last.seq - head.last.seq} record(s) after the head's seq ${head.last.seq}: a writer stopped between its write and its head update`);
+    report.notes.push(`${last.seq - head.last.seq} record(s) after the head's seq ${head.last.seq}: a writer is still writing, or stopped before its head caught up (not a problem: the records chain)`);
   }
 }
 
