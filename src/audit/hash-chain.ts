@@ -52,7 +52,7 @@ export class ChainHasher {
   chain(record: object, previous: ChainLink): { line: string; link: ChainLink } {
     const seq = previous.seq + 1;
     const body = chainedBody(record, seq, previous.hash);
-    const hash = this.digest(RECORD_DOMAIN + body);
+    const hash = this.digest(RECORD_DOMAIN, body);
     return { line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, link: { seq, hash } };
   }
 
@@ -69,8 +69,9 @@ export class ChainHasher {
     return this.digest(HEAD_DOMAIN + fields);
   }
 
-  private digest(text: string): string {
-    return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(text).digest('hex');
+  /** H(domain + text), fed in two updates so a record's body is not copied into a new string first. */
+  private digest(domain: string, text = ''): string {
+    return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(domain).update(text).digest('hex');
   }
 }
 
