@@ -211,7 +211,7 @@ export function renderReport(results: BenchResults): string {
   add(
     '## Where the time goes (CPU profiles)',
     '',
-    'Each variant run under `node --cpu-prof` with sequential calls of each tool: `lookup_inventory`, the workload the targets are judged on, and `bench_echo`, the audit layer undiluted. Only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone; in memory it includes the client.',
+    'Each variant run under `node --cpu-prof` with sequential calls of each tool: `lookup_inventory`, the workload the targets are judged on, and `bench_echo`, the audit layer undiluted. Only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone; in memory it includes the client. V8 samples by wall clock: time the process spends preempted inside a system call counts as busy there. Over stdio that is mostly `writeUtf8String`, the response write that wakes the client, which then takes the CPU; so the stdio busy figures overstate CPU, above all for the audited server (see the reading below).',
     '',
   );
   const profileGroups = [...new Map(results.profiles.map((row) => [`${row.transport}|${row.workload}`, { transport: row.transport, workload: row.workload }])).values()];
