@@ -1,5 +1,6 @@
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fsyncDirectory } from './fsync-directory.js';
 
 /** A write that failed after `written` of its bytes reached the file. */
 export class PartialWriteError extends Error {
@@ -22,8 +23,16 @@ export class PartialWriteError extends Error {
  * no longer the one it points at (moved away by logrotate or a shipper).
  */
 export class JsonlFileSink {
+  /** Directories fsynced by `sync()` so far: each holds the name of a file or directory this sink opened or created. */
+  directorySyncs = 0;
   private open: { fileName: string; fd: number; ino: number } | null = null;
   private closed = false;
+  /**
+   * Directories whose entries the next `sync()` makes durable: fdatasync of a
+   * file does not persist its name, so a file created since the last sync
+   * (a new day, a new part) could vanish in a power cut with its synced data.
+   */
+  private readonly unsyncedDirectories = new Set<string>();
 
   constructor(readonly directory: string) {}
 
@@ -51,9 +60,25 @@ export class JsonlFileSink {
     return file.ino;
   }
 
-  /** fdatasync of the open file, if any. */
+  /**
+   * fdatasync of the open file, if any, then fsync of each directory whose
+   * entry changed since (once per opened file, not per call). Throws the
+   * first error after trying them all; a directory is not retried.
+   */
   sync(): void {
     if (this.open) fdatasyncSync(this.open.fd);
+    const directories = [...this.unsyncedDirectories];
+    this.unsyncedDirectories.clear();
+    let failure: unknown = null;
+    for (const directory of directories) {
+      try {
+        fsyncDirectory(directory);
+        this.directorySyncs++;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure) throw failure;
   }
 
   /** Closes the descriptor; the next append reopens by path (SIGHUP, after a move). */
@@ -69,8 +94,15 @@ export class JsonlFileSink {
   private descriptorFor(fileName: string, expectedIno: number | null): { fd: number; ino: number } {
     if (this.open?.fileName === fileName && this.open.ino === expectedIno) return this.open;
     this.closeDescriptor();
-    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    const firstCreated = mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    // Every directory mkdir created is an entry in its parent, from the log directory up to the first one created.
+    if (firstCreated) for (let created = this.directory; ; created = dirname(created)) {
+      this.unsyncedDirectories.add(dirname(created));
+      if (created === firstCreated || dirname(created) === created) break;
+    }
     const fd = openSync(join(this.directory, fileName), 'a', 0o600);
+    // Created now or by another process that may not have synced its name: either way, sync the directory once.
+    this.unsyncedDirectories.add(this.directory);
     this.open = { fileName, fd, ino: fstatSync(fd).ino };
     return this.open;
   }

@@ -1,4 +1,6 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fsyncDirectory } from './fsync-directory.js';
 import type { ChainHasher, ChainLink } from './hash-chain.js';
 
 /**
@@ -94,6 +96,8 @@ export class TrailHeadFile {
   private fd: number | null = null;
   /** The file's size as last seen or set through `fd`: truncate only when it changes. */
   private size = 0;
+  /** Created by this object and its name not yet made durable (done at the first durable write). */
+  private nameUnsynced = false;
 
   constructor(readonly path: string) {}
 
@@ -111,7 +115,11 @@ export class TrailHeadFile {
         ftruncateSync(fd, size);
         this.size = size;
       }
-      if (durable) fdatasyncSync(fd);
+      if (durable) {
+        fdatasyncSync(fd);
+        if (this.nameUnsynced) fsyncDirectory(dirname(this.path));
+        this.nameUnsynced = false;
+      }
     } catch (error) {
       this.close();
       throw error;
@@ -136,6 +144,7 @@ export class TrailHeadFile {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.fd = openSync(this.path, 'w', 0o600);
+      this.nameUnsynced = true;
     }
     try {
       this.size = fstatSync(this.fd).size;

@@ -61,3 +61,21 @@ test('append after close is refused', () => {
   sink.close();
   assert.throws(() => sink.append('a.jsonl', Buffer.from('x\n'), null), /closed/);
 });
+
+test('sync() also makes new names durable: each directory it created or opened a file in is fsynced once, not per sync', () => {
+  const root = makeTempDir('sink');
+  const dir = join(root, 'nested', 'logs');
+  const sink = new JsonlFileSink(dir);
+  const ino = sink.append('a.jsonl', Buffer.from('1\n'), null);
+  assert.equal(sink.directorySyncs, 0, 'nothing is fsynced unless asked (AUDIT_FSYNC=off)');
+  sink.sync();
+  // logs (holds a.jsonl), nested (holds logs), root (holds nested).
+  assert.equal(sink.directorySyncs, 3);
+  sink.append('a.jsonl', Buffer.from('2\n'), ino);
+  sink.sync();
+  assert.equal(sink.directorySyncs, 3, 'a file already synced by name costs no directory fsync');
+  sink.append('b.jsonl', Buffer.from('3\n'), null);
+  sink.sync();
+  assert.equal(sink.directorySyncs, 4, 'a new file (a new day or part): its directory once more');
+  sink.close();
+});
