@@ -11,11 +11,31 @@ import { applyRetention } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
 
-/** A line to write: a caller's record, settled once written or failed, or one the writer adds (recovery, gap), with no callbacks. */
+/** Called once per appended record: without an error once its line is written, or with the write error. */
+export type AppendCallback = (error?: Error) => void;
+
+/** A line to write: a caller's record, with its callback until settled, or one the writer adds (recovery, gap), with none. */
 export interface PendingRecord {
   record: AuditRecord;
-  resolve: (() => void) | null;
-  reject: ((error: Error) => void) | null;
+  done: AppendCallback | null;
+}
+
+/**
+ * Calls the entry's callback, once: it is cleared first. A callback that throws must not stop the
+ * settling of the rest of the batch, so its error is rethrown on its own tick (uncaught, as an
+ * unhandled rejection of the promise form would be).
+ */
+export function settle(entry: PendingRecord, error?: Error): void {
+  const done = entry.done;
+  if (!done) return;
+  entry.done = null;
+  try {
+    done(error);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
 }
 
 /**
@@ -24,7 +44,7 @@ export interface PendingRecord {
  * day; a new part past the size cap), chained from where the trail ends and
  * written as one string in one Buffer. Before writing to a file it makes
  * sure the file ends where the trail does (see TrailEnd), repairing if not.
- * Settles each caller once its line reached the file, or rejects it; failed
+ * Calls back each caller once its line reached the file, or with the error; failed
  * records are counted for the next `audit_gap` record.
  */
 export class TrailCommitter {
@@ -169,21 +189,21 @@ export class TrailCommitter {
     if (whole > 0) this.fsync.afterWrite();
     for (let index = from; index < from + whole; index++) {
       const entry = entries[index]!;
-      if (entry.resolve) entry.resolve();
+      if (entry.done) settle(entry);
       else if (entry.record.action === GAP_ACTION) this.gap = null;
     }
     if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
     return failure;
   }
 
-  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and rejects it. */
+  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and fails it. */
   private noteUnwritten(entry: PendingRecord, error: Error): void {
-    if (!entry.reject) return;
+    if (!entry.done) return;
     const timestamp = entry.record.timestamp;
     this.gap = this.gap
       ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
       : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
-    entry.reject(error);
+    settle(entry, error);
   }
 
   /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
@@ -202,5 +222,5 @@ export class TrailCommitter {
 }
 
 function ownRecord(record: AuditRecord): PendingRecord {
-  return { record, resolve: null, reject: null };
+  return { record, done: null };
 }
