@@ -21,8 +21,8 @@ interface SinkUnderTest {
 /**
  * The contenders, each writing the same records (pino adds only its level
  * field) to its own file in the same directory.
- * Our writer is driven as the exporter drives it: one append per record, whose
- * promise the caller awaits.
+ * Our writer is driven as the exporter drives it: one appendWithCallback per
+ * record; a turn ends once every record of it has called back.
  */
 export const SINK_CONTENDERS: Record<string, (path: string) => SinkUnderTest> = {
   'ChainedTrailWriter (ours, group commit, hash chain)': (path) => {
@@ -30,15 +30,31 @@ export const SINK_CONTENDERS: Record<string, (path: string) => SinkUnderTest> = 
     const dir = `${path}.d`;
     rmSync(dir, { recursive: true, force: true });
     const writer = new ChainedTrailWriter({ directory: dir, hasher: ChainHasher.fromEnv() });
-    let pending: Promise<void>[] = [];
+    let outstanding = 0;
+    let failure: Error | null = null;
+    let turnDone: (() => void) | null = null;
+    const done = (error?: Error): void => {
+      failure ??= error ?? null;
+      if (--outstanding === 0 && turnDone) turnDone();
+    };
+    const allWritten = (): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const settle = (): void => {
+          turnDone = null;
+          if (failure) reject(failure);
+          else resolve();
+        };
+        if (outstanding === 0) settle();
+        else turnDone = settle;
+      });
     return {
-      write: (record) => void pending.push(writer.append(record)),
-      async endTurn() {
-        await Promise.all(pending);
-        pending = [];
+      write: (record) => {
+        outstanding++;
+        writer.appendWithCallback(record, done);
       },
+      endTurn: allWritten,
       async finish() {
-        await Promise.all(pending);
+        await allWritten();
         writer.close();
         const [dayFile] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
         renameSync(join(dir, dayFile!), path);

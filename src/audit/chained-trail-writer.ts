@@ -3,7 +3,7 @@ import { auditFileNameFor, type AuditRecord } from './audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
 import { JsonlFileSink } from './jsonl-file-sink.js';
-import { TrailCommitter, type PendingRecord } from './trail-committer.js';
+import { settle, TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
 import { TrailEnd } from './trail-end.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
@@ -58,8 +58,8 @@ export interface TrailWriterStats {
  * lost; the writer then writes a `recovery` record with `moved_file` and
  * continues the chain in a new file.
  *
- * A record's promise settles once its line is in the kernel (and on disk with
- * AUDIT_FSYNC=always), or rejects with the write error: the caller fails
+ * A record's callback (or promise) settles once its line is in the kernel (and on disk with
+ * AUDIT_FSYNC=always), or fails with the write error: the caller fails
  * closed. Failed records are counted and an `audit_gap` record says so as
  * soon as a write succeeds again. When the files do not end where the head
  * says (a crash, a torn line, a moved file), the writer repairs what it can
@@ -112,12 +112,23 @@ export class ChainedTrailWriter {
     this.scheduleFlush();
   }
 
+  /** `appendWithCallback` as a promise: resolves once written, rejects with the write error. */
   append(record: AuditRecord): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`audit writer for ${this.directory} is closed`));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ record, resolve, reject });
-      this.scheduleFlush();
-    });
+    return new Promise((resolve, reject) => this.appendWithCallback(record, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /**
+   * Appends `record`; `done` is called once, never synchronously: with no argument once the line is written,
+   * or with the write error. No promise per record: under an async-hooks context manager each one costs work.
+   */
+  appendWithCallback(record: AuditRecord, done: AppendCallback): void {
+    if (this.closed) {
+      const error = new Error(`audit writer for ${this.directory} is closed`);
+      process.nextTick(done, error);
+      return;
+    }
+    this.pending.push({ record, done });
+    this.scheduleFlush();
   }
 
   /**
@@ -196,7 +207,7 @@ export class ChainedTrailWriter {
     try {
       committed = this.committer.commit(batch);
     } catch (error) {
-      for (const entry of batch) entry.reject?.(asError(error));
+      for (const entry of batch) settle(entry, asError(error));
     }
     batch.length = 0;
     this.spare = batch;
@@ -207,7 +218,7 @@ export class ChainedTrailWriter {
   private rejectPending(error: unknown): void {
     const batch = this.pending;
     this.pending = [];
-    for (const pending of batch) pending.reject?.(asError(error));
+    for (const pending of batch) settle(pending, asError(error));
   }
 }
 

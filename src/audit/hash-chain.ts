@@ -50,10 +50,23 @@ export class ChainHasher {
 
   /** Serialises `record` as the next link after `previous`: the line (with newline) and the new link. */
   chain(record: object, previous: ChainLink): { line: string; link: ChainLink } {
+    const lines = new ChainedLines(256);
+    const link = this.chainInto(record, previous, lines);
+    return { line: lines.bytes(0).toString('utf8'), link };
+  }
+
+  /**
+   * Appends `record`'s line, chained after `previous`, to `lines` and returns the new link. The line is
+   * encoded once, straight into the buffer, and hashed there: no body string, line string or joined run.
+   */
+  chainInto(record: object, previous: ChainLink, lines: ChainedLines): ChainLink {
     const seq = previous.seq + 1;
-    const body = chainedBody(record, seq, previous.hash);
-    const hash = this.digest(RECORD_DOMAIN, body);
-    return { line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, link: { seq, hash } };
+    const start = lines.length;
+    writeChainedBody(record, seq, previous.hash, lines);
+    const hash = this.digest(RECORD_DOMAIN, lines.bytes(start));
+    lines.truncate(lines.length - 1); // the body's closing `}`: the hash member goes before it
+    lines.write(`,"hash":"${hash}"}\n`);
+    return { seq, hash };
   }
 
   /** The hash the line's content should carry, and the one it does carry; null if the line has no hash member. */
@@ -70,21 +83,76 @@ export class ChainHasher {
   }
 
   /** H(domain + text), fed in two updates so a record's body is not copied into a new string first. */
-  private digest(domain: string, text = ''): string {
+  private digest(domain: string, text: string | Buffer = ''): string {
     return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(domain).update(text).digest('hex');
   }
 }
 
 /**
- * `JSON.stringify({ ...record, seq, prev_hash })`, the same bytes, without
- * copying the record: its JSON with the two members appended. Anything that
- * would make the two differ (the keys already present, an empty or
- * non-plain object) takes the copying way.
+ * Lines being chained, as UTF-8 in one growing Buffer that the committer reuses from run to run: a
+ * run is written with one `write` of a view of it (the file layer writes synchronously, so the bytes
+ * are never reused while still being written).
  */
-function chainedBody(record: object, seq: number, prevHash: string): string {
+export class ChainedLines {
+  private buffer: Buffer;
+  /** Bytes in use. */
+  length = 0;
+
+  constructor(private readonly initialBytes = 64 * 1024) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Appends `text` as UTF-8. */
+  write(text: string): void {
+    // A UTF-16 code unit never takes more than 3 bytes; Buffer.write would silently cut a longer text.
+    const room = this.length + text.length * 3;
+    if (room > this.buffer.length) {
+      const larger = Buffer.allocUnsafe(Math.max(room, this.buffer.length * 2));
+      this.buffer.copy(larger, 0, 0, this.length);
+      this.buffer = larger;
+    }
+    this.length += this.buffer.write(text, this.length, 'utf8');
+  }
+
+  /** Sets the byte at `offset`, which must be in use. */
+  setByte(offset: number, value: number): void {
+    this.buffer[offset] = value;
+  }
+
+  /** Forgets everything past `length` bytes. */
+  truncate(length: number): void {
+    this.length = length;
+  }
+
+  /** A view (not a copy) of the bytes from `start` to the end; valid until the next write. */
+  bytes(start: number): Buffer {
+    return this.buffer.subarray(start, this.length);
+  }
+
+  /**
+   * Empties it, with `reserved` bytes left in front. The grown buffer is kept for the next burst (10,000 records
+   * are about 6 MiB), but one grown past 8 MiB by a huge batch or record is let go.
+   */
+  reset(reserved: number): void {
+    if (this.buffer.length > 8 * 1024 * 1024) this.buffer = Buffer.allocUnsafe(this.initialBytes);
+    this.length = reserved;
+  }
+}
+
+/**
+ * Writes `JSON.stringify({ ...record, seq, prev_hash })` to `lines`, the same bytes, without copying the
+ * record: its JSON with the two members appended. Anything that would make the two differ (the keys
+ * already present, an empty or non-plain object) takes the copying way.
+ */
+function writeChainedBody(record: object, seq: number, prevHash: string, lines: ChainedLines): void {
   if (Object.getPrototypeOf(record) === Object.prototype && !Object.hasOwn(record, 'seq') && !Object.hasOwn(record, 'prev_hash') && !Object.hasOwn(record, 'toJSON')) {
     const json = JSON.stringify(record);
-    if (json.length > 2) return `${json.slice(0, -1)},"seq":${JSON.stringify(seq)},"prev_hash":${JSON.stringify(prevHash)}}`;
+    if (json.length > 2) {
+      lines.write(json);
+      lines.truncate(lines.length - 1); // its closing `}`, one byte
+      lines.write(`,"seq":${JSON.stringify(seq)},"prev_hash":${JSON.stringify(prevHash)}}`);
+      return;
+    }
   }
-  return JSON.stringify({ ...record, seq, prev_hash: prevHash });
+  lines.write(JSON.stringify({ ...record, seq, prev_hash: prevHash }));
 }

@@ -77,15 +77,26 @@ export class JsonlAuditExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    // The audit processor exports one span at a time: no Promise.all around a single write.
-    const written = records.length === 1 ? this.writer.append(records[0]!) : Promise.all(records.map((record) => this.writer.append(record)));
-    written.then(
-      () => resultCallback({ code: ExportResultCode.SUCCESS }),
-      (error: Error) => {
-        this.onUnwrittenRecords(records, error);
-        resultCallback({ code: ExportResultCode.FAILED, error });
-      },
-    );
+    const failed = (error: Error): void => {
+      this.onUnwrittenRecords(records, error);
+      resultCallback({ code: ExportResultCode.FAILED, error });
+    };
+    // Callbacks, not promises: under the AsyncLocalStorage context manager every promise costs async-hooks work.
+    if (records.length === 1) {
+      // The audit processor exports one span at a time: its callback answers the export directly.
+      this.writer.appendWithCallback(records[0]!, (error) => (error ? failed(error) : resultCallback({ code: ExportResultCode.SUCCESS })));
+      return;
+    }
+    // Several: SUCCESS once all are written; FAILED (once, with all the records) at the first error.
+    let remaining = records.length;
+    const done = (error?: Error): void => {
+      if (remaining <= 0) return;
+      if (error) {
+        remaining = 0;
+        failed(error);
+      } else if (--remaining === 0) resultCallback({ code: ExportResultCode.SUCCESS });
+    };
+    for (const record of records) this.writer.appendWithCallback(record, done);
   }
 
   /** Reopens the day file by path on the next write (SIGHUP after logrotate; a move is also noticed by inode). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AuditRecord } from './audit-record.js';
 import type { TrailWriterStats } from './chained-trail-writer.js';
-import type { ChainHasher, ChainLink } from './hash-chain.js';
+import { ChainedLines, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { PartialWriteError, type JsonlFileSink } from './jsonl-file-sink.js';
 import { statOrNull, type TrailEnd } from './trail-end.js';
 import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
@@ -11,20 +11,40 @@ import { applyRetention } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
 
-/** A line to write: a caller's record, settled once written or failed, or one the writer adds (recovery, gap), with no callbacks. */
+/** Called once per appended record: without an error once its line is written, or with the write error. */
+export type AppendCallback = (error?: Error) => void;
+
+/** A line to write: a caller's record, with its callback until settled, or one the writer adds (recovery, gap), with none. */
 export interface PendingRecord {
   record: AuditRecord;
-  resolve: (() => void) | null;
-  reject: ((error: Error) => void) | null;
+  done: AppendCallback | null;
+}
+
+/**
+ * Calls the entry's callback, once: it is cleared first. A callback that throws must not stop the
+ * settling of the rest of the batch, so its error is rethrown on its own tick (uncaught, as an
+ * unhandled rejection of the promise form would be).
+ */
+export function settle(entry: PendingRecord, error?: Error): void {
+  const done = entry.done;
+  if (!done) return;
+  entry.done = null;
+  try {
+    done(error);
+  } catch (thrown) {
+    process.nextTick(() => {
+      throw thrown;
+    });
+  }
 }
 
 /**
  * Writes one batch under the lock: the writer's own records first (recovery,
  * gap), then each run of records that goes to one file (the record's UTC
  * day; a new part past the size cap), chained from where the trail ends and
- * written as one string in one Buffer. Before writing to a file it makes
+ * written with one write from one reused Buffer. Before writing to a file it makes
  * sure the file ends where the trail does (see TrailEnd), repairing if not.
- * Settles each caller once its line reached the file, or rejects it; failed
+ * Calls back each caller once its line reached the file, or with the error; failed
  * records are counted for the next `audit_gap` record.
  */
 export class TrailCommitter {
@@ -32,6 +52,8 @@ export class TrailCommitter {
   private retentionCheckedFor: string | null = null;
   /** The current file's parsed name, kept while the current file stays the same. */
   private currentName: TrailFileName | null = null;
+  /** The run being written; byte 0 is kept for the newline that closes a torn line. */
+  private readonly lines = new ChainedLines();
 
   constructor(private readonly config: TrailWriterConfig, private readonly hasher: ChainHasher, private readonly sink: JsonlFileSink,
     private readonly end: TrailEnd, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {}
@@ -60,8 +82,11 @@ export class TrailCommitter {
     let index = 0;
     while (index < entries.length) {
       let position = this.end.position!;
-      const first = this.hasher.chain(entries[index]!.record, position.link);
-      const target = this.fileFor(entries[index]!.record.timestamp, position.file, position.offset, limited ? Buffer.byteLength(first.line) : 0);
+      const lines = this.lines;
+      lines.reset(1);
+      let link = this.hasher.chainInto(entries[index]!.record, position.link, lines);
+      const firstBytes = limited ? lines.length - 1 : 0;
+      const target = this.fileFor(entries[index]!.record.timestamp, position.file, position.offset, firstBytes);
       // The target must end where the trail does; if not, a writer died part-way (or the file was moved): repair, re-plan.
       let targetIno: number | null = position.ino;
       if (this.end.needsCheck(target)) {
@@ -82,24 +107,25 @@ export class TrailCommitter {
         }
         targetIno = found?.ino ?? null;
       }
-      // One run: the entries that go to `target`, chained, as one string.
-      let text = first.line;
-      let link = first.link;
+      // One run: the entries that go to `target`, chained into `lines`.
       let count = 1;
-      let size = (target === position.file ? position.offset : 0) + (limited ? Buffer.byteLength(first.line) : 0);
+      let size = (target === position.file ? position.offset : 0) + firstBytes;
       while (index + count < entries.length) {
         const entry = entries[index + count]!;
-        const chained = this.hasher.chain(entry.record, link);
-        const bytes = limited ? Buffer.byteLength(chained.line) : 0;
-        if (this.fileFor(entry.record.timestamp, target, size, bytes) !== target) break;
-        text += chained.line;
-        link = chained.link;
+        const lineStart = lines.length;
+        const next = this.hasher.chainInto(entry.record, link, lines);
+        const bytes = limited ? lines.length - lineStart : 0;
+        if (this.fileFor(entry.record.timestamp, target, size, bytes) !== target) {
+          lines.truncate(lineStart);
+          break;
+        }
+        link = next;
         size += bytes;
         count++;
       }
-      const prefix = tornToClose === target ? '\n' : '';
-      if (prefix) tornToClose = null;
-      const failure = this.writeRun(target, targetIno, prefix, text, link, entries, index, count);
+      const closeTorn = tornToClose === target;
+      if (closeTorn) tornToClose = null;
+      const failure = this.writeRun(target, targetIno, closeTorn, link, entries, index, count);
       if (failure) {
         for (let rest = index + count; rest < entries.length; rest++) this.noteUnwritten(entries[rest]!, failure);
         return false;
@@ -129,11 +155,14 @@ export class TrailCommitter {
   }
 
   /**
-   * Writes `entries[from, from + count)`, chained into `text` (ending at `link`), to `target` after `prefix`, and
-   * moves the trail's end past what reached the file. Settles the callers of the lines written or failed; returns the error, if any.
+   * Writes `entries[from, from + count)`, chained into `lines` (ending at `link`), to `target`, after a newline if
+   * `closeTorn`, and moves the trail's end past what reached the file. Settles the callers of the lines written
+   * or failed; returns the error, if any.
    */
-  private writeRun(target: string, targetIno: number | null, prefix: string, text: string, link: ChainLink, entries: PendingRecord[], from: number, count: number): Error | null {
-    const data = Buffer.from(prefix + text);
+  private writeRun(target: string, targetIno: number | null, closeTorn: boolean, link: ChainLink, entries: PendingRecord[], from: number, count: number): Error | null {
+    if (closeTorn) this.lines.setByte(0, 0x0a);
+    const prefixBytes = closeTorn ? 1 : 0;
+    const data = this.lines.bytes(1 - prefixBytes);
     const position = this.end.position!;
     const newFile = position.file !== target;
     let ino: number;
@@ -153,7 +182,7 @@ export class TrailCommitter {
     let end = written;
     if (failure) {
       // Whole lines that reached the file are part of the trail, even if the rest failed: chain them again to know which.
-      end = Math.min(written, prefix.length);
+      end = Math.min(written, prefixBytes);
       link = position.link;
       for (whole = 0; whole < count; whole++) {
         const chained = this.hasher.chain(entries[from + whole]!.record, link);
@@ -169,21 +198,21 @@ export class TrailCommitter {
     if (whole > 0) this.fsync.afterWrite();
     for (let index = from; index < from + whole; index++) {
       const entry = entries[index]!;
-      if (entry.resolve) entry.resolve();
+      if (entry.done) settle(entry);
       else if (entry.record.action === GAP_ACTION) this.gap = null;
     }
     if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
     return failure;
   }
 
-  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and rejects it. */
+  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and fails it. */
   private noteUnwritten(entry: PendingRecord, error: Error): void {
-    if (!entry.reject) return;
+    if (!entry.done) return;
     const timestamp = entry.record.timestamp;
     this.gap = this.gap
       ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
       : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
-    entry.reject(error);
+    settle(entry, error);
   }
 
   /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
@@ -202,5 +231,5 @@ export class TrailCommitter {
 }
 
 function ownRecord(record: AuditRecord): PendingRecord {
-  return { record, resolve: null, reject: null };
+  return { record, done: null };
 }

@@ -130,6 +130,43 @@ test('a full disk fails the write, later records still go through, and an audit_
   await verified(dir);
 });
 
+test('appendWithCallback calls back once, never synchronously: after the line is in the file, with the write error, or when closed', async () => {
+  const day = '2026-03-02';
+  const calls: Array<{ n: number; error: Error | undefined; linesThen: number }> = [];
+  const appendNow = (writer: ChainedTrailWriter, file: string, n: number) =>
+    new Promise<void>((resolve) => {
+      let returned = false;
+      writer.appendWithCallback(auditRecord(n, `${day}T09:00:0${n}.000Z`), (...args: [Error?]) => {
+        assert.ok(returned, 'called back synchronously');
+        assert.ok(args.length <= 1);
+        calls.push({ n, error: args[0], linesThen: n <= 2 ? lines(file).length : -1 });
+        // A second call would resolve nothing, but would add a row to `calls`.
+        resolve();
+      });
+      returned = true;
+    });
+  const dir = makeTempDir('writer');
+  const file = join(dir, `audit_${day}.jsonl`);
+  const writer = writerFor(dir, { now: () => new Date(`${day}T09:00:05.000Z`) });
+  await Promise.all([appendNow(writer, file, 1), appendNow(writer, file, 2)]);
+
+  const fullDir = makeTempDir('writer');
+  const fullFile = join(fullDir, `audit_${day}.jsonl`);
+  symlinkSync('/dev/full', fullFile);
+  const failing = writerFor(fullDir, { now: () => new Date(`${day}T09:00:05.000Z`) });
+  await appendNow(failing, fullFile, 3);
+  failing.close();
+  await appendNow(failing, fullFile, 4);
+  writer.close();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+
+  assert.deepEqual(calls.slice(0, 2), [{ n: 1, error: undefined, linesThen: 2 }, { n: 2, error: undefined, linesThen: 2 }]);
+  assert.match(String(calls[2]!.error), /ENOSPC/);
+  assert.match(String(calls[3]!.error), /closed/);
+  assert.equal(calls.length, 4);
+  await verified(dir);
+});
+
 test('fsync modes: always syncs every write before it resolves, batch at most once per interval, off never', async () => {
   const counts: Record<string, number> = {};
   for (const fsync of ['off', 'always', 'batch'] as const) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChainHasher, GENESIS } from '../../src/audit/hash-chain.js';
+import { createHmac } from 'node:crypto';
+import { ChainedLines, ChainHasher, GENESIS } from '../../src/audit/hash-chain.js';
 import { auditRecord } from '../support/chained-trail.js';
 
 const hasher = new ChainHasher('chain-test-key');
@@ -29,4 +30,34 @@ test('a chained line is exactly the record with seq and prev_hash appended, then
     assert.deepEqual(hasher.check(line.trimEnd()), { stored: link.hash, computed: link.hash });
   }
   assert.match(hasher.chain({ a: 1 }, GENESIS).line, /^\{"a":1,"seq":1,"prev_hash":"0{64}","hash":"[0-9a-f]{64}"\}\n$/);
+});
+
+test('lines chained into one buffer are byte for byte the definition, hashed over those bytes, for awkward records', () => {
+  const awkward: object[] = [
+    { text: 'café ñ 日本語 😀 𝄞', key_ü: 'ü' },
+    { quotes: '"quoted" \\ back\\slash', control: '\n\r\t\u0000\u001f\u007f\u2028\u2029', lone: '\ud800 and \udfff' },
+    { nested: { deeper: { list: [{ a: 1 }, [], {}, null, -0, 1e21, 0.1] } }, empty: '' },
+    { big: '€'.repeat(40_000), after: 'x' }, // past the initial 64 KiB, in 3-byte characters
+    { emoji: '😀'.repeat(30_000) },
+    auditRecord(9),
+  ];
+  const lines = new ChainedLines(1024);
+  lines.reset(1);
+  let previous = { seq: 99, hash: 'cd'.repeat(32) };
+  let expected = '';
+  for (const record of awkward) {
+    const body = byDefinition(record, previous);
+    // The hash by its definition, computed here without the writer's code: H(domain + body).
+    const hash = createHmac('sha256', 'chain-test-key').update(`mcp-audit/record/v1\n${body}`).digest('hex');
+    expected += `${body.slice(0, -1)},"hash":"${hash}"}\n`;
+    const link = hasher.chainInto(record, previous, lines);
+    assert.deepEqual(link, { seq: previous.seq + 1, hash });
+    assert.equal(hasher.chain(record, previous).line, expected.slice(expected.lastIndexOf('\n', expected.length - 2) + 1));
+    previous = link;
+  }
+  assert.ok(lines.bytes(1).equals(Buffer.from(expected, 'utf8')));
+  for (const line of lines.bytes(1).toString('utf8').split('\n').slice(0, -1)) {
+    const stored = hasher.check(line)!;
+    assert.equal(stored.computed, stored.stored);
+  }
 });

@@ -82,6 +82,30 @@ test('a write failure reports FAILED and hands the records to onUnwrittenRecords
   assert.equal(unwritten[0]!.span_id, spans[0]!.spanContext().spanId);
 });
 
+test('an export of several spans calls back once: SUCCESS after all are in the file, or FAILED once with all its records', async () => {
+  const dir = makeTempDir('exporter');
+  const exporter = new JsonlAuditExporter({ logDir: dir });
+  const spans = endedSpans(5);
+  const results: Array<{ code: ExportResultCode; inFile: number }> = [];
+  await new Promise<void>((resolve) => exporter.export(spans, (result) => resolve(void results.push({ code: result.code, inFile: readTrail(dir).length }))));
+  await new Promise((resolve) => setTimeout(resolve, 20)); // room for a wrong second call
+  assert.deepEqual(results, [{ code: ExportResultCode.SUCCESS, inFile: 5 }]);
+  await exporter.shutdown();
+
+  const fullDir = makeTempDir('exporter');
+  symlinkSync('/dev/full', join(fullDir, auditFileNameFor(new Date().toISOString())));
+  const unwritten: AuditRecord[][] = [];
+  const failing = new JsonlAuditExporter({ logDir: fullDir, onUnwrittenRecords: (records) => unwritten.push(records) });
+  const failures: ExportResult[] = [];
+  await new Promise<void>((resolve) => failing.export(spans, (result) => resolve(void failures.push(result))));
+  await new Promise((resolve) => setTimeout(resolve, 20)); // room for a wrong second call
+  assert.equal(failures.length, 1);
+  assert.equal(failures[0]!.code, ExportResultCode.FAILED);
+  assert.match(String(failures[0]!.error), /ENOSPC/);
+  assert.deepEqual(unwritten.map((records) => records.map((record) => record.span_id)), [spans.map((span) => span.spanContext().spanId)]);
+  await failing.shutdown();
+});
+
 test('export after shutdown fails without throwing', async () => {
   const exporter = new JsonlAuditExporter({ logDir: makeTempDir('exporter') });
   await exporter.shutdown();
