@@ -20,6 +20,8 @@ export interface TrailWriterStats {
   locksTaken: number;
   lockWaits: number;
   lockHandovers: number;
+  /** Times the lock was found taken over as stale after this process froze while holding it. */
+  leasesLost: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface TrailWriterStats {
  */
 export class ChainedTrailWriter {
   readonly directory: string;
-  readonly stats: TrailWriterStats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, locksTaken: 0, lockWaits: 0, lockHandovers: 0 };
+  readonly stats: TrailWriterStats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, locksTaken: 0, lockWaits: 0, lockHandovers: 0, leasesLost: 0 };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   private readonly sink: JsonlFileSink;

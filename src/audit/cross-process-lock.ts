@@ -1,9 +1,6 @@
 import * as fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 
-/** proper-lockfile's fs, with the lock directory created 0700 like every directory of the trail. */
-const privateMkdirFs = { ...fs, mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }) };
-
 /**
  * The lock several writer processes sharing one log directory take around
  * each write: proper-lockfile's atomic `mkdir` of `<dir>/audit.lock`, with
@@ -23,15 +20,44 @@ const privateMkdirFs = { ...fs, mkdirSync: (path: fs.PathLike) => fs.mkdirSync(p
 export class CrossProcessLock {
   private release: (() => void) | null = null;
   readonly waitingPath: string;
+  /** The lock directory's mtime while this process holds it (set at mkdir, moved by proper-lockfile's refresh). */
+  private ownedMtimeMs: number | null = null;
+  /**
+   * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail; its mtime
+   * remembered, so that removing the lock (release, or proper-lockfile's exit handler) never removes a
+   * lock another process took over as stale while this one was frozen.
+   */
+  private readonly lockFs = {
+    ...fs,
+    mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }),
+    utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
+      fs.utimesSync(path, atime, mtime);
+      this.ownedMtimeMs = fs.statSync(path).mtimeMs;
+    },
+    // Also how proper-lockfile removes a stale lock before taking it: only a lock held here is checked.
+    rmdirSync: (path: fs.PathLike) => {
+      if (this.ownedMtimeMs === null || this.stillOwned()) fs.rmdirSync(path);
+    },
+  };
 
-  constructor(readonly path: string, private readonly staleMs: number) {
+  constructor(readonly path: string, readonly staleMs: number) {
     this.waitingPath = `${path}.waiting`;
+  }
+
+  /** Whether the lock directory is still the one this process made (not removed and re-made by another as stale). */
+  stillOwned(): boolean {
+    try {
+      return this.ownedMtimeMs !== null && fs.statSync(this.path).mtimeMs === this.ownedMtimeMs;
+    } catch {
+      return false;
+    }
   }
 
   /** True if taken; false if another process holds it (noted in `<lock>.waiting`). Other errors (an unwritable directory) throw. */
   tryAcquire(): boolean {
     try {
-      this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: privateMkdirFs });
+      this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: this.lockFs });
+      this.ownedMtimeMs = fs.statSync(this.path).mtimeMs;
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
@@ -78,6 +104,7 @@ export class CrossProcessLock {
     return true;
   }
 
+  /** Lets the lock go; if another process took it over meanwhile, only forgets it (its directory is not ours). */
   unlock(): void {
     const release = this.release;
     this.release = null;
@@ -86,5 +113,6 @@ export class CrossProcessLock {
     } catch {
       // Already gone (removed as stale by another process): nothing left to release.
     }
+    this.ownedMtimeMs = null;
   }
 }

@@ -130,6 +130,13 @@ export class TrailEnd implements LeaseHolder {
     this.headFile.close();
   }
 
+  leaseLost(): void {
+    process.stderr.write(`audit: the lock was taken over as stale while this process was frozen; it re-reads the trail's end before writing again\n`);
+    this.headLags = false;
+    this.position = null;
+    this.headFile.close();
+  }
+
   /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */
   saveHead(): void {
     if (!this.headLags || this.position === null) return;

@@ -24,6 +24,8 @@ const YIELD_MS = 2;
 export interface LeaseHolder {
   upkeep(now: number): void;
   beforeRelease(): void;
+  /** The lock was taken over while this process was frozen: forget where the trail ends, write nothing. */
+  leaseLost(): void;
 }
 
 /**
@@ -56,7 +58,7 @@ export class TrailLockLease {
 
   /** True if held (already or now); false if another process holds it. Other errors (an unwritable directory) throw. */
   tryTake(): boolean {
-    if (this.heldSince !== null) return true;
+    if (this.stillHeld()) return true;
     let taken: boolean;
     try {
       taken = this.lock.tryAcquire();
@@ -72,7 +74,7 @@ export class TrailLockLease {
 
   /** Waits synchronously (exit handlers, shutdown), up to `timeoutMs`. */
   takeBlocking(timeoutMs: number): boolean {
-    if (this.heldSince !== null) return true;
+    if (this.stillHeld()) return true;
     const taken = this.lock.acquireBlocking(timeoutMs);
     if (taken) this.taken();
     return taken;
@@ -92,10 +94,28 @@ export class TrailLockLease {
   release(): void {
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     this.releaseTimer = null;
-    if (this.heldSince === null) return;
+    if (!this.stillHeld()) return;
     this.holder.beforeRelease();
     this.heldSince = null;
     this.lock.unlock();
+  }
+
+  /**
+   * Whether the lock is still ours. Others take it as stale once its directory is older than the stale time;
+   * a holder gets there only if its event loop froze (a hold ends within LOCK_HOLD_UNCHECKED_MAX_MS), so only
+   * then is the directory looked at (at half the stale time: a margin for clocks between processes). Taken
+   * over, the lease is dropped without a word to the files: the other process's head and lock are current.
+   */
+  private stillHeld(): boolean {
+    if (this.heldSince === null) return false;
+    if (Date.now() - this.heldSince < this.lock.staleMs / 2 || this.lock.stillOwned()) return true;
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    this.heldSince = null;
+    this.stats.leasesLost++;
+    this.holder.leaseLost();
+    this.lock.unlock();
+    return false;
   }
 
   private taken(): void {
@@ -110,6 +130,7 @@ export class TrailLockLease {
 
   private readonly lingerOver = (): void => {
     this.releaseTimer = null;
+    if (!this.stillHeld()) return;
     const now = Date.now();
     const idle = now - this.lastCommitAt;
     if (idle >= LOCK_LINGER_MS) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
@@ -67,4 +67,23 @@ test('SIGKILL of a writer under load: at most one torn line, every acknowledged 
     assert.match(report.notes.join('\n'), /torn line .* recovered/);
   }
   t.diagnostic(`killed after ${acked} acknowledged records; torn lines: ${broken.length}; recovery records: ${recoveries.length}`);
+});
+
+test('a writer frozen past the stale time while holding the lock: the process that took it over keeps it, and the chain does not fork', { timeout: 60_000 }, async () => {
+  const dir = makeTempDir('frozen-writer');
+  const stopFile = join(makeTempDir('frozen-writer-stop'), 'stop');
+  // A writes 50 records, then its event loop freezes for 3 s with the lock held (stale after 2 s).
+  const frozen = startWriter(dir, 'a', 50, 0, 'freeze');
+  await frozen.ackedAtLeast(50);
+  // B writes all along: it takes the lock over as stale, and is still writing when A wakes up.
+  const other = startWriter(dir, 'b', 0, 0, 'close', stopFile);
+  assert.equal(await frozen.exited, 0);
+  writeFileSync(stopFile, '');
+  assert.equal(await other.exited, 0);
+  const ids = trailLines(dir).map((line) => parsed(line.text)?.['request_id'] as string | undefined).filter((id) => id !== undefined);
+  assert.deepEqual(ids.filter((id) => id.startsWith('a-')).sort(), Array.from({ length: 100 }, (_, i) => `a-${i}`).sort());
+  assert.ok(ids.filter((id) => id.startsWith('b-')).length >= other.acked);
+  assert.equal(new Set(ids).size, ids.length, 'no record twice');
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, [], 'one chain: no seq written twice');
 });

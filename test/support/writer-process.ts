@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 const child = fileURLToPath(new URL('./trail-writer-child.js', import.meta.url));
 
 /** Starts trail-writer-child.js (see there for the arguments) and follows its "acked <n>" lines. */
-export function startWriter(dir: string, id: string, count: number, padding = 0, then: 'close' | 'exit' | 'hang' = 'close') {
-  const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startWriter(dir: string, id: string, count: number, padding = 0, then: 'close' | 'exit' | 'hang' | 'freeze' = 'close', stopFile?: string) {
+  const env = stopFile ? { ...process.env, STOP_FILE: stopFile } : process.env;
+  const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let acked = 0;
   let output = '';
   const acks: Array<{ atLeast: number; resolve: () => void }> = [];
