@@ -25,6 +25,7 @@ const ALWAYS_SCANNED: readonly SecretKind[] = [
 ];
 
 const MAX_CACHED_KEY_VERDICTS = 1024;
+const MAX_CACHED_KEY_LENGTH = 64;
 
 function normaliseKey(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -54,7 +55,8 @@ export class Redactor {
     if (verdict === undefined) {
       const normalised = normaliseKey(key);
       verdict = this.exactKeys.has(normalised) || this.keyParts.some((part) => part !== '' && normalised.includes(part));
-      // Clients choose the keys of nested arguments: the cache is bounded, not keyed by whatever arrives.
+      // Clients choose the keys of nested arguments: the cache is bounded in count and in key length.
+      if (key.length > MAX_CACHED_KEY_LENGTH) return verdict;
       if (this.keyVerdicts.size >= MAX_CACHED_KEY_VERDICTS) this.keyVerdicts.clear();
       this.keyVerdicts.set(key, verdict);
     }
