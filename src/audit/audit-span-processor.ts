@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { auditDetailsOf } from './audit-details.js';
+import { asError } from './as-error.js';
 
 /** One span's export: its result once the exporter called back, and who waits for it until then. */
 interface PendingExport {
@@ -53,7 +54,7 @@ export class AuditSpanProcessor implements SpanProcessor {
     try {
       this.exporter.export([span], done);
     } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      done({ code: ExportResultCode.FAILED, error: asError(error) });
     }
   }
 

@@ -9,6 +9,7 @@ import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
 import { TrailLockLease } from './trail-lock-lease.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
+import { asError } from './as-error.js';
 
 /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
 export interface TrailWriterStats {
@@ -38,19 +39,10 @@ export interface TrailWriterStats {
  * The lock is kept through a busy stretch and 20 ms after it, handed over to
  * a process that waits, and let go at least every 500 ms (trail-lock-lease.ts).
  *
- * The head (trail-head.ts) is rewritten whenever the lock is let go (idle,
- * handed to a waiting process, the 500 ms cap, flushSync/close, which the
- * exit handler calls, a failed commit), when a write starts a new file, after
- * a failed write, and every 20 ms while the lock is held (trail-end.ts);
- * with AUDIT_FSYNC=always after every commit, fdatasynced. So another
- * process always finds the head current when it takes the lock. A crash
- * (SIGKILL, power) can leave it lagging by the records of the last 20 ms
- * (40 ms at most): those records are in the file, chained; the next writer
- * takes them over (a `recovery` record with `adopted_records`) and `verify`
- * notes them as records after the head. What the lag costs: a cut of exactly
- * those records, made after the crash and before any writer runs again, is
- * not detectable (with a per-commit head it was the one record of an
- * interrupted commit).
+ * The head is rewritten before the lock is let go, on a new file and every
+ * 20 ms while the lock is kept (trail-end.ts), so the next holder always
+ * finds it current; what a crash can leave lagging, and what that costs, is
+ * said once, in trail-head.ts.
  *
  * A file moved away (logrotate, a shipper) is noticed by its inode when the
  * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
@@ -222,8 +214,4 @@ export class ChainedTrailWriter {
     this.pending = [];
     for (const pending of batch) settle(pending, asError(error));
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -5,6 +5,7 @@ import type { AuditRecord } from './audit-record.js';
 import { ChainedTrailWriter } from './chained-trail-writer.js';
 import { spanToAuditRecord } from './span-to-record.js';
 import { trailWriterConfigFromEnv, type TrailWriterConfig } from './trail-writer-config.js';
+import { asError } from './as-error.js';
 
 export interface JsonlAuditExporterConfig {
   /** Directory of the daily files; falls back to AUDIT_LOG_DIR, then ./logs. */
@@ -70,7 +71,7 @@ export class JsonlAuditExporter implements SpanExporter {
         if (details) records.push(spanToAuditRecord(span, details));
       }
     } catch (error) {
-      resultCallback({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });
       return;
     }
     if (records.length === 0) {

@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDirectory } from './fsync-directory.js';
+import { asError } from './as-error.js';
 
 /** A write that failed after `written` of its bytes reached the file. */
 export class PartialWriteError extends Error {
@@ -55,7 +56,7 @@ export class JsonlFileSink {
       while (written < data.length) written += writeSync(file.fd, data, written);
     } catch (cause) {
       this.closeDescriptor();
-      throw new PartialWriteError(written, cause instanceof Error ? cause : new Error(String(cause)));
+      throw new PartialWriteError(written, asError(cause));
     }
     return file.ino;
   }

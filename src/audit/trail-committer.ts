@@ -10,6 +10,7 @@ import { hasFindings, type RecoveryFindings } from './trail-recovery.js';
 import { applyRetention } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
+import { asError } from './as-error.js';
 
 /** Called once per appended record: without an error once its line is written, or with the write error. */
 export type AppendCallback = (error?: Error) => void;
@@ -174,7 +175,7 @@ export class TrailCommitter {
       written = data.length;
       this.stats.writes++;
     } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+      failure = asError(error);
       written = error instanceof PartialWriteError ? error.written : 0;
       ino = statOrNull(join(this.config.directory, target))?.ino ?? 0;
     }

@@ -47,10 +47,6 @@ export class TrailLockLease {
 
   constructor(private readonly lock: CrossProcessLock, private readonly directory: string, private readonly stats: TrailWriterStats, private readonly holder: LeaseHolder) {}
 
-  get held(): boolean {
-    return this.heldSince !== null;
-  }
-
   /** False right after the lock was let go to others: try again a little later. */
   mayTryNow(): boolean {
     return this.heldSince !== null || Date.now() >= this.yieldUntil;
