@@ -117,3 +117,24 @@ test('only the head of a long string is scanned, yet a long secret crossing the 
   assert.match(cut, /token \[REDACTED:jwt\]\.\.\.\[truncated \d+ chars\]$/);
   assert.deepEqual(report, { redacted: true, truncated: true });
 });
+
+test('keys longer than 64 characters are judged like any other, every time, and never kept in the verdict cache', () => {
+  const redactor = new Redactor();
+  const cache = (redactor as unknown as { keyVerdicts: Map<string, boolean> }).keyVerdicts;
+  const longSensitive = `${'x'.repeat(70)}_Password`;
+  const longPlain = 'y'.repeat(80);
+  for (let round = 0; round < 2; round++) {
+    assert.equal(redactor.isSensitiveKey(longSensitive), true);
+    assert.equal(redactor.isSensitiveKey(longPlain), false);
+    assert.equal(redactor.isSensitiveKey(`${'z'.repeat(62)}pin`), false); // exact names match whole keys only
+  }
+  assert.equal(cache.size, 0);
+  assert.deepEqual(summarizeValue({ [longSensitive]: 'hunter2', [longPlain]: 'kept' }, { redactor }), { [longSensitive]: REDACTED, [longPlain]: 'kept' });
+  // 64 characters is still cached; the cache is emptied rather than grown past 1,024 names.
+  assert.equal(redactor.isSensitiveKey(`${'s'.repeat(58)}secret`), true);
+  assert.equal(cache.size, 1);
+  for (let i = 0; i < 1023; i++) redactor.isSensitiveKey(`field_${i}`);
+  assert.equal(cache.size, 1024);
+  assert.equal(redactor.isSensitiveKey('one_more_token'), true);
+  assert.equal(cache.size, 1);
+});
