@@ -208,11 +208,12 @@ test('a day without a file between two days is a note; the chain decides', async
   const dir = makeTempDir('verifier-gap-day');
   const writer = new ChainedTrailWriter({ directory: dir, hasher: keyed });
   await writer.append(auditRecord(1, '2026-03-01T10:00:00.000Z'));
-  await writer.append(auditRecord(2, '2026-03-04T10:00:00.000Z'));
+  await writer.append(auditRecord(2, '2026-03-02T10:00:00.000Z'));
+  await writer.append(auditRecord(3, '2026-03-05T10:00:00.000Z'));
   writer.close();
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(report.problems, []);
-  assert.deepEqual(report.notes, ['no file for 2026-03-02', 'no file for 2026-03-03']);
+  assert.deepEqual(report.notes, ['no file for 2026-03-03', 'no file for 2026-03-04']);
 });
 
 test('a foreign line appended to a trail file is named by the next writer\'s recovery record, and verify still reports it as inserted', async () => {
@@ -234,4 +235,90 @@ test('a foreign line appended to a trail file is named by the next writer\'s rec
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'inserted', file: `audit_${day}.jsonl`, line: 3, seq: null }]);
   assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('audit_')), [`audit_${day}.jsonl`]);
+});
+
+test('a last line that lost its newline is torn even if it parses, and a torn line the next writer recovered is only a note', async () => {
+  const dir = copyOf(keyedTrail);
+  const path = join(dir, file(2));
+  writeFileSync(path, readFileSync(path, 'utf8').slice(0, -1));
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'torn', file: file(2), line: 4, seq: null }, { kind: 'truncated', file: file(2), line: 4, seq: 12 }]);
+  assert.match(report.problems[0]!.message, /^torn last line: a write was interrupted \(not tampering\)/);
+
+  const live = makeTempDir('verifier-torn');
+  const day = '2026-03-06';
+  const first = new ChainedTrailWriter({ directory: live, hasher: keyed, now: () => new Date(`${day}T10:00:05.000Z`) });
+  await first.append(auditRecord(1, `${day}T10:00:01.000Z`));
+  first.close();
+  const name = `audit_${day}.jsonl`;
+  appendFileSync(join(live, name), '{"timestamp":"2026-03-06T10:00:02'); // what a write cut short leaves
+  const next = new ChainedTrailWriter({ directory: live, hasher: keyed, now: () => new Date(`${day}T10:00:05.000Z`) });
+  await next.append(auditRecord(2, `${day}T10:00:03.000Z`));
+  next.close();
+  const recovered = await verifyTrail(live, { hasher: keyed });
+  assert.deepEqual(recovered.problems, []);
+  assert.deepEqual(recovered.notes, [`${name}:2: torn line from an interrupted write, recovered by the writer (not tampering)`]);
+});
+
+test('a head rebuilt by a writer is a head problem for good, at the recovery record; a missing head says it is missing', async () => {
+  const dir = makeTempDir('verifier-rebuilt');
+  await writeTrail(dir, keyed);
+  rmSync(join(dir, HEAD));
+  const missing = await verifyTrail(dir, { hasher: keyed });
+  const at = () => new Date(`${DAYS[2]}T11:00:00.000Z`);
+  assert.deepEqual(found(missing), [{ kind: 'head', file: null, line: null, seq: null }]);
+  assert.equal(missing.problems[0]!.message, `head file ${join(dir, HEAD)} is missing: records cut off the end cannot be ruled out`);
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: keyed, now: at });
+  await writer.append(auditRecord(13, `${DAYS[2]}T11:00:00.000Z`));
+  writer.close();
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'head', file: file(2), line: 5, seq: 13 }]);
+  assert.equal(report.problems[0]!.message,
+    `a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 4 (seq 12)): records cut off the end before this point cannot be ruled out`);
+});
+
+test('a line with a hash but without seq or prev_hash is inserted, not part of the chain', async () => {
+  for (const drop of ['seq', 'prev_hash']) {
+    const dir = copyOf(keyedTrail);
+    writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => {
+      if (i !== 1) return line;
+      const { hash: _hash, [drop]: _dropped, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      // Hashed like a record, with the key: only the missing chain field gives it away.
+      const body = JSON.stringify(rest);
+      return `${body.slice(0, -1)},"hash":"${keyed.chain(rest, { seq: 0, hash: '0'.repeat(64) }).link.hash}"}`;
+    }));
+    const report = await verifyTrail(dir, { hasher: keyed });
+    assert.deepEqual(found(report)[0], { kind: 'inserted', file: file(0), line: 2, seq: null }, drop);
+    assert.equal(report.problems[0]!.message, 'record without seq/prev_hash/hash: not written by the chained writer (inserted?)');
+  }
+});
+
+test('a first record that does not continue from the start of the trail says so', async () => {
+  const dir = copyOf(keyedTrail);
+  writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => {
+    if (i !== 0) return line;
+    const { hash: _hash, seq: _seq, prev_hash: _prev, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return keyed.chain(rest, { seq: 0, hash: 'ab'.repeat(32) }).line.trimEnd();
+  }));
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'inserted', file: file(0), line: 1, seq: 1 }, { kind: 'inserted', file: file(0), line: 2, seq: 2 }]);
+  assert.equal(report.problems[0]!.message, 'prev_hash does not match the hash of seq 0 (the start of the trail): record replaced or inserted');
+});
+
+test('a missing file in the middle is missing between the files around it; an edited record is modified with its message', async () => {
+  const dir = copyOf(keyedTrail);
+  rmSync(join(dir, file(1)));
+  writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => (i === 0 ? line.replace('"q1"', '"q-edited"') : line)));
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'modified', file: file(0), line: 1, seq: 1 }, { kind: 'missing-file', file: file(2), line: 1, seq: 9 }]);
+  assert.equal(report.problems[0]!.message, 'hash does not match the record\'s content: the record was edited');
+  assert.equal(report.problems[1]!.message, `seq 5..8 missing between ${file(0)}:4 and here: a deleted file (missing day) or records`);
+});
+
+test('the last two records swapped are one reordering, with no deletion left over', async () => {
+  const dir = copyOf(keyedTrail);
+  const day = lines(join(dir, file(2)));
+  writeLines(join(dir, file(2)), [day[0]!, day[1]!, day[3]!, day[2]!]);
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'reordered', file: file(2), line: 4, seq: 11 }]);
 });
