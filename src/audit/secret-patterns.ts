@@ -44,8 +44,9 @@ const NOT_A_MARKER = String.raw`(?!\[REDACTED)`; // a second pass leaves an earl
 const PATTERNS: ReadonlyArray<readonly [SecretKind, string]> = [
   // Any private-key PEM block (PKCS#1/#8, encrypted, OpenSSH, PGP). Cut short or unterminated: to the end.
   ['private-key', String.raw`-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)`],
-  // The signature is optional so that a token cut short (or unsigned) still matches.
-  ['jwt', String.raw`(?<![A-Za-z0-9_-])ey[A-Za-z0-9_-]{10,}\.ey[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?`],
+  // The signature is optional so that a token cut short (or unsigned) still matches. The header may
+  // follow a `-` (`sess-eyJ…`) but holds at most three: each start then scans a bounded number of chunks.
+  ['jwt', String.raw`(?<![A-Za-z0-9_])ey(?=[A-Za-z0-9_-]{10})[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+){0,3}\.ey[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*)?`],
   ['bearer-token', String.raw`(?<![A-Za-z0-9])${anyCase('bearer')}\s{1,8}${NOT_A_MARKER}[A-Za-z0-9\-._~+/]{8,}=*`],
   ['basic-auth', String.raw`${anyCase('authorization')}${NAME_TO_VALUE}${anyCase('basic')}\s{1,8}[A-Za-z0-9+/]{4,}={0,2}`],
   ['aws-access-key', String.raw`\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`],

@@ -23,6 +23,8 @@ const SECRETS: Array<[string, string, string]> = [
   [join('xoxe.', 'xoxp-', '1-Mi0yLTExNjA1-RoTaTe'), 'RoTaTe', 'slack-token'],
   [join('hooks.slack.com/services/', 'T0/B1/', 'SeCrEtPaTh99'), 'SeCrEtPaTh99', 'slack-webhook'],
   [jwtCut, 'eyJzdWIiOiJraW0ifQ', 'jwt'],
+  [`sess-${jwtCut}`, 'eyJzdWIiOiJraW0ifQ', 'jwt'],
+  [join('eyJhbGci-OiJSUzI1NiJ9', '.', 'eyJzdWIiOiJraW0ifQ', '.sig-_x'), 'eyJzdWIiOiJraW0ifQ', 'jwt'],
   [pem('PRIVATE KEY', 'MIIEvQpkcs8BodyQ'), 'pkcs8BodyQ', 'private-key'],
   [pem('ENCRYPTED PRIVATE KEY', 'MIIFHDBOencBodyQ'), 'encBodyQ', 'private-key'],
   [pem('OPENSSH PRIVATE KEY', 'b3BlbnNzaC1rZXktdjEsshBodyQ'), 'sshBodyQ', 'private-key'],
@@ -72,6 +74,7 @@ const NOT_SECRETS = [
   'the secret key rotation is done',
   'a basic troubleshooting guide for the bearer of bad news',
   'eyes on eyJ only',
+  'an eyebrow-pencil-case-study.eyeliner',
   'password policy: at least 12 characters',
   '[REDACTED:jwt] and [REDACTED] stay as they are',
 ];
@@ -93,7 +96,7 @@ test('a second pass changes nothing: markers are not secrets', () => {
 
 /** Filler shaped like the start of each pattern, so that a pattern that backtracks over it would take quadratic time. */
 const ADVERSARIAL_UNITS = [
-  'ey-', 'eyJ.', 'a.', 'a@', 'a@b.', '-----BEGIN ', '-----BEGIN PRIVATE KEY-----', 'bearer ', 'Bearer\t', 'password=', 'password="', "token='",
+  'ey-', 'eyJ.', '-eyJhbGciOiJ', 'eyJhbGciOiJ-', 'a.', 'a@', 'a@b.', '-----BEGIN ', '-----BEGIN PRIVATE KEY-----', 'bearer ', 'Bearer\t', 'password=', 'password="', "token='",
   'token: ', 'secret key ', 'aws_secret_access_key=', 'xoxb-', 'xoxe.', 'sk_live_', 'a://', 'a://b:', 'postgres://u:', '2 ', '4111-',
   '1234567890', 'AKIA', 'ghp_', 'hooks.slack.com/services/', 'Authorization: Basic ', ' ', 'A',
 ];
