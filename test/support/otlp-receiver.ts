@@ -135,6 +135,8 @@ export class OtlpReceiver {
   /** The path of every request received, in order. */
   readonly paths: string[] = [];
   readonly headers: IncomingMessage['headers'][] = [];
+  /** Every request body as received: a string sent in either encoding is in here byte for byte. */
+  readonly bodies: Buffer[] = [];
   private readonly server: Server;
 
   private constructor(private readonly mode: ReceiverMode) {
@@ -160,6 +162,7 @@ export class OtlpReceiver {
     const body = await bodyOf(req);
     this.paths.push(req.url ?? '');
     this.headers.push(req.headers);
+    this.bodies.push(body);
     if (this.mode === 'hang') return; // never answers: the exporter must time out
     if (this.mode === 'fail-500') {
       res.writeHead(500).end('collector failure');
