@@ -1,9 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type Request, type Response } from 'express';
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServerInstrumentation } from '../mcp/instrument-mcp-server.js';
@@ -14,6 +12,7 @@ import { createGuardedHttpServer, RETRY_AFTER_SECONDS } from './connection-guard
 import { checkExposure, httpLimitsFromEnv, type HttpLimits } from './http-limits.js';
 import { INVALID_REQUEST, INTERNAL_ERROR, jsonBody, jsonErrors, notFound, REFUSED, sendJsonRpcError } from './json-rpc-responses.js';
 import { bearerAuth, clientAddressHeader, originCheck } from './request-guards.js';
+import { SessionTable } from './session-table.js';
 
 type Env = Record<string, string | undefined>;
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -38,17 +37,6 @@ export interface StreamableHttpConfig {
   allowUnauthenticatedRemote?: boolean;
 }
 
-interface Session {
-  server: McpServer;
-  transport: StreamableHTTPServerTransport;
-  instrumentation: McpServerInstrumentation;
-  /** The principal whose token opened the session; only that principal may use it. */
-  principal: string | null;
-  /** Requests (including SSE streams) still open, and when the last one ended. */
-  openRequests: number;
-  idleSince: number;
-}
-
 /**
  * The MCP Streamable HTTP transport at `/mcp`, one McpServer and transport
  * per session. Requests pass, in order: the connection cap and timeouts
@@ -58,18 +46,15 @@ interface Session {
  * error object.
  */
 export class StreamableHttpMcpServer {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: SessionTable;
   private readonly http: Server;
   private readonly host: string;
   private readonly port: number;
   private readonly limits: HttpLimits;
   private readonly authFailures: AuthFailureRecords;
-  private readonly sweeper: NodeJS.Timeout;
-  /** Initialize requests under way, counted against the session cap before their session exists. */
-  private opening = 0;
   readonly authEnabled: boolean;
 
-  constructor(private readonly config: StreamableHttpConfig, env: Env = process.env) {
+  constructor(config: StreamableHttpConfig, env: Env = process.env) {
     this.host = config.host ?? (env['HOST']?.trim() || '127.0.0.1');
     this.port = config.port ?? Number(env['PORT']?.trim() || 3000);
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new Error(`PORT=${env['PORT']} is not a port number`);
@@ -81,8 +66,7 @@ export class StreamableHttpMcpServer {
     const idle = config.sessionIdleTimeoutMs;
     this.limits = httpLimitsFromEnv({ ...(idle === undefined ? {} : { sessionIdleTimeoutMs: idle }), ...config.limits }, env);
     this.authFailures = new AuthFailureRecords(config.trail, this.limits.authFailureRecordsPerMinute);
-    // Clients that vanish without DELETE would otherwise keep their server and transport forever.
-    this.sweeper = setInterval(() => this.closeIdleSessions(), Math.min(this.limits.sessionIdleTimeoutMs, 60_000)).unref();
+    this.sessions = new SessionTable(config.createSession, this.limits.maxSessions, this.limits.sessionIdleTimeoutMs);
 
     const app = express();
     app.disable('x-powered-by');
@@ -113,15 +97,14 @@ export class StreamableHttpMcpServer {
   }
 
   /** Waits for calls in progress in every session (see McpServerInstrumentation.drain). */
-  async drain(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((session) => session.instrumentation.drain(timeoutMs)));
+  drain(timeoutMs: number): Promise<void> {
+    return this.sessions.drain(timeoutMs);
   }
 
   /** Stops accepting requests and closes every session. */
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    await Promise.all([...this.sessions.values()].map((session) => session.server.close()));
+    await this.sessions.closeAll();
     this.http.closeAllConnections();
     await closed;
     await this.authFailures.flush();
@@ -139,63 +122,16 @@ export class StreamableHttpMcpServer {
       }
       if (!session) {
         if (req.method !== 'POST' || !isInitializeRequest(req.body)) return sendJsonRpcError(res, 400, INVALID_REQUEST, 'Bad Request: no valid session id');
-        return await this.initialize(req, res, principal);
+        if (this.sessions.full) {
+          const message = `Service unavailable: ${this.limits.maxSessions} sessions open (MCP_MAX_SESSIONS); retry later`;
+          return sendJsonRpcError(res, 503, REFUSED, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+        }
+        return await this.sessions.initialize(principal, req, res);
       }
-      await this.serve(session, req, res);
+      await this.sessions.serve(session, req, res);
     } catch (error) {
       process.stderr.write(`mcp-audit: HTTP request failed: ${error instanceof Error ? error.message : String(error)}\n`);
       if (!res.headersSent) sendJsonRpcError(res, 500, INTERNAL_ERROR, 'Internal server error');
-    }
-  }
-
-  /** Opens a session for an initialize request, unless MCP_MAX_SESSIONS are open or opening. */
-  private async initialize(req: Request, res: Response, principal: string | null): Promise<void> {
-    if (this.sessions.size + this.opening >= this.limits.maxSessions) {
-      const message = `Service unavailable: ${this.limits.maxSessions} sessions open (MCP_MAX_SESSIONS); retry later`;
-      return sendJsonRpcError(res, 503, REFUSED, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
-    }
-    this.opening += 1;
-    try {
-      const session = await this.openSession(principal);
-      await this.serve(session, req, res);
-    } finally {
-      this.opening -= 1;
-    }
-  }
-
-  private async serve(session: Session, req: Request, res: Response): Promise<void> {
-    session.openRequests += 1;
-    res.once('close', () => {
-      session.openRequests -= 1;
-      session.idleSince = Date.now();
-    });
-    await session.transport.handleRequest(req, res, req.body);
-  }
-
-  private async openSession(principal: string | null): Promise<Session> {
-    const { server, instrumentation } = this.config.createSession();
-    const session: Session = {
-      server,
-      instrumentation,
-      principal,
-      openRequests: 0,
-      idleSince: Date.now(),
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void this.sessions.set(id, session),
-      }),
-    };
-    session.transport.onclose = () => {
-      if (session.transport.sessionId) this.sessions.delete(session.transport.sessionId);
-    };
-    await server.connect(session.transport);
-    return session;
-  }
-
-  private closeIdleSessions(): void {
-    const now = Date.now();
-    for (const session of this.sessions.values()) {
-      if (session.openRequests === 0 && now - session.idleSince >= this.limits.sessionIdleTimeoutMs) void session.server.close();
     }
   }
 }
