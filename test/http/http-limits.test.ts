@@ -94,6 +94,7 @@ const TIMEOUTS = { requestTimeoutMs: 800, headersTimeoutMs: 400 };
 
 test('a client that sends its headers or its body too slowly gets 408 and loses the connection', async () => {
   const slow = await start(TIMEOUTS);
+  const silent = await openSocket(slow.port); // connects and sends nothing
   const headers = await openSocket(slow.port);
   headers.socket.write('POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n'); // and never the blank line
   const body = await openSocket(slow.port);
@@ -103,11 +104,13 @@ test('a client that sends its headers or its body too slowly gets 408 and loses 
   try {
     assert.equal(await within(headers.closed.then(() => 'closed'), 5_000, 'still open'), 'closed');
     assert.equal(await within(body.closed.then(() => 'closed'), 5_000, 'still open'), 'closed');
+    assert.equal(await within(silent.closed.then(() => 'closed'), 5_000, 'still open'), 'closed');
   } finally {
     clearInterval(drip);
   }
   assert.match(headers.received(), /^HTTP\/1\.1 408 /);
   assert.match(body.received(), /^HTTP\/1\.1 408 /);
+  assert.match(silent.received(), /^HTTP\/1\.1 408 /);
 });
 
 test('an SSE stream outlives the request timeout: only receiving a request is timed, not the answer', async () => {
