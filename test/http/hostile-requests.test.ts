@@ -70,6 +70,9 @@ test('with a valid token, a body that is not JSON gets 400 and a JSON-RPC parse 
   const chunked = await rawRequest(guarded.port, { body: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }), headers: { ...ALICE, 'transfer-encoding': 'chunked' } });
   assert.equal(chunked.status, 413);
   assert.equal(JSON.parse(chunked.body).error.code, -32600);
+  // And when the type only resembles JSON's, which the SDK transport would otherwise read itself, past our cap.
+  const lookalike = await rawRequest(guarded.port, { body: `{"p":"${'x'.repeat(70 * 1024)}"}`, headers: { ...ALICE, 'content-type': 'application/json-seq', 'transfer-encoding': 'chunked' } });
+  assert.equal(lookalike.status, 413);
 });
 
 test('every client-chosen string of an auth_failure record is redacted and truncated; a Bearer value is never stored', async () => {
