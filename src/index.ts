@@ -24,3 +24,4 @@ export { OperationDurationProcessor } from './telemetry/operation-duration-proce
 export { otlpTargetFromEnv, type OtlpTarget } from './telemetry/otlp-env.js';
 export { StreamableHttpMcpServer, type StreamableHttpConfig } from './http/streamable-http-server.js';
 export { BearerTokens } from './http/bearer-tokens.js';
+export { DEFAULT_HTTP_LIMITS, httpLimitsFromEnv, type HttpLimits } from './http/http-limits.js';

@@ -133,6 +133,7 @@ export function sampleRecord(index: number): AuditRecord {
     capture: { input: 'summary', result: 'summary' },
     redacted: false,
     truncated: false,
+    redacted_fields: [],
   };
 }
 

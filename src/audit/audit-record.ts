@@ -37,6 +37,12 @@ export interface AuditRecord {
   redacted: boolean;
   /** True when a value in this record was cut short. */
   truncated: boolean;
+  /**
+   * The fields holding a redaction marker: top-level names, refined to the
+   * first key under `input_summary` and `client` (`input_summary.note`,
+   * `client.name`, `request_id`). Empty when `redacted` is false.
+   */
+  redacted_fields: string[];
 }
 
 export interface AuditClientInfo {

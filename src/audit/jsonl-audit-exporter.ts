@@ -6,6 +6,7 @@ import { ChainedTrailWriter } from './chained-trail-writer.js';
 import { spanToAuditRecord } from './span-to-record.js';
 import { trailWriterConfigFromEnv, type TrailWriterConfig } from './trail-writer-config.js';
 import { asError } from './as-error.js';
+import { getDefaultRedactor, type Redactor } from './redactor.js';
 
 export interface JsonlAuditExporterConfig {
   /** Directory of the daily files; falls back to AUDIT_LOG_DIR, then ./logs. */
@@ -18,6 +19,8 @@ export interface JsonlAuditExporterConfig {
   onUnwrittenRecords?: (records: AuditRecord[], error: Error) => void;
   /** Chain, fsync, size cap, retention, lock settings; each falls back to its AUDIT_* variable. */
   writer?: Omit<Partial<TrailWriterConfig>, 'directory'>;
+  /** The secret patterns every record goes through; the default redactor (and AUDIT_REDACT_EMAILS) if not given. */
+  redactor?: Redactor;
 }
 
 function printUnwrittenRecords(records: AuditRecord[], error: Error): void {
@@ -38,12 +41,14 @@ export class JsonlAuditExporter implements SpanExporter {
   readonly logDir: string;
   readonly writer: ChainedTrailWriter;
   private readonly onUnwrittenRecords: (records: AuditRecord[], error: Error) => void;
+  private readonly redactor: Redactor;
   private isShutdown = false;
 
   constructor(config: JsonlAuditExporterConfig = {}) {
     this.logDir = config.logDir ?? (process.env['AUDIT_LOG_DIR'] || 'logs');
     this.writer = new ChainedTrailWriter({ ...trailWriterConfigFromEnv(this.logDir), ...config.writer });
     this.onUnwrittenRecords = config.onUnwrittenRecords ?? printUnwrittenRecords;
+    this.redactor = config.redactor ?? getDefaultRedactor();
   }
 
   /**
@@ -68,7 +73,7 @@ export class JsonlAuditExporter implements SpanExporter {
     try {
       for (const span of spans) {
         const details = auditDetailsOf(span);
-        if (details) records.push(spanToAuditRecord(span, details));
+        if (details) records.push(spanToAuditRecord(span, details, this.redactor));
       }
     } catch (error) {
       resultCallback({ code: ExportResultCode.FAILED, error: asError(error) });

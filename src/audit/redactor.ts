@@ -1,4 +1,4 @@
-import { secretScanner, type SecretKind } from './secret-patterns.js';
+import { ALWAYS_SCANNED, secretScanner } from './secret-patterns.js';
 
 export interface RedactionConfig {
   /**
@@ -19,10 +19,6 @@ export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
   'credential', 'privatekey', 'cookie', 'sessionkey', 'accesskey', 'signature',
 ];
 export const DEFAULT_SENSITIVE_KEYS_EXACT: readonly string[] = ['pwd', 'pass', 'auth', 'pin', 'otp', 'cvv', 'ssn'];
-
-const ALWAYS_SCANNED: readonly SecretKind[] = [
-  'private-key', 'bearer-token', 'jwt', 'aws-access-key', 'github-token', 'slack-token', 'stripe-key', 'card-number', 'assigned-secret',
-];
 
 const MAX_CACHED_KEY_VERDICTS = 1024;
 const MAX_CACHED_KEY_LENGTH = 64;

@@ -2,6 +2,8 @@ import { SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AuditDetails } from './audit-details.js';
 import type { AuditRecord } from './audit-record.js';
+import { redactRecordFields } from './record-redaction.js';
+import { getDefaultRedactor, type Redactor } from './redactor.js';
 
 function hrTimeToMilliseconds([seconds, nanos]: HrTime): number {
   return seconds * 1e3 + nanos / 1e6;
@@ -26,10 +28,14 @@ export function isoTimestamp(ms: number): string {
   return `${cachedSecondPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
-export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails): AuditRecord {
+/**
+ * The record of an audited span. Every string in it goes through the secret
+ * patterns here, whoever built the details (see record-redaction.ts).
+ */
+export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails, redactor: Redactor = getDefaultRedactor()): AuditRecord {
   const failed = span.status.code === SpanStatusCode.ERROR;
   const { traceId, spanId } = span.spanContext();
-  return {
+  const record: AuditRecord = {
     timestamp: isoTimestamp(Math.floor(hrTimeToMilliseconds(span.startTime))),
     action: details.action,
     tool_name: details.toolName,
@@ -51,5 +57,8 @@ export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails): Au
     capture: details.capture ?? null,
     redacted: details.redacted ?? false,
     truncated: details.truncated ?? false,
+    redacted_fields: [],
   };
+  redactRecordFields(record, redactor, details.redacted ?? false);
+  return record;
 }

@@ -7,7 +7,7 @@ function writerRecord(timestamp: string, service: string, fields: Pick<AuditReco
     timestamp, action: fields.action, tool_name: null, input_summary: fields.input_summary, result_summary: fields.result_summary,
     success: fields.success, error: fields.error, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
     request_id: null, session_id: null, client: null, transport: null, service,
-    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false,
+    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false, redacted_fields: [],
   };
 }
 

@@ -6,6 +6,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createHelpdeskContext } from '../helpdesk/context.js';
 import { createAuditedHelpdeskServer } from '../helpdesk/server.js';
+import { isLoopbackHost } from '../http/http-limits.js';
 import { observabilityFromEnv, serviceResource, shutdownGracefully, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../index.js';
 
 const DRAIN_TIMEOUT_MS = 5000;
@@ -43,8 +44,9 @@ if (transportName === 'http') {
     await http.close();
     await trail.shutdown();
   });
-  const { url } = await http.listen().catch(fail);
+  const { url, host } = await http.listen().catch(fail);
   log(`serving on ${url}${http.authEnabled ? ' (bearer auth on)' : ''}, audit trail in ${trail.logDir}`);
+  if (!http.authEnabled && !isLoopbackHost(host)) log(`warning: no bearer auth on ${host} (MCP_ALLOW_UNAUTHENTICATED_REMOTE=true): whatever is in front of this server must authenticate`);
 } else {
   const { server, instrumentation } = createAuditedHelpdeskServer(context, trail);
   shutdownGracefully(

@@ -1,13 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CLIENT_ADDRESS_HEADER } from '../mcp/client-address.js';
-import type { AuditTrail } from '../telemetry/audit-trail.js';
+import type { AuthFailureRecords } from './auth-failure-records.js';
 import type { BearerTokens } from './bearer-tokens.js';
+import { REFUSED, sendJsonRpcError } from './json-rpc-responses.js';
 
-export const AUTH_FAILURE_ACTION = 'auth_failure';
-
-function refuse(res: Response, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.status(status).set(headers).json({ jsonrpc: '2.0', error: { code: -32001, message }, id: null });
-}
 
 /**
  * Refuses a request whose Origin names a host outside `allowedHostnames`: a
@@ -25,7 +21,7 @@ export function originCheck(allowedHostnames: readonly string[]): RequestHandler
       hostname = undefined;
     }
     if (hostname !== undefined && allowedHostnames.includes(hostname)) return next();
-    refuse(res, 403, `Forbidden: Origin ${origin} is not allowed`);
+    sendJsonRpcError(res, 403, REFUSED, `Forbidden: Origin ${origin} is not allowed`);
   };
 }
 
@@ -49,12 +45,14 @@ export function clientAddressHeader(): RequestHandler {
 }
 
 /**
- * Bearer-token auth. A valid token sets the SDK's `req.auth`, so that tool
- * handlers see `extra.authInfo.clientId` = the token's principal. A missing
- * or unknown token is answered 401 after an `auth_failure` record is written
- * (the token itself never goes into the trail).
+ * Bearer-token auth, before the body is read or parsed: a request without a
+ * valid token is refused whatever its body. A valid token sets the SDK's
+ * `req.auth`, so that tool handlers see `extra.authInfo.clientId` = the
+ * token's principal. A missing or unknown token is answered 401 once its
+ * `auth_failure` record is written, or counted if its source is over the
+ * rate limit (the token itself never goes into the trail).
  */
-export function bearerAuth(tokens: BearerTokens, trail: Pick<AuditTrail, 'recordEvent'>): RequestHandler {
+export function bearerAuth(tokens: BearerTokens, authFailures: AuthFailureRecords): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization;
     const match = header === undefined ? null : /^Bearer[ ]+(\S+)[ ]*$/i.exec(header);
@@ -65,27 +63,11 @@ export function bearerAuth(tokens: BearerTokens, trail: Pick<AuditTrail, 'record
       return next();
     }
     const reason = header === undefined ? 'missing bearer token' : token === undefined ? 'malformed Authorization header' : 'invalid bearer token';
-    await recordRefusal(trail, req, reason);
-    refuse(res, 401, `Unauthorized: ${reason}`, { 'WWW-Authenticate': token === undefined ? 'Bearer' : 'Bearer error="invalid_token"' });
-  };
-}
-
-/** Writes the `auth_failure` record; a trail that cannot write still refuses the request, and says so on stderr. */
-export async function recordRefusal(trail: Pick<AuditTrail, 'recordEvent'>, req: Request, reason: string): Promise<void> {
-  const sessionId = req.headers['mcp-session-id'];
-  const peer = req.socket.remoteAddress ?? null;
-  const path = req.originalUrl.split('?')[0]!;
-  try {
-    await trail.recordEvent({
-      action: AUTH_FAILURE_ACTION,
-      error: reason,
-      transport: 'streamable-http',
-      sessionId: typeof sessionId === 'string' ? sessionId : null,
-      clientAddress: peer,
-      inputSummary: { http_method: req.method, path },
-      attributes: { 'http.request.method': req.method, 'url.path': path, 'network.transport': 'tcp', ...(peer ? { 'client.address': peer } : {}) },
+    await authFailures.record(req, reason);
+    // The body is never read: close the connection rather than drain whatever a stranger sends.
+    sendJsonRpcError(res, 401, REFUSED, `Unauthorized: ${reason}`, {
+      'WWW-Authenticate': token === undefined ? 'Bearer' : 'Bearer error="invalid_token"',
+      Connection: 'close',
     });
-  } catch (error) {
-    process.stderr.write(`mcp-audit: could not record ${AUTH_FAILURE_ACTION}: ${error instanceof Error ? error.message : String(error)}\n`);
-  }
+  };
 }

@@ -1,15 +1,18 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { hostHeaderValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import express, { type Request, type Response } from 'express';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Request, Response } from 'express';
 import type { McpServerInstrumentation } from '../mcp/instrument-mcp-server.js';
 import type { AuditTrail } from '../telemetry/audit-trail.js';
+import { AuthFailureRecords } from './auth-failure-records.js';
 import { BearerTokens } from './bearer-tokens.js';
-import { bearerAuth, clientAddressHeader, originCheck, recordRefusal } from './request-guards.js';
+import { createGuardedHttpServer, RETRY_AFTER_SECONDS } from './connection-guard.js';
+import { checkExposure, httpLimitsFromEnv, type HttpLimits } from './http-limits.js';
+import { INVALID_REQUEST, INTERNAL_ERROR, jsonBody, jsonErrors, notFound, REFUSED, sendJsonRpcError } from './json-rpc-responses.js';
+import { bearerAuth, clientAddressHeader, originCheck } from './request-guards.js';
+import { SessionTable } from './session-table.js';
 
 type Env = Record<string, string | undefined>;
 const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
@@ -28,34 +31,30 @@ export interface StreamableHttpConfig {
   tokens?: BearerTokens | null;
   /** A session with no request open for this long is closed; falls back to MCP_SESSION_IDLE_TIMEOUT_MS, then 30 minutes. */
   sessionIdleTimeoutMs?: number;
-}
-
-interface Session {
-  server: McpServer;
-  transport: StreamableHTTPServerTransport;
-  instrumentation: McpServerInstrumentation;
-  /** The principal whose token opened the session; only that principal may use it. */
-  principal: string | null;
-  /** Requests (including SSE streams) still open, and when the last one ended. */
-  openRequests: number;
-  idleSince: number;
+  /** Caps and timeouts; each falls back to its MCP_* variable, then its default (see HttpLimits). */
+  limits?: Partial<HttpLimits>;
+  /** Listen on a non-loopback address without tokens; falls back to MCP_ALLOW_UNAUTHENTICATED_REMOTE. */
+  allowUnauthenticatedRemote?: boolean;
 }
 
 /**
  * The MCP Streamable HTTP transport at `/mcp`, one McpServer and transport
- * per session. Requests pass, in order: the SDK's Host check and an Origin
- * check (DNS rebinding), then bearer auth when tokens are configured.
+ * per session. Requests pass, in order: the connection cap and timeouts
+ * (connection-guard.ts), the SDK's Host check and an Origin check (DNS
+ * rebinding), bearer auth when tokens are configured, and only then the
+ * body parser (capped) and the session cap. Every refusal is a JSON-RPC
+ * error object.
  */
 export class StreamableHttpMcpServer {
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions: SessionTable;
   private readonly http: Server;
   private readonly host: string;
   private readonly port: number;
-  private readonly idleTimeoutMs: number;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly limits: HttpLimits;
+  private readonly authFailures: AuthFailureRecords;
   readonly authEnabled: boolean;
 
-  constructor(private readonly config: StreamableHttpConfig, env: Env = process.env) {
+  constructor(config: StreamableHttpConfig, env: Env = process.env) {
     this.host = config.host ?? (env['HOST']?.trim() || '127.0.0.1');
     this.port = config.port ?? Number(env['PORT']?.trim() || 3000);
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new Error(`PORT=${env['PORT']} is not a port number`);
@@ -63,16 +62,23 @@ export class StreamableHttpMcpServer {
     const allowedHosts = config.allowedHosts ?? (listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES);
     const tokens = config.tokens === undefined ? BearerTokens.fromEnv(env) : config.tokens;
     this.authEnabled = tokens !== null;
-    this.idleTimeoutMs = config.sessionIdleTimeoutMs ?? (Number(env['MCP_SESSION_IDLE_TIMEOUT_MS']) || 30 * 60_000);
-    // Clients that vanish without DELETE would otherwise keep their server and transport forever.
-    this.sweeper = setInterval(() => this.closeIdleSessions(), Math.min(this.idleTimeoutMs, 60_000)).unref();
+    checkExposure(this.host, this.authEnabled, config.allowUnauthenticatedRemote, env);
+    const idle = config.sessionIdleTimeoutMs;
+    this.limits = httpLimitsFromEnv({ ...(idle === undefined ? {} : { sessionIdleTimeoutMs: idle }), ...config.limits }, env);
+    this.authFailures = new AuthFailureRecords(config.trail, this.limits.authFailureRecordsPerMinute);
+    this.sessions = new SessionTable(config.createSession, this.limits.maxSessions, this.limits.sessionIdleTimeoutMs);
 
-    const app = createMcpExpressApp({ host: this.host, allowedHosts });
+    const app = express();
+    app.disable('x-powered-by');
+    app.use(hostHeaderValidation(allowedHosts));
     app.use(originCheck(allowedHosts));
     app.use(clientAddressHeader());
-    if (tokens) app.use('/mcp', bearerAuth(tokens, config.trail));
+    if (tokens) app.use('/mcp', bearerAuth(tokens, this.authFailures));
+    app.use('/mcp', ...jsonBody(this.limits.maxBodyBytes));
     app.all('/mcp', (req, res) => void this.handle(req, res));
-    this.http = createServer(app);
+    app.use(notFound);
+    app.use(jsonErrors(this.limits.maxBodyBytes));
+    this.http = createGuardedHttpServer(this.limits, app);
   }
 
   get sessionCount(): number {
@@ -91,17 +97,17 @@ export class StreamableHttpMcpServer {
   }
 
   /** Waits for calls in progress in every session (see McpServerInstrumentation.drain). */
-  async drain(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((session) => session.instrumentation.drain(timeoutMs)));
+  drain(timeoutMs: number): Promise<void> {
+    return this.sessions.drain(timeoutMs);
   }
 
   /** Stops accepting requests and closes every session. */
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    await Promise.all([...this.sessions.values()].map((session) => session.server.close()));
+    await this.sessions.closeAll();
     this.http.closeAllConnections();
     await closed;
+    await this.authFailures.flush();
   }
 
   private async handle(req: Request, res: Response): Promise<void> {
@@ -109,59 +115,23 @@ export class StreamableHttpMcpServer {
       const principal = (req as Request & { auth?: { clientId: string } }).auth?.clientId ?? null;
       const sessionId = req.headers['mcp-session-id'];
       let session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
-      if (typeof sessionId === 'string' && !session) {
-        res.status(404).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
-        return;
-      }
+      if (typeof sessionId === 'string' && !session) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
       if (session && session.principal !== principal) {
-        await recordRefusal(this.config.trail, req, 'session belongs to another principal');
-        res.status(403).json({ jsonrpc: '2.0', error: { code: -32001, message: 'Forbidden: session belongs to another principal' }, id: null });
-        return;
+        await this.authFailures.record(req, 'session belongs to another principal', principal);
+        return sendJsonRpcError(res, 403, REFUSED, 'Forbidden: session belongs to another principal');
       }
       if (!session) {
-        if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-          res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no valid session id' }, id: null });
-          return;
+        if (req.method !== 'POST' || !isInitializeRequest(req.body)) return sendJsonRpcError(res, 400, INVALID_REQUEST, 'Bad Request: no valid session id');
+        if (this.sessions.full) {
+          const message = `Service unavailable: ${this.limits.maxSessions} sessions open (MCP_MAX_SESSIONS); retry later`;
+          return sendJsonRpcError(res, 503, REFUSED, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
         }
-        session = await this.openSession(principal);
+        return await this.sessions.initialize(principal, req, res);
       }
-      const open = session;
-      open.openRequests += 1;
-      res.once('close', () => {
-        open.openRequests -= 1;
-        open.idleSince = Date.now();
-      });
-      await open.transport.handleRequest(req, res, req.body);
+      await this.sessions.serve(session, req, res);
     } catch (error) {
       process.stderr.write(`mcp-audit: HTTP request failed: ${error instanceof Error ? error.message : String(error)}\n`);
-      if (!res.headersSent) res.status(500).json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal server error' }, id: null });
-    }
-  }
-
-  private async openSession(principal: string | null): Promise<Session> {
-    const { server, instrumentation } = this.config.createSession();
-    const session: Session = {
-      server,
-      instrumentation,
-      principal,
-      openRequests: 0,
-      idleSince: Date.now(),
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => void this.sessions.set(id, session),
-      }),
-    };
-    session.transport.onclose = () => {
-      if (session.transport.sessionId) this.sessions.delete(session.transport.sessionId);
-    };
-    await server.connect(session.transport);
-    return session;
-  }
-
-  private closeIdleSessions(): void {
-    const now = Date.now();
-    for (const session of this.sessions.values()) {
-      if (session.openRequests === 0 && now - session.idleSince >= this.idleTimeoutMs) void session.server.close();
+      if (!res.headersSent) sendJsonRpcError(res, 500, INTERNAL_ERROR, 'Internal server error');
     }
   }
 }

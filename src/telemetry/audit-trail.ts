@@ -5,7 +5,8 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
-import { getDefaultRedactor } from '../audit/redactor.js';
+import { RedactingSpanProcessor } from '../audit/redacted-span.js';
+import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redactor.js';
 import { onProcessExit, onSighup } from './shared-process-listener.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
 
@@ -14,8 +15,14 @@ export interface AuditTrailConfig {
   serviceName?: string;
   /** Directory of the daily audit files; falls back to AUDIT_LOG_DIR, then ./logs. */
   logDir?: string;
-  /** Further processors (e.g. forwarding to a collector); they see the same spans. */
+  /** Further processors (e.g. forwarding to a collector); they see the same spans, redacted (see redacted-span.ts). */
   spanProcessors?: SpanProcessor[];
+  /**
+   * Which secret patterns every record and every span handed to
+   * `spanProcessors` go through (`emails`); the default redactor if not
+   * given. Key names are the instrumentation's business (instrumentMcpServer).
+   */
+  redaction?: RedactionConfig;
   /** Register as the global tracer provider, with AsyncLocalStorage context and W3C propagation. Default true. */
   register?: boolean;
   /** Reopen the audit file on SIGHUP, as logrotate's `postrotate` expects. Default true. */
@@ -58,7 +65,8 @@ export function serviceResource(serviceName = 'mcp-server'): Resource {
  */
 export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   installStderrDiagLogger();
-  const exporter = new JsonlAuditExporter(config.logDir === undefined ? {} : { logDir: config.logDir });
+  const redactor = config.redaction ? new Redactor(config.redaction) : getDefaultRedactor();
+  const exporter = new JsonlAuditExporter({ redactor, ...(config.logDir === undefined ? {} : { logDir: config.logDir }) });
   exporter.checkWritable();
   const auditProcessor = new AuditSpanProcessor(exporter);
   const resource = serviceResource(config.serviceName);
@@ -66,7 +74,8 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   const provider = new NodeTracerProvider({
     resource,
     sampler: new AlwaysOnSampler(),
-    spanProcessors: [auditProcessor, ...(config.spanProcessors ?? [])],
+    // Whatever leaves through another processor (OTLP, metrics, the user's) carries no secret either.
+    spanProcessors: [auditProcessor, ...(config.spanProcessors ?? []).map((processor) => new RedactingSpanProcessor(processor, redactor))],
   });
   if (config.register ?? true) provider.register();
   // Anything still pending when the process exits is written synchronously.
@@ -82,7 +91,7 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     awaitRecord: (span) => auditProcessor.whenRecorded(span),
     recordEvent({ attributes, ...event }) {
       // An auth failure's message may quote the credential it rejected.
-      if (event.error) event.error = getDefaultRedactor().redactText(event.error);
+      if (event.error) event.error = redactor.redactText(event.error);
       const span = tracer.startSpan(event.action, { kind: SpanKind.SERVER, ...(attributes ? { attributes } : {}) });
       if (event.error) span.setStatus({ code: SpanStatusCode.ERROR, message: event.error });
       attachAuditDetails(span, {

@@ -1,6 +1,7 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import { redactedSpan } from '../audit/redacted-span.js';
 import { DroppedSpanCounter } from './dropped-span-counter.js';
 
 export interface ForwardingSpanProcessorConfig {
@@ -69,7 +70,8 @@ export class ForwardingSpanProcessor implements SpanProcessor {
     // The batch processor takes sampled spans only, and none after shutdown.
     if (this.shuttingDown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     this.accepted += 1;
-    this.batch.onEnd(span);
+    // Also when used on its own, outside startAuditTrail (which hands it a redacted span already).
+    this.batch.onEnd(redactedSpan(span));
   }
 
   /** Spans not forwarded so far, all reasons together. */

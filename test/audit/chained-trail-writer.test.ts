@@ -181,14 +181,67 @@ test('fsync modes: always syncs every write before it resolves, batch at most on
 
 test('AUDIT_MAX_FILE_BYTES splits a day into numbered parts and the chain runs through them', async () => {
   const dir = makeTempDir('writer');
-  const writer = writerFor(dir, { maxFileBytes: 2000 });
+  // Three records (about 670 bytes each) per part.
+  const writer = writerFor(dir, { maxFileBytes: 2100 });
   for (let n = 0; n < 12; n++) await writer.append(auditRecord(n, '2026-04-01T10:00:00.000Z'));
   writer.close();
   const names = readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort();
   assert.deepEqual(names, ['audit_2026-04-01.1.jsonl', 'audit_2026-04-01.2.jsonl', 'audit_2026-04-01.3.jsonl', 'audit_2026-04-01.jsonl']);
-  for (const name of names) assert.ok(statSync(join(dir, name)).size <= 2000, name);
+  for (const name of names) assert.ok(statSync(join(dir, name)).size <= 2100, name);
   const report = await verified(dir);
   assert.equal(report.records, 12);
+});
+
+test('a file is never reopened for an earlier day: a record stamped before midnight that is written after it goes to the new day\'s file', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(1, '2026-04-02T23:59:59.000Z'));
+  await writer.append(auditRecord(2, '2026-04-03T00:00:00.100Z'));
+  // Late: its call started before midnight. Its day's file exists, but the chain has moved on to the next one.
+  await writer.append(auditRecord(3, '2026-04-02T23:59:59.999Z'));
+  await writer.append(auditRecord(4, '2026-04-03T00:00:00.200Z'));
+  writer.close();
+  assert.deepEqual(records(join(dir, 'audit_2026-04-02.jsonl')).map((record) => record['request_id']), ['1']);
+  assert.deepEqual(records(join(dir, 'audit_2026-04-03.jsonl')).map((record) => [record['request_id'], record['seq']]), [['2', 2], ['3', 3], ['4', 4]]);
+  await verified(dir);
+});
+
+test('a record larger than the size cap is still written, alone in its own part, and the next record starts another part', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir, { maxFileBytes: 1500 });
+  const at = '2026-04-04T10:00:00.000Z';
+  await writer.append(auditRecord(1, at));
+  await writer.append(auditRecord(2, at, { input_summary: { query: 'x'.repeat(3000) } }));
+  await writer.append(auditRecord(3, at));
+  // In one batch too: the big one between two small ones.
+  await Promise.all([4, 5, 6].map((n) => writer.append(auditRecord(n, at, n === 5 ? { input_summary: { query: 'y'.repeat(3000) } } : {}))));
+  writer.close();
+  const parts = readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const ids = parts.map((name) => [name, records(join(dir, name)).map((record) => record['request_id'])]);
+  assert.deepEqual(ids, [
+    ['audit_2026-04-04.jsonl', ['1']],
+    ['audit_2026-04-04.1.jsonl', ['2']],
+    ['audit_2026-04-04.2.jsonl', ['3', '4']],
+    ['audit_2026-04-04.3.jsonl', ['5']],
+    ['audit_2026-04-04.4.jsonl', ['6']],
+  ]);
+  assert.ok(statSync(join(dir, 'audit_2026-04-04.1.jsonl')).size > 3000);
+  const report = await verified(dir);
+  assert.equal(report.records, 6);
+});
+
+test('fsync batch: an unsynced write is synced once its interval has passed, without waiting for close', async () => {
+  const dir = makeTempDir('writer');
+  const writer = writerFor(dir, { fsync: 'batch', fsyncIntervalMs: 100 });
+  await writer.append(auditRecord(1));
+  await writer.append(auditRecord(2));
+  assert.equal(writer.stats.syncs, 0, 'synced before its interval');
+  // Bounded wait for the interval's timer (this asserts that it fires, not how fast).
+  for (let i = 0; i < 400 && writer.stats.syncs === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.equal(writer.stats.syncs, 1);
+  // Nothing written since: close has nothing left to sync.
+  writer.close();
+  assert.equal(writer.stats.syncs, 1);
 });
 
 test('retention gzips past days and deletes old ones, never the current file, and the rest still verifies', async () => {

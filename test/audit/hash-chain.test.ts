@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { ChainedLines, ChainHasher, GENESIS } from '../../src/audit/hash-chain.js';
 import { auditRecord } from '../support/chained-trail.js';
 
@@ -60,4 +60,27 @@ test('lines chained into one buffer are byte for byte the definition, hashed ove
     const stored = hasher.check(line)!;
     assert.equal(stored.computed, stored.stored);
   }
+});
+
+test('without a key the chain is plain SHA-256 over the same bytes, as computed here independently, and the seal and key id say so', () => {
+  const plain = new ChainHasher(undefined);
+  assert.equal(plain.algorithm, 'sha256');
+  assert.equal(plain.keyId, null);
+  assert.equal(ChainHasher.fromEnv({ AUDIT_HMAC_KEY: '' }).algorithm, 'sha256');
+  assert.equal(ChainHasher.fromEnv({ AUDIT_HMAC_KEY: 'k' }).algorithm, 'hmac-sha256');
+  let previous = GENESIS;
+  for (const record of [auditRecord(1), { text: 'café 😀', nested: { list: [1, null] } }, auditRecord(3)]) {
+    const body = byDefinition(record, previous);
+    const hash = createHash('sha256').update(`mcp-audit/record/v1\n${body}`).digest('hex');
+    const { line, link } = plain.chain(record, previous);
+    assert.equal(line, `${body.slice(0, -1)},"hash":"${hash}"}\n`);
+    assert.deepEqual(link, { seq: previous.seq + 1, hash });
+    assert.deepEqual(plain.check(line.trimEnd()), { stored: hash, computed: hash });
+    previous = link;
+  }
+  assert.equal(plain.seal('["fields"]'), createHash('sha256').update('mcp-audit/head/v1\n["fields"]').digest('hex'));
+  // Keyed: the key id is derived from the key under its own domain, never the key itself.
+  assert.equal(hasher.keyId, createHmac('sha256', 'chain-test-key').update('mcp-audit/key-id/v1').digest('hex').slice(0, 16));
+  assert.equal(hasher.seal('["fields"]'), createHmac('sha256', 'chain-test-key').update('mcp-audit/head/v1\n["fields"]').digest('hex'));
+  assert.equal(plain.check('{"a":1}'), null);
 });

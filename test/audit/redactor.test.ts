@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { captureArguments } from '../../src/audit/capture-levels.js';
-import { Redactor } from '../../src/audit/redactor.js';
+import { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor } from '../../src/audit/redactor.js';
 import { passesLuhn } from '../../src/audit/secret-patterns.js';
 import { newSummaryReport, REDACTED, redactAndTruncate, summarizeValue } from '../../src/audit/summarize.js';
 import { SECRET_SAMPLES } from '../support/secrets.js';
@@ -116,4 +116,63 @@ test('only the head of a long string is scanned, yet a long secret crossing the 
   assert.ok(!cut.includes('PPPP'), cut);
   assert.match(cut, /token \[REDACTED:jwt\]\.\.\.\[truncated \d+ chars\]$/);
   assert.deepEqual(report, { redacted: true, truncated: true });
+});
+
+test('keys longer than 64 characters are judged like any other, every time, and never kept in the verdict cache', () => {
+  const redactor = new Redactor();
+  const cache = (redactor as unknown as { keyVerdicts: Map<string, boolean> }).keyVerdicts;
+  const longSensitive = `${'x'.repeat(70)}_Password`;
+  const longPlain = 'y'.repeat(80);
+  for (let round = 0; round < 2; round++) {
+    assert.equal(redactor.isSensitiveKey(longSensitive), true);
+    assert.equal(redactor.isSensitiveKey(longPlain), false);
+    assert.equal(redactor.isSensitiveKey(`${'z'.repeat(62)}pin`), false); // exact names match whole keys only
+  }
+  assert.equal(cache.size, 0);
+  assert.deepEqual(summarizeValue({ [longSensitive]: 'hunter2', [longPlain]: 'kept' }, { redactor }), { [longSensitive]: REDACTED, [longPlain]: 'kept' });
+  // 64 characters is still cached; the cache is emptied rather than grown past 1,024 names.
+  assert.equal(redactor.isSensitiveKey(`${'s'.repeat(58)}secret`), true);
+  assert.equal(cache.size, 1);
+  for (let i = 0; i < 1023; i++) redactor.isSensitiveKey(`field_${i}`);
+  assert.equal(cache.size, 1024);
+  assert.equal(redactor.isSensitiveKey('one_more_token'), true);
+  assert.equal(cache.size, 1);
+});
+
+test('every default key name is sensitive as part of a key, every exact one only as the whole key', () => {
+  const redactor = new Redactor();
+  assert.deepEqual([...DEFAULT_SENSITIVE_KEYS], ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'authorization',
+    'credential', 'privatekey', 'cookie', 'sessionkey', 'accesskey', 'signature']);
+  for (const part of DEFAULT_SENSITIVE_KEYS) assert.equal(redactor.isSensitiveKey(`X-User_${part.toUpperCase()}-value`), true, part);
+  assert.deepEqual([...DEFAULT_SENSITIVE_KEYS_EXACT], ['pwd', 'pass', 'auth', 'pin', 'otp', 'cvv', 'ssn']);
+  for (const exact of DEFAULT_SENSITIVE_KEYS_EXACT) {
+    assert.equal(redactor.isSensitiveKey(exact.toUpperCase()), true, exact);
+    assert.equal(redactor.isSensitiveKey(`${exact}x`), false, `${exact}x`);
+  }
+  assert.equal(redactor.isSensitiveKey('spinner'), false);
+});
+
+test('a configured key that is only separators matches nothing; AUDIT_SENSITIVE_KEYS is split on commas, spaces and empty items ignored', () => {
+  assert.equal(new Redactor({ sensitiveKeys: ['--', 'iban'] }).isSensitiveKey('name'), false);
+  process.env['AUDIT_SENSITIVE_KEYS'] = ' employee_number ,, badge_id,';
+  try {
+    const redactor = new Redactor({ sensitiveKeys: [] });
+    assert.equal(redactor.isSensitiveKey('EmployeeNumber'), true);
+    assert.equal(redactor.isSensitiveKey('badge-id'), true);
+    assert.equal(redactor.isSensitiveKey('name'), false);
+  } finally {
+    delete process.env['AUDIT_SENSITIVE_KEYS'];
+  }
+});
+
+test('AUDIT_REDACT_EMAILS=true turns e-mail redaction on, any other value leaves it off; the option wins over it', () => {
+  for (const [value, expected] of [['true', 'from [REDACTED:email]'], ['yes', 'from kim@example.com']] as const) {
+    process.env['AUDIT_REDACT_EMAILS'] = value;
+    try {
+      assert.equal(new Redactor().redactText('from kim@example.com'), expected, value);
+      assert.equal(new Redactor({ emails: false }).redactText('from kim@example.com'), 'from kim@example.com');
+    } finally {
+      delete process.env['AUDIT_REDACT_EMAILS'];
+    }
+  }
 });

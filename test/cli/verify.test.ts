@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -159,6 +159,31 @@ test('a torn last line is reported as torn, not as tampering', () => {
   const result = verify(dir);
   assertProblem(result, `${file(2)}:5: torn`);
   assert.doesNotMatch(result.stdout, /modified|inserted|malformed/);
+});
+
+test('--key-file gives the key (trailing newline ignored) in place of AUDIT_HMAC_KEY', () => {
+  const keys = makeTempDir('verify-keys');
+  writeFileSync(join(keys, 'right'), `${KEY}\n`);
+  writeFileSync(join(keys, 'wrong'), 'another-key\n');
+  const dir = copyOfTrail();
+  const right = runCli(['verify', dir, '--key-file', join(keys, 'right')]);
+  assert.equal(right.status, 0, right.stdout + right.stderr);
+  assert.match(right.stdout, /OK: 12 records/);
+  assertProblem(runCli(['verify', dir, '--key-file', join(keys, 'wrong')]), 'wrong-key');
+  // The file wins over the variable.
+  assertProblem(runCli(['verify', dir, '--key-file', join(keys, 'wrong')], { AUDIT_HMAC_KEY: KEY }), 'wrong-key');
+  assert.equal(runCli(['verify', dir, '--key-file', join(keys, 'absent')], { AUDIT_HMAC_KEY: KEY }).status, 2);
+});
+
+test('--head reads a head kept elsewhere: the end check holds there, and the default place is then reported missing', () => {
+  const dir = copyOfTrail();
+  const elsewhere = join(makeTempDir('verify-head'), 'kept.head.json');
+  renameSync(join(dir, 'audit.head.json'), elsewhere);
+  const withHead = runCli(['verify', dir, '--head', elsewhere], { AUDIT_HMAC_KEY: KEY });
+  assert.equal(withHead.status, 0, withHead.stdout + withHead.stderr);
+  assertProblem(verify(dir), 'head: head file');
+  editLines(join(dir, file(2)), (lines) => lines.slice(0, 3));
+  assertProblem(runCli(['verify', dir, '--head', elsewhere], { AUDIT_HMAC_KEY: KEY }), `${file(2)}:4 seq 12: truncated`);
 });
 
 test('usage errors exit 2', () => {

@@ -1,11 +1,16 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
 import { auditFileNameFor } from '../../src/index.js';
-import { collectLines, connectOverStdio, exited, helpdeskDirs, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor } from '../support/helpdesk-process.js';
-import { readTrail } from '../support/trail-files.js';
+import {
+  collectLines, connectOverStdio, exited, helpdeskDirs, helpdeskServerPath, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor,
+} from '../support/helpdesk-process.js';
+import { readTrail, readTrailLines } from '../support/trail-files.js';
 
 function firstText(result: CallToolResult): string {
   const item = result.content[0];
@@ -100,4 +105,40 @@ test('a write failure at run time fails the call with a clear error; the server 
   assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(ENOSPC.*the result of this call is withheld/);
   assert.equal(byId.get(2)?.result?.tools?.length, 4);
   assert.match(stderr, /audit: unwritten record \{.*"tool_name":"lookup_inventory"/);
+});
+
+test('over stdio no response arrives before its record: checked in the client at the moment each response arrives', async () => {
+  const dirs = helpdeskDirs('e2e-record-first');
+  const env = { ...(process.env as Record<string, string>), AUDIT_LOG_DIR: dirs.logDir, HELPDESK_DATA_DIR: dirs.dataDir };
+  const transport = new StdioClientTransport({ command: process.execPath, args: [helpdeskServerPath], env, stderr: 'pipe' });
+  const client = new Client({ name: 'record-first', version: '1.0.0' });
+  await client.connect(transport);
+  const recordedOnArrival: string[] = [];
+  const unrecordedOnArrival: string[] = [];
+  const deliver = transport.onmessage!;
+  transport.onmessage = (...args: Parameters<typeof deliver>) => {
+    const [message] = args;
+    if ('id' in message && ('result' in message || 'error' in message)) {
+      // Read synchronously, before the client library sees the response.
+      const id = String(message.id);
+      const recorded = readTrailLines(dirs.logDir).some((line) => {
+        const record = JSON.parse(line) as { action: string; request_id: string | null };
+        return record.action === 'tool_call' && record.request_id === id;
+      });
+      (recorded ? recordedOnArrival : unrecordedOnArrival).push(id);
+    }
+    deliver.apply(transport, args);
+  };
+  // Another process holds the writers' lock, as a busy writer would: the records wait for it, and so must the responses.
+  const lock = new CrossProcessLock(join(dirs.logDir, 'audit.lock'), 10_000);
+  await waitFor(() => lock.tryAcquire(), 'the writers\' lock');
+  const calls = Array.from({ length: 20 }, (_, i) => client.callTool({ name: 'lookup_inventory', arguments: { query: `dock ${i}` } }));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // ample time to answer, had the server not waited for its records
+  const answeredWhileLocked = recordedOnArrival.length + unrecordedOnArrival.length;
+  lock.unlock();
+  await Promise.all(calls);
+  await client.close();
+  assert.equal(answeredWhileLocked, 0, 'responses went out while their records could not be written');
+  assert.deepEqual(unrecordedOnArrival, []);
+  assert.equal(recordedOnArrival.length, 20);
 });

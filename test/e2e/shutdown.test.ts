@@ -25,14 +25,17 @@ test('end of stdin with calls in flight: the server drains, exits 0 and every ca
   assert.equal(responses.length, CALLS + 1, 'every request read before EOF is answered');
 });
 
-test('SIGTERM mid-burst: exit 0, intact lines, and every response the client saw has its record', async () => {
-  const dirs = helpdeskDirs('e2e-sigterm');
+for (const signal of ['SIGTERM', 'SIGINT'] as const) test(`${signal} mid-burst: exit 0, intact lines, and every response the client saw has its record`, async () => {
+  const dirs = helpdeskDirs(`e2e-${signal.toLowerCase()}`);
   const child = spawnHelpdesk(dirs);
   const responses = collectLines(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdin.write(INITIALIZE + burst(1));
   await waitFor(() => responses.length >= 10, 'the first responses');
-  child.kill('SIGTERM');
+  child.kill(signal);
   assert.deepEqual(await exited(child), { code: 0, signal: null });
+  assert.match(stderr, new RegExp(`shutting down \\(${signal}\\)`));
 
   const lines = readTrailLines(dirs.logDir).filter((line) => (JSON.parse(line) as { action: string }).action === 'tool_call');
   const recordedIds = new Set(lines.map((line) => String((JSON.parse(line) as { request_id: string }).request_id)));

@@ -55,7 +55,7 @@ for (const sample of SECRET_SAMPLES) {
     }
     const record = readTrail(logDir).find((candidate) => candidate.span_id === span.spanContext().spanId)!;
     assert.match(record.error ?? '', new RegExp(`\\[REDACTED:${sample.kind}\\]`));
-    assert.match(JSON.stringify(record.input_summary), new RegExp(`see .*\\[REDACTED:${sample.kind}\\] here`));
+    assert.match(JSON.stringify(record.input_summary), new RegExp(`see .*\\[REDACTED:${sample.kind}\\][^ ]* here`));
     assert.equal(record.redacted, true);
     assert.match(String(span.attributes['gen_ai.tool.call.arguments']), /REDACTED/);
     await client.close();
@@ -68,8 +68,15 @@ test('a secret typed as the tool name is redacted in the record, the span name a
   const token = SECRET_SAMPLES.find((sample) => sample.kind === 'github-token')!;
   await client.callTool({ name: token.value, arguments: {} });
   const [span] = spans.getFinishedSpans();
-  assert.ok(!JSON.stringify([span!.name, span!.attributes, span!.status]).includes(token.tell));
+  assert.ok(span, 'no span for the call');
+  assert.ok(!JSON.stringify([span.name, span.attributes, span.status]).includes(token.tell));
   assert.ok(!rawTrail().includes(token.tell));
+  // Absent because redacted, not because nothing was written.
+  const record = readTrail(logDir).find((candidate) => candidate.span_id === span.spanContext().spanId);
+  assert.ok(record, 'no record for the call');
+  assert.equal(record.tool_name, '[REDACTED:github-token]');
+  assert.match(record.error ?? '', /\[REDACTED:github-token\]/);
+  assert.equal(record.redacted, true);
   await client.close();
 });
 
@@ -88,8 +95,15 @@ test('an auth-failure event quoting the token is redacted in the file and on the
   spans.reset();
   const bearer = SECRET_SAMPLES.find((sample) => sample.kind === 'bearer-token')!;
   await trail.recordEvent({ action: 'auth_failure', error: `rejected Authorization: ${bearer.value}` });
-  assert.ok(!(spans.getFinishedSpans()[0]!.status.message ?? '').includes(bearer.tell));
+  const [span] = spans.getFinishedSpans();
+  assert.ok(span, 'no span for the event');
+  assert.match(span.status.message ?? '', /\[REDACTED:bearer-token\]/);
+  assert.ok(!(span.status.message ?? '').includes(bearer.tell));
   assert.ok(!rawTrail().includes(bearer.tell));
+  const record = readTrail(logDir).find((candidate) => candidate.span_id === span.spanContext().spanId);
+  assert.ok(record, 'no record for the event');
+  assert.equal(record.action, 'auth_failure');
+  assert.match(record.error ?? '', /^rejected Authorization: \[REDACTED:bearer-token\]/);
 });
 
 test('capture levels apply globally and per tool, for input and for result', async () => {
@@ -113,7 +127,8 @@ test('capture levels apply globally and per tool, for input and for result', asy
   assert.equal(echo.result_summary, `you said: ${'z'.repeat(400)} [REDACTED:aws-access-key]`);
   assert.equal(echo.truncated, false);
 
-  const report = records.find((record) => record.span_id === reportSpan!.spanContext().spanId)!;
+  const report = records.find((record) => record.span_id === reportSpan!.spanContext().spanId);
+  assert.ok(report, 'no record for file_report');
   assert.deepEqual(report.capture, { input: 'metadata', result: 'none' });
   assert.deepEqual(report.input_summary, { report: { type: 'object', size: 1 }, note: { type: 'string', size: 12 } });
   assert.ok(!rawTrail().includes('secret plans'));

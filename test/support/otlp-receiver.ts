@@ -30,6 +30,33 @@ message ArrayValue { repeated AnyValue values = 1; }
 `;
 const ExportTraceServiceRequest = protobuf.parse(OTLP_TRACE_SCHEMA, { keepCase: false }).root.lookupType('otlp.ExportTraceServiceRequest');
 
+/**
+ * The OTLP metric messages (ExportMetricsServiceRequest down to histogram
+ * data points), field numbers from opentelemetry-proto's metrics.proto.
+ * Gauges, sums, exponential histograms and exemplars are left out.
+ */
+const OTLP_METRICS_SCHEMA = `
+syntax = "proto3";
+package otlp;
+message ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1; }
+message ResourceMetrics { Resource resource = 1; repeated ScopeMetrics scope_metrics = 2; string schema_url = 3; }
+message Resource { repeated KeyValue attributes = 1; }
+message ScopeMetrics { InstrumentationScope scope = 1; repeated Metric metrics = 2; string schema_url = 3; }
+message InstrumentationScope { string name = 1; string version = 2; }
+message Metric { string name = 1; string description = 2; string unit = 3; Histogram histogram = 9; }
+message Histogram { repeated HistogramDataPoint data_points = 1; int32 aggregation_temporality = 2; }
+message HistogramDataPoint {
+  fixed64 start_time_unix_nano = 2; fixed64 time_unix_nano = 3; fixed64 count = 4; optional double sum = 5;
+  repeated fixed64 bucket_counts = 6; repeated double explicit_bounds = 7; repeated KeyValue attributes = 9;
+  optional double min = 11; optional double max = 12;
+}
+message KeyValue { string key = 1; AnyValue value = 2; }
+message AnyValue {
+  oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; bytes bytes_value = 7; }
+}
+`;
+const ExportMetricsServiceRequest = protobuf.parse(OTLP_METRICS_SCHEMA, { keepCase: false }).root.lookupType('otlp.ExportMetricsServiceRequest');
+
 /** A span as received, in one shape for both encodings. */
 export interface ReceivedSpan {
   traceId: string;
@@ -103,11 +130,13 @@ function bodyOf(req: IncomingMessage): Promise<Buffer> {
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly contentTypes: string[] = [];
-  /** Decoded http/json metric export requests (the tests read metrics as JSON only). */
+  /** Metric export requests in the proto3 JSON mapping, decoded from http/json or http/protobuf. */
   readonly metricRequests: unknown[] = [];
   /** The path of every request received, in order. */
   readonly paths: string[] = [];
   readonly headers: IncomingMessage['headers'][] = [];
+  /** Every request body as received: a string sent in either encoding is in here byte for byte. */
+  readonly bodies: Buffer[] = [];
   private readonly server: Server;
 
   private constructor(private readonly mode: ReceiverMode) {
@@ -133,6 +162,7 @@ export class OtlpReceiver {
     const body = await bodyOf(req);
     this.paths.push(req.url ?? '');
     this.headers.push(req.headers);
+    this.bodies.push(body);
     if (this.mode === 'hang') return; // never answers: the exporter must time out
     if (this.mode === 'fail-500') {
       res.writeHead(500).end('collector failure');
@@ -143,6 +173,13 @@ export class OtlpReceiver {
     if (req.url === '/v1/metrics' && contentType.startsWith('application/json')) {
       this.metricRequests.push(JSON.parse(body.toString('utf8')));
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      return;
+    }
+    if (req.url === '/v1/metrics' && contentType.startsWith('application/x-protobuf')) {
+      const message = ExportMetricsServiceRequest.decode(body);
+      // Longs as strings, as the JSON mapping gives fixed64 counts; arrays kept even when empty.
+      this.metricRequests.push(ExportMetricsServiceRequest.toObject(message, { longs: String, enums: Number, bytes: String, arrays: true }));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
       return;
     }
     if (req.url !== '/v1/traces') {

@@ -28,4 +28,8 @@ export const SECRET_SAMPLES: readonly SecretSample[] = [
   { kind: 'stripe-key', value: 'sk_live_' + '51HstRiPeS3cr3tK3y9x8w7v', tell: 'RiPeS3cr3tK3y9x8w7v' },
   { kind: 'card-number', value: '4111 1111 1111 1111', tell: '4111 1111 1111 1111' },
   { kind: 'assigned-secret', value: 'password=' + 'hunter2xyz', tell: 'hunter2xyz' },
+  { kind: 'aws-secret-key', value: 'aws_secret_access_key=' + 'wJalrXUtnFEMI/K7MDENG/' + 'bPxRfiCYzQ8rT2vLkE', tell: 'bPxRfiCYzQ8rT2vLkE' },
+  { kind: 'connection-string', value: 'postgres://' + 'app:' + 'Pg5ecretPw0rd' + '@db.internal:5432/tickets', tell: 'Pg5ecretPw0rd' },
+  { kind: 'basic-auth', value: 'Authorization: Basic ' + 'a2ltOnMzY3IzdC1wYXNz', tell: 'a2ltOnMzY3IzdC1wYXNz' },
+  { kind: 'slack-webhook', value: 'https://hooks.slack.com/services/' + 'T0001/B0002/' + 'WeBhOoKsEcReT7x', tell: 'WeBhOoKsEcReT7x' },
 ];

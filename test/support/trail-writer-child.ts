@@ -31,5 +31,5 @@ if (dir && writerId) {
   }
   if (then === 'exit') process.exit(0);
   writer.close();
-  process.stdout.write(`lock waits ${writer.stats.lockWaits}\n`);
+  process.stdout.write(`lock waits ${writer.stats.lockWaits}\nleases lost ${writer.stats.leasesLost}\n`);
 }

@@ -78,9 +78,12 @@ interface MetricJson {
   histogram?: { dataPoints: Array<{ count: number | string; explicitBounds: number[]; attributes: Array<{ key: string; value: { stringValue?: string } }> }> };
 }
 
-test('mcp.server.operation.duration goes out over OTLP: seconds, per tool, error.type on failures, the advised buckets', async () => {
+// No protocol set is the default, http/protobuf, decoded by the receiver as a collector would.
+for (const protocol of [undefined, 'http/json'] as const) test(`mcp.server.operation.duration goes out over OTLP (${protocol ?? 'default: http/protobuf'}): seconds, per tool, error.type on failures, the advised buckets`, async () => {
   const collector = await receiver();
-  await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' });
+  await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, ...(protocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) });
+  const metricTypes = collector.paths.flatMap((path, i) => (path === '/v1/metrics' ? [collector.contentTypes[i]] : []));
+  assert.ok(metricTypes.length > 0 && metricTypes.every((type) => type?.startsWith(protocol ? 'application/json' : 'application/x-protobuf')), metricTypes.join());
   // The periodic reader exports once more at shutdown: the last request holds every call.
   const last = collector.metricRequests.at(-1) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: MetricJson[] }> }> } | undefined;
   assert.ok(last, 'no metrics arrived');

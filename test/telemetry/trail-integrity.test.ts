@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
@@ -42,15 +42,34 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   assert.deepEqual((await verifyTrail(logDir, { hasher: ChainHasher.fromEnv() })).problems, []);
 });
 
-test('SIGHUP reopens the audit file by path: records after a logrotate move land in the new file', async () => {
+/** Paths of the files this process holds open (Linux /proc). */
+function openFiles(): string[] {
+  return readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return []; // closed since the listing
+    }
+  });
+}
+
+test('SIGHUP reopens the audit file by path at once: the moved file is let go, and records after a logrotate move land in the new file', async () => {
   const logDir = makeTempDir('sighup');
   const trail = startAuditTrail({ logDir, register: false });
   const client = await connectInMemory(echoServer(trail));
   await client.callTool({ name: 'echo', arguments: { text: 'before' } });
   const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
   renameSync(dayFile, `${dayFile}.1`);
+  // Until told, the writer still holds the moved file (it would notice the move only at its next write).
+  assert.ok(openFiles().includes(`${dayFile}.1`), 'the writer holds its file open');
+  let handled = false;
+  process.once('SIGHUP', () => (handled = true)); // runs after the trail's own listener
   process.kill(process.pid, 'SIGHUP'); // without the handler this would end the test process
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The signal arrives through the event loop; a signal alone does not keep the loop alive, a timer does.
+  for (let i = 0; i < 400 && !handled; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(handled, 'SIGHUP was not delivered');
+  // What logrotate's postrotate relies on: the old file is closed by the signal itself, not by some later write.
+  assert.ok(!openFiles().includes(`${dayFile}.1`), 'the moved file is still open after SIGHUP');
   await client.callTool({ name: 'echo', arguments: { text: 'after' } });
   await trail.shutdown();
   assert.match(readFileSync(`${dayFile}.1`, 'utf8'), /before/);

@@ -24,6 +24,8 @@ const CSV_COLUMNS: Array<[string, (record: AuditRecord) => unknown]> = [
   ['client_version', (r) => r.client?.version], ['transport', (r) => r.transport], ['service', (r) => r.service],
   ['actor', (r) => r.actor], ['client_address', (r) => r.client_address], ['protocol_version', (r) => r.protocol_version],
   ['redacted', (r) => r.redacted], ['truncated', (r) => r.truncated],
+  // Last, so that the columns of earlier exports keep their places; absent from records written before it existed.
+  ['redacted_fields', (r) => r.redacted_fields ?? []],
 ];
 
 /**

@@ -1,0 +1,104 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { McpServerInstrumentation } from '../mcp/instrument-mcp-server.js';
+
+export interface Session {
+  server: McpServer;
+  transport: StreamableHTTPServerTransport;
+  instrumentation: McpServerInstrumentation;
+  /** The principal whose token opened the session; only that principal may use it. */
+  principal: string | null;
+  /** Requests (including SSE streams) still open, and when the last one ended. */
+  openRequests: number;
+  idleSince: number;
+}
+
+/**
+ * The open sessions, at most `maxSessions` of them (counting those whose
+ * initialize is still under way). A session with no request or stream open
+ * for `idleTimeoutMs` is closed like one the client deleted, so it gets its
+ * `session_end` record: clients that vanish without DELETE would otherwise
+ * keep their server and transport forever.
+ */
+export class SessionTable {
+  private readonly sessions = new Map<string, Session>();
+  private opening = 0;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly createSession: () => { server: McpServer; instrumentation: McpServerInstrumentation },
+    private readonly maxSessions: number,
+    private readonly idleTimeoutMs: number,
+  ) {
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(idleTimeoutMs, 60_000)).unref();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  get full(): boolean {
+    return this.sessions.size + this.opening >= this.maxSessions;
+  }
+
+  /** Opens a session for `principal` and hands it the initialize request. */
+  async initialize(principal: string | null, req: Request, res: Response): Promise<void> {
+    this.opening += 1;
+    try {
+      await this.serve(await this.open(principal), req, res);
+    } finally {
+      this.opening -= 1;
+    }
+  }
+
+  async serve(session: Session, req: Request, res: Response): Promise<void> {
+    session.openRequests += 1;
+    res.once('close', () => {
+      session.openRequests -= 1;
+      session.idleSince = Date.now();
+    });
+    await session.transport.handleRequest(req, res, req.body);
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((session) => session.instrumentation.drain(timeoutMs)));
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.sessions.values()].map((session) => session.server.close()));
+  }
+
+  private async open(principal: string | null): Promise<Session> {
+    const { server, instrumentation } = this.createSession();
+    const session: Session = {
+      server,
+      instrumentation,
+      principal,
+      openRequests: 0,
+      idleSince: Date.now(),
+      transport: new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => void this.sessions.set(id, session),
+      }),
+    };
+    session.transport.onclose = () => {
+      if (session.transport.sessionId) this.sessions.delete(session.transport.sessionId);
+    };
+    await server.connect(session.transport);
+    return session;
+  }
+
+  private closeIdle(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (session.openRequests === 0 && now - session.idleSince >= this.idleTimeoutMs) void session.server.close();
+    }
+  }
+}

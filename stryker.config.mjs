@@ -1,0 +1,35 @@
+// Mutation testing of the core modules: `npm run mutate` (all of them, slow), or one module with
+// `MUTATE=verifier npm run mutate` (keys below). Not run in CI: see docs/mutation-testing.md.
+//
+// The test runner is `node --test`, which Stryker has no plugin for, so the command runner runs it: once per
+// mutant, in a fresh process (the mutant is switched on by the __STRYKER_ACTIVE_MUTANT__ variable, which child
+// processes the tests spawn inherit too). It cannot tell which tests cover which mutant, so each module is
+// run against the few test files that exercise it, not the whole suite.
+const modules = {
+  chain: { mutate: 'src/audit/hash-chain.ts', tests: ['test/audit/hash-chain.test.js', 'test/cli/trail-verifier.test.js'] },
+  verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js'] },
+  head: { mutate: 'src/audit/trail-head.ts', tests: ['test/cli/trail-verifier.test.js', 'test/audit/chained-trail-writer.test.js'] },
+  redactor: { mutate: 'src/audit/redactor.ts', tests: ['test/audit/redactor.test.js', 'test/audit/summarize.test.js'] },
+  auditor: { mutate: 'src/mcp/request-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/redaction.test.js'] },
+  committer: { mutate: 'src/audit/trail-committer.ts', tests: ['test/audit/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js'] },
+};
+const chosen = process.env.MUTATE ? [modules[process.env.MUTATE]] : Object.values(modules);
+if (chosen.includes(undefined)) throw new Error(`MUTATE must be one of ${Object.keys(modules).join(', ')}`);
+const tests = [...new Set(chosen.flatMap((module) => module.tests))];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: chosen.map((module) => module.mutate),
+  testRunner: 'command',
+  // Built once per run in the sandbox, with every mutant compiled in (mutant schemata).
+  buildCommand: 'npx tsc -p .',
+  commandRunner: { command: `cd dist && node --test --test-concurrency=1 ${tests.join(' ')}` },
+  coverageAnalysis: 'off',
+  concurrency: 2,
+  timeoutMS: 10_000,
+  ignorePatterns: ['dist', 'logs', 'reports', 'bench/results*', '.stryker-tmp'],
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${process.env.MUTATE ?? 'all'}.json` },
+  thresholds: { high: 85, low: 70, break: null },
+  tempDirName: '.stryker-tmp',
+};
