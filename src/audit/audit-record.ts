@@ -57,6 +57,8 @@ export const SESSION_END_ACTION = 'session_end';
 export const RESOURCE_READ_ACTION = 'resource_read';
 export const PROMPT_GET_ACTION = 'prompt_get';
 export const TOOLS_LIST_ACTION = 'tools_list';
+/** A client broke the protocol in a way the trail must show (a request id reused while pending). */
+export const PROTOCOL_VIOLATION_ACTION = 'protocol_violation';
 
 /** `audit_2026-01-15.jsonl`: the UTC date of the record's own timestamp, never local time. */
 export function auditFileNameFor(timestamp: string): string {

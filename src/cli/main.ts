@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // mcp-audit: answers questions about an MCP audit trail. A table of
-// subcommands, each in its own file; no OpenTelemetry SDK is loaded here.
+// subcommands, each in its own file; no OpenTelemetry SDK is loaded here
+// (`proxy` loads it when it runs).
 import { exportCommand } from './commands/export.js';
 import { failuresCommand } from './commands/failures.js';
+import { proxyCommand } from './commands/proxy.js';
 import { queryCommand } from './commands/query.js';
 import { statsCommand } from './commands/stats.js';
 import { tailCommand } from './commands/tail.js';
@@ -16,6 +18,7 @@ const commands: Record<string, Command> = {
   tail: tailCommand,
   export: exportCommand,
   verify: verifyCommand,
+  proxy: proxyCommand,
 };
 
 function help(): string {
@@ -35,6 +38,13 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mcp-audit: unknown command "${name}"\n\n${help()}`);
     return 2;
   }
+  if (!command.ownsStdout) {
+    // `mcp-audit query | head` closes the pipe early: that is the reader's choice, not an error.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   try {
     return await command.run(rest);
   } catch (error) {
@@ -46,11 +56,5 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
 }
-
-// `mcp-audit query | head` closes the pipe early: that is the reader's choice, not an error.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
 
 process.exitCode = await main(process.argv.slice(2));

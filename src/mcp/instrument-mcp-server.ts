@@ -5,9 +5,9 @@ import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.j
 import { Redactor, type RedactionConfig } from '../audit/redactor.js';
 import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
 import { CallerIdentity } from './caller-identity.js';
-import { RequestAuditor, type DescribeRequest } from './request-auditor.js';
+import { RequestAuditor } from './request-auditor.js';
 import { RequestAudits } from './request-audits.js';
-import { interceptRequestHandler } from './sdk-internals.js';
+import { declaredInputFields, interceptRequestHandler } from './sdk-internals.js';
 import { SessionEvents } from './session-events.js';
 
 export interface ToolAuditOptions {
@@ -55,7 +55,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   const tracer = options.tracer ?? trace.getTracer('mcp-audit-trail');
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
   const redactor = new Redactor(options.redaction);
-  const audits = new RequestAudits(server, options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
+  const audits = new RequestAudits((name) => declaredInputFields(server, name), options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
   const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
   const identity = new CallerIdentity(server, clean);
@@ -65,13 +65,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     tracer, identity, sessions, redactor, limits, awaitRecord: options.awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
 
-  const audited: Array<[string, DescribeRequest]> = [
-    ['tools/call', audits.toolCall],
-    ['resources/read', audits.resourceRead],
-    ['prompts/get', audits.promptGet],
-  ];
-  if (recordToolsList) audited.push(['tools/list', audits.toolsList]);
-  for (const [method, describe] of audited) {
+  for (const [method, describe] of audits.auditedMethods(recordToolsList)) {
     interceptRequestHandler(server, method, (handler) => (request, extra) => auditor.audit(method, handler, request, extra, describe));
   }
 

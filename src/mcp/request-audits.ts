@@ -1,4 +1,3 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROMPT_NAME, ATTR_GEN_AI_TOOL_NAME, ATTR_MCP_RESOURCE_URI, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
@@ -8,10 +7,13 @@ import { captureArguments, toolCapturePolicy, type CapturePolicy } from '../audi
 import type { Redactor } from '../audit/redactor.js';
 import { redactAndTruncate, summarizeValue, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
 import type { ToolAuditOptions } from './instrument-mcp-server.js';
-import { declaredInputFields, type RawRequest } from './sdk-internals.js';
+import type { RawRequest } from './sdk-internals.js';
 import { captureResult, isCallToolResult, toolErrorMessage } from './tool-call-result.js';
 
 export type RequestParams = NonNullable<RawRequest['params']>;
+
+/** The input fields a tool declares, or undefined for a tool the caller does not know. */
+export type DeclaredInputFields = (toolName: string) => readonly string[] | undefined;
 
 /** What differs between the audited methods. */
 export interface RequestAudit {
@@ -35,13 +37,15 @@ function countOf(result: unknown, field: string): number {
 /**
  * For each audited method, what its record and span say: the target, the
  * input at its capture level, and the outcome. Every client-typed string
- * (tool and prompt names, URIs) is redacted like any input.
+ * (tool and prompt names, URIs) is redacted like any input. It knows tools
+ * only through `declaredFields`: an McpServer's registry when embedded, the
+ * `tools/list` results seen on the wire in the proxy.
  */
 export class RequestAudits {
   private readonly toolCapture: Map<string, CapturePolicy>;
 
   constructor(
-    private readonly server: McpServer,
+    private readonly declaredFields: DeclaredInputFields,
     private readonly tools: Record<string, ToolAuditOptions>,
     private readonly globalCapture: CapturePolicy,
     private readonly limits: SummaryLimits,
@@ -113,6 +117,17 @@ export class RequestAudits {
     outcomeOf: (result) => ({ resultSummary: `${countOf(result, 'tools')} tools` }),
   });
 
+  /** The methods that get a record of their own, each with its description; tools/list only if asked. */
+  auditedMethods(recordToolsList: boolean): Map<string, (params: RequestParams, report: SummaryReport) => RequestAudit> {
+    const methods = new Map([
+      ['tools/call', this.toolCall],
+      ['resources/read', this.resourceRead],
+      ['prompts/get', this.promptGet],
+    ]);
+    if (recordToolsList) methods.set('tools/list', this.toolsList);
+    return methods;
+  }
+
   clean(text: string, report: SummaryReport): string {
     return redactAndTruncate(text, { limits: this.limits, redactor: this.redactor, report });
   }
@@ -126,7 +141,7 @@ export class RequestAudits {
         // A broken summariser must not fail the call or lose the record: fall back to the default.
       }
     }
-    const fields = name ? declaredInputFields(this.server, name) : undefined;
+    const fields = name ? this.declaredFields(name) : undefined;
     return captureArguments(capture.input, args, fields ?? [], options);
   }
 }

@@ -1,12 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { SpanKind, type Span, type Tracer } from '@opentelemetry/api';
-import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
 import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
-import { commonAttributes, type CallerIdentity, type Who } from './caller-identity.js';
+import type { CallerIdentity, Who } from './caller-identity.js';
 import { interceptRequestHandler, onConnectionClosed } from './sdk-internals.js';
-import { shortErrorMessage } from './tool-call-result.js';
+import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
+import { auditWriteFailure } from './tool-call-result.js';
 
 /**
  * The records that frame a session: `session_start` once its initialize
@@ -35,16 +35,10 @@ export class SessionEvents {
       const report = newSummaryReport();
       const who = this.identity.whoFor(extra, report);
       this.session = { who, report, startedAt: Date.now(), requests: 0 };
-      const params = request.params ?? {};
-      const capabilities = params['capabilities'] && typeof params['capabilities'] === 'object' ? Object.keys(params['capabilities']) : [];
-      const requested = typeof params['protocolVersion'] === 'string' ? this.clean(params['protocolVersion'], report) : null;
       try {
-        await this.record(SESSION_START_ACTION, who, {
-          inputSummary: { requested_protocol_version: requested, client_capabilities: capabilities },
-          resultSummary: `protocol ${protocolVersion}`,
-        }, report);
+        await this.record(SESSION_START_ACTION, who, sessionStartFields(request.params ?? {}, protocolVersion, this.clean, report), report);
       } catch (error) {
-        throw new McpError(ErrorCode.InternalError, `Audit record could not be written (${shortErrorMessage(error)}); the session is refused`);
+        throw new McpError(ErrorCode.InternalError, auditWriteFailure(error, 'the session is refused'));
       }
       return result;
     });
@@ -53,8 +47,7 @@ export class SessionEvents {
       if (!this.session) return;
       const { who, report, startedAt, requests } = this.session;
       this.session = null;
-      const seconds = ((Date.now() - startedAt) / 1000).toFixed(3);
-      void this.record(SESSION_END_ACTION, who, { inputSummary: {}, resultSummary: `closed after ${seconds} s and ${requests} requests` }, report).catch(() => {});
+      void this.record(SESSION_END_ACTION, who, sessionEndFields(startedAt, requests), report).catch(() => {});
     });
   }
 
@@ -68,12 +61,8 @@ export class SessionEvents {
     return [...this.pending];
   }
 
-  /** A session event: one span, one record, no request to answer. */
-  private record(action: string, who: Who, fields: Pick<AuditDetails, 'inputSummary' | 'resultSummary'>, report: SummaryReport): Promise<void> {
-    const span = this.tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });
-    const { networkTransport: _networkTransport, ...whoRecorded } = who;
-    attachAuditDetails(span, { action, toolName: null, error: null, requestId: null, ...whoRecorded, ...fields, ...report });
-    span.end();
+  private record(action: string, who: Who, fields: SessionFields, report: SummaryReport): Promise<void> {
+    const span = sessionEventSpan(this.tracer, action, who, fields, report);
     const recorded = this.awaitRecord ? this.awaitRecord(span) : Promise.resolve();
     const tracked = recorded.catch(() => {}); // the exporter already reported an unwritten record on stderr
     this.pending.add(tracked);

@@ -23,6 +23,11 @@ export function shortErrorMessage(error: unknown): string {
   return truncateText(thrownErrorMessage(error), MAX_ERROR_LENGTH);
 }
 
+/** What the client is told instead of an answer whose record could not be written (fail closed). */
+export function auditWriteFailure(error: unknown, consequence: string): string {
+  return `Audit record could not be written (${shortErrorMessage(error)}); ${consequence}`;
+}
+
 /**
  * The summary used when a tool declares none: the shape of the result, never
  * its text, since results often hold personal data the trail should not copy.

@@ -1,0 +1,213 @@
+import type { Span, Tracer } from '@opentelemetry/api';
+import { PROTOCOL_VIOLATION_ACTION, SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
+import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
+import { Redactor, type RedactionConfig } from '../audit/redactor.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
+import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
+import type { Who } from './caller-identity.js';
+import {
+  errorResponse, idKey, isNotification, isRequest, isResponse, paramsObject, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse,
+} from './json-rpc.js';
+import { PendingRequests } from './pending-requests.js';
+import { RequestAudits, type RequestParams } from './request-audits.js';
+import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
+import { auditWriteFailure, thrownErrorMessage } from './tool-call-result.js';
+import { ToolSchemas } from './tool-schemas.js';
+import { WireIdentity, type WireConnection } from './wire-identity.js';
+
+export interface MessageAuditorConfig {
+  tracer: Tracer;
+  /** Resolves once the span's record is in the file; rejects if it cannot be written. */
+  awaitRecord: (span: Span) => Promise<void>;
+  connection: WireConnection;
+  capture?: Partial<CapturePolicy>;
+  redaction?: RedactionConfig;
+  summaryLimits?: SummaryLimits;
+  /** Also record tools/list requests as `tools_list` events. Default AUDIT_RECORD_TOOLS_LIST=true, else off. */
+  recordToolsList?: boolean;
+  captureArgumentsInSpan?: boolean;
+}
+
+/** A message to send in place of the one that was held, or undefined to send the original. */
+export type Replacement = JsonRpcMessage | JsonRpcMessage[] | undefined;
+
+interface Pending {
+  id: JsonRpcId;
+  method: string;
+  params: Record<string, unknown>;
+  audited: AuditedRequest | null;
+}
+
+const INTERNAL_ERROR = -32603;
+
+/**
+ * Audits an MCP connection from its JSON-RPC messages alone, whoever wrote
+ * the server: every audited request gets one span and one record when its
+ * response (or its cancellation, or the end of the connection) passes, and
+ * the response is held until that record is written; if it cannot be, the
+ * client gets an error instead. Knows no transport: a front end hands it
+ * each message from either side, and sends what it says to send.
+ */
+export class MessageAuditor {
+  private readonly pending = new PendingRequests<Pending>();
+  private readonly identity: WireIdentity;
+  private readonly audits: RequestAudits;
+  private readonly methods: ReturnType<RequestAudits['auditedMethods']>;
+  private readonly schemas = new ToolSchemas();
+  private readonly requestConfig: AuditedRequestConfig;
+  private readonly unwritten = new Set<Promise<unknown>>();
+  private session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
+
+  constructor(private readonly config: MessageAuditorConfig) {
+    const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
+    const redactor = new Redactor(config.redaction);
+    this.audits = new RequestAudits((name) => this.schemas.declaredFields(name), {}, capturePolicyFrom(config.capture), limits, redactor);
+    this.methods = this.audits.auditedMethods(config.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true');
+    this.identity = new WireIdentity(config.connection, (text, report) => this.audits.clean(text, report));
+    this.requestConfig = { tracer: config.tracer, redactor, limits, captureArgumentsInSpan: config.captureArgumentsInSpan ?? false };
+  }
+
+  /** Requests sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** A message (or batch) from the client, before it is passed to the server. */
+  fromClient(payload: JsonRpcMessage | JsonRpcMessage[]): void {
+    for (const message of Array.isArray(payload) ? payload : [payload]) {
+      if (isRequest(message)) this.request(message.id, message.method, paramsObject(message));
+      else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelled(paramsObject(message));
+    }
+  }
+
+  /**
+   * A message (or batch) from the server. Undefined: pass it on now. A
+   * promise: hold it until it resolves, then send the replacement it gives,
+   * or the original if none. A batch is held until all of its records are written.
+   */
+  fromServer(payload: JsonRpcMessage | JsonRpcMessage[]): Promise<Replacement> | undefined {
+    if (!Array.isArray(payload)) return this.response(payload);
+    const held = payload.map((message) => this.response(message));
+    if (held.every((hold) => hold === undefined)) return undefined;
+    return Promise.all(held).then((replacements) =>
+      replacements.some((replacement) => replacement !== undefined) ? payload.map((message, index) => replacements[index] ?? message) : undefined,
+    );
+  }
+
+  /**
+   * The connection is over with requests unanswered: each audited one is
+   * recorded as failed with `reason`; resolves, once those records are
+   * written, to an error response for every pending request.
+   */
+  abandonPending(reason: string, type: string): Promise<JsonRpcResponse[]> {
+    const abandoned = this.pending.takeAll();
+    const records: Promise<unknown>[] = [];
+    for (const entry of abandoned) {
+      if (!entry.audited) continue;
+      entry.audited.summarizeInput();
+      entry.audited.failed({ message: reason, type });
+      records.push(this.track(this.config.awaitRecord(entry.audited.span)));
+    }
+    return Promise.allSettled(records).then(() => abandoned.map((entry) => errorResponse(entry.id, INTERNAL_ERROR, reason)));
+  }
+
+  /** Records the end of the session, if one started; resolves once every record of the connection is written. */
+  close(): Promise<void> {
+    if (this.session) {
+      const { who, report, startedAt, requests } = this.session;
+      this.session = null;
+      this.event(SESSION_END_ACTION, who, sessionEndFields(startedAt, requests), report);
+    }
+    return Promise.allSettled([...this.unwritten]).then(() => undefined);
+  }
+
+  /**
+   * A request passed: pending until its response. Its input is summarised
+   * only when it ends, so that a tools/list answered meanwhile (clients may
+   * list and call at once) already says which fields the tool declares.
+   */
+  private request(id: JsonRpcId, method: string, params: Record<string, unknown>): void {
+    if (this.session) this.session.requests++;
+    if (method === 'initialize') this.identity.initializing(params);
+    let audited: AuditedRequest | null = null;
+    const describe = this.methods.get(method);
+    const report = newSummaryReport();
+    if (describe) {
+      const audit = describe(params as RequestParams, report);
+      audited = new AuditedRequest(this.requestConfig, method, String(id), this.identity.whoFor(params, report), audit, report, params['_meta']);
+    }
+    if (this.pending.add(idKey(id), { id, method, params, audited })) {
+      const fields = { inputSummary: { method: this.audits.clean(method, report) }, resultSummary: null, requestId: this.audits.clean(String(id), report) };
+      this.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
+    }
+  }
+
+  private cancelled(params: Record<string, unknown>): void {
+    const requestId = params['requestId'];
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const entry = this.pending.take(idKey(requestId));
+    if (!entry?.audited) return;
+    const reason = typeof params['reason'] === 'string' ? `: ${params['reason']}` : '';
+    entry.audited.summarizeInput();
+    entry.audited.failed({ message: `cancelled by the client${reason}`, type: 'cancelled' });
+    // Nothing is answered to a cancelled request; a late response passes without a second record.
+    this.track(this.config.awaitRecord(entry.audited.span));
+  }
+
+  private response(message: JsonRpcMessage): Promise<JsonRpcResponse | undefined> | undefined {
+    if (!isResponse(message)) return undefined;
+    const entry = this.pending.take(idKey(message.id));
+    if (!entry) return undefined;
+    if (entry.method === 'initialize' && !message.error) return this.sessionStarted(entry, message);
+    if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
+    const { audited } = entry;
+    if (!audited) return undefined;
+    try {
+      audited.summarizeInput();
+      if (message.error) audited.failed(failureOf(message.error));
+      else audited.returned(message.result);
+    } catch (error) {
+      audited.failed({ message: thrownErrorMessage(error), type: 'unreadable_result' });
+    }
+    return this.hold(audited.span, message.id, 'the result of this call is withheld');
+  }
+
+  private sessionStarted(entry: Pending, message: JsonRpcResponse): Promise<JsonRpcResponse | undefined> {
+    if (this.session) this.close();
+    this.identity.initialized(message.result);
+    const report = newSummaryReport();
+    const who = this.identity.whoFor(entry.params, report);
+    this.session = { who, report, startedAt: Date.now(), requests: 0 };
+    const fields = sessionStartFields(entry.params, this.identity.protocolVersion, (text, r) => this.audits.clean(text, r), report);
+    return this.hold(sessionEventSpan(this.config.tracer, SESSION_START_ACTION, who, fields, report), message.id, 'the session is refused');
+  }
+
+  private event(action: string, who: Who, fields: SessionFields, report: SummaryReport, error: string | null = null): void {
+    this.track(this.config.awaitRecord(sessionEventSpan(this.config.tracer, action, who, fields, report, error)));
+  }
+
+  /** Resolves once the record is written; to an error response for `id` if it cannot be. */
+  private hold(span: Span, id: JsonRpcId, consequence: string): Promise<JsonRpcResponse | undefined> {
+    const answer = this.config.awaitRecord(span).then(
+      () => undefined,
+      (error: unknown) => errorResponse(id, INTERNAL_ERROR, auditWriteFailure(error, consequence)),
+    );
+    this.track(answer);
+    return answer;
+  }
+
+  private track(recorded: Promise<unknown>): Promise<unknown> {
+    // The exporter already reported an unwritten record on stderr.
+    const tracked = recorded.catch(() => {});
+    this.unwritten.add(tracked);
+    void tracked.then(() => this.unwritten.delete(tracked));
+    return tracked;
+  }
+}
+
+/** A JSON-RPC error as the record states it, in the form the SDK's McpError gives (`MCP error -32602: …`). */
+function failureOf(error: NonNullable<JsonRpcResponse['error']>): { message: string; type: string; code?: number } {
+  const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : undefined;
+  const text = typeof error.message === 'string' ? error.message : 'error without a message';
+  return code === undefined ? { message: text, type: 'jsonrpc_error' } : { message: `MCP error ${code}: ${text}`, type: String(code), code };
+}

@@ -1,0 +1,80 @@
+import type { AuditClientInfo } from '../audit/audit-record.js';
+import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
+import type { Who } from './caller-identity.js';
+
+/** Where the protocol revision 2026-07-28 carries, on every request, what `initialize` carried once. */
+const CLIENT_INFO_META = 'io.modelcontextprotocol/clientInfo';
+const PROTOCOL_VERSION_META = 'io.modelcontextprotocol/protocolVersion';
+
+/** The connection a wire auditor watches: what every record of it says about the transport and the actor. */
+export interface WireConnection {
+  transport: string;
+  networkTransport?: 'pipe' | 'tcp';
+  actor: string | null;
+  sessionId?: string | null;
+  clientAddress?: string | null;
+}
+
+function asClientInfo(value: unknown): { name: string; version: string } | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { name, version } = value as Record<string, unknown>;
+  return typeof name === 'string' ? { name, version: typeof version === 'string' ? version : '' } : null;
+}
+
+/**
+ * Who is behind the requests seen on one connection: the client and the
+ * protocol version from `initialize` (2025 protocol era), or from each
+ * request's `_meta` (2026-07-28, where there is no `initialize`).
+ * Client-typed strings are cleaned (redacted, truncated) like any input.
+ */
+export class WireIdentity {
+  /** The version the server agreed to in its initialize result. */
+  protocolVersion: string | null = null;
+  private sessionClient: { name: string; version: string } | null = null;
+  // The same client sends the same info on every request: clean it once.
+  private cleaned: { key: string; client: AuditClientInfo | null; report: SummaryReport } = { key: '', client: null, report: newSummaryReport() };
+
+  constructor(
+    private readonly connection: WireConnection,
+    private readonly clean: (text: string, report: SummaryReport) => string,
+  ) {}
+
+  /** The client's initialize request passed. */
+  initializing(params: Record<string, unknown>): void {
+    this.sessionClient = asClientInfo(params['clientInfo']);
+  }
+
+  /** The server answered initialize with `result`. */
+  initialized(result: unknown): void {
+    const version = (result as { protocolVersion?: unknown } | null)?.protocolVersion;
+    this.protocolVersion = typeof version === 'string' ? version : null;
+  }
+
+  whoFor(params: Record<string, unknown>, report: SummaryReport): Who {
+    const meta = params['_meta'];
+    const fromMeta = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
+    const metaVersion = fromMeta?.[PROTOCOL_VERSION_META];
+    const version = typeof metaVersion === 'string' ? this.clean(metaVersion, report) : this.protocolVersion;
+    return {
+      sessionId: this.connection.sessionId ?? null,
+      client: this.clientInfo(asClientInfo(fromMeta?.[CLIENT_INFO_META]) ?? this.sessionClient, report),
+      transport: this.connection.transport,
+      networkTransport: this.connection.networkTransport,
+      actor: this.connection.actor,
+      clientAddress: this.connection.clientAddress ?? null,
+      protocolVersion: version,
+    };
+  }
+
+  private clientInfo(raw: { name: string; version: string } | null, report: SummaryReport): AuditClientInfo | null {
+    const key = raw ? `${raw.name}\u0000${raw.version}` : '';
+    if (key !== this.cleaned.key) {
+      const clientReport = newSummaryReport();
+      const client = raw ? { name: this.clean(raw.name, clientReport), version: this.clean(raw.version, clientReport) } : null;
+      this.cleaned = { key, client, report: clientReport };
+    }
+    if (this.cleaned.report.redacted) report.redacted = true;
+    if (this.cleaned.report.truncated) report.truncated = true;
+    return this.cleaned.client;
+  }
+}

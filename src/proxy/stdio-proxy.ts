@@ -1,0 +1,128 @@
+import type { Readable, Writable } from 'node:stream';
+import type { MessageAuditor } from '../mcp/message-auditor.js';
+import { ChildServer, describeExit, type ChildExit } from './child-server.js';
+import { decodeLine, LineSplitter } from './json-rpc-framing.js';
+
+export interface StdioProxyConfig {
+  command: string;
+  args: readonly string[];
+  auditor: MessageAuditor;
+  /** The client's side: JSON-RPC from it on `input`, to it on `output`. */
+  input: Readable;
+  output: Writable;
+  /** One diagnostic line, to stderr: stdout belongs to JSON-RPC. */
+  log: (line: string) => void;
+  /** Cleans a stray line of the server's stdout before it is quoted on stderr. */
+  redact: (text: string) => string;
+  /** How long the server gets to exit once its stdin is closed, before SIGTERM. */
+  graceMs: number;
+}
+
+/** Longest excerpt of a stray stdout line quoted on stderr. */
+const NOISE_EXCERPT = 200;
+
+/**
+ * Stands between an MCP client and a server it starts, on stdio. Every line
+ * from the client passes to the server byte for byte, after the auditor has
+ * seen it; every JSON-RPC line from the server passes back, a response to an
+ * audited request only once its record is written. Lines on the server's
+ * stdout that are not JSON-RPC never reach the client, whose parser they
+ * would break: they are reported on stderr.
+ */
+export class StdioProxy {
+  private child: ChildServer | undefined;
+  private stopping: string | null = null;
+  private clientGone = false;
+  private readonly held = new Set<Promise<void>>();
+
+  constructor(private readonly config: StdioProxyConfig) {}
+
+  /** Runs until the server is gone and every record is written; resolves to the proxy's exit status. */
+  async run(): Promise<number> {
+    const { input, output, command, args } = this.config;
+    const child = (this.child = new ChildServer(command, args));
+    output.on('error', () => {
+      this.clientGone = true;
+      this.stop('the client closed its end');
+    });
+
+    const fromClient = new LineSplitter((line) => this.fromClient(line, child));
+    input.on('data', (chunk: Buffer) => fromClient.push(chunk));
+    input.once('end', () => {
+      fromClient.end();
+      this.stop('end of stdin');
+    });
+    const fromServer = new LineSplitter((line) => this.fromServer(line, child));
+    child.stdout.on('data', (chunk: Buffer) => fromServer.push(chunk));
+    child.stdout.once('end', () => fromServer.end());
+
+    const exit = await child.exited;
+    input.pause();
+    return this.finish(exit);
+  }
+
+  /** Tells the server to stop (stdin closed, then signals); `run` resolves once it is gone. */
+  stop(reason: string): void {
+    if (this.stopping !== null) {
+      this.child?.kill();
+      return;
+    }
+    this.stopping = reason;
+    this.child?.stop(this.config.graceMs);
+  }
+
+  private fromClient(line: Buffer, child: ChildServer): void {
+    const decoded = decodeLine(line);
+    // Seen before it is passed on, so that the request is pending before any response can come.
+    if (decoded.kind === 'message') this.config.auditor.fromClient(decoded.payload);
+    if (!child.stdin.write(line)) {
+      this.config.input.pause();
+      child.stdin.once('drain', () => this.config.input.resume());
+    }
+  }
+
+  private fromServer(line: Buffer, child: ChildServer): void {
+    const decoded = decodeLine(line);
+    if (decoded.kind === 'blank') return;
+    if (decoded.kind === 'not-json-rpc') {
+      const excerpt = this.config.redact(decoded.text.slice(0, NOISE_EXCERPT));
+      const more = decoded.text.length > NOISE_EXCERPT ? `... (${decoded.text.length} chars)` : '';
+      this.config.log(`dropped a line on the server's stdout that is not JSON-RPC: ${JSON.stringify(excerpt)}${more}`);
+      return;
+    }
+    const hold = this.config.auditor.fromServer(decoded.payload);
+    if (!hold) {
+      this.send(line, child);
+      return;
+    }
+    const sent = hold.then((replacement) => this.send(replacement ? `${JSON.stringify(replacement)}\n` : line, child));
+    this.held.add(sent);
+    void sent.then(() => this.held.delete(sent));
+  }
+
+  private send(data: Buffer | string, child: ChildServer | undefined): void {
+    if (this.clientGone) return;
+    if (!this.config.output.write(data) && child && !child.stdout.isPaused()) {
+      child.stdout.pause();
+      this.config.output.once('drain', () => child.stdout.resume());
+    }
+  }
+
+  /** The server is gone: its unanswered requests are recorded as failed and answered with an error. */
+  private async finish(exit: ChildExit): Promise<number> {
+    const { auditor, log } = this.config;
+    await Promise.allSettled([...this.held]);
+    const how = describeExit(exit);
+    const reason = this.stopping === null ? `the MCP server ${how} before answering` : `the MCP server was stopped (${this.stopping}) before answering`;
+    for (const response of await auditor.abandonPending(reason, 'server_exited')) this.send(`${JSON.stringify(response)}\n`, undefined);
+    await auditor.close();
+    await new Promise<void>((resolve) => (this.clientGone ? resolve() : this.config.output.write('', () => resolve())));
+    if ('startError' in exit) {
+      log(`the server "${this.config.command}" ${how}`);
+      return exit.startError.code === 'ENOENT' ? 127 : 126;
+    }
+    if (this.stopping !== null) return 0;
+    log(`the server ${how}; stopping`);
+    return exit.code ? exit.code : 1;
+  }
+}
