@@ -35,16 +35,18 @@ export async function relayResponse(upstream: IncomingMessage, exchange: Exchang
   } catch {
     return failExchange(exchange, 502, 'the upstream closed the connection in the middle of its answer');
   }
-  if (exchange.clientGone()) return;
   const status = upstream.statusCode ?? 502;
   const payload = type.includes('application/json') ? parseJson(body) : undefined;
   if (!isJsonRpcPayload(payload)) {
     if (status < 300 && exchange.requestIds.length > 0) return failExchange(exchange, 502, `the upstream answered HTTP ${status} with something that is not JSON-RPC`);
     await unanswered(exchange, `the upstream answered HTTP ${status} without a response`);
+    if (exchange.clientGone()) return;
     return void exchange.res.writeHead(status, { ...responseHeaders(upstream.headers), 'content-length': body.length }).end(body);
   }
+  // Recorded even if the client has gone: the server did answer.
   const replacement = await exchange.auditor.fromServer(payload);
   await unanswered(exchange, `the upstream answered HTTP ${status} without a response to this request`);
+  if (exchange.clientGone()) return;
   const sent = replacement === undefined ? body : Buffer.from(JSON.stringify(replacement));
   exchange.res.writeHead(status, { ...responseHeaders(upstream.headers), 'content-length': sent.length }).end(sent);
 }
@@ -55,6 +57,8 @@ export async function relayResponse(upstream: IncomingMessage, exchange: Exchang
  * while nothing is sent yet, SSE events on a stream already open).
  */
 export async function failExchange(exchange: Exchange, status: UpstreamFailure['status'], reason: string): Promise<void> {
+  // The proxy itself cut the upstream off when the client left: cancelled, or left to a resumed stream.
+  if (exchange.clientGone()) return;
   const errors = await exchange.auditor.abandonRequests(exchange.requestIds, reason, 'upstream_failed');
   const { res } = exchange;
   if (exchange.clientGone()) return;
