@@ -13,7 +13,7 @@ import { RequestAudits, type RequestParams } from './request-audits.js';
 import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
 import { auditWriteFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
-import { WireIdentity, type WireConnection } from './wire-identity.js';
+import { WireIdentity, type RequestCarrier, type WireConnection } from './wire-identity.js';
 
 export interface MessageAuditorConfig {
   tracer: Tracer;
@@ -26,6 +26,8 @@ export interface MessageAuditorConfig {
   /** Also record tools/list requests as `tools_list` events. Default AUDIT_RECORD_TOOLS_LIST=true, else off. */
   recordToolsList?: boolean;
   captureArgumentsInSpan?: boolean;
+  /** Shared by the auditors of one server (HTTP: one per session or request), so that a tools/list seen by one serves all. */
+  schemas?: ToolSchemas;
 }
 
 /** A message to send in place of the one that was held, or undefined to send the original. */
@@ -35,6 +37,7 @@ interface Pending {
   id: JsonRpcId;
   method: string;
   params: Record<string, unknown>;
+  carrier: RequestCarrier;
   audited: AuditedRequest | null;
 }
 
@@ -53,13 +56,14 @@ export class MessageAuditor {
   private readonly identity: WireIdentity;
   private readonly audits: RequestAudits;
   private readonly methods: ReturnType<RequestAudits['auditedMethods']>;
-  private readonly schemas = new ToolSchemas();
+  private readonly schemas: ToolSchemas;
   private readonly requestConfig: AuditedRequestConfig;
   private readonly unwritten = new Set<Promise<unknown>>();
   private session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
 
   constructor(private readonly config: MessageAuditorConfig) {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
+    this.schemas = config.schemas ?? new ToolSchemas();
     const redactor = new Redactor(config.redaction);
     this.audits = new RequestAudits((name) => this.schemas.declaredFields(name), {}, capturePolicyFrom(config.capture), limits, redactor);
     this.methods = this.audits.auditedMethods(config.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true');
@@ -72,10 +76,10 @@ export class MessageAuditor {
     return this.pending.size;
   }
 
-  /** A message (or batch) from the client, before it is passed to the server. */
-  fromClient(payload: JsonRpcMessage | JsonRpcMessage[]): void {
+  /** A message (or batch) from the client, before it is passed to the server; `carrier` says who sent this one. */
+  fromClient(payload: JsonRpcMessage | JsonRpcMessage[], carrier: RequestCarrier = {}): void {
     for (const message of Array.isArray(payload) ? payload : [payload]) {
-      if (isRequest(message)) this.request(message.id, message.method, paramsObject(message));
+      if (isRequest(message)) this.request(message.id, message.method, paramsObject(message), carrier);
       else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelled(paramsObject(message));
     }
   }
@@ -100,7 +104,29 @@ export class MessageAuditor {
    * written, to an error response for every pending request.
    */
   abandonPending(reason: string, type: string): Promise<JsonRpcResponse[]> {
-    const abandoned = this.pending.takeAll();
+    return this.abandon(this.pending.takeAll(), reason, type);
+  }
+
+  /** As abandonPending, for those of `ids` still pending only (HTTP: the requests of one POST whose answer failed). */
+  abandonRequests(ids: readonly JsonRpcId[], reason: string, type: string): Promise<JsonRpcResponse[]> {
+    return this.abandon(this.takeEach(ids), reason, type);
+  }
+
+  /** Those of `ids` still pending are cancelled (HTTP, 2026-07-28: the client closed their response stream). */
+  cancelRequests(ids: readonly JsonRpcId[], why: string): void {
+    for (const entry of this.takeEach(ids)) this.recordCancelled(entry, why);
+  }
+
+  /** The server named the session (HTTP: `Mcp-Session-Id`); every record from now on carries it. */
+  sessionIdentified(sessionId: string): void {
+    this.identity.sessionIdentified(sessionId);
+  }
+
+  private takeEach(ids: readonly JsonRpcId[]): Pending[] {
+    return ids.flatMap((id) => this.pending.take(idKey(id)) ?? []);
+  }
+
+  private abandon(abandoned: Pending[], reason: string, type: string): Promise<JsonRpcResponse[]> {
     const records: Promise<unknown>[] = [];
     for (const entry of abandoned) {
       if (!entry.audited) continue;
@@ -126,7 +152,7 @@ export class MessageAuditor {
    * only when it ends, so that a tools/list answered meanwhile (clients may
    * list and call at once) already says which fields the tool declares.
    */
-  private request(id: JsonRpcId, method: string, params: Record<string, unknown>): void {
+  private request(id: JsonRpcId, method: string, params: Record<string, unknown>, carrier: RequestCarrier): void {
     if (this.session) this.session.requests++;
     if (method === 'initialize') this.identity.initializing(params);
     let audited: AuditedRequest | null = null;
@@ -134,11 +160,11 @@ export class MessageAuditor {
     const report = newSummaryReport();
     if (describe) {
       const audit = describe(params as RequestParams, report);
-      audited = new AuditedRequest(this.requestConfig, method, String(id), this.identity.whoFor(params, report), audit, report, params['_meta']);
+      audited = new AuditedRequest(this.requestConfig, method, String(id), this.identity.whoFor(params, report, carrier), audit, report, params['_meta']);
     }
-    if (this.pending.add(idKey(id), { id, method, params, audited })) {
+    if (this.pending.add(idKey(id), { id, method, params, carrier, audited })) {
       const fields = { inputSummary: { method: this.audits.clean(method, report) }, resultSummary: null, requestId: this.audits.clean(String(id), report) };
-      this.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
+      this.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report, carrier), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
     }
   }
 
@@ -146,10 +172,13 @@ export class MessageAuditor {
     const requestId = params['requestId'];
     if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
     const entry = this.pending.take(idKey(requestId));
-    if (!entry?.audited) return;
-    const reason = typeof params['reason'] === 'string' ? `: ${params['reason']}` : '';
+    if (entry) this.recordCancelled(entry, typeof params['reason'] === 'string' ? params['reason'] : null);
+  }
+
+  private recordCancelled(entry: Pending, why: string | null): void {
+    if (!entry.audited) return;
     entry.audited.summarizeInput();
-    entry.audited.failed({ message: `cancelled by the client${reason}`, type: 'cancelled' });
+    entry.audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' });
     // Nothing is answered to a cancelled request; a late response passes without a second record.
     this.track(this.config.awaitRecord(entry.audited.span));
   }
@@ -176,7 +205,7 @@ export class MessageAuditor {
     if (this.session) this.close();
     this.identity.initialized(message.result);
     const report = newSummaryReport();
-    const who = this.identity.whoFor(entry.params, report);
+    const who = this.identity.whoFor(entry.params, report, entry.carrier);
     this.session = { who, report, startedAt: Date.now(), requests: 0 };
     const fields = sessionStartFields(entry.params, this.identity.protocolVersion, (text, r) => this.audits.clean(text, r), report);
     return this.hold(sessionEventSpan(this.config.tracer, SESSION_START_ACTION, who, fields, report), message.id, 'the session is refused');

@@ -15,6 +15,12 @@ export interface WireConnection {
   clientAddress?: string | null;
 }
 
+/**
+ * What one request's carrier says about it, over the connection's own facts:
+ * on HTTP each POST has its own peer address and bearer principal.
+ */
+export type RequestCarrier = Partial<Pick<WireConnection, 'actor' | 'clientAddress'>>;
+
 function asClientInfo(value: unknown): { name: string; version: string } | null {
   if (typeof value !== 'object' || value === null) return null;
   const { name, version } = value as Record<string, unknown>;
@@ -50,7 +56,12 @@ export class WireIdentity {
     this.protocolVersion = typeof version === 'string' ? version : null;
   }
 
-  whoFor(params: Record<string, unknown>, report: SummaryReport): Who {
+  /** The session id the server gave (HTTP: the `Mcp-Session-Id` of its initialize answer). */
+  sessionIdentified(sessionId: string): void {
+    this.connection.sessionId = sessionId;
+  }
+
+  whoFor(params: Record<string, unknown>, report: SummaryReport, carrier: RequestCarrier = {}): Who {
     const meta = params['_meta'];
     const fromMeta = typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
     const metaVersion = fromMeta?.[PROTOCOL_VERSION_META];
@@ -60,8 +71,8 @@ export class WireIdentity {
       client: this.clientInfo(asClientInfo(fromMeta?.[CLIENT_INFO_META]) ?? this.sessionClient, report),
       transport: this.connection.transport,
       networkTransport: this.connection.networkTransport,
-      actor: this.connection.actor,
-      clientAddress: this.connection.clientAddress ?? null,
+      actor: carrier.actor !== undefined ? carrier.actor : this.connection.actor,
+      clientAddress: carrier.clientAddress ?? this.connection.clientAddress ?? null,
       protocolVersion: version,
     };
   }

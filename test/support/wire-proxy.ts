@@ -14,7 +14,7 @@ export const EVERYTHING_SERVER = [process.execPath, fromRoot('node_modules/@mode
 export const V2_SERVER = [process.execPath, fileURLToPath(new URL('../fixtures/v2-stdio-server.js', import.meta.url))];
 
 /** The trail's records as they stand, from its regular files only (a test may point a day file at /dev/full). */
-function trailNow(logDir: string): AuditRecord[] {
+export function trailNow(logDir: string): AuditRecord[] {
   if (!existsSync(logDir)) return [];
   return readdirSync(logDir)
     .filter((name) => /^audit_\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && lstatSync(join(logDir, name)).isFile())

@@ -2,32 +2,52 @@ import { parseCommandArgs, positiveInteger } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 
 const HELP = `Usage: mcp-audit proxy [options] -- <command> [args...]
+       mcp-audit proxy --upstream URL [options]
 
-Starts <command>, an MCP server on stdio written in any language, and stands
-between it and the client: every tools/call, resources/read and prompts/get
-that passes gets one span and one audit record (plus session_start and
-session_end), and each response reaches the client only after its record is
-written. If the record cannot be written, the client gets a JSON-RPC error
-instead of the result. Configured by the same environment as the library
-(AUDIT_LOG_DIR, AUDIT_HMAC_KEY, AUDIT_CAPTURE_*, AUDIT_FSYNC, OTEL_*).
+Stands between an MCP client and a server written in any language: every
+tools/call, resources/read and prompts/get that passes gets one span and one
+audit record (plus session_start and session_end), and each response reaches
+the client only after its record is written. If the record cannot be
+written, the client gets a JSON-RPC error instead of the result. Configured
+by the same environment as the library (AUDIT_LOG_DIR, AUDIT_HMAC_KEY,
+AUDIT_CAPTURE_*, AUDIT_FSYNC, OTEL_*).
+
+With -- <command>: starts <command>, a server on stdio, and speaks to the
+client on this process's stdin and stdout.
+
+With --upstream URL: listens for Streamable HTTP at http://HOST:PORT/mcp and
+forwards to the server's MCP endpoint URL (JSON and SSE answers, 2025-era
+sessions and the stateless 2026-07-28 era). The front is configured as the
+embedded HTTP server: MCP_AUTH_TOKENS or MCP_AUTH_TOKENS_FILE (token=principal
+pairs; the principal is the records' actor), MCP_ALLOWED_HOSTS, MCP_MAX_*
+limits. Without tokens of its own, the client's Authorization header passes
+to the upstream unchanged; only a short fingerprint of it is recorded.
 
 Options:
   --service-name NAME  the records' "service" (default: $OTEL_SERVICE_NAME,
-                       else the server script's or command's base name)
+                       else the server script's or command's base name, or
+                       the upstream's host name)
   --log-dir PATH       trail directory (default: $AUDIT_LOG_DIR, else ./logs)
-  --grace-ms N         on shutdown, how long the server gets to exit after
-                       its stdin closes before SIGTERM (default 5000)
+  --grace-ms N         stdio: on shutdown, how long the server gets to exit
+                       after its stdin closes before SIGTERM (default 5000)
+  --upstream URL       HTTP: the upstream MCP endpoint (http: or https:)
+  --host HOST          HTTP: listen address (default: $HOST, else 127.0.0.1)
+  --port N             HTTP: listen port (default: $PORT, else 3000)
+  --timeout-ms N       HTTP: how long the upstream may take to start answering
+                       before the client gets 504 (default: no limit; the
+                       client's own timeout applies)
   -h, --help           this help
 
-Example (Claude Desktop):
-  "command": "npx", "args": ["mcp-audit", "proxy", "--", "python3", "/srv/weather/server.py"]
+Examples:
+  Claude Desktop: "command": "npx", "args": ["mcp-audit", "proxy", "--", "python3", "/srv/weather/server.py"]
+  MCP_AUTH_TOKENS=s3cret=alice mcp-audit proxy --upstream http://10.0.0.7:8080/mcp --port 3000
 `;
 
 /** The options before the server's command: up to `--`, or up to the first word that is not an option. */
 function splitAtCommand(argv: string[]): { options: string[]; command: string[] } {
   const separator = argv.indexOf('--');
   if (separator !== -1) return { options: argv.slice(0, separator), command: argv.slice(separator + 1) };
-  const valued = new Set(['--service-name', '--log-dir', '--grace-ms']);
+  const valued = new Set(['--service-name', '--log-dir', '--grace-ms', '--upstream', '--host', '--port', '--timeout-ms']);
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
     if (valued.has(word)) index++;
@@ -37,7 +57,7 @@ function splitAtCommand(argv: string[]): { options: string[]; command: string[] 
 }
 
 export const proxyCommand: Command = {
-  summary: 'audit any MCP server on stdio: mcp-audit proxy -- <command> [args...]',
+  summary: 'audit any MCP server: mcp-audit proxy -- <command> [args...] (stdio), or --upstream URL (HTTP)',
   ownsStdout: true,
   async run(argv) {
     const split = splitAtCommand(argv);
@@ -45,14 +65,28 @@ export const proxyCommand: Command = {
       'service-name': { type: 'string' },
       'log-dir': { type: 'string' },
       'grace-ms': { type: 'string' },
+      upstream: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     });
     if (values.help) {
       process.stderr.write(HELP);
       return 0;
     }
+    const upstream = values.upstream;
+    if (upstream !== undefined) {
+      if (split.command.length > 0) throw new UsageError('give either --upstream URL or -- <command>, not both');
+      const port = values.port === undefined ? undefined : positiveInteger(values.port, '--port', 0);
+      const timeout = values['timeout-ms'] === undefined ? undefined : positiveInteger(values['timeout-ms'], '--timeout-ms', 0);
+      // Loaded only now, as the stdio proxy is.
+      const { runHttpProxy } = await import('../../proxy/run-http-proxy.js');
+      const status = await runHttpProxy({ upstream, host: values.host, port, timeoutMs: timeout || undefined, serviceName: values['service-name'], logDir: values['log-dir'] });
+      process.exit(status);
+    }
     const [command, ...args] = split.command;
-    if (command === undefined) throw new UsageError('no server command given: mcp-audit proxy [options] -- <command> [args...]');
+    if (command === undefined) throw new UsageError('no server given: mcp-audit proxy [options] -- <command> [args...], or mcp-audit proxy --upstream URL');
     const graceMs = positiveInteger(values['grace-ms'], '--grace-ms', 5000);
     // Loaded only now: the reading commands of the CLI need no OpenTelemetry SDK.
     const { runStdioProxy } = await import('../../proxy/run-stdio-proxy.js');

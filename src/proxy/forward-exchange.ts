@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { INVALID_REQUEST, sendJsonRpcError } from '../http/json-rpc-responses.js';
+import { isJsonRpcPayload, isRequest, type JsonRpcMessage } from '../mcp/json-rpc.js';
+import type { MessageAuditor } from '../mcp/message-auditor.js';
+import type { RequestCarrier } from '../mcp/wire-identity.js';
+import { HEADER_MISMATCH, headerMismatch } from './header-check.js';
+import type { ProxySession, ProxySessions } from './proxy-sessions.js';
+import { failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
+import { passedHeaders, UpstreamFailure, type Upstream } from './upstream.js';
+
+export interface ForwardContext {
+  upstream: Upstream;
+  sessions: ProxySessions;
+  /** An auditor for an exchange outside any session, closed when the exchange ends. */
+  newAuditor: () => MessageAuditor;
+  /** The principal of the proxy's own bearer token, when the front requires one. */
+  principal: string | null;
+  frontAuth: boolean;
+  maxBodyBytes: number;
+}
+
+/**
+ * Not passed upstream: the upstream sets its own Host and Content-Length, and
+ * must answer uncompressed for the proxy to read the answer. The proxy's own
+ * token (when the front requires one) is not the upstream's business.
+ */
+const ALWAYS_DROPPED = ['host', 'content-length', 'accept-encoding'];
+
+/** One HTTP request from the client, forwarded upstream, and the answer back, each message seen by its auditor. */
+export async function forwardExchange(req: Request, res: Response, context: ForwardContext): Promise<void> {
+  const body = req.method === 'POST' ? await readBody(req, context.maxBodyBytes) : null;
+  if (body === 'too large') {
+    return sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${context.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES)`, { Connection: 'close' });
+  }
+  const parsed = body ? parseJson(body) : undefined;
+  const payload = isJsonRpcPayload(parsed) ? parsed : undefined;
+  const messages: JsonRpcMessage[] = payload === undefined ? [] : Array.isArray(payload) ? payload : [payload];
+  const sessionId = req.headers['mcp-session-id'];
+  let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal) : null;
+  const auditor = session?.auditor ?? context.newAuditor();
+  let gone = false;
+  const exchange: Exchange = {
+    auditor,
+    requestIds: messages.filter(isRequest).map((message) => message.id),
+    batch: Array.isArray(payload),
+    resumable: session !== null,
+    res,
+    clientGone: () => gone,
+  };
+  const carrier: RequestCarrier = { actor: context.principal ?? fingerprint(req.headers.authorization), clientAddress: req.socket.remoteAddress ?? null };
+  const leave = session ? context.sessions.enter(session) : null;
+  try {
+    const mismatch = messages.length === 1 ? headerMismatch(req.headers, messages[0]!) : null;
+    if (payload !== undefined) auditor.fromClient(payload, carrier);
+    if (mismatch !== null) {
+      await auditor.abandonRequests(exchange.requestIds, `Bad Request: ${mismatch}`, 'header_mismatch');
+      const answer = { jsonrpc: '2.0', id: exchange.requestIds[0] ?? null, error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch}` } };
+      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    }
+
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      gone = true;
+      abort.abort();
+      // Without a session there is no stream to resume: closing it cancels the call (2026-07-28 says so).
+      if (!exchange.resumable) auditor.cancelRequests(exchange.requestIds, 'the client closed the response stream');
+    });
+    const dropped = new Set(context.frontAuth ? [...ALWAYS_DROPPED, 'authorization'] : ALWAYS_DROPPED);
+    let upstream: IncomingMessage;
+    try {
+      upstream = await context.upstream.request(req.method ?? 'GET', passedHeaders(req.rawHeaders, dropped), body, abort.signal);
+    } catch (error) {
+      if (gone) return;
+      if (error instanceof UpstreamFailure) return await failExchange(exchange, error.status, error.message);
+      throw error;
+    }
+    const status = upstream.statusCode ?? 502;
+    const given = upstream.headers['mcp-session-id'];
+    if (!session && typeof given === 'string' && status < 300) {
+      session = context.sessions.opened(given, auditor, context.principal);
+      exchange.resumable = true;
+    }
+    // Recorded before the client hears that its session is over.
+    if (typeof sessionId === 'string' && (status === 404 || (req.method === 'DELETE' && status < 300))) {
+      await context.sessions.end(sessionId, status === 404 ? 'the upstream no longer knows the session' : 'the client ended the session');
+    }
+    await relayResponse(upstream, exchange);
+  } finally {
+    leave?.();
+    if (!session) await auditor.close();
+  }
+}
+
+/**
+ * Who acted when the proxy's front takes no token: not the credential the
+ * client sends the upstream (never written to the trail), but a short
+ * fingerprint of it, enough to tell principals apart.
+ */
+function fingerprint(authorization: string | undefined): string | null {
+  if (!authorization) return null;
+  return `credential:${createHash('sha256').update(authorization, 'utf8').digest('hex').slice(0, 12)}`;
+}
+
+/** The whole body, or 'too large' as soon as it passes `maxBytes` (the rest is never read). */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve('too large');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.pause();
+        return resolve('too large');
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
