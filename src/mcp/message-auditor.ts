@@ -1,17 +1,17 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { PROTOCOL_VIOLATION_ACTION, SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
+import { PROTOCOL_VIOLATION_ACTION } from '../audit/audit-record.js';
 import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redactor.js';
-import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '../audit/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
-import type { Who } from './caller-identity.js';
+import { ConnectionRecords } from './connection-records.js';
 import {
   errorResponse, idKey, isNotification, isRequest, isResponse, paramsObject, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse,
 } from './json-rpc.js';
 import { PendingRequests } from './pending-requests.js';
 import { RequestAudits, type RequestParams } from './request-audits.js';
-import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
-import { auditWriteFailure, thrownErrorMessage } from './tool-call-result.js';
+import { sessionStartFields } from './session-record.js';
+import { jsonRpcFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
 import { WireIdentity, type RequestCarrier, type WireConnection } from './wire-identity.js';
 
@@ -58,10 +58,9 @@ export class MessageAuditor {
   private readonly methods: ReturnType<RequestAudits['auditedMethods']>;
   private readonly schemas: ToolSchemas;
   private readonly requestConfig: AuditedRequestConfig;
-  private readonly unwritten = new Set<Promise<unknown>>();
-  private session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
+  private readonly records: ConnectionRecords;
 
-  constructor(private readonly config: MessageAuditorConfig) {
+  constructor(config: MessageAuditorConfig) {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
     this.schemas = config.schemas ?? new ToolSchemas();
     const redactor = new Redactor(config.redaction);
@@ -69,6 +68,7 @@ export class MessageAuditor {
     this.methods = this.audits.auditedMethods(config.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true');
     this.identity = new WireIdentity(config.connection, (text, report) => this.audits.clean(text, report));
     this.requestConfig = { tracer: config.tracer, redactor, limits, captureArgumentsInSpan: config.captureArgumentsInSpan ?? false };
+    this.records = new ConnectionRecords(config.tracer, config.awaitRecord);
   }
 
   /** Requests sent and not yet answered. */
@@ -132,19 +132,15 @@ export class MessageAuditor {
       if (!entry.audited) continue;
       entry.audited.summarizeInput();
       entry.audited.failed({ message: reason, type });
-      records.push(this.track(this.config.awaitRecord(entry.audited.span)));
+      records.push(this.records.written(entry.audited.span));
     }
     return Promise.allSettled(records).then(() => abandoned.map((entry) => errorResponse(entry.id, INTERNAL_ERROR, reason)));
   }
 
   /** Records the end of the session, if one started; resolves once every record of the connection is written. */
   close(): Promise<void> {
-    if (this.session) {
-      const { who, report, startedAt, requests } = this.session;
-      this.session = null;
-      this.event(SESSION_END_ACTION, who, sessionEndFields(startedAt, requests), report);
-    }
-    return Promise.allSettled([...this.unwritten]).then(() => undefined);
+    this.records.endSession();
+    return this.records.settled();
   }
 
   /**
@@ -153,7 +149,7 @@ export class MessageAuditor {
    * list and call at once) already says which fields the tool declares.
    */
   private request(id: JsonRpcId, method: string, params: Record<string, unknown>, carrier: RequestCarrier): void {
-    if (this.session) this.session.requests++;
+    this.records.countRequest();
     if (method === 'initialize') this.identity.initializing(params);
     let audited: AuditedRequest | null = null;
     const describe = this.methods.get(method);
@@ -164,7 +160,7 @@ export class MessageAuditor {
     }
     if (this.pending.add(idKey(id), { id, method, params, carrier, audited })) {
       const fields = { inputSummary: { method: this.audits.clean(method, report) }, resultSummary: null, requestId: this.audits.clean(String(id), report) };
-      this.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report, carrier), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
+      this.records.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report, carrier), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
     }
   }
 
@@ -180,7 +176,7 @@ export class MessageAuditor {
     entry.audited.summarizeInput();
     entry.audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' });
     // Nothing is answered to a cancelled request; a late response passes without a second record.
-    this.track(this.config.awaitRecord(entry.audited.span));
+    this.records.written(entry.audited.span);
   }
 
   private response(message: JsonRpcMessage): Promise<JsonRpcResponse | undefined> | undefined {
@@ -193,50 +189,19 @@ export class MessageAuditor {
     if (!audited) return undefined;
     try {
       audited.summarizeInput();
-      if (message.error) audited.failed(failureOf(message.error));
+      if (message.error) audited.failed(jsonRpcFailure(message.error));
       else audited.returned(message.result);
     } catch (error) {
       audited.failed({ message: thrownErrorMessage(error), type: 'unreadable_result' });
     }
-    return this.hold(audited.span, message.id, 'the result of this call is withheld');
+    return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
   }
 
   private sessionStarted(entry: Pending, message: JsonRpcResponse): Promise<JsonRpcResponse | undefined> {
-    if (this.session) this.close();
     this.identity.initialized(message.result);
     const report = newSummaryReport();
     const who = this.identity.whoFor(entry.params, report, entry.carrier);
-    this.session = { who, report, startedAt: Date.now(), requests: 0 };
     const fields = sessionStartFields(entry.params, this.identity.protocolVersion, (text, r) => this.audits.clean(text, r), report);
-    return this.hold(sessionEventSpan(this.config.tracer, SESSION_START_ACTION, who, fields, report), message.id, 'the session is refused');
+    return this.records.startSession(who, fields, report, message.id);
   }
-
-  private event(action: string, who: Who, fields: SessionFields, report: SummaryReport, error: string | null = null): void {
-    this.track(this.config.awaitRecord(sessionEventSpan(this.config.tracer, action, who, fields, report, error)));
-  }
-
-  /** Resolves once the record is written; to an error response for `id` if it cannot be. */
-  private hold(span: Span, id: JsonRpcId, consequence: string): Promise<JsonRpcResponse | undefined> {
-    const answer = this.config.awaitRecord(span).then(
-      () => undefined,
-      (error: unknown) => errorResponse(id, INTERNAL_ERROR, auditWriteFailure(error, consequence)),
-    );
-    this.track(answer);
-    return answer;
-  }
-
-  private track(recorded: Promise<unknown>): Promise<unknown> {
-    // The exporter already reported an unwritten record on stderr.
-    const tracked = recorded.catch(() => {});
-    this.unwritten.add(tracked);
-    void tracked.then(() => this.unwritten.delete(tracked));
-    return tracked;
-  }
-}
-
-/** A JSON-RPC error as the record states it, in the form the SDK's McpError gives (`MCP error -32602: …`). */
-function failureOf(error: NonNullable<JsonRpcResponse['error']>): { message: string; type: string; code?: number } {
-  const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : undefined;
-  const text = typeof error.message === 'string' ? error.message : 'error without a message';
-  return code === undefined ? { message: text, type: 'jsonrpc_error' } : { message: `MCP error ${code}: ${text}`, type: String(code), code };
 }

@@ -71,3 +71,10 @@ export function captureResult(
     }
   }
 }
+
+/** A JSON-RPC error as the record states it, in the form the SDK's McpError gives (`MCP error -32602: …`). */
+export function jsonRpcFailure(error: { code?: unknown; message?: unknown }): { message: string; type: string; code?: number } {
+  const code = typeof error.code === 'number' && Number.isSafeInteger(error.code) ? error.code : undefined;
+  const text = typeof error.message === 'string' ? error.message : 'error without a message';
+  return code === undefined ? { message: text, type: 'jsonrpc_error' } : { message: `MCP error ${code}: ${text}`, type: String(code), code };
+}

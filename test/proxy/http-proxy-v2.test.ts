@@ -126,9 +126,11 @@ test('v1 client to the v2 server (2025 era, no sessions): the upstream credentia
 
   // Killed in the middle of a call: the client gets an error, the call a failed record naming the cause.
   const pending = client.callTool({ name: 'slow', arguments: { ms: 5_000 } });
+  // Expected at once: the rejection may come while the kill is still being waited for.
+  const rejected = assert.rejects(pending, /upstream/, proxy.process.output);
   await new Promise((resolve) => setTimeout(resolve, 300));
   await upstream.process.stop('SIGKILL');
-  await assert.rejects(pending, /upstream/, proxy.process.output);
+  await rejected;
   const [killed] = toolCalls(readTrail(logDir)).filter((record) => record.tool_name === 'slow');
   assert.equal(killed?.success, false);
   assert.match(killed?.error ?? '', /the upstream/);

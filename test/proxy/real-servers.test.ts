@@ -18,22 +18,34 @@ interface ResponseSeen {
   trailAtArrival: AuditRecord[];
 }
 
-/**
- * Wraps a connected client transport's onmessage: every response is checked
- * against the trail at the moment it arrives, before the client sees it.
- */
-function watchResponses(transport: { onmessage?: ((message: never, extra?: never) => void) | undefined }, logDir: string): ResponseSeen[] {
-  const seen: ResponseSeen[] = [];
-  const deliver = transport.onmessage!;
-  transport.onmessage = ((message: { id?: unknown; method?: unknown }, extra?: never) => {
-    if (message.id !== undefined && message.method === undefined) seen.push({ id: String(message.id), trailAtArrival: readTrail(logDir) });
-    deliver(message as never, extra);
-  }) as never;
-  return seen;
+interface Watched {
+  responses: ResponseSeen[];
+  /** Every message in arrival order, as `<method>` or `response <id>`; progress as `progress <n>`. */
+  wire: string[];
 }
 
-function recordedBeforeAnswer(seen: ResponseSeen[], record: AuditRecord): boolean {
-  const arrival = seen.find((response) => response.id === record.request_id);
+/**
+ * Wraps a connected client transport's onmessage: every response is checked
+ * against the trail at the moment it arrives, before the client sees it,
+ * and the order of everything that arrives is kept.
+ */
+function watchResponses(transport: { onmessage?: ((message: never, extra?: never) => void) | undefined }, logDir: string): Watched {
+  const watched: Watched = { responses: [], wire: [] };
+  const deliver = transport.onmessage!;
+  transport.onmessage = ((message: { id?: unknown; method?: unknown; params?: { progress?: unknown } }, extra?: never) => {
+    if (message.id !== undefined && message.method === undefined) {
+      watched.responses.push({ id: String(message.id), trailAtArrival: readTrail(logDir) });
+      watched.wire.push(`response ${String(message.id)}`);
+    } else {
+      watched.wire.push(message.method === 'notifications/progress' ? `progress ${String(message.params?.progress)}` : String(message.method));
+    }
+    deliver(message as never, extra);
+  }) as never;
+  return watched;
+}
+
+function recordedBeforeAnswer(watched: Watched, record: AuditRecord): boolean {
+  const arrival = watched.responses.find((response) => response.id === record.request_id);
   return arrival !== undefined && arrival.trailAtArrival.some((earlier) => earlier.span_id === record.span_id);
 }
 
@@ -42,7 +54,7 @@ function text(result: unknown): string {
   return item?.type === 'text' ? item.text : '';
 }
 
-test('server-everything (SDK v1) behind the proxy, driven by the v1 client: progress, sampling, elicitation and cancellation pass; every call recorded before its answer', async () => {
+test('server-everything (SDK v1) behind the proxy, driven by the v1 client: progress, sampling, elicitation and cancellation pass; every call recorded before its answer', async (t) => {
   const logDir = join(makeTempDir('proxy-everything'), 'logs');
   const [command, ...server] = [process.execPath, ...proxyArgs(EVERYTHING_SERVER)];
   const transport = new StdioClientTransport({ command: command!, args: server, env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stderr: 'pipe' });
@@ -54,6 +66,7 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   });
   client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
   await client.connect(transport);
+  t.after(() => client.close()); // a failed assertion must not leave the proxy running
   const seen = watchResponses(transport as never, logDir);
 
   const tools = (await client.listTools()).tools.map((tool) => tool.name);
@@ -63,7 +76,12 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   assert.match(text(await client.callTool({ name: 'get-sum', arguments: { a: 2, b: 40 } })), /42/);
   const progress: number[] = [];
   await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
-  assert.deepEqual(progress, [1, 2, 3], 'progress notifications pass while the call is pending');
+  const [longRunningId] = seen.responses.slice(-1).map((response) => response.id);
+  const end = seen.wire.indexOf(`response ${longRunningId}`);
+  assert.deepEqual(seen.wire.slice(end - 3, end), ['progress 1', 'progress 2', 'progress 3'], 'progress passes in order, before the answer');
+  // The v1 client drops a progress notification that arrives in the same read as the answer (it runs the
+  // progress handler a microtask after removing it): the callback sees at least the earlier ones.
+  assert.deepEqual(progress.slice(0, 2), [1, 2]);
   assert.match(text(await client.callTool({ name: 'trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 5 } })), /a sampled answer/);
   assert.equal(sampled.length, 1, "the server's request to the client and the client's answer pass through mid-call");
   await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
@@ -100,12 +118,13 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   assert.equal(runCli(['verify', logDir]).status, 0);
 });
 
-test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no initialize) and a v1 client in the 2025 era', async () => {
+test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no initialize) and a v1 client in the 2025 era', async (t) => {
   const logDir = join(makeTempDir('proxy-v2'), 'logs');
   const [command, ...args] = [process.execPath, ...proxyArgs(V2_SERVER)];
   const modernTransport = new StdioClientTransportV2({ command: command!, args, env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stderr: 'pipe' });
   const modern = new ClientV2({ name: 'modern-client', version: '2026.7' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await modern.connect(modernTransport);
+  t.after(() => modern.close());
   const modernSeen = watchResponses(modernTransport as never, logDir);
   // Called before any tools/list passed: the proxy does not know the declared fields yet, so it keeps none.
   assert.equal(text(await modern.callTool({ name: 'greet', arguments: { name: 'unlisted', api_key: 'sk-live-0123456789abcdef0123' } })), 'hello unlisted');
@@ -119,6 +138,7 @@ test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no 
   const legacyTransport = new StdioClientTransport({ command: command!, args, env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stderr: 'pipe' });
   const legacy = new Client({ name: 'legacy-client', version: '1.32' });
   await legacy.connect(legacyTransport);
+  t.after(() => legacy.close());
   const legacySeen = watchResponses(legacyTransport as never, logDir);
   assert.equal(text(await legacy.callTool({ name: 'greet', arguments: { name: 'Ada' } })), 'hello Ada');
   await legacy.close();
@@ -147,13 +167,14 @@ test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no 
 const pythonSdk = spawnSync('python3', ['-c', 'import mcp.server.mcpserver'], { encoding: 'utf8' });
 const pythonSdkMissing = pythonSdk.status === 0 ? false : 'the official Python MCP SDK (pip install mcp, 2.x) is not installed here, and no Python package index is reachable from this machine to install it';
 
-test('a server built on the official Python SDK behind the proxy', { skip: pythonSdkMissing }, async () => {
+test('a server built on the official Python SDK behind the proxy', { skip: pythonSdkMissing }, async (t) => {
   const logDir = join(makeTempDir('proxy-python-sdk'), 'logs');
   const script = 'from mcp.server.mcpserver import MCPServer\napp = MCPServer("py-sdk")\n@app.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\napp.run()\n';
   const [command, ...args] = [process.execPath, ...proxyArgs(['python3', '-c', script], ['--service-name', 'py-sdk'])];
   const transport = new StdioClientTransport({ command: command!, args, env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stderr: 'pipe' });
   const client = new Client({ name: 'py-test', version: '1.0.0' });
   await client.connect(transport);
+  t.after(() => client.close());
   const seen = watchResponses(transport as never, logDir);
   await client.listTools();
   assert.match(text(await client.callTool({ name: 'add', arguments: { a: 1, b: 2 } })), /3/);

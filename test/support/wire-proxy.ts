@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../../src/index.js';
 import { CLI_PATH } from './cli.js';
@@ -36,6 +37,12 @@ export interface Arrival {
   trailAtArrival: AuditRecord[];
 }
 
+const running = new Set<ChildProcessWithoutNullStreams>();
+// A test that fails half-way must not leave its proxy running: the test file would never end.
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /**
  * The proxy as a bare child process spoken to line by line, as a client's
  * transport would. Each line it sends is checked against the trail the
@@ -49,6 +56,8 @@ export class WireProxy {
 
   constructor(readonly logDir: string, server: readonly string[], env: Record<string, string> = {}, options: string[] = []) {
     this.child = spawn(process.execPath, proxyArgs(server, options), { env: cleanEnv({ AUDIT_LOG_DIR: logDir, ...env }), stdio: 'pipe' });
+    running.add(this.child);
+    this.child.once('exit', () => running.delete(this.child));
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderrText += chunk));
     // Chunks are joined only when a line ends: a message of tens of MiB arrives in hundreds of chunks.
     this.child.stdout.on('data', (chunk: Buffer) => {
