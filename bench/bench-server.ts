@@ -2,7 +2,7 @@
 // One benchmark server variant on stdio: `node bench-server.js <variant>`,
 // with BENCH_LOG_DIR, BENCH_DATA_DIR and (for forwarding) BENCH_OTLP_URL.
 // Built and shut down exactly like src/bin/helpdesk-server.ts.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { PipedStdioServerTransport } from '../src/mcp/stdio-server-transport.js';
 import { shutdownGracefully } from '../src/telemetry/graceful-shutdown.js';
 import { isVariantName, SERVER_VARIANTS } from './server-variants.js';
 
@@ -17,4 +17,4 @@ const { server, shutdown } = await SERVER_VARIANTS[variant]({
   otlpUrl: process.env['BENCH_OTLP_URL'],
 });
 shutdownGracefully(shutdown, { watchStdin: true });
-await server.connect(new StdioServerTransport());
+await server.connect(new PipedStdioServerTransport());

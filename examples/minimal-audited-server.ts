@@ -1,9 +1,8 @@
 // The smallest audited MCP server: one tool, every call to it (and every
 // failed attempt) recorded in logs/audit_<date>.jsonl before it is answered.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
-import { instrumentMcpServer, shutdownGracefully, startAuditTrail } from 'mcp-audit-trail';
+import { instrumentMcpServer, PipedStdioServerTransport, shutdownGracefully, startAuditTrail } from 'mcp-audit-trail';
 
 const trail = startAuditTrail({ serviceName: 'calculator' }); // throws if the log directory is unwritable
 const server = new McpServer({ name: 'calculator', version: '1.0.0' });
@@ -23,4 +22,4 @@ shutdownGracefully(async () => {
   await server.close();
   await trail.shutdown();
 }, { watchStdin: true });
-await server.connect(new StdioServerTransport());
+await server.connect(new PipedStdioServerTransport()); // one 'drain' listener however many answers wait

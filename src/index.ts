@@ -23,5 +23,6 @@ export { ForwardingSpanProcessor, type ForwardingSpanProcessorConfig } from './t
 export { OperationDurationProcessor } from './telemetry/operation-duration-processor.js';
 export { otlpTargetFromEnv, type OtlpTarget } from './telemetry/otlp-env.js';
 export { StreamableHttpMcpServer, type StreamableHttpConfig } from './http/streamable-http-server.js';
+export { PipedStdioServerTransport } from './mcp/stdio-server-transport.js';
 export { BearerTokens } from './http/bearer-tokens.js';
 export { DEFAULT_HTTP_LIMITS, httpLimitsFromEnv, type HttpLimits } from './http/http-limits.js';

@@ -43,6 +43,11 @@ export interface AuditRecord {
    * `client.name`, `request_id`). Empty when `redacted` is false.
    */
   redacted_fields: string[];
+  /**
+   * Set only on a record written after its call was answered: the disk was full when the call ended, so the
+   * call got an audit error (fail closed) and the record was kept in memory until it could be written.
+   */
+  late?: true;
 }
 
 export interface AuditClientInfo {

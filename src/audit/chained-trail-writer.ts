@@ -11,6 +11,9 @@ import { TrailLockLease } from './trail-lock-lease.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { asError } from './as-error.js';
 
+/** How often records kept after a failed write are tried again when no new record comes to carry them. */
+const BACKLOG_RETRY_MS = 1000;
+
 /** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
 export interface TrailWriterStats {
   commits: number;
@@ -54,8 +57,9 @@ export interface TrailWriterStats {
  *
  * A record's callback (or promise) settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or fails with the write error: the caller fails
- * closed. Failed records are counted and an `audit_gap` record says so as
- * soon as a write succeeds again. When the files do not end where the head
+ * closed. Failed records are kept in memory (bounded) and, as soon as a
+ * write succeeds again (tried every second even without new records), an
+ * `audit_gap` record says what happened and they follow, marked late. When the files do not end where the head
  * says (a crash, a torn line, a moved file), the writer repairs what it can
  * and writes a `recovery` record first.
  */
@@ -75,6 +79,7 @@ export class ChainedTrailWriter {
   private spare: PendingRecord[] = [];
   private flushScheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private backlogTimer: NodeJS.Timeout | null = null;
   private checkWanted = false;
   private closed = false;
 
@@ -130,7 +135,7 @@ export class ChainedTrailWriter {
    * (exit handlers, where the timer that would let the lock go never runs; shutdown). Never throws.
    */
   flushSync(): void {
-    if (this.pending.length > 0) this.commitPendingSync();
+    if (this.pending.length > 0 || this.committer.hasBacklog) this.commitPendingSync();
     this.end.saveHead();
   }
 
@@ -145,6 +150,7 @@ export class ChainedTrailWriter {
     this.closed = true;
     this.lease.release();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.backlogTimer) clearTimeout(this.backlogTimer);
     this.fsync.close();
     this.sink.close();
   }
@@ -207,11 +213,24 @@ export class ChainedTrailWriter {
     this.spare = batch;
     if (committed) this.end.committed(Date.now());
     this.lease.committed(committed && !this.closed);
+    this.retryBacklogLater();
   }
 
   private rejectPending(error: unknown): void {
     const batch = this.pending;
     this.pending = [];
-    for (const pending of batch) settle(pending, asError(error));
+    for (const pending of batch) this.committer.noteUnwritten(pending, asError(error));
+    this.retryBacklogLater();
+  }
+
+  /** Space may return while no call comes: try the kept records again a little later. */
+  private retryBacklogLater(): void {
+    if (this.backlogTimer || this.closed || !this.committer.hasBacklog) return;
+    this.backlogTimer = setTimeout(() => {
+      this.backlogTimer = null;
+      this.checkWanted = true;
+      this.scheduleFlush();
+    }, BACKLOG_RETRY_MS);
+    this.backlogTimer.unref();
   }
 }

@@ -1,11 +1,15 @@
 import * as fs from 'node:fs';
 import lockfile from 'proper-lockfile';
+import { removeLockOwner, takeOverFromDeadOwner, writeLockOwner } from './lock-owner.js';
 
 /**
  * The lock several writer processes sharing one log directory take around
  * each write: proper-lockfile's atomic `mkdir` of `<dir>/audit.lock`, with
  * stale detection by the lock directory's mtime, so a writer killed while
- * holding it blocks the others for at most `staleMs`.
+ * holding it blocks the others for at most `staleMs`. The holder notes its
+ * PID, host and start time in the directory (lock-owner.ts): a lock whose
+ * owner is a dead process of this host is taken over at once; the stale time
+ * is waited only where the owner may be alive (another host, a live PID).
  *
  * A writer keeps it through a busy stretch, but never as long as 1 s, so
  * proper-lockfile's mtime refresh timer (first run at max(1 s, staleMs / 2))
@@ -36,7 +40,9 @@ export class CrossProcessLock {
     },
     // Also how proper-lockfile removes a stale lock before taking it: only a lock held here is checked.
     rmdirSync: (path: fs.PathLike) => {
-      if (this.ownedMtimeMs === null || this.stillOwned()) fs.rmdirSync(path);
+      if (this.ownedMtimeMs !== null && !this.stillOwned()) return;
+      removeLockOwner(String(path));
+      fs.rmdirSync(path);
     },
   };
 
@@ -57,12 +63,28 @@ export class CrossProcessLock {
   tryAcquire(): boolean {
     try {
       this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: this.lockFs });
-      this.ownedMtimeMs = fs.statSync(this.path).mtimeMs;
-      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+      if (this.tookOverFromDeadOwner()) return this.tryAcquire();
       this.noteWaiting();
       return false;
+    }
+    // The note changes the directory's mtime, which proper-lockfile and stillOwned() compare: put it back.
+    const made = fs.statSync(this.path);
+    writeLockOwner(this.path);
+    fs.utimesSync(this.path, made.atime, made.mtime);
+    this.ownedMtimeMs = fs.statSync(this.path).mtimeMs;
+    return true;
+  }
+
+  private tookOverFromDeadOwner(): boolean {
+    try {
+      const pid = takeOverFromDeadOwner(this.path);
+      if (pid === null) return false;
+      process.stderr.write(`audit: took over ${this.path} from writer process ${pid}, which is gone\n`);
+      return true;
+    } catch {
+      return false; // raced with another process taking it over: wait as for any busy lock
     }
   }
 

@@ -12,9 +12,10 @@ export interface JsonlAuditExporterConfig {
   /** Directory of the daily files; falls back to AUDIT_LOG_DIR, then ./logs. */
   logDir?: string;
   /**
-   * Called with records that could not be written. The default prints them to
-   * stderr, so that a full disk still leaves the record somewhere a human or
-   * a log collector can find it.
+   * Called with records that could not be written when their calls ended. The
+   * writer keeps them to write them late (within its bound); the default also
+   * prints them to stderr, so that a process that dies before space returns
+   * still leaves them somewhere a human or a log collector can find them.
    */
   onUnwrittenRecords?: (records: AuditRecord[], error: Error) => void;
   /** Chain, fsync, size cap, retention, lock settings; each falls back to its AUDIT_* variable. */
@@ -24,7 +25,7 @@ export interface JsonlAuditExporterConfig {
 }
 
 function printUnwrittenRecords(records: AuditRecord[], error: Error): void {
-  process.stderr.write(`audit: could not write ${records.length} record(s): ${error.message}\n`);
+  process.stderr.write(`audit: could not write ${records.length} record(s) yet: ${error.message}; kept in memory (up to AUDIT_BACKLOG_MAX_BYTES) to be written late\n`);
   for (const record of records) process.stderr.write(`audit: unwritten record ${JSON.stringify(record)}\n`);
 }
 

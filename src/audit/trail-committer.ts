@@ -9,7 +9,8 @@ import type { TrailFsync } from './trail-fsync.js';
 import { hasFindings, type RecoveryFindings } from './trail-recovery.js';
 import { applyRetention } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
-import { gapRecord, GAP_ACTION, recoveryRecord, type WriteGap } from './writer-events.js';
+import { DEFAULT_BACKLOG_MAX_BYTES, UnwrittenBacklog } from './unwritten-backlog.js';
+import { recoveryRecord } from './writer-events.js';
 import { asError } from './as-error.js';
 
 /** Called once per appended record: without an error once its line is written, or with the write error. */
@@ -46,10 +47,10 @@ export function settle(entry: PendingRecord, error?: Error): void {
  * written with one write from one reused Buffer. Before writing to a file it makes
  * sure the file ends where the trail does (see TrailEnd), repairing if not.
  * Calls back each caller once its line reached the file, or with the error; failed
- * records are counted for the next `audit_gap` record.
+ * records go to the backlog, written late after an `audit_gap` record once a write succeeds.
  */
 export class TrailCommitter {
-  private gap: WriteGap | null = null;
+  private readonly backlog: UnwrittenBacklog;
   private retentionCheckedFor: string | null = null;
   /** The current file's parsed name, kept while the current file stays the same. */
   private currentName: TrailFileName | null = null;
@@ -57,7 +58,14 @@ export class TrailCommitter {
   private readonly lines = new ChainedLines();
 
   constructor(private readonly config: TrailWriterConfig, private readonly hasher: ChainHasher, private readonly sink: JsonlFileSink,
-    private readonly end: TrailEnd, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {}
+    private readonly end: TrailEnd, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {
+    this.backlog = new UnwrittenBacklog(config.backlogMaxBytes ?? DEFAULT_BACKLOG_MAX_BYTES);
+  }
+
+  /** Whether records failed closed are still waiting to be written late. */
+  get hasBacklog(): boolean {
+    return !this.backlog.isEmpty;
+  }
 
   /**
    * Settles every caller's record it writes or fails; false if a write failed. Throws only before writing
@@ -74,7 +82,7 @@ export class TrailCommitter {
       tornToClose = findings.torn_lines?.at(-1)?.file ?? null;
       if (hasFindings(findings)) (own ??= []).push(ownRecord(recoveryRecord(this.now().toISOString(), service, findings)));
     }
-    if (this.gap) (own ??= []).push(ownRecord(gapRecord(this.now().toISOString(), service, this.gap)));
+    if (!this.backlog.isEmpty) (own ??= []).push(...this.backlog.records(this.now().toISOString(), service).map(ownRecord));
     // The writer's own records first; the common case, a batch of callers' records only, is written as it is.
     let entries = own ? own.concat(batch) : batch;
 
@@ -200,19 +208,16 @@ export class TrailCommitter {
     for (let index = from; index < from + whole; index++) {
       const entry = entries[index]!;
       if (entry.done) settle(entry);
-      else if (entry.record.action === GAP_ACTION) this.gap = null;
+      else this.backlog.written(entry.record);
     }
     if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
     return failure;
   }
 
-  /** Counts a caller's record that could not be written, for the next `audit_gap` record, and fails it. */
-  private noteUnwritten(entry: PendingRecord, error: Error): void {
+  /** Fails a caller's record that could not be written (fail closed) and keeps it to be written late. */
+  noteUnwritten(entry: PendingRecord, error: Error): void {
     if (!entry.done) return;
-    const timestamp = entry.record.timestamp;
-    this.gap = this.gap
-      ? { ...this.gap, records: this.gap.records + 1, last_timestamp: timestamp }
-      : { records: 1, first_timestamp: timestamp, last_timestamp: timestamp, error: error.message };
+    this.backlog.add(entry.record, error);
     settle(entry, error);
   }
 

@@ -23,6 +23,8 @@ export interface TrailWriterConfig {
   retentionDays?: number;
   /** AUDIT_LOCK_STALE_MS: a lock older than this was left by a dead writer and is taken over (min 2000, default 10000). */
   lockStaleMs?: number;
+  /** AUDIT_BACKLOG_MAX_BYTES: unwritten records kept in memory to be written late, in JSON length (default 16 MiB). */
+  backlogMaxBytes?: number;
   /** The clock for retention and for the writer's own records; injectable for tests. */
   now?: () => Date;
 }
@@ -45,6 +47,7 @@ export function trailWriterConfigFromEnv(directory: string, env: NodeJS.ProcessE
     maxFileBytes: positiveInteger(env, 'AUDIT_MAX_FILE_BYTES'),
     retentionDays: positiveInteger(env, 'AUDIT_RETENTION_DAYS'),
     lockStaleMs: positiveInteger(env, 'AUDIT_LOCK_STALE_MS'),
+    backlogMaxBytes: positiveInteger(env, 'AUDIT_BACKLOG_MAX_BYTES'),
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   if (env['AUDIT_HEAD_FILE']) config.headPath = env['AUDIT_HEAD_FILE'];

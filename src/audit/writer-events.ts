@@ -33,19 +33,31 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   });
 }
 
-/** What a run of failed writes lost; written as an `audit_gap` record as soon as writing works again. */
+/** What a run of failed writes left unwritten; written as an `audit_gap` record as soon as writing works again. */
 export interface WriteGap {
   records: number;
+  /** Records with `success: true`: calls that did their work and whose results were withheld. */
+  succeeded: number;
+  /** Kept in memory and written right after the gap record, marked `late`. */
+  kept: number;
+  /** Past the in-memory bound: only on stderr. */
+  lost: number;
   first_timestamp: string;
   last_timestamp: string;
   error: string;
 }
 
 export function gapRecord(timestamp: string, service: string, gap: WriteGap): AuditRecord {
+  const lost = gap.lost > 0 ? `; ${gap.lost} past the in-memory bound (AUDIT_BACKLOG_MAX_BYTES) are lost to the trail, printed on stderr only` : '';
   return writerRecord(timestamp, service, {
     action: GAP_ACTION,
-    input_summary: { records_not_written: gap.records, first_timestamp: gap.first_timestamp, last_timestamp: gap.last_timestamp },
-    result_summary: `${gap.records} record(s) between ${gap.first_timestamp} and ${gap.last_timestamp} could not be written; their calls failed`,
+    input_summary: {
+      records_not_written: gap.records, first_timestamp: gap.first_timestamp, last_timestamp: gap.last_timestamp,
+      succeeded: gap.succeeded, written_late: gap.kept, records_lost: gap.lost,
+    },
+    result_summary: `${gap.records} record(s) between ${gap.first_timestamp} and ${gap.last_timestamp} could not be written when their calls ended: `
+      + `the calls were refused or answered with an error instead of their result (${gap.succeeded} had succeeded: their effects happened, their results were withheld); `
+      + `${gap.kept} follow, written late (late: true)${lost}`,
     success: false,
     error: gap.error,
   });

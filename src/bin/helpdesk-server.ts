@@ -3,11 +3,10 @@
 // JSON-RPC only; every diagnostic goes to stderr), or over Streamable HTTP
 // with MCP_TRANSPORT=http (PORT, HOST). Forwarding and metrics follow the
 // standard OTEL_* variables and PROMETHEUS_PORT.
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createHelpdeskContext } from '../helpdesk/context.js';
 import { createAuditedHelpdeskServer } from '../helpdesk/server.js';
 import { isLoopbackHost } from '../http/http-limits.js';
-import { observabilityFromEnv, serviceResource, shutdownGracefully, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../index.js';
+import { observabilityFromEnv, PipedStdioServerTransport, serviceResource, shutdownGracefully, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../index.js';
 
 const DRAIN_TIMEOUT_MS = 5000;
 const SERVICE_NAME = 'it-helpdesk';
@@ -57,7 +56,7 @@ if (transportName === 'http') {
     },
     { watchStdin: true },
   );
-  await server.connect(new StdioServerTransport());
+  await server.connect(new PipedStdioServerTransport());
   log(`serving on stdio, audit trail in ${trail.logDir}`);
 }
 for (const line of outputs) log(line);

@@ -20,7 +20,9 @@ export interface Session {
  * initialize is still under way). A session with no request or stream open
  * for `idleTimeoutMs` is closed like one the client deleted, so it gets its
  * `session_end` record: clients that vanish without DELETE would otherwise
- * keep their server and transport forever.
+ * keep their server and transport forever. A session whose initialize was
+ * refused (its `session_start` record could not be written) does not exist:
+ * its id is unknown from the moment of the refusal, and it is closed.
  */
 export class SessionTable {
   private readonly sessions = new Map<string, Session>();
@@ -40,7 +42,10 @@ export class SessionTable {
   }
 
   get(id: string): Session | undefined {
-    return this.sessions.get(id);
+    const session = this.sessions.get(id);
+    if (!session?.instrumentation.sessionRefused) return session;
+    this.drop(id, session);
+    return undefined;
   }
 
   get full(): boolean {
@@ -51,7 +56,13 @@ export class SessionTable {
   async initialize(principal: string | null, req: Request, res: Response): Promise<void> {
     this.opening += 1;
     try {
-      await this.serve(await this.open(principal), req, res);
+      const session = await this.open(principal);
+      // Closed once the refusal has gone out; until then `get` already treats its id as unknown.
+      res.once('close', () => {
+        const id = session.transport.sessionId;
+        if (id && session.instrumentation.sessionRefused) this.drop(id, session);
+      });
+      await this.serve(session, req, res);
     } finally {
       this.opening -= 1;
     }
@@ -93,6 +104,11 @@ export class SessionTable {
     };
     await server.connect(session.transport);
     return session;
+  }
+
+  private drop(id: string, session: Session): void {
+    this.sessions.delete(id);
+    void session.server.close();
   }
 
   private closeIdle(): void {

@@ -38,6 +38,8 @@ export interface McpAuditOptions {
 
 export interface McpServerInstrumentation {
   readonly inFlight: number;
+  /** The last initialize was refused because its session_start record could not be written: the session does not exist. */
+  readonly sessionRefused: boolean;
   /** Waits for calls in progress; those still running after `timeoutMs` are recorded as failed. */
   drain(timeoutMs: number): Promise<void>;
 }
@@ -72,6 +74,9 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
   return {
     get inFlight() {
       return auditor.inFlight;
+    },
+    get sessionRefused() {
+      return sessions.refused;
     },
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;

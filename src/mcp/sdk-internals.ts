@@ -34,21 +34,39 @@ interface McpServerInternals {
   _registeredTools?: Record<string, { inputSchema?: unknown }>;
 }
 
+function requestHandlers(server: McpServer): Map<string, RawRequestHandler> {
+  const handlers = (server.server as unknown as ServerInternals)._requestHandlers;
+  if (!(handlers instanceof Map)) {
+    throw new Error('unsupported @modelcontextprotocol/sdk version: Protocol._requestHandlers is not a Map');
+  }
+  return handlers as Map<string, RawRequestHandler>;
+}
+
 /** Wraps the handler of `method` now and whenever it is (re)installed later. */
 export function interceptRequestHandler(
   server: McpServer,
   method: string,
   wrap: (handler: RawRequestHandler) => RawRequestHandler,
 ): void {
-  const handlers = (server.server as unknown as ServerInternals)._requestHandlers;
-  if (!(handlers instanceof Map)) {
-    throw new Error('unsupported @modelcontextprotocol/sdk version: Protocol._requestHandlers is not a Map');
-  }
-  const typed = handlers as Map<string, RawRequestHandler>;
+  const typed = requestHandlers(server);
   const originalSet = typed.set.bind(typed);
   typed.set = (key, handler) => originalSet(key, key === method ? wrap(handler) : handler);
   const existing = typed.get(method);
   if (existing) originalSet(method, wrap(existing));
+}
+
+/**
+ * Answers every request with the error `refusal(method)` returns, when it returns one, instead of its handler:
+ * at lookup time, so that it comes before every wrapper, whenever they were installed.
+ */
+export function refuseRequestsWhen(server: McpServer, refusal: (method: string) => Error | null): void {
+  const typed = requestHandlers(server);
+  const originalGet = typed.get.bind(typed);
+  typed.get = (method) => {
+    const handler = originalGet(method);
+    const error = handler && refusal(method);
+    return error ? () => Promise.reject(error) : handler;
+  };
 }
 
 /**

@@ -4,18 +4,26 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
 import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
 import type { CallerIdentity, Who } from './caller-identity.js';
-import { interceptRequestHandler, onConnectionClosed } from './sdk-internals.js';
+import { interceptRequestHandler, onConnectionClosed, refuseRequestsWhen } from './sdk-internals.js';
 import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
 import { auditWriteFailure } from './tool-call-result.js';
 
+const REFUSED_SESSION = 'This session was refused (its session_start record could not be written); send initialize again';
+
 /**
  * The records that frame a session: `session_start` once its initialize
- * request is answered (the session is refused if that record cannot be
- * written), `session_end` when its connection closes, with how long it lasted
- * and how many requests it made.
+ * request is answered, `session_end` when its connection closes, with how
+ * long it lasted and how many requests it made.
+ *
+ * If `session_start` cannot be written the session is refused, and does not
+ * exist: every later request on the connection is refused before any handler
+ * runs (nothing in the trail, as for an unknown HTTP session) until an
+ * initialize is recorded; the HTTP layer drops it (`refused`).
  */
 export class SessionEvents {
   private session: { who: Who; report: SummaryReport; startedAt: number; requests: number } | null = null;
+  /** The last initialize was refused: no session exists on this connection. */
+  refused = false;
   private readonly pending = new Set<Promise<void>>();
 
   constructor(
@@ -34,14 +42,20 @@ export class SessionEvents {
       this.identity.protocolVersion = protocolVersion;
       const report = newSummaryReport();
       const who = this.identity.whoFor(extra, report);
-      this.session = { who, report, startedAt: Date.now(), requests: 0 };
+      const startedAt = Date.now();
       try {
         await this.record(SESSION_START_ACTION, who, sessionStartFields(request.params ?? {}, protocolVersion, this.clean, report), report);
       } catch (error) {
+        // Set before the error goes out, so no request that follows it can find a session; no session_end will follow.
+        this.refused = true;
+        this.session = null;
         throw new McpError(ErrorCode.InternalError, auditWriteFailure(error, 'the session is refused'));
       }
+      this.refused = false;
+      this.session = { who, report, startedAt, requests: 0 };
       return result;
     });
+    refuseRequestsWhen(this.server, (method) => (this.refused && method !== 'initialize' ? new McpError(ErrorCode.InvalidRequest, REFUSED_SESSION) : null));
 
     onConnectionClosed(this.server, () => {
       if (!this.session) return;

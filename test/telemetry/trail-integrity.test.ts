@@ -17,7 +17,7 @@ function echoServer(trail: AuditTrail): McpServer {
   return server;
 }
 
-test('full disk: the call fails with a clear error, the server stays up, writing resumes, and the gap is recorded', async () => {
+test('full disk: the call fails with a clear error, the server stays up, writing resumes, the gap is recorded and the withheld call\'s record is written late', async () => {
   const logDir = makeTempDir('full-disk');
   const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
   const client = await connectInMemory(echoServer(trail));
@@ -35,10 +35,16 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
   await trail.shutdown();
   const records = readTrail(logDir).filter((record) => record.action !== 'session_start' && record.action !== 'session_end');
-  assert.deepEqual(records.map((record) => record.action), ['tool_call', 'audit_gap', 'tool_call']);
+  assert.deepEqual(records.map((record) => record.action), ['tool_call', 'audit_gap', 'tool_call', 'tool_call']);
   assert.equal(records[1]!.input_summary['records_not_written'], 1);
+  assert.equal(records[1]!.input_summary['succeeded'], 1);
+  assert.match(records[1]!.result_summary ?? '', /1 had succeeded: their effects happened, their results were withheld/);
   assert.match(records[1]!.error ?? '', /ENOSPC/);
-  assert.equal(records[2]!.input_summary['text'], 'kept');
+  // The call whose result was withheld: its own record, written late once space returned, before the next call's.
+  assert.deepEqual([records[2]!.input_summary['text'], records[2]!.success, records[2]!.late], ['lost', true, true]);
+  assert.ok(records[2]!.timestamp < records[1]!.timestamp, 'the late record keeps the time of its call');
+  assert.equal(records[3]!.input_summary['text'], 'kept');
+  assert.equal(records[3]!.late, undefined);
   assert.deepEqual((await verifyTrail(logDir, { hasher: ChainHasher.fromEnv() })).problems, []);
 });
 
