@@ -28,9 +28,14 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   if (findings.foreign_lines) summary.push(`found ${findings.foreign_lines.length} line(s) not written by a chained writer`);
   if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
   if (findings.head) summary.push(findings.head);
+  if (findings.missing_records) summary.push(missingRecordsSummary(findings.missing_records));
   return writerRecord(timestamp, service, {
     action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
   });
+}
+
+function missingRecordsSummary({ first_seq, last_seq, found_seq }: NonNullable<RecoveryFindings['missing_records']>): string {
+  return `the trail ended at seq ${found_seq} but this writer had reached seq ${last_seq}: seq ${first_seq}..${last_seq} gone (log directory, files or head removed); the chain continues from seq ${last_seq}`;
 }
 
 /** What a run of failed writes lost; written as an `audit_gap` record as soon as writing works again. */

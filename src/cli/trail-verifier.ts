@@ -41,7 +41,7 @@ interface ParsedRecord {
   seq: number;
   prev_hash: string;
   action?: unknown;
-  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string };
+  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string; missing_records?: { first_seq: number; last_seq: number } };
 }
 
 /**
@@ -67,6 +67,7 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   const gaps: { from: number; to: number; problem: TrailProblem }[] = [];
   const unparseable: { file: string; line: number; terminated: boolean; lastInFile: boolean }[] = [];
   const recovered = new Set<string>();
+  const foundGone: { first: number; last: number; place: string }[] = [];
   let hashMatches = 0;
   let headHashSeen: string | null = null;
   const files = listTrailFiles(dir);
@@ -124,6 +125,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       lastLine = { file: file.name, line: lineNumber };
       if (record.action === RECOVERY_ACTION) {
         for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+        const gone = record.input_summary?.missing_records;
+        if (gone) foundGone.push({ first: gone.first_seq, last: gone.last_seq, place: lastPlace });
         if (record.input_summary?.head) {
           problem('head', file.name, lineNumber, seq,
             `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`);
@@ -138,6 +141,10 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
     let allSeenLater = true;
     for (let seq = gap.from; seq <= gap.to && allSeenLater; seq++) allSeenLater = seen.has(seq);
     if (allSeenLater) report.problems.splice(report.problems.indexOf(gap.problem), 1);
+    // Still a problem (the records are gone), but say that a writer saw them vanish and when.
+    for (const gone of foundGone.filter((found) => found.first <= gap.to && found.last >= gap.from)) {
+      gap.problem.message += `; a writer found seq ${gone.first}..${gone.last} gone when it next wrote (recovery at ${gone.place})`;
+    }
   }
   for (const line of unparseable) {
     const place = `${line.file}:${line.line}`;
