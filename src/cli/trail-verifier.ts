@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { GENESIS, type ChainHasher, type ChainLink } from '../audit/hash-chain.js';
 import { readTrailHead, type TrailHead } from '../audit/trail-head.js';
 import { RECOVERY_ACTION } from '../audit/writer-events.js';
-import { listTrailFiles, readTrailLines } from './trail-files.js';
+import { listTrailFiles, readTrailLines, unreadableReason } from './trail-files.js';
 
 export type ProblemKind =
-  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head';
+  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head' | 'unreadable';
 
 /** One finding, located like CloudTrail's validate-logs output: file, line and seq where known. */
 export interface TrailProblem {
@@ -74,6 +74,11 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   for (const [fileIndex, file] of files.entries()) {
     const summary: FileSummary = { name: file.name, records: 0, firstSeq: null, lastSeq: null };
     report.files.push(summary);
+    const unreadable = unreadableReason(file);
+    if (unreadable) {
+      problem('unreadable', file.name, null, null, `${unreadable}; its records cannot be checked`);
+      continue;
+    }
     let pendingUnparseable: (typeof unparseable)[number] | null = null;
     for await (const { text, lineNumber, terminated } of readTrailLines(file)) {
       if (pendingUnparseable) unparseable.push({ ...pendingUnparseable, lastInFile: false });
