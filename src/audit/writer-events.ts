@@ -2,7 +2,7 @@ import type { AuditRecord } from './audit-record.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
-function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
+export function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
   return {
     timestamp, action: fields.action, tool_name: null, input_summary: fields.input_summary, result_summary: fields.result_summary,
     success: fields.success, error: fields.error, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
