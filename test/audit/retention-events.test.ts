@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { readTrailHead } from '../../src/audit/trail-head.js';
+import { readTrailHead, TrailHeadFile } from '../../src/audit/trail-head.js';
 import { auditRecord, runCli } from '../support/chained-trail.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
@@ -83,4 +83,21 @@ test('the oldest kept day deleted just before a retention run: the anchor does n
   assert.equal(result.status, 1, result.stdout);
   assert.match(result.stdout, /missing-file: seq 1\.\.4 missing before the oldest file/);
   assert.match(result.stdout, /not retired by retention: seq 1\.\.2/);
+});
+
+test('a crash after retention deleted its files but before the head\'s anchor moved leaves a gap the retention record explains: verify passes', async () => {
+  const trail = trailKeeping(1);
+  for (const day of ['2026-05-01', '2026-05-02', '2026-05-03']) await trail.write(day);
+  trail.writer.close();
+  const [retention] = readTrail(trail.dir).filter((record) => record.action === 'retention');
+  const headPath = join(trail.dir, 'audit.head.json');
+  const head = readTrailHead(headPath, hasher);
+  assert.ok(head.status === 'ok' && head.head.start.seq === 2);
+  // The head as it was before the anchor moved, sealed with the key as the writer would have left it.
+  const file = new TrailHeadFile(headPath);
+  file.write({ ...head.head, start: retention!.input_summary['start_before'] as { seq: number; hash: string } }, hasher, false);
+  file.close();
+  const result = verify(trail.dir);
+  assert.equal(result.status, 0, result.stdout);
+  assert.match(result.stdout, /note: seq 1\.\.2 retired by retention/);
 });
