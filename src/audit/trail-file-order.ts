@@ -67,31 +67,36 @@ export function listTrailFilesInChainOrder(directory: string): AnyTrailFile[] {
 
 const MAGIC: [Compression, number[]][] = [['gzip', [0x1f, 0x8b]], ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]], ['bzip2', [0x42, 0x5a, 0x68]], ['zstd', [0x28, 0xb5, 0x2f, 0xfd]]];
 
-/** Reads the start of a file: its compression, and the link before its first record. */
+/** Reads the start of a file, no more than its first line needs: its compression, and the link before its first record. */
 function readStart(path: string): { compression: Compression; before: ChainLink | null } {
-  let bytes: Buffer;
+  let fd: number;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const buffer = Buffer.alloc(256 * 1024);
-      bytes = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
-    } finally {
-      closeSync(fd);
-    }
+    fd = openSync(path, 'r');
   } catch {
     return { compression: 'none', before: null };
   }
-  const compression = MAGIC.find(([, magic]) => magic.every((byte, i) => bytes[i] === byte))?.[0] ?? 'none';
-  if (compression === 'gzip') {
-    try {
-      bytes = gunzipSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH });
-    } catch {
-      return { compression, before: null };
+  try {
+    let compression: Compression = 'none';
+    // A first line is a few KB; read more only while none ends in what was read (1 MiB at most).
+    for (let size = 16 * 1024; size <= 1024 * 1024; size *= 4) {
+      const buffer = Buffer.alloc(size);
+      const read = readSync(fd, buffer, 0, size, 0);
+      let bytes = buffer.subarray(0, read);
+      compression = MAGIC.find(([, magic]) => magic.every((byte, i) => bytes[i] === byte))?.[0] ?? 'none';
+      if (compression === 'gzip') {
+        try {
+          bytes = gunzipSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH });
+        } catch {
+          return { compression, before: null }; // damaged: reading it whole says where
+        }
+      } else if (compression !== 'none') return { compression, before: null };
+      const newline = bytes.indexOf(0x0a);
+      if (newline !== -1 || read < size) return { compression, before: linkBeforeLine(bytes.subarray(0, newline === -1 ? bytes.length : newline).toString('utf8')) };
     }
-  } else if (compression !== 'none') {
     return { compression, before: null };
+  } finally {
+    closeSync(fd);
   }
-  return { compression, before: linkBeforeLine(bytes.toString('utf8').split('\n')[0] ?? '') };
 }
 
 function linkBeforeLine(line: string): ChainLink | null {
