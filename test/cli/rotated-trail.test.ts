@@ -1,13 +1,14 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { runCli } from '../support/chained-trail.js';
+import { CLI_PATH } from '../support/cli.js';
 import { helpdeskDirs, helpdeskServerPath, type HelpdeskDirs } from '../support/helpdesk-process.js';
 
 const KEY = 'rotation-key';
@@ -152,4 +153,33 @@ test('the README\'s logrotate stanza, run by the real logrotate twice while the 
   await server.call(3);
   await server.close();
   assertVerifiesWithEveryCall(dirs.logDir, server.calls(), [`${live}.2.gz`, `${live}.1`, live]);
+});
+
+test('tail -f follows the file it opened through a rotation: the renamed file\'s last lines, then the new file\'s', async () => {
+  const dir = helpdeskDirs('rotate-tail').dataDir;
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  const line = (tool: string) => JSON.stringify({ timestamp: `${today}T10:00:00.000Z`, action: 'tool_call', tool_name: tool, success: true, duration_ms: 1 }) + '\n';
+  writeFileSync(join(dir, live), line('before'));
+  const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '200', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const waitFor = async (text: string, stream: () => string) => {
+    for (let i = 0; i < 200 && !stream().includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    assert.ok(stream().includes(text), `tail -f did not print ${text}; got: ${stream()}`);
+  };
+  try {
+    await waitFor('following', () => errors);
+    // Within one poll: a last record reaches the file, logrotate renames it and creates the path anew, the writer goes on there.
+    appendFileSync(join(dir, live), line('last-before-rotation'));
+    renameSync(join(dir, live), join(dir, `${live}.1`));
+    writeFileSync(join(dir, live), line('first-after-rotation'));
+    await waitFor('first-after-rotation', () => output);
+    const tools = output.trim().split('\n').map((text) => (JSON.parse(text) as { tool_name: string }).tool_name);
+    assert.deepEqual(tools, ['last-before-rotation', 'first-after-rotation']);
+  } finally {
+    child.kill();
+  }
 });
