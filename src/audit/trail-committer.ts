@@ -7,7 +7,8 @@ import { statOrNull, type TrailEnd } from './trail-end.js';
 import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
 import type { TrailFsync } from './trail-fsync.js';
 import { hasFindings, type RecoveryFindings } from './trail-recovery.js';
-import { applyRetention } from './trail-retention.js';
+import { retentionRecord } from './retention-record.js';
+import { compressFiles, planRetention, retireFiles } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { DEFAULT_BACKLOG_MAX_BYTES, UnwrittenBacklog } from './unwritten-backlog.js';
 import { recoveryRecord } from './writer-events.js';
@@ -52,6 +53,8 @@ export function settle(entry: PendingRecord, error?: Error): void {
 export class TrailCommitter {
   private readonly backlog: UnwrittenBacklog;
   private retentionCheckedFor: string | null = null;
+  /** Set while retention writes its own record, so that commit does not start another run. */
+  private retaining = false;
   /** The current file's parsed name, kept while the current file stays the same. */
   private currentName: TrailFileName | null = null;
   /** The run being written; byte 0 is kept for the newline that closes a torn line. */
@@ -141,7 +144,7 @@ export class TrailCommitter {
       }
       index += count;
     }
-    this.retain();
+    this.retain(service);
     return true;
   }
 
@@ -221,17 +224,32 @@ export class TrailCommitter {
     settle(entry, error);
   }
 
-  /** Once per new current file (a new day or part): compress and delete old files, and move the head's start anchor. */
-  private retain(): void {
+  /**
+   * Once per new current file (a new day or part): compress and retire old files. The `retention` record goes into
+   * the trail before any file is deleted (a crash in between leaves the files, not an unexplained gap), and the
+   * head's start anchor moves only past what this run retired.
+   */
+  private retain(service: string): void {
     const days = this.config.retentionDays;
     const file = this.end.position?.file;
-    if (!days || !file || this.retentionCheckedFor === file) return;
+    if (!days || !file || this.retaining || this.retentionCheckedFor === file) return;
     this.retentionCheckedFor = file;
+    this.retaining = true;
     try {
-      const result = applyRetention(this.config.directory, file, this.now(), days);
-      if (result.start) this.end.moveStart(result.start);
+      const plan = planRetention(this.config.directory, file, this.now(), days, this.end.start);
+      if (plan.retire.length > 0) {
+        if (!this.commit([ownRecord(retentionRecord(this.now().toISOString(), service, days, plan))])) {
+          this.retentionCheckedFor = null; // nothing deleted without its record: try again at the next commit
+          return;
+        }
+        const start = retireFiles(this.config.directory, plan);
+        if (start.seq !== this.end.start.seq) this.end.moveStart(start);
+      }
+      compressFiles(this.config.directory, plan);
     } catch (error) {
       process.stderr.write(`audit: retention failed: ${(error as Error).message}\n`);
+    } finally {
+      this.retaining = false;
     }
   }
 }

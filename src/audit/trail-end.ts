@@ -33,6 +33,11 @@ export class TrailEnd implements LeaseHolder {
   position: TrailPosition | null = null;
   /** The chain position before the oldest record kept (the head's start anchor). */
   start: ChainLink = GENESIS;
+  /**
+   * The furthest link this process wrote or found, kept when the lock is let go: a trail found shorter when the
+   * lock is next taken (the directory, files or head removed meanwhile) is continued from here, never restarted.
+   */
+  private known: ChainLink = GENESIS;
   private headLags = false;
   private headSavedAt = 0;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
@@ -45,7 +50,14 @@ export class TrailEnd implements LeaseHolder {
   load(): RecoveryFindings {
     const findings: RecoveryFindings = {};
     const loaded = this.read(findings);
+    const found = loaded.position.link;
+    if (found.seq < this.known.seq) {
+      findings.missing_records = { first_seq: found.seq + 1, last_seq: this.known.seq, found_seq: found.seq };
+      loaded.position.link = this.known;
+      loaded.current = false;
+    }
     this.position = loaded.position;
+    this.known = loaded.position.link;
     this.start = loaded.start;
     // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
     this.fileCheckedAt = this.headSavedAt = loaded.current ? Date.now() : 0;
@@ -126,6 +138,7 @@ export class TrailEnd implements LeaseHolder {
   /** Before anyone else can take the lock: the next holder trusts the head, and opens it by path. */
   beforeRelease(): void {
     this.saveHead();
+    this.remember();
     this.position = null;
     this.headFile.close();
   }
@@ -133,8 +146,13 @@ export class TrailEnd implements LeaseHolder {
   leaseLost(): void {
     process.stderr.write(`audit: the lock was taken over as stale while this process was frozen; it re-reads the trail's end before writing again\n`);
     this.headLags = false;
+    this.remember();
     this.position = null;
     this.headFile.close();
+  }
+
+  private remember(): void {
+    if (this.position && this.position.link.seq > this.known.seq) this.known = this.position.link;
   }
 
   /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */

@@ -21,6 +21,8 @@ export interface RecoveryFindings {
   adopted_records?: number;
   foreign_lines?: { file: string; line: number }[];
   moved_file?: { file: string; expected_bytes: number; found_bytes: number | null };
+  /** The trail ended at `found_seq` though this writer had written or seen up to `last_seq`: those records are gone. */
+  missing_records?: { first_seq: number; last_seq: number; found_seq: number };
 }
 
 export function hasFindings(findings: RecoveryFindings): boolean {

@@ -2,7 +2,7 @@ import type { AuditRecord } from './audit-record.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
-function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
+export function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
   return {
     timestamp, action: fields.action, tool_name: null, input_summary: fields.input_summary, result_summary: fields.result_summary,
     success: fields.success, error: fields.error, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
@@ -28,9 +28,14 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   if (findings.foreign_lines) summary.push(`found ${findings.foreign_lines.length} line(s) not written by a chained writer`);
   if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
   if (findings.head) summary.push(findings.head);
+  if (findings.missing_records) summary.push(missingRecordsSummary(findings.missing_records));
   return writerRecord(timestamp, service, {
     action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
   });
+}
+
+function missingRecordsSummary({ first_seq, last_seq, found_seq }: NonNullable<RecoveryFindings['missing_records']>): string {
+  return `the trail ended at seq ${found_seq} but this writer had reached seq ${last_seq}: seq ${first_seq}..${last_seq} gone (log directory, files or head removed); the chain continues from seq ${last_seq}`;
 }
 
 /** What a run of failed writes left unwritten; written as an `audit_gap` record as soon as writing works again. */

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../audit/audit-record.js';
-import { listTrailFiles, readTrailLines, type TrailFile } from './trail-files.js';
+import { listTrailFiles, readTrailLines, unreadableReason, type TrailFile } from './trail-files.js';
 
 export interface TrailRecord {
   record: AuditRecord;
@@ -56,6 +56,11 @@ export async function* readTrailRecords(dir: string, options: ReadOptions = {}):
 }
 
 export async function* readFileRecords(file: TrailFile, report: (message: string) => void = reportToStderr): AsyncGenerator<TrailRecord> {
+  const unreadable = unreadableReason(file);
+  if (unreadable) {
+    report(`${file.path}: skipped, ${unreadable}`);
+    return;
+  }
   for await (const line of readTrailLines(file)) {
     const record = parseTrailLine(line.text, `${file.path}:${line.lineNumber}`, line.terminated, report);
     if (record) yield { record, file: file.path, lineNumber: line.lineNumber };

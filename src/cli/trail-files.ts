@@ -1,22 +1,26 @@
-import { createReadStream, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../audit/trail-file-name.js';
+import { listTrailFilesInChainOrder, type AnyTrailFile } from '../audit/trail-file-order.js';
 
-/** One file of the trail, with where it is. */
-export interface TrailFile extends TrailFileName {
-  path: string;
+/** One file of the trail, with where it is; `compressed`: gzipped (the one compression the CLI reads). */
+export interface TrailFile extends AnyTrailFile {
+  compressed: boolean;
 }
 
-/** The trail files in `dir`, oldest first (by date, then part). Other files are ignored. */
+/**
+ * The trail files in `dir` in chain order, rotated ones (logrotate's `.1`, `.2.gz`, dateext) included, whatever
+ * their compression. Other files are ignored.
+ */
 export function listTrailFiles(dir: string): TrailFile[] {
-  const files: TrailFile[] = [];
-  for (const name of readdirSync(dir)) {
-    const parsed = parseTrailFileName(name);
-    if (parsed) files.push({ ...parsed, path: join(dir, name) });
-  }
-  return files.sort(compareTrailFiles);
+  return listTrailFilesInChainOrder(dir).map((file) => ({ ...file, compressed: file.compression === 'gzip' }));
+}
+
+/** Why a file cannot be read (a compression other than gzip), or null. */
+export function unreadableReason(file: Pick<AnyTrailFile, 'compression'>): string | null {
+  return file.compression === 'none' || file.compression === 'gzip'
+    ? null
+    : `compressed with ${file.compression}: only plain and gzip files can be read (logrotate's default compresscmd is gzip)`;
 }
 
 export interface TrailLine {
@@ -27,8 +31,10 @@ export interface TrailLine {
   terminated: boolean;
 }
 
-/** Streams the lines of a plain or gzipped file in constant memory. */
-export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed'>): AsyncGenerator<TrailLine> {
+/** Streams the lines of a plain or gzipped file in constant memory; throws for another compression. */
+export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed' | 'compression'>): AsyncGenerator<TrailLine> {
+  const unreadable = unreadableReason(file);
+  if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
   let stream: Readable = createReadStream(file.path);
   if (file.compressed) stream = stream.pipe(createGunzip());
   let carry = '';

@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { GENESIS, type ChainHasher, type ChainLink } from '../audit/hash-chain.js';
 import { readTrailHead, type TrailHead } from '../audit/trail-head.js';
+import { RETENTION_ACTION } from '../audit/retention-record.js';
 import { RECOVERY_ACTION } from '../audit/writer-events.js';
-import { listTrailFiles, readTrailLines } from './trail-files.js';
+import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } from './retired-records.js';
+import { listTrailFiles, readTrailLines, unreadableReason } from './trail-files.js';
 
 export type ProblemKind =
-  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head';
+  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head' | 'unreadable';
 
 /** One finding, located like CloudTrail's validate-logs output: file, line and seq where known. */
 export interface TrailProblem {
@@ -27,8 +29,10 @@ export interface VerifyReport {
   files: FileSummary[];
   records: number;
   problems: TrailProblem[];
-  /** Not problems: recovered torn lines, days without a file, records after the head. */
+  /** Not problems: recovered torn lines, days without a file, records after the head, records retired by retention. */
   notes: string[];
+  /** The files retention retired, with their seq ranges, as its `retention` records in the trail name them. */
+  retired: RetiredRange[];
 }
 
 export interface VerifyOptions {
@@ -41,7 +45,7 @@ interface ParsedRecord {
   seq: number;
   prev_hash: string;
   action?: unknown;
-  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string };
+  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string; missing_records?: { first_seq: number; last_seq: number } } & RetentionSummary;
 }
 
 /**
@@ -52,7 +56,7 @@ interface ParsedRecord {
  */
 export async function verifyTrail(dir: string, options: VerifyOptions): Promise<VerifyReport> {
   const { hasher } = options;
-  const report: VerifyReport = { files: [], records: 0, problems: [], notes: [] };
+  const report: VerifyReport = { files: [], records: 0, problems: [], notes: [], retired: [] };
   const problem = (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string): TrailProblem => {
     const found = { kind, file, line, seq, message };
     report.problems.push(found);
@@ -67,12 +71,19 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   const gaps: { from: number; to: number; problem: TrailProblem }[] = [];
   const unparseable: { file: string; line: number; terminated: boolean; lastInFile: boolean }[] = [];
   const recovered = new Set<string>();
+  const foundGone: { first: number; last: number; place: string }[] = [];
+  const retention = new RetentionLedger();
   let hashMatches = 0;
   let headHashSeen: string | null = null;
   const files = listTrailFiles(dir);
   for (const [fileIndex, file] of files.entries()) {
     const summary: FileSummary = { name: file.name, records: 0, firstSeq: null, lastSeq: null };
     report.files.push(summary);
+    const unreadable = unreadableReason(file);
+    if (unreadable) {
+      problem('unreadable', file.name, null, null, `${unreadable}; its records cannot be checked`);
+      continue;
+    }
     let pendingUnparseable: (typeof unparseable)[number] | null = null;
     for await (const { text, lineNumber, terminated } of readTrailLines(file)) {
       if (pendingUnparseable) unparseable.push({ ...pendingUnparseable, lastInFile: false });
@@ -122,8 +133,11 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       last = { seq, hash: check.stored };
       lastPlace = `${file.name}:${lineNumber}`;
       lastLine = { file: file.name, line: lineNumber };
+      if (record.action === RETENTION_ACTION && check.stored === check.computed) retention.add(record.input_summary, lastPlace);
       if (record.action === RECOVERY_ACTION) {
         for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+        const gone = record.input_summary?.missing_records;
+        if (gone) foundGone.push({ first: gone.first_seq, last: gone.last_seq, place: lastPlace });
         if (record.input_summary?.head) {
           problem('head', file.name, lineNumber, seq,
             `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`);
@@ -137,7 +151,18 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   for (const gap of gaps) {
     let allSeenLater = true;
     for (let seq = gap.from; seq <= gap.to && allSeenLater; seq++) allSeenLater = seen.has(seq);
-    if (allSeenLater) report.problems.splice(report.problems.indexOf(gap.problem), 1);
+    const explained = retention.explain(gap.from, gap.to);
+    if (allSeenLater || explained.unexplained.length === 0) {
+      report.problems.splice(report.problems.indexOf(gap.problem), 1);
+      continue;
+    }
+    if (explained.retired.length > 0) {
+      gap.problem.message += `; retention retired ${seqRanges(explained.retired)}; not retired by retention: ${seqRanges(explained.unexplained)} (deleted by something else)`;
+    }
+    // Still a problem (the records are gone), but say that a writer saw them vanish and when.
+    for (const gone of foundGone.filter((found) => found.first <= gap.to && found.last >= gap.from)) {
+      gap.problem.message += `; a writer found seq ${gone.first}..${gone.last} gone when it next wrote (recovery at ${gone.place})`;
+    }
   }
   for (const line of unparseable) {
     const place = `${line.file}:${line.line}`;
@@ -150,6 +175,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
     problem('wrong-key', null, null, null, `no record's hash matches with ${hasher.keyId ? `the key given (key id ${hasher.keyId})` : 'no key (AUDIT_HMAC_KEY unset)'}: wrong key, or the trail is keyed and no key was given`);
   }
   if (head) checkEnd(head, last, lastLine, headHashSeen, report, problem);
+  report.retired = retention.retired;
+  report.notes.push(...retention.notes(head?.start ?? null));
   noteDaysWithoutFile(report);
   return report;
 }

@@ -261,8 +261,9 @@ test('retention gzips past days and deletes old ones, never the current file, an
     'audit_2026-05-03.jsonl.gz', 'audit_2026-05-04.jsonl.gz', 'audit_2026-05-05.jsonl',
   ]);
   const report = await verified(dir);
-  assert.equal(report.records, 6);
+  assert.equal(report.records, 8); // six records and the retention records of the runs on 05-04 and 05-05
   assert.equal(report.files[0]!.firstSeq, 5);
+  assert.deepEqual(report.retired.map((retired) => [retired.file, retired.first_seq, retired.last_seq]), [['audit_2026-05-01.jsonl.gz', 1, 2], ['audit_2026-05-02.jsonl.gz', 3, 4]]);
 });
 
 test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the lock is next taken: new records go to a new file, nothing is lost', async () => {

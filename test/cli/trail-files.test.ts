@@ -25,6 +25,29 @@ test('lists trail files oldest first, parts in order, gzipped ones included, oth
   ]);
 });
 
+test('rotated files (logrotate numbered, dateext, extension) are listed in chain order, by their first record\'s seq, gzip known by content', () => {
+  const dir = makeTempDir('cli-files');
+  const first = (seq: number) => `{"seq":${seq},"prev_hash":"${'0'.repeat(64)}","hash":"x"}\n`;
+  writeFileSync(join(dir, 'audit_2026-01-15.jsonl.2.gz'), gzipSync(first(1)));
+  writeFileSync(join(dir, 'audit_2026-01-15.jsonl.1'), first(5));
+  writeFileSync(join(dir, 'audit_2026-01-15.jsonl'), first(9));
+  writeFileSync(join(dir, 'audit_2026-01-16.jsonl-20260116'), first(12));
+  writeFileSync(join(dir, 'audit_2026-01-16-20260117.jsonl'), first(14));
+  writeFileSync(join(dir, 'audit_2026-01-16.jsonl'), '');
+  writeFileSync(join(dir, 'audit_2026-01-16.jsonl.gz.tmp'), '');
+  // Misnamed by hand: the chain, not the name, decides the order; files without records keep their name's place.
+  writeFileSync(join(dir, 'audit_2026-01-17.jsonl.9'), first(3));
+  assert.deepEqual(listTrailFiles(dir).map((file) => [file.name, file.compressed]), [
+    ['audit_2026-01-15.jsonl.2.gz', true],
+    ['audit_2026-01-17.jsonl.9', false],
+    ['audit_2026-01-15.jsonl.1', false],
+    ['audit_2026-01-15.jsonl', false],
+    ['audit_2026-01-16.jsonl-20260116', false],
+    ['audit_2026-01-16.jsonl', false],
+    ['audit_2026-01-16-20260117.jsonl', false],
+  ]);
+});
+
 test('reads plain and gzipped files alike and flags a torn last line', async () => {
   const dir = makeTempDir('cli-files');
   const text = '{"a":1}\n{"a":2}\n{"a":3,"to';

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { AuditRecord } from '../../audit/audit-record.js';
 import { parseCommandArgs, positiveInteger } from '../args.js';
 import type { Command } from '../command.js';
@@ -37,51 +37,70 @@ async function lastRecords(files: TrailFile[], n: number, filter: RecordFilter):
   return collected;
 }
 
-/** Reads what was appended to a live (plain) file since the last look, yielding whole lines only. */
+/**
+ * Reads what was appended to a live (plain) file since the last look, yielding whole lines only. Follows the
+ * file it opened, as `tail -F` does: once logrotate has renamed it and a new file is at the path, the rest of
+ * the renamed one (records written before the writer's SIGHUP) is read first, then the new one from its start.
+ */
 class FileFollower {
-  private offset: number;
+  private fd: number | null = null;
+  private offset = 0;
   private lineNumber: number;
   private carry = Buffer.alloc(0);
 
   constructor(readonly file: TrailFile, startAtEnd: boolean, lineNumber: number) {
-    this.offset = 0;
     this.lineNumber = lineNumber;
-    if (startAtEnd) {
-      const fd = openSync(file.path, 'r');
-      try {
-        this.offset = fstatSync(fd).size;
-      } finally {
-        closeSync(fd);
-      }
-    }
+    if (this.open() && startAtEnd) this.offset = fstatSync(this.fd!).size;
   }
 
   newLines(): Array<{ text: string; lineNumber: number }> {
-    let fd: number;
+    if (this.fd === null && !this.open()) return []; // not there yet
+    const chunks: Buffer[] = [this.carry, ...this.readToEnd()];
+    let replaced: Stats | null = null;
     try {
-      fd = openSync(this.file.path, 'r');
+      replaced = statSync(this.file.path);
     } catch {
-      return []; // rotated away or not there yet
+      // Renamed and no new file yet: keep reading the renamed one.
     }
-    const chunks: Buffer[] = [this.carry];
-    try {
-      const size = fstatSync(fd).size;
-      if (size < this.offset) this.offset = 0; // truncated and rewritten: start over
-      const buffer = Buffer.alloc(64 * 1024);
-      while (this.offset < size) {
-        const read = readSync(fd, buffer, 0, Math.min(buffer.length, size - this.offset), this.offset);
-        if (read === 0) break;
-        chunks.push(Buffer.from(buffer.subarray(0, read)));
-        this.offset += read;
-      }
-    } finally {
-      closeSync(fd);
+    if (replaced && replaced.ino !== fstatSync(this.fd!).ino) {
+      closeSync(this.fd!);
+      this.fd = null;
+      if (this.open()) chunks.push(...this.readToEnd());
     }
     const data = Buffer.concat(chunks);
     const end = data.lastIndexOf(0x0a);
     this.carry = end === -1 ? data : data.subarray(end + 1);
     if (end === -1) return [];
     return data.subarray(0, end).toString('utf8').split('\n').map((text) => ({ text, lineNumber: ++this.lineNumber }));
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private open(): boolean {
+    try {
+      this.fd = openSync(this.file.path, 'r');
+      this.offset = 0;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private readToEnd(): Buffer[] {
+    const chunks: Buffer[] = [];
+    const size = fstatSync(this.fd!).size;
+    if (size < this.offset) this.offset = 0; // truncated and rewritten: start over
+    const buffer = Buffer.alloc(64 * 1024);
+    while (this.offset < size) {
+      const read = readSync(this.fd!, buffer, 0, Math.min(buffer.length, size - this.offset), this.offset);
+      if (read === 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, read)));
+      this.offset += read;
+    }
+    return chunks;
   }
 }
 
@@ -114,6 +133,7 @@ export const tailCommand: Command = {
       const latest = live(listTrailFiles(dir)).at(-1);
       if (latest && latest.path !== follower?.file.path) {
         // A new day's (or part's) file: whatever the old one got last was read above; new files are read from the start.
+        follower?.close();
         follower = new FileFollower(latest, false, 0);
         await printLines(follower, filter, print);
       }
