@@ -1,12 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { MachineDescription } from './machine.js';
-import { RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
+import { EMBEDDED_CASE, PROXY_CASE, RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProfileRow } from './scenarios/profile.js';
+import type { ProxyResults } from './scenarios/proxy.js';
+import type { ScenarioSelection } from './scenario-selection.js';
 import type { CliRow } from './scenarios/cli-throughput.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { isExact, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { isExact, judgeProxy, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
 import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
@@ -35,6 +37,10 @@ export interface BenchResults {
   cli: CliRow[];
   cliRecords: number;
   profiles: ProfileRow[];
+  /** `mcp-audit proxy` against the server spoken to directly (issue 11); undefined when not run. */
+  proxy: ProxyResults | undefined;
+  /** Which scenarios ran: a section whose scenario did not run is left out. */
+  scenarios: ScenarioSelection;
   /** Scenarios waiting for a feature: what they will measure and how they plug in. */
   pending: Array<{ scenario: string; waitsFor: string; hook: string }>;
   /** Hand-written reading of the figures (bench/ANALYSIS.md), included as is. */
@@ -46,7 +52,12 @@ const table = (header: string[], rows: string[][]): string =>
 
 export function renderReport(results: BenchResults): string {
   const { machineAtStart: machine } = results;
-  const targets = judgeTargets(results.overhead, results.sinks, results.loss);
+  const ran = (scenario: Parameters<ScenarioSelection['has']>[0]): boolean => results.scenarios.has(scenario);
+  const targets = [
+    // Section 1's targets say "not measured" without overhead rows: true, but noise in a run that chose to leave them out.
+    ...judgeTargets(results.overhead, results.sinks, results.loss).filter((target) => ran('overhead') || target.verdict !== 'not measured'),
+    ...(results.proxy ? judgeProxy(results.proxy) : []),
+  ];
   const missed = targets.filter((target) => target.verdict === 'missed').length;
   const lines: string[] = [];
   const add = (...more: string[]): void => void lines.push(...more);
@@ -64,17 +75,19 @@ export function renderReport(results: BenchResults): string {
       ['load average (1/5/15 min) at start → end', `${machine.loadAverage} → ${results.loadAverageAtEnd}`],
     ]),
     '',
+    ...(results.scenarios.complete
+      ? []
+      : [`**Partial run: only ${results.scenarios.names.join(', ')}** (\`--only=${results.scenarios.names.join(',')}\`); the other scenarios' sections and targets are left out.`, '']),
     'Rerun: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes). The machine this ran on is shared, so absolute figures are noisy; what the targets are judged on is the **ratio** to a baseline measured in the same run. Variants run in their own processes, kept alive for the whole scenario, and take turns batch by batch in an order rotated every round, so noise falls on all of them alike. Each figure is given as the **median** over rounds, with the **min** beside it.',
     '',
     `## Targets: ${targets.length - missed} met, ${missed} missed`,
     '',
     table(['target', 'figure (median, min[, max])', 'verdict'], targets.map((target) => [target.target, target.figure, target.verdict === 'met' ? 'met' : `**${target.verdict}**`])),
     '',
-    pendingSummary(results),
-    '',
+    ...(results.scenarios.complete ? [pendingSummary(results), ''] : []),
   );
 
-  add(
+  if (ran('overhead')) add(
     '## 1. Per-call overhead',
     '',
     `Wall time per call (batch time / calls) for a client calling the server, ${results.overheadRounds} rounds (${results.roundsAt10k} at 10,000 in flight). \`unaudited\` is a plain McpServer with the help-desk tools (\`registerHelpdeskTools\`); \`audited\` is the same server built as \`src/helpdesk/server.ts\` builds it (each record written before the response); \`audited+otlp\` adds an OTLP/HTTP exporter behind a BatchSpanProcessor (defaults) sending to a loopback receiver answering 200. \`lookup_inventory\` is the help desk's fuzzy search (the targets' workload); \`bench_echo\` is a tool that does nothing, to show the audit layer's cost undiluted (informative, no target). In memory the client shares the server's process; on stdio the server is a spawned process. Targets are judged on wall time; the server's CPU time per call (from \`process.cpuUsage\` in memory, server and client together; from /proc on stdio, the server alone, in 10 ms ticks, so precise only where a batch takes ≥ 0.2 s of server CPU, i.e. the \`lookup_inventory\` rows) is shown beside it because, unlike wall time, it does not grow while a process waits for a CPU another engineer's tests hold.`,
@@ -105,7 +118,7 @@ export function renderReport(results: BenchResults): string {
   );
   if (results.spaced.length) add(spacedSection(results), '');
 
-  add(
+  if (ran('sinks')) add(
     '## 2. Sink throughput',
     '',
     `${results.sinkRecords.toLocaleString('en')} audit records (≈ 420 bytes each) written to a fresh file in the same directory by each writer, ${results.rounds} rounds, interleaved. "Per turn" is how many records arrive in one event-loop turn (1 = one call at a time; 100 = a hundred calls finishing together); after each turn the writer gets a turn of the loop (ours: its appends are awaited, as the exporter awaits them). A writer is done when every byte has been handed to the kernel (pino async and the stream: on \`close\`). pino is set up without time, pid and hostname, so it writes the record plus its \`"level":30\`.`,
@@ -118,7 +131,7 @@ export function renderReport(results: BenchResults): string {
   );
 
   const repetitionsText = results.lossRepetitions === 1 ? 'One repetition: one run per case' : `${results.lossRepetitions} repetitions: ${results.lossRepetitions} runs per case`;
-  add(
+  if (ran('loss')) add(
     '## 3. Loss under load',
     '',
     `Each case: a fresh audited server spawned on stdio, calls (\`bench_echo\`, each named by its query) kept up to the given number in flight, then the trail read back: every line parsed, span ids counted, and each call's record looked up by the query that names it. The forwarding cases add an OTLP/HTTP exporter (BatchSpanProcessor, defaults) pointed at a loopback receiver that answers 200, answers 500, accepts and never answers, or is not listening. Peak RSS is the server process's own (VmHWM). The unaudited server runs the same load as the reference for memory and latency (it writes no trail, so its record columns are 0 by design).`,
@@ -170,19 +183,21 @@ export function renderReport(results: BenchResults): string {
     '',
   );
 
-  add('## 4. Durability modes', '');
-  if (results.durability.length === 0) add(pendingText(results.pending, '4'), '');
-  else {
-    add(
-      table(
-        ['in flight', 'variant', 'µs/call', 'vs trail without fsync'],
-        results.durability.map((row) => [row.inFlight.toLocaleString('en'), row.variant, fixed(row.perCallUs, 0), ratioText(row.vsBaseline)]),
-      ),
-      '',
-    );
+  if (ran('durability')) {
+    add('## 4. Durability modes', '');
+    if (results.durability.length === 0) add(pendingText(results.pending, '4'), '');
+    else {
+      add(
+        table(
+          ['in flight', 'variant', 'µs/call', 'vs trail without fsync'],
+          results.durability.map((row) => [row.inFlight.toLocaleString('en'), row.variant, fixed(row.perCallUs, 0), ratioText(row.vsBaseline)]),
+        ),
+        '',
+      );
+    }
   }
 
-  add(
+  if (ran('startup')) add(
     '## 5. Startup and idle memory',
     '',
     `Spawn of \`node dist/bench/bench-server.js <variant>\` to the answer of the first \`tools/list\` (the initialize handshake included), ${results.startupRounds} rounds, alternating. The unaudited variant loads no OpenTelemetry module at all. Idle RSS is read from /proc after the first answer and a pause.`,
@@ -194,24 +209,28 @@ export function renderReport(results: BenchResults): string {
     '',
   );
 
-  add('## 6. CLI', '');
-  if (results.cli.length === 0) add(pendingText(results.pending, '6'), '');
-  else {
-    add(
-      `A trail of ${results.cliRecords.toLocaleString('en')} records, read whole by each command, ${results.rounds} rounds, interleaved.`,
-      '',
-      table(
-        ['command', 'seconds (median)', 'records/s', 'time vs jq recipe'],
-        results.cli.map((row) => [row.command, fixed(row.seconds), Math.round(row.recordsPerSecond).toLocaleString('en'), ratioText(row.vsBaseline)]),
-      ),
-      '',
-    );
+  if (ran('cli')) {
+    add('## 6. CLI', '');
+    if (results.cli.length === 0) add(pendingText(results.pending, '6'), '');
+    else {
+      add(
+        `A trail of ${results.cliRecords.toLocaleString('en')} records, read whole by each command, ${results.rounds} rounds, interleaved.`,
+        '',
+        table(
+          ['command', 'seconds (median)', 'records/s', 'time vs jq recipe'],
+          results.cli.map((row) => [row.command, fixed(row.seconds), Math.round(row.recordsPerSecond).toLocaleString('en'), ratioText(row.vsBaseline)]),
+        ),
+        '',
+      );
+    }
   }
 
-  add(
+  if (results.proxy) add(proxySection(results.proxy), '');
+
+  if (ran('profile')) add(
     '## Where the time goes (CPU profiles)',
     '',
-    'Each variant run under `node --cpu-prof` with sequential calls of each tool: `lookup_inventory`, the workload the targets are judged on, and `bench_echo`, the audit layer undiluted. Only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone; in memory it includes the client. V8 samples by wall clock: time the process spends preempted inside a system call counts as busy there. Over stdio that is mostly `writeUtf8String`, the response write that wakes the client, which then takes the CPU; so the stdio busy figures overstate CPU, above all for the audited server (see the reading below).',
+    'Each variant run under `node --cpu-prof` with sequential calls of each tool: `lookup_inventory`, the workload the targets are judged on, and `bench_echo`, the audit layer undiluted. Only the samples taken during the measured calls count (startup excluded), idle excluded. Self time, in % of the busy time. On stdio the profile is the server process alone (for `proxy(unaudited)`, the proxy process alone: the unaudited server behind it is the one profiled beside it); in memory it includes the client. V8 samples by wall clock: time the process spends preempted inside a system call counts as busy there. Over stdio that is mostly `writeUtf8String`, the response write that wakes the client, which then takes the CPU; so the stdio busy figures overstate CPU, above all for the audited server (see the reading below).',
     '',
   );
   const profileGroups = [...new Map(results.profiles.map((row) => [`${row.transport}|${row.workload}`, { transport: row.transport, workload: row.workload }])).values()];
@@ -311,4 +330,81 @@ function pendingText(pending: BenchResults['pending'], section: string): string 
     .filter((item) => item.scenario.startsWith(section))
     .map((item) => `**Pending: ${item.waitsFor}.** No figures until it lands. ${item.hook}`)
     .join('\n\n');
+}
+
+/** Section 7: the proxy against the server spoken to directly, the embedded library beside it (issue 11). */
+function proxySection(proxy: ProxyResults): string {
+  const { plan } = proxy;
+  const comparison = (rows: OverheadRow[]): string =>
+    table(
+      ['in flight', 'tool', 'direct µs/call', 'embedded µs/call', 'proxy µs/call', 'proxy / direct', 'µs added by the proxy', 'embedded / direct', 'proxy / embedded', 'server-side CPU µs/call (direct / embedded / proxy + server)', 'proxy process CPU µs/call', 'p99 ms (direct / embedded / proxy)'],
+      groupOverhead(rows).map(([direct, ...others]) => {
+        const embedded = others.find((row) => row.variant === 'audited');
+        const proxied = others.find((row) => row.variant === 'proxy(unaudited)');
+        return [
+          direct.inFlight.toLocaleString('en'),
+          `\`${direct.workload}\``,
+          fixed(direct.perCallUs, 0),
+          embedded ? fixed(embedded.perCallUs, 0) : '—',
+          proxied ? fixed(proxied.perCallUs, 0) : '—',
+          proxied ? ratioText(proxied.vsBaseline) : '—',
+          proxied ? `${fixed(proxied.addedUs.median, 0)} (min ${fixed(proxied.addedUs.min, 0)})` : '—',
+          embedded ? ratioText(embedded.vsBaseline) : '—',
+          proxied?.vsPrevious ? ratioText(proxied.vsPrevious) : '—',
+          [direct, embedded, proxied].map((row) => (row ? fixed(row.cpuUsPerCall, 0) : '—')).join(' / '),
+          proxied ? fixed(proxied.proxyCpuUsPerCall, 0) : '—',
+          [direct, embedded, proxied].map((row) => (row ? fixed(row.p99Ms, 1) : '—')).join(' / '),
+        ];
+      }),
+    );
+  const peak = (variant: string, field: 'peakRssBytes' | 'serverBehindPeakRssBytes' = 'peakRssBytes'): string => {
+    const bytes = proxy.overhead.find((row) => row.variant === variant)?.memory[field];
+    return bytes === undefined ? 'n/a' : mebibytes(bytes);
+  };
+  const failures = [...proxy.overhead, ...proxy.spaced].reduce((sum, row) => sum + row.failures, 0);
+  const [sequential, concurrent] = plan.concurrency;
+  return [
+    '## 7. Audit proxy (`mcp-audit proxy`, issue 11)',
+    '',
+    `\`proxy(unaudited)\` is \`node dist/src/cli/main.js proxy -- node dist/bench/bench-server.js unaudited\`: the proxy, spawned on stdio as a client launches it, starts the unaudited help-desk server and writes the trail. It is compared with that server spoken to directly (\`direct\`), and with the embedded audited server (\`embedded\`, the library as \`src/helpdesk/server.ts\` uses it) in the same rounds: the three take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. Each client lists the tools first (the proxy records only the argument fields a tool declares in a \`tools/list\` answer it saw). "µs added" is the median over rounds of proxy minus direct. Server-side CPU is the server process's (behind the proxy: proxy and server together), in 10 ms ticks from /proc, so coarse for \`bench_echo\`; the proxy process's own is beside it.`,
+    '',
+    comparison(proxy.overhead),
+    '',
+    `Peak RSS over the whole scenario (both tools, both concurrencies, warm-up included): the proxy process ${peak('proxy(unaudited)')}, the unaudited server behind it ${peak('proxy(unaudited)', 'serverBehindPeakRssBytes')}; the server spoken to directly ${peak('unaudited')}; the embedded audited server ${peak('audited')}. Failed calls: ${failures}.`,
+    '',
+    `### Sequential calls spaced ${plan.spaced.pauseMs} ms apart (informative, no target)`,
+    '',
+    `As in section 1: ${plan.spaced.calls} calls per batch, ${plan.spaced.rounds} rounds, each call's own wall time, the pause left out; the writer lets its lock go between calls and takes its cold path.`,
+    '',
+    comparison(proxy.spaced),
+    '',
+    `### ${plan.loss.calls.toLocaleString('en')} calls, up to ${plan.loss.inFlight.toLocaleString('en')} in flight`,
+    '',
+    `Each case a fresh process (\`bench_echo\`, each call named by its query), ${plan.loss.repetitions === 1 ? 'one repetition' : `${plan.loss.repetitions} repetitions, the cases in an order rotated each time`}; then the trail read back as in section 3. The proxy's peak RSS is its own process's; the server it started is beside it.`,
+    '',
+    table(
+      ['case', 'repetitions exact', 'failed calls', 'p50 ms (median)', 'p99 ms (median, min–max)', 'peak RSS (median, min–max)', 'RSS ÷ embedded, same repetition', 'server behind the proxy, peak RSS', 'calls/s (median)'],
+      lossCasesByName(proxy.loss).map(({ name, runs }) => {
+        const rss = runs.flatMap((run) => run.peakRssBytes ?? []);
+        const behind = runs.flatMap((run) => run.serverBehindPeakRssBytes ?? []);
+        const rssRatio = name === EMBEDDED_CASE ? undefined : ratioPerRepetition(proxy.loss, name, EMBEDDED_CASE, (run) => run.peakRssBytes);
+        return [
+          name,
+          runs[0]!.writesTrail ? `${runs.filter(isExact).length}/${runs.length}` : 'n/a (no trail)',
+          String(runs.reduce((sum, run) => sum + run.failures, 0)),
+          fixed(median(runs.map((run) => run.p50Ms)), 0),
+          valueRange(runs.map((run) => run.p99Ms), (ms) => fixed(ms, 0)),
+          rss.length ? valueRange(rss, mebibytes) : 'n/a',
+          rssRatio ? rangeText(rssRatio) : '—',
+          behind.length ? valueRange(behind, mebibytes) : '—',
+          Math.round(median(runs.map((run) => (run.calls * 1000) / run.elapsedMs))).toLocaleString('en'),
+        ];
+      }),
+    ),
+    '',
+    `Records of the proxy runs: ${proxy.loss
+      .filter((run) => run.name === PROXY_CASE)
+      .map((run) => `repetition ${run.repetition + 1}: ${run.lines.toLocaleString('en')} lines, ${run.parseable.toLocaleString('en')} parseable, ${run.distinct.toLocaleString('en')} distinct, ${run.callsRecordedOnce.toLocaleString('en')} calls recorded once`)
+      .join('; ')}.`,
+  ].join('\n');
 }
