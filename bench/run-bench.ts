@@ -47,7 +47,7 @@ interface BenchPlan {
   proxy: ProxyPlan;
 }
 
-/** Sizes. Quick keeps every scenario but shrinks it to a first look of under two minutes. */
+/** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
 const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
