@@ -4,10 +4,22 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runCalls, type CallPacing, type LoadSummary, type Workload } from './call-load.js';
-import { cpuTimeOf, residentSetOf } from './machine.js';
+import { childPidsOf, cpuTimeOf, residentSetOf } from './machine.js';
 import type { VariantName } from './server-variants.js';
 
 export type TransportName = 'in-memory' | 'stdio';
+
+/**
+ * What a scenario measures: a server variant spoken to directly, or the
+ * same server behind `mcp-audit proxy` (issue 11; over stdio only, since
+ * the proxy stands on a process's stdin and stdout).
+ */
+export type TargetName = VariantName | `proxy(${VariantName})`;
+
+/** The variant behind the proxy, or undefined for a server spoken to directly. */
+export function proxiedVariant(name: TargetName): VariantName | undefined {
+  return /^proxy\((.+)\)$/.exec(name)?.[1] as VariantName | undefined;
+}
 
 export interface TargetOptions {
   logDir: string;
@@ -19,11 +31,21 @@ export interface TargetOptions {
 
 /** One running server variant behind one transport, driven by the same load either way. */
 export interface BenchTarget {
-  readonly variant: VariantName;
+  readonly variant: TargetName;
   readonly transport: TransportName;
   run(workload: Workload, calls: number, inFlight: number, pacing?: CallPacing): Promise<LoadSummary>;
-  /** Stops the server (it drains and flushes) and gives its peak RSS: the server's own on stdio, server + client in memory. */
-  close(): Promise<{ peakRssBytes: number | undefined }>;
+  /**
+   * Stops the server (it drains and flushes) and gives its peak RSS: the
+   * server's own on stdio (the proxy's own behind the proxy, with the
+   * server's beside it), server + client in memory.
+   */
+  close(): Promise<TargetMemory>;
+}
+
+export interface TargetMemory {
+  peakRssBytes: number | undefined;
+  /** Behind the proxy: the peak RSS of the server it started. */
+  serverBehindPeakRssBytes?: number | undefined;
 }
 
 export type WorkerRequest = { type: 'run'; workload: Workload; calls: number; inFlight: number; pacing: CallPacing } | { type: 'close' };
@@ -40,6 +62,7 @@ EventEmitter.defaultMaxListeners = 0;
 
 const benchServerPath = fileURLToPath(new URL('./bench-server.js', import.meta.url));
 const workerPath = fileURLToPath(new URL('./in-memory-worker.js', import.meta.url));
+const cliPath = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const EXIT_GRACE_MS = 15_000;
 
 function variantEnv(options: TargetOptions): Record<string, string> {
@@ -48,38 +71,64 @@ function variantEnv(options: TargetOptions): Record<string, string> {
   return env;
 }
 
-export function openTarget(transport: TransportName, variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
-  return transport === 'stdio' ? openStdioTarget(variant, options) : openInMemoryTarget(variant, options);
+export function openTarget(transport: TransportName, name: TargetName, options: TargetOptions): Promise<BenchTarget> {
+  const behindProxy = proxiedVariant(name);
+  if (behindProxy) {
+    if (transport !== 'stdio') throw new Error(`${name}: the proxy stands on stdio only`);
+    return openProxyTarget(behindProxy, options);
+  }
+  return transport === 'stdio' ? openStdioTarget(name as VariantName, options) : openInMemoryTarget(name as VariantName, options);
 }
 
 /** Spawns `bench-server.js <variant>` and connects an SDK client to it over stdio. */
-export async function openStdioTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [...(options.execArgv ?? []), benchServerPath, variant],
-    env: variantEnv(options),
-    stderr: 'pipe',
-  });
+export function openStdioTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
+  return openSpawnedTarget(variant, [...(options.execArgv ?? []), benchServerPath, variant], options, false);
+}
+
+/**
+ * Spawns `mcp-audit proxy -- node bench-server.js <variant>`, as a client
+ * would launch it, with the trail in `options.logDir`; `options.execArgv`
+ * goes to the proxy's node, not the server's. The client lists the tools
+ * first, as real clients do: the proxy learns from that answer which
+ * argument fields each tool declares, and records only those.
+ */
+export function openProxyTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
+  const args = [...(options.execArgv ?? []), cliPath, 'proxy', '--service-name', 'it-helpdesk-bench', '--log-dir', options.logDir, '--', process.execPath, benchServerPath, variant];
+  return openSpawnedTarget(`proxy(${variant})`, args, options, true);
+}
+
+async function openSpawnedTarget(name: TargetName, args: string[], options: TargetOptions, behindProxy: boolean): Promise<BenchTarget> {
+  const transport = new StdioClientTransport({ command: process.execPath, args, env: variantEnv(options), stderr: 'pipe' });
   let stderrTail = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-2000)));
   const client = new Client({ name: 'bench-client', version: '0.0.0' });
   await client.connect(transport);
   const pid = transport.pid!;
+  // The proxy has started its server by the time it relays the initialize answer.
+  const serverPid = behindProxy ? childPidsOf(pid)[0] : undefined;
+  if (behindProxy) await client.listTools();
+  const cpuOf = (target: number | undefined): number | undefined => (target === undefined ? undefined : cpuTimeOf(target));
   return {
-    variant,
+    variant: name,
     transport: 'stdio',
     async run(workload, calls, inFlight, pacing = {}) {
-      const cpuBefore = cpuTimeOf(pid);
+      const before = { own: cpuTimeOf(pid), behind: cpuOf(serverPid) };
       const summary = await runCalls(client, workload, calls, inFlight, pacing).catch((error: unknown) => {
-        throw new Error(`${variant} over stdio failed: ${String(error)}\n${stderrTail}`);
+        throw new Error(`${name} over stdio failed: ${String(error)}\n${stderrTail}`);
       });
-      const cpuAfter = cpuTimeOf(pid);
-      return cpuBefore === undefined || cpuAfter === undefined ? summary : { ...summary, cpuUsPerCall: (cpuAfter - cpuBefore) / calls };
+      const after = { own: cpuTimeOf(pid), behind: cpuOf(serverPid) };
+      if (before.own === undefined || after.own === undefined) return summary;
+      const own = (after.own - before.own) / calls;
+      if (!behindProxy) return { ...summary, cpuUsPerCall: own };
+      // Behind the proxy, the server side is both processes: comparable with a direct server's CPU.
+      const behind = before.behind === undefined || after.behind === undefined ? Number.NaN : (after.behind - before.behind) / calls;
+      return { ...summary, cpuUsPerCall: own + behind, proxyCpuUsPerCall: own };
     },
     async close() {
       const peakRssBytes = residentSetOf(pid)?.peakBytes;
+      const serverBehindPeakRssBytes = serverPid === undefined ? undefined : residentSetOf(serverPid)?.peakBytes;
       await closeStdioClient(client, pid);
-      return { peakRssBytes };
+      return behindProxy ? { peakRssBytes, serverBehindPeakRssBytes } : { peakRssBytes };
     },
   };
 }

@@ -32,6 +32,8 @@ export interface LoadSummary {
    * server alone, in memory server and client together. Filled in by the target.
    */
   cpuUsPerCall?: number;
+  /** Behind `mcp-audit proxy`: the proxy process's own share of `cpuUsPerCall`. */
+  proxyCpuUsPerCall?: number;
 }
 
 // Generous: with 10,000 calls in flight on a busy machine a single answer can take seconds.

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench` (full) or `npm run bench -- --quick`: every scenario in one
-// run, on one machine, results written to BENCHMARKS.md.
+// run, on one machine, results written to BENCHMARKS.md. `--only=a,b` runs
+// only the named scenarios (bench/scenario-selection.ts) and writes
+// BENCHMARKS-partial.md instead (BENCHMARKS-quick.md when quick).
 import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +16,17 @@ import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.j
 import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
 import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
 import { profileVariants } from './scenarios/profile.js';
+import { measureProxy, type ProxyPlan } from './scenarios/proxy.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
+import { selectScenarios } from './scenario-selection.js';
 import type { VariantName } from './server-variants.js';
 
 const quick = process.argv.includes('--quick');
-// A quick run never overwrites the full run's figures.
-const reportPath = fileURLToPath(new URL(quick ? '../../BENCHMARKS-quick.md' : '../../BENCHMARKS.md', import.meta.url));
+const scenarios = selectScenarios(process.argv);
+// Only a full run of every scenario writes the committed figures.
+const reportName = quick ? 'BENCHMARKS-quick.md' : scenarios.complete ? 'BENCHMARKS.md' : 'BENCHMARKS-partial.md';
+const reportPath = fileURLToPath(new URL(`../../${reportName}`, import.meta.url));
 const analysisPath = fileURLToPath(new URL('../../bench/ANALYSIS.md', import.meta.url));
 
 interface BenchPlan {
@@ -37,9 +43,11 @@ interface BenchPlan {
   profile: { calls: Record<Workload, number>; warmupCalls: number };
   startupRounds: number;
   cliRecords: number;
+  /** `mcp-audit proxy` against the server spoken to directly (issue 11). */
+  proxy: ProxyPlan;
 }
 
-/** Sizes. Quick keeps every scenario but shrinks it to a first look of under two minutes. */
+/** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
 const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
@@ -51,6 +59,13 @@ const PLAN: BenchPlan = quick
       profile: { calls: { lookup_inventory: 300, bench_echo: 1_000 }, warmupCalls: 100 },
       startupRounds: 3,
       cliRecords: 50_000,
+      proxy: {
+        concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }],
+        rounds: 5,
+        warmupCalls: 100,
+        spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
+        loss: { calls: 10_000, inFlight: 10_000, repetitions: 1 },
+      },
     }
   : {
       rounds: 5,
@@ -62,6 +77,13 @@ const PLAN: BenchPlan = quick
       profile: { calls: { lookup_inventory: 3_000, bench_echo: 5_000 }, warmupCalls: 500 },
       startupRounds: 10,
       cliRecords: 1_000_000,
+      proxy: {
+        concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }],
+        rounds: 15,
+        warmupCalls: 500,
+        spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
+        loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
+      },
     };
 
 /** The fsync modes, each measured over stdio against the trail without fsync. */
@@ -74,7 +96,7 @@ const started = performance.now();
 const startedAt = new Date();
 const machineAtStart = describeMachine();
 const bench = createBenchContext(quick, (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`));
-process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`);
+process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run${scenarios.complete ? '' : ` of ${scenarios.names.join(', ')} only`} on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`);
 
 const receiver = await LoopbackOtlpReceiver.start('ok');
 try {
@@ -85,54 +107,63 @@ try {
     warmupCalls: PLAN.overhead.warmupCalls,
     otlpUrl: receiver.url,
   };
-  const overhead = [
-    ...(await measureOverhead(
-      { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
-      bench,
-    )),
-    ...(await measureOverhead(
-      {
-        ...basePlan,
-        concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
-        workloads: PLAN.overheadAt10k.workloads,
-        rounds: PLAN.overheadAt10k.rounds,
-      },
-      bench,
-    )),
-  ];
-  const spaced = await measureOverhead(
-    {
-      ...basePlan,
-      variants: ['unaudited', 'audited'],
-      concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
-      workloads: ['lookup_inventory', 'bench_echo'],
-      rounds: PLAN.spaced.rounds,
-      warmupCalls: PLAN.spaced.warmupCalls,
-      pauseMs: PLAN.spaced.pauseMs,
-    },
-    bench,
-  );
-  const sinks = await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench);
+  const overhead = scenarios.has('overhead')
+    ? [
+        ...(await measureOverhead(
+          { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
+          bench,
+        )),
+        ...(await measureOverhead(
+          {
+            ...basePlan,
+            concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
+            workloads: PLAN.overheadAt10k.workloads,
+            rounds: PLAN.overheadAt10k.rounds,
+          },
+          bench,
+        )),
+      ]
+    : [];
+  const spaced = scenarios.has('overhead')
+    ? await measureOverhead(
+        {
+          ...basePlan,
+          variants: ['unaudited', 'audited'],
+          concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
+          workloads: ['lookup_inventory', 'bench_echo'],
+          rounds: PLAN.spaced.rounds,
+          warmupCalls: PLAN.spaced.warmupCalls,
+          pauseMs: PLAN.spaced.pauseMs,
+        },
+        bench,
+      )
+    : [];
+  const sinks = scenarios.has('sinks') ? await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench) : [];
   // Repetition by repetition, every case once in an order rotated each time, so noise falls on all cases alike.
   const loss = [];
-  for (let repetition = 0; repetition < PLAN.loss.repetitions; repetition++) {
+  for (let repetition = 0; scenarios.has('loss') && repetition < PLAN.loss.repetitions; repetition++) {
     for (const lossCase of rotated(LOSS_CASES, repetition)) {
       loss.push(await checkLoss(lossCase, { calls: PLAN.loss.calls, inFlight: PLAN.loss.inFlight, transport: 'stdio', repetition }, bench));
       bench.progress(`loss ${repetition + 1}/${PLAN.loss.repetitions}: ${lossCase.name}`);
     }
   }
-  const startup = await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench);
-  const durability = DURABILITY_VARIANTS.length
+  const startup = scenarios.has('startup') ? await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench) : [];
+  const durability = scenarios.has('durability')
     ? await measureOverhead(
         { ...basePlan, transports: ['stdio'], variants: ['audited', ...DURABILITY_VARIANTS], concurrency: PLAN.overhead.concurrency, workloads: ['bench_echo'] },
         bench,
       )
     : [];
-  const cli = Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
-  const profiles = await profileVariants(
-    { transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'], workloads: ['lookup_inventory', 'bench_echo'], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls },
-    bench,
-  );
+  const cli = scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
+  const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
+  const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
+  const profiles = scenarios.has('profile')
+    ? [
+        ...(await profileVariants({ ...profilePlan, transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'] }, bench)),
+        // The proxy's own process (the server behind it is the unaudited one profiled above).
+        ...(await profileVariants({ ...profilePlan, transports: ['stdio'], variants: ['proxy(unaudited)'] }, bench)),
+      ]
+    : [];
 
   const durationS = (performance.now() - started) / 1000;
   const report = renderReport({
@@ -157,6 +188,8 @@ try {
     cli,
     cliRecords: PLAN.cliRecords,
     profiles,
+    proxy,
+    scenarios,
     pending: PENDING,
     analysisPath,
   });

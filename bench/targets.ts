@@ -1,5 +1,6 @@
-import { RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
+import { EMBEDDED_CASE, PROXY_CASE, RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
 import type { OverheadRow } from './scenarios/overhead.js';
+import type { ProxyResults } from './scenarios/proxy.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import { fixed, median, mebibytes, range, rangeText, ratioText, type Range } from './stats.js';
 
@@ -129,6 +130,65 @@ export function judgeLoss(loss: LossResult[]): TargetResult[] {
         verdict: rss.median <= 1.5 ? 'met' : 'missed',
       });
     }
+  }
+  return results;
+}
+
+/** Issue 11's limits: the proxy over the server spoken to directly, by calls in flight; and over the embedded library. */
+export const PROXY_LIMITS = { overDirect: [{ inFlight: 1, limit: 1.2 }, { inFlight: 64, limit: 1.1 }], overEmbedded: 1.1, rssOverTrailOnly: 1.5 } as const;
+
+/**
+ * Section 7's targets, on `lookup_inventory` over stdio. "No more than the
+ * embedded library costs plus 10%" is read as: per call, the proxy takes at
+ * most 1.10× the embedded audited server's wall time, paired round by round
+ * (the rows' `vsPrevious`). Memory is bounded if the proxy's peak RSS at
+ * 10,000 in flight stays within 1.5× the embedded audited server's under
+ * the same load, the bound section 3 puts on forwarding.
+ */
+export function judgeProxy(proxy: ProxyResults): TargetResult[] {
+  const results: TargetResult[] = [];
+  const row = (inFlight: number, variant: string): OverheadRow | undefined =>
+    proxy.overhead.find((candidate) => candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory' && candidate.variant === variant);
+  const flight = (inFlight: number): string => (inFlight === 1 ? 'sequential' : `${inFlight} in flight`);
+  for (const { inFlight, limit } of PROXY_LIMITS.overDirect) {
+    const proxied = row(inFlight, 'proxy(unaudited)');
+    results.push({
+      target: `7. proxy ≤ ${limit}× the server spoken to directly, \`lookup_inventory\`, ${flight(inFlight)}`,
+      figure: proxied ? `${ratioText(proxied.vsBaseline)}; +${fixed(proxied.addedUs.median, 0)} µs per call` : '—',
+      verdict: proxied ? (proxied.vsBaseline.median <= limit ? 'met' : 'missed') : 'not measured',
+    });
+  }
+  for (const { inFlight } of PROXY_LIMITS.overDirect) {
+    const proxied = row(inFlight, 'proxy(unaudited)');
+    const embedded = row(inFlight, 'audited');
+    const limit = PROXY_LIMITS.overEmbedded;
+    results.push({
+      target: `7. proxy ≤ the embedded library's cost + 10% (proxy / embedded audited ≤ ${limit}×), \`lookup_inventory\`, ${flight(inFlight)}`,
+      figure:
+        proxied?.vsPrevious && embedded
+          ? `${ratioText(proxied.vsPrevious)}; over direct: proxy ${fixed(proxied.vsBaseline.median)}×, embedded ${fixed(embedded.vsBaseline.median)}×`
+          : '—',
+      verdict: proxied?.vsPrevious ? (proxied.vsPrevious.median <= limit ? 'met' : 'missed') : 'not measured',
+    });
+  }
+  const runs = proxy.loss.filter((result) => result.name === PROXY_CASE);
+  if (runs.length) {
+    const inexact = runs.filter((run) => !isExact(run));
+    results.push({
+      target: `7. ${runs[0]!.calls.toLocaleString('en')} calls, up to ${runs[0]!.inFlight.toLocaleString('en')} in flight through the proxy → exactly as many parseable, distinct records, in every repetition`,
+      figure: inexact.length
+        ? `${runs.length - inexact.length}/${runs.length} repetitions exact; ${inexact.map((run) => `repetition ${run.repetition + 1}: ${run.lines} lines, ${run.parseable} parseable, ${run.distinct} distinct, ${run.callsRecordedOnce} calls recorded once, ${run.failures} failed calls`).join('; ')}`
+        : `${runs.length}/${runs.length} repetitions exact, each call recorded once`,
+      verdict: inexact.length ? 'missed' : 'met',
+    });
+    const rss = ratioPerRepetition(proxy.loss, PROXY_CASE, EMBEDDED_CASE, (result) => result.peakRssBytes);
+    const proxyRss = median(runs.flatMap((run) => run.peakRssBytes ?? []));
+    const embeddedRss = median(proxy.loss.filter((result) => result.name === EMBEDDED_CASE).flatMap((result) => result.peakRssBytes ?? []));
+    results.push({
+      target: `7. proxy's peak RSS bounded under that load: ≤ ${PROXY_LIMITS.rssOverTrailOnly}× the embedded audited server's (same repetition)`,
+      figure: rss ? `${rangeText(rss)}; proxy ${mebibytes(proxyRss)} vs embedded ${mebibytes(embeddedRss)} (medians)` : '—',
+      verdict: rss ? (rss.median <= PROXY_LIMITS.rssOverTrailOnly ? 'met' : 'missed') : 'not measured',
+    });
   }
   return results;
 }

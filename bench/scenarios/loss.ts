@@ -1,14 +1,13 @@
 import { rmSync } from 'node:fs';
-import { openTarget, type TransportName } from '../bench-target.js';
+import { openTarget, type TargetMemory, type TargetName, type TransportName } from '../bench-target.js';
 import type { BenchContext } from '../bench-context.js';
 import type { LoadSummary } from '../call-load.js';
 import { LoopbackOtlpReceiver, type ReceiverMode } from '../otlp-receiver.js';
-import type { VariantName } from '../server-variants.js';
 import { checkTrail, type TrailCheck } from '../trail-check.js';
 
 export interface LossCase {
   name: string;
-  variant: VariantName;
+  variant: TargetName;
   /** For forwarding variants: how the loopback OTLP receiver behaves during the run. */
   receiver?: ReceiverMode;
   /** False for the unaudited server, run only as the memory and latency reference. */
@@ -29,6 +28,18 @@ export const LOSS_CASES: LossCase[] = [
   { name: 'forwarding, receiver down', variant: 'audited+otlp', receiver: 'down' },
 ];
 
+/** The case the proxy's loss check judges. */
+export const PROXY_CASE = 'mcp-audit proxy in front of the unaudited server';
+/** The case the proxy's peak RSS is compared with, repetition by repetition. */
+export const EMBEDDED_CASE = 'embedded audited server';
+
+/** Issue 11: 10,000 calls in flight through the proxy, beside the same server spoken to directly and the embedded library. */
+export const PROXY_LOSS_CASES: LossCase[] = [
+  { name: 'unaudited, direct (reference: no trail)', variant: 'unaudited', writesTrail: false },
+  { name: EMBEDDED_CASE, variant: 'audited' },
+  { name: PROXY_CASE, variant: 'proxy(unaudited)' },
+];
+
 export interface LossResult extends TrailCheck {
   name: string;
   /** Which repetition of the whole set of cases this run belongs to (0-based): cases are compared within one. */
@@ -41,8 +52,10 @@ export interface LossResult extends TrailCheck {
   elapsedMs: number;
   p50Ms: number;
   p99Ms: number;
-  /** The server process's peak RSS on stdio (server and client together in memory). */
+  /** The server process's peak RSS on stdio (server and client together in memory; the proxy's own behind the proxy). */
   peakRssBytes: number | undefined;
+  /** Behind the proxy: the peak RSS of the server it started. */
+  serverBehindPeakRssBytes?: number | undefined;
   receiverRequests: number | undefined;
   /** Spans the receiver got: forwarding is best effort (BatchSpanProcessor drops when its queue is full), the trail is not. */
   spansForwarded: number | undefined;
@@ -60,11 +73,11 @@ export async function checkLoss(
   try {
     const target = await openTarget(plan.transport, lossCase.variant, { logDir, dataDir: logDir, otlpUrl: receiver?.url });
     let summary: LoadSummary;
-    let peakRssBytes: number | undefined;
+    let memory: TargetMemory;
     try {
       summary = await target.run('bench_echo', plan.calls, plan.inFlight);
     } finally {
-      ({ peakRssBytes } = await target.close());
+      memory = await target.close();
     }
     return {
       name: lossCase.name,
@@ -77,7 +90,8 @@ export async function checkLoss(
       elapsedMs: summary.elapsedMs,
       p50Ms: summary.p50Ms,
       p99Ms: summary.p99Ms,
-      peakRssBytes,
+      peakRssBytes: memory.peakRssBytes,
+      serverBehindPeakRssBytes: memory.serverBehindPeakRssBytes,
       receiverRequests: receiver?.requests,
       spansForwarded: receiver?.spans,
       ...checkTrail(logDir, plan.calls),

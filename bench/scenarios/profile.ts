@@ -1,14 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openTarget, type TransportName } from '../bench-target.js';
+import { openTarget, type TargetName, type TransportName } from '../bench-target.js';
 import type { BenchContext } from '../bench-context.js';
 import type { Workload } from '../call-load.js';
 import { summarizeCpuProfile, type ProfileSummary } from '../cpu-profile.js';
-import type { VariantName } from '../server-variants.js';
 
 export interface ProfileRow {
   transport: TransportName;
-  variant: VariantName;
+  variant: TargetName;
   workload: Workload;
   calls: number;
   /** Busy (non-idle) CPU time of the profiled process per call. */
@@ -26,7 +25,7 @@ function monotonicMicros(): number {
 }
 
 export async function profileVariants(
-  plan: { transports: TransportName[]; variants: VariantName[]; workloads: Workload[]; calls: Record<Workload, number>; warmupCalls: number },
+  plan: { transports: TransportName[]; variants: TargetName[]; workloads: Workload[]; calls: Record<Workload, number>; warmupCalls: number },
   bench: BenchContext,
 ): Promise<ProfileRow[]> {
   const rows: ProfileRow[] = [];

@@ -75,7 +75,8 @@ export class StdioProxy {
     const decoded = decodeLine(line);
     // Seen before it is passed on, so that the request is pending before any response can come.
     if (decoded.kind === 'message') this.config.auditor.fromClient(decoded.payload);
-    if (!child.stdin.write(line)) {
+    // One wait for 'drain' however many lines of the current chunk still arrive while paused.
+    if (!child.stdin.write(line) && !this.config.input.isPaused()) {
       this.config.input.pause();
       child.stdin.once('drain', () => this.config.input.resume());
     }
