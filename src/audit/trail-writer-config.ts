@@ -1,3 +1,5 @@
+import { Checkpointer } from './checkpoint/checkpointer.js';
+import { signingConfigFromEnv } from './checkpoint/signing-config.js';
 import { ChainHasher } from './hash-chain.js';
 
 export type FsyncMode = 'off' | 'batch' | 'always';
@@ -23,6 +25,11 @@ export interface TrailWriterConfig {
   retentionDays?: number;
   /** AUDIT_LOCK_STALE_MS: a lock older than this was left by a dead writer and is taken over (min 2000, default 10000). */
   lockStaleMs?: number;
+  /**
+   * AUDIT_SIGNING_KEY_FILE: keeps the trail's Merkle tree and signs checkpoints of it (src/audit/checkpoint/).
+   * One per writer: it holds that writer's view of the tree.
+   */
+  checkpointer?: Checkpointer;
   /** The clock for retention and for the writer's own records; injectable for tests. */
   now?: () => Date;
 }
@@ -48,5 +55,7 @@ export function trailWriterConfigFromEnv(directory: string, env: NodeJS.ProcessE
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   if (env['AUDIT_HEAD_FILE']) config.headPath = env['AUDIT_HEAD_FILE'];
+  const signing = signingConfigFromEnv(directory, env);
+  if (signing) config.checkpointer = new Checkpointer(directory, signing);
   return config;
 }
