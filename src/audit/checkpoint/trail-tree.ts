@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseTrailFileName, compareTrailFiles } from '../trail-file-name.js';
 import { CompactRange } from './compact-range.js';
 import { feedFileSync, LineSplitter, trailFilesIn } from './trail-lines.js';
-import { appendFileStart, loadFileStarts, loadTreeState, saveTreeState, type TreePosition } from './tree-state.js';
+import { appendFileStart, FILE_STARTS_FILE, loadFileStarts, loadTreeState, saveTreeState, TREE_STATE_FILE, type TreePosition } from './tree-state.js';
 
 /** How often, at most, a writer holding the lock rewrites the shared tree state: the head's period. */
 const SAVE_EVERY_MS = 20;
@@ -23,8 +23,13 @@ export class TrailTree {
   private readonly splitter = new LineSplitter((leaf) => this.range.append(leaf));
   private savedAt = 0;
 
-  constructor(private readonly directory: string, private readonly statePath = join(directory, 'audit.tree.json'),
-    private readonly startsPath = join(directory, 'audit.tree-starts.jsonl')) {}
+  private readonly statePath: string;
+  private readonly startsPath: string;
+
+  constructor(private readonly directory: string) {
+    this.statePath = join(directory, TREE_STATE_FILE);
+    this.startsPath = join(directory, FILE_STARTS_FILE);
+  }
 
   /** Under the lock: `bytes`, whole lines, were just written to `file` at `offset`. */
   extend(file: string, offset: number, bytes: Buffer): void {

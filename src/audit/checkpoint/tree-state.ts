@@ -24,6 +24,8 @@ export interface SavedTree {
   signed: number;
 }
 
+export const TREE_STATE_FILE = 'audit.tree.json';
+export const FILE_STARTS_FILE = 'audit.tree-starts.jsonl';
 const STATE_BYTES = 4096;
 
 export function loadTreeState(path: string): SavedTree | null {
