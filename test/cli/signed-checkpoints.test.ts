@@ -127,6 +127,15 @@ test('a whole day file removed: the signed tree fails', () => {
   assert.match(result.stdout, /truncated: .* signed 300 lines but the trail has 240/);
 });
 
+test('the oldest day deleted as retention does: later roots still come out of the compact range noted at the next file, and the note says so', () => {
+  const { dir } = copy();
+  rmSync(join(dir, DAY1));
+  const result = verify(dir);
+  assert.equal(result.status, 0, result.stdout);
+  assert.match(result.stdout, /note: leaves 0\.\.239 \(before audit_2026-01-16\.jsonl\) are no longer in the trail/);
+  assert.match(result.stdout, /checkpoint\(s\) older than the retired lines: signatures checked, roots not recomputable/);
+});
+
 test('checkpoints signed by another key, an edited checkpoint and a swapped one are each reported', () => {
   const { dir } = copy();
   const other = join(root, 'other.pub');
