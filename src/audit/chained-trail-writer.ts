@@ -94,6 +94,8 @@ export class ChainedTrailWriter {
     this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath), this.fsync.mode === 'always', this.stats, this.now);
     this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
+    // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.
+    config.checkpointer?.attach((record) => this.appendWithCallback(record, () => {}));
   }
 
   /**
@@ -147,6 +149,8 @@ export class ChainedTrailWriter {
 
   close(): void {
     this.flushSync();
+    // Everything is written: sign a last checkpoint over it.
+    this.config.checkpointer?.close();
     this.closed = true;
     this.lease.release();
     if (this.retryTimer) clearTimeout(this.retryTimer);

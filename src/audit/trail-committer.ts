@@ -206,6 +206,9 @@ export class TrailCommitter {
     }
     // A new file is noted in the head at once, so that retention (which may compress the head's file) and recovery
     // never see a head pointing at the previous file; a failed write too, since the lock is let go next.
+    // The one hook of signed checkpoints (src/audit/checkpoint/): the whole lines that reached the file, still under the lock
+    // (before advance(), which moves `position` on in place).
+    if (end > 0) this.config.checkpointer?.written(target, newFile ? 0 : position.offset, data.subarray(0, end));
     if (written > 0) this.end.advance(target, ino, end, whole, link, failure !== null || this.fsync.mode === 'always' || newFile);
     if (whole > 0) this.fsync.afterWrite();
     for (let index = from; index < from + whole; index++) {

@@ -1,3 +1,5 @@
+import { Checkpointer } from './checkpoint/checkpointer.js';
+import { signingConfigFromEnv } from './checkpoint/signing-config.js';
 import { ChainHasher } from './hash-chain.js';
 
 export type FsyncMode = 'off' | 'batch' | 'always';
@@ -25,6 +27,11 @@ export interface TrailWriterConfig {
   lockStaleMs?: number;
   /** AUDIT_BACKLOG_MAX_BYTES: unwritten records kept in memory to be written late, in JSON length (default 16 MiB). */
   backlogMaxBytes?: number;
+  /**
+   * AUDIT_SIGNING_KEY_FILE: keeps the trail's Merkle tree and signs checkpoints of it (src/audit/checkpoint/).
+   * One per writer: it holds that writer's view of the tree.
+   */
+  checkpointer?: Checkpointer;
   /** The clock for retention and for the writer's own records; injectable for tests. */
   now?: () => Date;
 }
@@ -51,5 +58,7 @@ export function trailWriterConfigFromEnv(directory: string, env: NodeJS.ProcessE
   };
   for (const [key, value] of Object.entries(optional)) if (value !== undefined) Object.assign(config, { [key]: value });
   if (env['AUDIT_HEAD_FILE']) config.headPath = env['AUDIT_HEAD_FILE'];
+  const signing = signingConfigFromEnv(directory, env);
+  if (signing) config.checkpointer = new Checkpointer(directory, signing);
   return config;
 }

@@ -4,11 +4,14 @@
 // (`proxy` loads it when it runs).
 import { exportCommand } from './commands/export.js';
 import { failuresCommand } from './commands/failures.js';
+import { keygenCommand } from './commands/keygen.js';
+import { proveCommand } from './commands/prove.js';
 import { proxyCommand } from './commands/proxy.js';
 import { queryCommand } from './commands/query.js';
 import { statsCommand } from './commands/stats.js';
 import { tailCommand } from './commands/tail.js';
 import { verifyCommand } from './commands/verify.js';
+import { verifyProofCommand } from './commands/verify-proof.js';
 import { UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
@@ -18,6 +21,9 @@ const commands: Record<string, Command> = {
   tail: tailCommand,
   export: exportCommand,
   verify: verifyCommand,
+  keygen: keygenCommand,
+  prove: proveCommand,
+  'verify-proof': verifyProofCommand,
   proxy: proxyCommand,
 };
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ChainHasher } from '../../audit/hash-chain.js';
 import type { Command } from '../command.js';
 import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
+import { runVerifySigned, verifySignedUsage } from './verify-signed.js';
 
 export const verifyUsage = `Usage: mcp-audit verify [dir] [--head FILE | --no-head] [--key-file FILE] [--json]
 
@@ -19,6 +20,8 @@ function describe(problem: TrailProblem): string {
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
+  // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
+  if (argv.some((arg) => arg === '--public-key' || arg.startsWith('--public-key='))) return runVerifySigned(argv);
   let values: { head?: string; 'no-head'?: boolean; 'key-file'?: string; json?: boolean; help?: boolean };
   let positionals: string[];
   try {
@@ -31,7 +34,7 @@ export async function runVerify(argv: string[]): Promise<number> {
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${verifyUsage}\n`);
+    process.stdout.write(`${verifyUsage}\n\n${verifySignedUsage}\n`);
     return 0;
   }
   const dir = positionals[0] ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';

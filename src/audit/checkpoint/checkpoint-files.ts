@@ -1,0 +1,54 @@
+import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Checkpoints on disk: `<dir>/checkpoints/<tree size, 16 digits>.checkpoint`, one signed note per file. Sizes are
+ * zero-padded so that `ls` lists them in order. A file is never replaced: two writers signing the same size write
+ * the same bytes (Ed25519 is deterministic), and a different note for a size already signed would be a fork,
+ * which must stay visible rather than be overwritten.
+ */
+export const CHECKPOINT_DIR = 'checkpoints';
+const NAME = /^(\d{16})\.checkpoint$/;
+
+export function checkpointFileName(size: number): string {
+  return `${String(size).padStart(16, '0')}.checkpoint`;
+}
+
+/** Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name. */
+export function writeCheckpointFile(dir: string, name: string, note: string): boolean {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const temporary = join(dir, `.${name}.${process.pid}.tmp`);
+  writeFileSync(temporary, note, { mode: 0o600 });
+  try {
+    // A link, unlike a rename, fails rather than replace an existing file.
+    linkSync(temporary, join(dir, name));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(join(dir, name), 'utf8') === note;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+export interface CheckpointFile {
+  name: string;
+  path: string;
+  /** The size its name claims; the verifier checks it against the signed text. */
+  size: number;
+}
+
+/** The checkpoint files in `dir`, smallest size first; none if the directory does not exist. */
+export function listCheckpointFiles(dir: string): CheckpointFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return names.flatMap((name) => {
+    const match = NAME.exec(name);
+    return match ? [{ name, path: join(dir, name), size: Number(match[1]) }] : [];
+  }).sort((a, b) => a.size - b.size);
+}

@@ -1,0 +1,117 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AuditRecord } from '../audit-record.js';
+import { formatCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile } from './checkpoint-files.js';
+import type { SigningConfig } from './signing-config.js';
+import { signNote } from './signed-note.js';
+import { TrailTree } from './trail-tree.js';
+
+/** Appends a record the writer adds itself (a failed mirror copy); its callback is ignored. */
+export type RecordAppender = (record: AuditRecord) => void;
+
+/**
+ * Signs checkpoints of the trail's tree (see TrailTree) into `<log dir>/checkpoints/`: once `every` lines are
+ * unsigned (under the lock, right after the write), when lines stayed unsigned `intervalMs` (from a timer: a
+ * checkpoint of the size this process last saw is a true prefix of the trail, so no lock is needed), and at a
+ * clean close. A crash loses at most that window of signed coverage, never records. Nothing here fails a write:
+ * an error stops signing, said once on stderr; a mirror copy is made asynchronously, its failure reported on
+ * stderr and in the trail.
+ */
+export class Checkpointer {
+  private readonly tree: TrailTree;
+  private readonly directory: string;
+  private timer: NodeJS.Timeout | null = null;
+  private broken = false;
+  private append: RecordAppender | null = null;
+
+  constructor(logDirectory: string, private readonly config: SigningConfig) {
+    this.tree = new TrailTree(logDirectory);
+    this.directory = join(logDirectory, CHECKPOINT_DIR);
+  }
+
+  /** The writer's way to add records to the trail. */
+  attach(append: RecordAppender): void {
+    this.append = append;
+  }
+
+  /** Under the lock, right after `bytes` (whole lines) reached `file` at `offset`. */
+  written(file: string, offset: number, bytes: Buffer): void {
+    if (this.broken) return;
+    try {
+      this.tree.extend(file, offset, bytes);
+      const due = this.tree.range.size - this.tree.signed >= this.config.every;
+      if (due) this.sign();
+      this.tree.save(due);
+      if (!due && !this.timer && this.tree.range.size > this.tree.signed) {
+        this.timer = setTimeout(this.signLate, this.config.intervalMs).unref();
+      }
+    } catch (error) {
+      this.broken = true;
+      process.stderr.write(`audit: checkpoints stopped: ${(error as Error).message}\n`);
+    }
+  }
+
+  /** A clean shutdown: signs what is left, and copies it to the mirror before returning (no call waits now). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.signLate(true);
+  }
+
+  private readonly signLate = (closing = false): void => {
+    this.timer = null;
+    if (this.broken || this.tree.range.size <= this.tree.signed) return;
+    try {
+      this.sign(closing);
+    } catch (error) {
+      process.stderr.write(`audit: checkpoint not written: ${(error as Error).message}\n`);
+    }
+  };
+
+  private sign(mirrorNow = false): void {
+    const size = this.tree.range.size;
+    const note = signNote(formatCheckpoint({ origin: this.config.origin, size, root: this.tree.range.root() }), this.config.origin, this.config.privateKey);
+    const name = checkpointFileName(size);
+    if (!writeCheckpointFile(this.directory, name, note)) {
+      process.stderr.write(`audit: ${join(this.directory, name)} already holds another checkpoint of size ${size}: left as it is\n`);
+    }
+    this.tree.signed = size;
+    if (!this.config.mirror) return;
+    if (mirrorNow) this.mirrorNow(this.config.mirror, name, note);
+    else void this.mirror(this.config.mirror, name, note);
+  }
+
+  /** Asynchronous, off the path of every call: a slow or failing mirror (a network mount) holds nothing up. */
+  private async mirror(directory: string, name: string, note: string): Promise<void> {
+    try {
+      await mkdir(directory, { recursive: true, mode: 0o700 });
+      await writeFile(join(directory, name), note, { mode: 0o600 });
+    } catch (error) {
+      this.mirrorFailed(directory, name, error);
+    }
+  }
+
+  private mirrorNow(directory: string, name: string, note: string): void {
+    try {
+      writeCheckpointFile(directory, name, note);
+    } catch (error) {
+      this.mirrorFailed(directory, name, error);
+    }
+  }
+
+  private mirrorFailed(directory: string, name: string, error: unknown): void {
+    const message = `checkpoint ${name} not copied to ${directory}: ${(error as Error).message}`;
+    process.stderr.write(`audit: ${message}\n`);
+    this.append?.(mirrorFailure(message));
+  }
+}
+
+/** The writer's own record of a failed mirror copy, in the shape of `recovery` and `audit_gap`. */
+function mirrorFailure(message: string): AuditRecord {
+  return {
+    timestamp: new Date().toISOString(), action: 'checkpoint_mirror_failed', tool_name: null, input_summary: {}, result_summary: null,
+    success: false, error: message, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
+    request_id: null, session_id: null, client: null, transport: null, service: 'mcp-audit',
+    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false, redacted_fields: [],
+  };
+}

@@ -1,0 +1,98 @@
+// Known answers from the RFC 6962 reference vectors of Certificate Transparency, as published in
+// github.com/transparency-dev/merkle (testonly/constants.go and proof/verify_test.go).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CompactRange } from '../../../src/audit/checkpoint/compact-range.js';
+import {
+  consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, rootFromInclusionProof, rootOf, verifyConsistency, type Hash,
+} from '../../../src/audit/checkpoint/merkle-tree.js';
+
+const hex = (value: string): Hash => Buffer.from(value, 'hex');
+const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hex);
+const LEAVES = INPUTS.map(leafHash);
+const ROOTS = [
+  'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
+  'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
+  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+  '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
+  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
+  'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
+  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
+].map(hex);
+// Leaf numbers 1-based, as in the published vectors.
+const INCLUSION: Array<[number, number, string[]]> = [
+  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
+  [6, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [3, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
+  [2, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+];
+const CONSISTENCY: Array<[number, number, string[]]> = [
+  [1, 1, []],
+  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
+  [6, 8, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [2, 5, ['5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [6, 7, ['0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', 'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+];
+
+test('the root at every size 0..8 is the reference root, by recursion and by the compact range', () => {
+  assert.deepEqual(EMPTY_ROOT, ROOTS[0]);
+  const range = new CompactRange();
+  for (let size = 0; size <= 8; size++) {
+    assert.deepEqual(rootOf(LEAVES.slice(0, size)), ROOTS[size], `size ${size}`);
+    assert.deepEqual(range.root(), ROOTS[size], `compact range of size ${size}`);
+    if (size < 8) range.append(LEAVES[size]!);
+  }
+  assert.equal(range.hashes.length, 1);
+  // Size 7: three perfect subtrees (4, 2, 1), the last the leaf itself; survives its JSON form.
+  const seven = new CompactRange();
+  for (const leaf of LEAVES.slice(0, 7)) seven.append(leaf);
+  assert.deepEqual(seven.hashes.map((hash) => hash.toString('hex')), [ROOTS[4]!.toString('hex'), '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', LEAVES[6]!.toString('hex')]);
+  assert.deepEqual(CompactRange.fromJSON(JSON.parse(JSON.stringify(seven))).root(), ROOTS[7]);
+});
+
+test('inclusion proofs are the reference audit paths and lead to the reference roots; a wrong index, size, leaf or path does not', () => {
+  for (const [leaf, size, path] of INCLUSION) {
+    const proof = inclusionProof(LEAVES, leaf - 1, size);
+    assert.deepEqual(proof.map((hash) => hash.toString('hex')), path, `leaf ${leaf} of ${size}`);
+    assert.deepEqual(rootFromInclusionProof(leaf - 1, size, LEAVES[leaf - 1]!, proof), ROOTS[size]);
+    const wrong = [
+      rootFromInclusionProof(leaf, size, LEAVES[leaf - 1]!, proof),
+      rootFromInclusionProof(leaf - 1, size * 2, LEAVES[leaf - 1]!, proof),
+      rootFromInclusionProof(leaf - 1, size, leafHash(Buffer.from('WrongLeaf')), proof),
+      rootFromInclusionProof(leaf - 1, size, LEAVES[leaf - 1]!, [...proof, ROOTS[size]!]),
+      rootFromInclusionProof(leaf - 1, size, LEAVES[leaf - 1]!, proof.slice(1)),
+    ];
+    for (const root of wrong) assert.ok(root === null || !root.equals(ROOTS[size]!));
+  }
+  assert.deepEqual(rootFromInclusionProof(0, 1, LEAVES[0]!, []), ROOTS[1]);
+  assert.equal(rootFromInclusionProof(1, 1, LEAVES[0]!, []), null);
+});
+
+test('consistency proofs are the reference proofs and verify; swapped roots, wrong sizes and cut proofs do not', () => {
+  for (const [m, n, path] of CONSISTENCY) {
+    const proof = consistencyProof(LEAVES, m, n);
+    assert.deepEqual(proof.map((hash) => hash.toString('hex')), path, `${m} to ${n}`);
+    assert.ok(verifyConsistency(m, n, ROOTS[m]!, ROOTS[n]!, proof));
+    if (proof.length === 0) continue;
+    assert.ok(!verifyConsistency(m, n, ROOTS[n]!, ROOTS[m]!, proof));
+    assert.ok(!verifyConsistency(m + 1, n, ROOTS[m]!, ROOTS[n]!, proof));
+    assert.ok(!verifyConsistency(m, n * 2, ROOTS[m]!, ROOTS[n]!, proof));
+    assert.ok(!verifyConsistency(m, n, ROOTS[m]!, ROOTS[n]!, proof.slice(0, -1)));
+  }
+  assert.ok(verifyConsistency(0, 5, EMPTY_ROOT, ROOTS[5]!, []));
+});
+
+test('every leaf of every tree up to 40 leaves has a proof that verifies, and every pair of sizes a consistency proof', () => {
+  const leaves = Array.from({ length: 40 }, (_, index) => leafHash(Buffer.from(`line ${index}`)));
+  for (let size = 1; size <= leaves.length; size++) {
+    const root = rootOf(leaves.slice(0, size));
+    for (let index = 0; index < size; index++) {
+      assert.deepEqual(rootFromInclusionProof(index, size, leaves[index]!, inclusionProof(leaves, index, size)), root);
+    }
+    for (let m = 1; m <= size; m++) {
+      assert.ok(verifyConsistency(m, size, rootOf(leaves.slice(0, m)), root, consistencyProof(leaves, m, size)), `${m} to ${size}`);
+    }
+  }
+});

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateKeyPairSync } from 'node:crypto';
+import { ChainHasher, GENESIS, type ChainLink } from '../../src/audit/hash-chain.js';
+import { CLI_PATH, runCli } from '../support/cli.js';
+
+const child = fileURLToPath(new URL('../support/signing-writer-child.js', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'signed-checkpoints-'));
+const keys = join(root, 'keys');
+const pristine = join(root, 'pristine');
+const DAY1 = 'audit_2026-01-15.jsonl';
+const DAY2 = 'audit_2026-01-16.jsonl';
+
+function writer(dir: string, id: string, count: number, day: string): Promise<void> {
+  const env = { ...process.env, AUDIT_HMAC_KEY: '', AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'), AUDIT_CHECKPOINT_EVERY: '40',
+    AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/help-desk', AUDIT_CHECKPOINT_MIRROR: join(root, 'pristine-mirror') };
+  const process_ = spawn(process.execPath, [child, dir, id, String(count), day], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => process_.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${id} exited ${code}`)))));
+}
+
+/** A fresh copy of the signed trail (and of its mirror) for one case to tamper with. */
+function copy(): { dir: string; mirror: string } {
+  const dir = mkdtempSync(join(root, 'case-'));
+  cpSync(pristine, join(dir, 'logs'), { recursive: true });
+  cpSync(join(root, 'pristine-mirror'), join(dir, 'mirror'), { recursive: true });
+  return { dir: join(dir, 'logs'), mirror: join(dir, 'mirror') };
+}
+
+const verify = (dir: string, ...more: string[]) => runCli(['verify', dir, '--public-key', join(keys, 'audit-signing.pub'), ...more], { AUDIT_HMAC_KEY: '' });
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').slice(0, -1);
+
+before(async () => {
+  const made = runCli(['keygen', '--out', keys]);
+  assert.equal(made.status, 0, made.stderr);
+  // Two writer processes extend one tree at once, then a third writes the next day.
+  await Promise.all([writer(pristine, 'a', 120, '2026-01-15'), writer(pristine, 'b', 120, '2026-01-15')]);
+  await writer(pristine, 'c', 60, '2026-01-16');
+});
+
+test('keygen writes a 0600 PKCS#8 private key and an SPKI public key, and refuses to overwrite them', () => {
+  assert.equal(statSync(join(keys, 'audit-signing.key')).mode & 0o777, 0o600);
+  assert.match(readFileSync(join(keys, 'audit-signing.key'), 'utf8'), /^-----BEGIN PRIVATE KEY-----/);
+  assert.match(readFileSync(join(keys, 'audit-signing.pub'), 'utf8'), /^-----BEGIN PUBLIC KEY-----/);
+  const again = runCli(['keygen', '--out', keys]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /exists: not overwritten/);
+});
+
+test('an intact trail written by several processes across a day boundary verifies with the public key alone, mirror included', () => {
+  const { dir, mirror } = copy();
+  assert.equal(lines(join(dir, DAY1)).length + lines(join(dir, DAY2)).length, 300);
+  const result = verify(dir, '--checkpoints', mirror);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^VALID {3}audit_2026-01-15\.jsonl \(240 lines, leaves 0-239\)$/m);
+  assert.match(result.stdout, /OK: 300 lines in \d file\(s\) give the roots of \d+ checkpoint\(s\) signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}/);
+  const last = readFileSync(join(dir, 'checkpoints', '0000000000000300.checkpoint'), 'utf8');
+  assert.match(last, /^example\.org\/audit\/help-desk\n300\n[A-Za-z0-9+/]{43}=\n\n— example\.org\/audit\/help-desk [A-Za-z0-9+/]{91}=\n$/);
+  assert.equal(readFileSync(join(mirror, '0000000000000300.checkpoint'), 'utf8'), last);
+});
+
+test('a record edited and the plain SHA-256 chain recomputed after it: the chain verifies, the signed tree does not', () => {
+  const { dir } = copy();
+  const file = join(dir, DAY1);
+  const all = lines(file);
+  const hasher = new ChainHasher(undefined);
+  let link: ChainLink = GENESIS;
+  const rewritten = all.map((line, index) => {
+    const { seq: _seq, prev_hash: _prev, hash: _hash, ...record } = JSON.parse(line) as Record<string, unknown>;
+    if (index === 99) record['tool_name'] = 'delete_everything';
+    const chained = hasher.chain(record, link);
+    link = chained.link;
+    return chained.line;
+  });
+  writeFileSync(file, rewritten.join(''));
+  // Day 2 continues from the old chain: re-chain it too, as a careful forger would.
+  const day2 = lines(join(dir, DAY2)).map((line) => {
+    const { seq: _seq, prev_hash: _prev, hash: _hash, ...record } = JSON.parse(line) as Record<string, unknown>;
+    const chained = hasher.chain(record, link);
+    link = chained.link;
+    return chained.line;
+  });
+  writeFileSync(join(dir, DAY2), day2.join(''));
+  const chain = runCli(['verify', dir, '--no-head'], { AUDIT_HMAC_KEY: '' });
+  assert.equal(chain.status, 0, chain.stdout);
+  const signed = verify(dir);
+  assert.equal(signed.status, 1);
+  assert.match(signed.stdout, /^INVALID audit_2026-01-15\.jsonl/m);
+  assert.match(signed.stdout, /modified: the trail does not give the root signed in .*\(size \d+\): a line among leaves \d+\.\.\d+ \(audit_2026-01-15\.jsonl:\d+ to audit_2026-01-15\.jsonl:\d+\) was edited/);
+  const leaves = /leaves (\d+)\.\.(\d+)/.exec(signed.stdout)!.slice(1).map(Number);
+  assert.ok(leaves[0]! <= 99 && 99 <= leaves[1]!, signed.stdout);
+});
+
+for (const [name, change] of [
+  ['deleted', (all: string[]) => all.filter((_, index) => index !== 50)],
+  ['inserted', (all: string[]) => [...all.slice(0, 50), all[10]!, ...all.slice(50)]],
+  ['moved', (all: string[]) => [...all.slice(0, 50), all[60]!, ...all.slice(50, 60), ...all.slice(61)]],
+] as const) {
+  test(`a record ${name}: the signed tree fails`, () => {
+    const { dir } = copy();
+    writeFileSync(join(dir, DAY1), change(lines(join(dir, DAY1))).map((line) => `${line}\n`).join(''));
+    const result = verify(dir);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /modified: the trail does not give the root signed/);
+  });
+}
+
+test('the tail cut and the local checkpoints rolled back to match: caught against the mirror', () => {
+  const { dir, mirror } = copy();
+  writeFileSync(join(dir, DAY2), lines(join(dir, DAY2)).slice(0, 20).map((line) => `${line}\n`).join(''));
+  for (const name of readdirSync(join(dir, 'checkpoints'))) if (Number(name.slice(0, 16)) > 260) rmSync(join(dir, 'checkpoints', name));
+  assert.equal(verify(dir).status, 0, 'without the mirror, a consistent rollback is not visible');
+  const result = verify(dir, '--checkpoints', mirror);
+  assert.equal(result.status, 1);
+  assert.match(result.stdout, /truncated: .*mirror\/0000000000000300\.checkpoint signed 300 lines but the trail has 260: lines 260\.\.299 were cut off the end/);
+});
+
+test('a whole day file removed: the signed tree fails', () => {
+  const { dir } = copy();
+  rmSync(join(dir, DAY2));
+  const result = verify(dir);
+  assert.equal(result.status, 1);
+  assert.match(result.stdout, /truncated: .* signed 300 lines but the trail has 240/);
+});
+
+test('the oldest day deleted as retention does: later roots still come out of the compact range noted at the next file, and the note says so', () => {
+  const { dir } = copy();
+  rmSync(join(dir, DAY1));
+  const result = verify(dir);
+  assert.equal(result.status, 0, result.stdout);
+  assert.match(result.stdout, /note: leaves 0\.\.239 \(before audit_2026-01-16\.jsonl\) are no longer in the trail/);
+  assert.match(result.stdout, /checkpoint\(s\) older than the retired lines: signatures checked, roots not recomputable/);
+});
+
+test('checkpoints signed by another key, an edited checkpoint and a swapped one are each reported', () => {
+  const { dir } = copy();
+  const other = join(root, 'other.pub');
+  writeFileSync(other, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+  const wrongKey = runCli(['verify', dir, '--public-key', other]);
+  assert.equal(wrongKey.status, 1);
+  assert.match(wrongKey.stdout, /signature: not signed by this public key \(signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}\)/);
+  assert.match(wrongKey.stdout, /no-checkpoint: no checkpoint signed by this public key/);
+
+  const checkpoints = join(dir, 'checkpoints');
+  const edited = join(checkpoints, '0000000000000300.checkpoint');
+  writeFileSync(edited, readFileSync(edited, 'utf8').replace('\n300\n', '\n299\n'));
+  const swappedFrom = readdirSync(checkpoints).find((name) => name !== '0000000000000300.checkpoint')!;
+  cpSync(join(checkpoints, swappedFrom), join(checkpoints, '0000000000000290.checkpoint'));
+  const result = verify(dir);
+  assert.equal(result.status, 1);
+  assert.match(result.stdout, /0000000000000300\.checkpoint: signature: invalid signature by example\.org\/audit\/help-desk\+/);
+  assert.match(result.stdout, new RegExp(`0000000000000290\\.checkpoint: signature: signed for size ${Number(swappedFrom.slice(0, 16))}, but named for size 290`));
+});
+
+test('prove prints one record with its inclusion proof and checkpoint; verify-proof checks it with the public key alone, and refuses an edited record', () => {
+  const { dir } = copy();
+  const proved = runCli(['prove', dir, '--seq', '150']);
+  assert.equal(proved.status, 0, proved.stderr);
+  const proof = JSON.parse(proved.stdout) as { record: string; leaf_index: number; tree_size: number; proof: string[]; checkpoint: string };
+  assert.equal(proof.record, lines(join(dir, DAY1))[149]);
+  assert.equal(proof.leaf_index, 149);
+  assert.equal(proof.tree_size, 300);
+  assert.equal(proof.proof.length, 9);
+  const check = (input: string) => spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], { input, encoding: 'utf8' });
+  const ok = check(proved.stdout);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^OK: the record is leaf 149 of example\.org\/audit\/help-desk, size 300/);
+  const forged = check(JSON.stringify({ ...proof, record: proof.record.replace('"success":true', '"success":false') }));
+  assert.equal(forged.status, 1);
+  assert.match(forged.stdout, /FAILED: the record is not leaf 149 of the signed tree of size 300/);
+});
