@@ -6,12 +6,12 @@
 // processes the tests spawn inherit too). It cannot tell which tests cover which mutant, so each module is
 // run against the few test files that exercise it, not the whole suite.
 const modules = {
-  chain: { mutate: 'src/audit/hash-chain.ts', tests: ['test/audit/hash-chain.test.js', 'test/cli/trail-verifier.test.js'] },
+  chain: { mutate: 'src/audit/trail/hash-chain.ts', tests: ['test/audit/trail/hash-chain.test.js', 'test/cli/trail-verifier.test.js'] },
   verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js'] },
-  head: { mutate: 'src/audit/trail-head.ts', tests: ['test/cli/trail-verifier.test.js', 'test/audit/chained-trail-writer.test.js'] },
-  redactor: { mutate: 'src/audit/redactor.ts', tests: ['test/audit/redactor.test.js', 'test/audit/summarize.test.js'] },
+  head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/cli/trail-verifier.test.js', 'test/audit/trail/chained-trail-writer.test.js'] },
+  redactor: { mutate: 'src/audit/redaction/redactor.ts', tests: ['test/audit/redaction/redactor.test.js', 'test/audit/record/summarize.test.js'] },
   auditor: { mutate: 'src/mcp/request-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/redaction.test.js'] },
-  committer: { mutate: 'src/audit/trail-committer.ts', tests: ['test/audit/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js'] },
+  committer: { mutate: 'src/audit/trail/trail-committer.ts', tests: ['test/audit/trail/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js'] },
 };
 const chosen = process.env.MUTATE ? [modules[process.env.MUTATE]] : Object.values(modules);
 if (chosen.includes(undefined)) throw new Error(`MUTATE must be one of ${Object.keys(modules).join(', ')}`);

@@ -12,11 +12,11 @@ export { AuditSpanProcessor } from './audit/audit-span-processor.js';
 export {
   PROMPT_GET_ACTION, RESOURCE_READ_ACTION, SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_ACTION,
   auditFileNameFor, type AuditClientInfo, type AuditRecord,
-} from './audit/audit-record.js';
-export { DEFAULT_SUMMARY_LIMITS, REDACTED, isSensitiveKey, type SummaryLimits } from './audit/summarize.js';
-export { CAPTURE_LEVELS, type CaptureLevel, type CapturePolicy } from './audit/capture-levels.js';
-export { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor, type RedactionConfig } from './audit/redactor.js';
-export type { SecretKind } from './audit/secret-patterns.js';
+} from './audit/record/audit-record.js';
+export { DEFAULT_SUMMARY_LIMITS, REDACTED, isSensitiveKey, type SummaryLimits } from './audit/record/summarize.js';
+export { CAPTURE_LEVELS, type CaptureLevel, type CapturePolicy } from './audit/record/capture-levels.js';
+export { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor, type RedactionConfig } from './audit/redaction/redactor.js';
+export type { SecretKind } from './audit/redaction/secret-patterns.js';
 export { serviceResource } from './telemetry/audit-trail.js';
 export { observabilityFromEnv, type Observability } from './telemetry/observability-from-env.js';
 export { ForwardingSpanProcessor, type ForwardingSpanProcessorConfig } from './telemetry/forwarding-span-processor.js';

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { rotated, type BenchContext } from '../bench-context.js';
 import { median, spread, type Spread } from '../stats.js';
 import { sampleRecord } from './sink-throughput.js';

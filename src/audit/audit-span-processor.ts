@@ -1,7 +1,7 @@
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { auditDetailsOf } from './audit-details.js';
+import { auditDetailsOf } from './record/audit-details.js';
 import { asError } from './as-error.js';
 
 /** One span's export: its result once the exporter called back, and who waits for it until then. */

@@ -1,12 +1,12 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { auditDetailsOf } from './audit-details.js';
-import type { AuditRecord } from './audit-record.js';
-import { ChainedTrailWriter } from './chained-trail-writer.js';
-import { spanToAuditRecord } from './span-to-record.js';
-import { trailWriterConfigFromEnv, type TrailWriterConfig } from './trail-writer-config.js';
+import { auditDetailsOf } from './record/audit-details.js';
+import type { AuditRecord } from './record/audit-record.js';
+import { ChainedTrailWriter } from './trail/chained-trail-writer.js';
+import { spanToAuditRecord } from './record/span-to-record.js';
+import { trailWriterConfigFromEnv, type TrailWriterConfig } from './trail/trail-writer-config.js';
 import { asError } from './as-error.js';
-import { getDefaultRedactor, type Redactor } from './redactor.js';
+import { getDefaultRedactor, type Redactor } from './redaction/redactor.js';
 
 export interface JsonlAuditExporterConfig {
   /** Directory of the daily files; falls back to AUDIT_LOG_DIR, then ./logs. */

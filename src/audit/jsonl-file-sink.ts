@@ -1,6 +1,6 @@
 import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncDirectory } from './fsync-directory.js';
+import { fsyncDirectory } from './trail/fsync-directory.js';
 import { asError } from './as-error.js';
 
 /** A write that failed after `written` of its bytes reached the file. */

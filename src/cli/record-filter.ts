@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/audit-record.js';
+import type { AuditRecord } from '../audit/record/audit-record.js';
 import { UsageError } from './command.js';
 import type { TrailFile } from './trail-files.js';
 

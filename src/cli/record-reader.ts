@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/audit-record.js';
+import type { AuditRecord } from '../audit/record/audit-record.js';
 import { listTrailFiles, readTrailLines, unreadableReason, type TrailFile } from './trail-files.js';
 
 export interface TrailRecord {

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/audit-record.js';
+import type { AuditRecord } from '../audit/record/audit-record.js';
 import { cut, painter, type Column } from './output.js';
 
 /** The columns a human scans a list of records by; the full record is one `--json` away. */

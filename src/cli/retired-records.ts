@@ -1,4 +1,4 @@
-import type { ChainLink } from '../audit/hash-chain.js';
+import type { ChainLink } from '../audit/trail/hash-chain.js';
 
 /** A file retention retired, as its `retention` record names it; `by` is where that record is (file:line). */
 export interface RetiredRange {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { listTrailFilesInChainOrder, type AnyTrailFile } from '../audit/trail-file-order.js';
+import { listTrailFilesInChainOrder, type AnyTrailFile } from '../audit/trail/trail-file-order.js';
 
 /** One file of the trail, with where it is; `compressed`: gzipped (the one compression the CLI reads). */
 export interface TrailFile extends AnyTrailFile {

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { newSummaryReport, redactAndTruncate, type SummaryReport } from '../audit/summarize.js';
+import { newSummaryReport, redactAndTruncate, type SummaryReport } from '../audit/record/summarize.js';
 import type { AuditTrail } from '../telemetry/audit-trail.js';
 import { SourceRateLimiter, sourceKey } from './source-rate-limiter.js';
 

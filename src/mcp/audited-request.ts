@@ -2,10 +2,10 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, ty
 import {
   ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_JSONRPC_REQUEST_ID, ATTR_RPC_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions/incubating';
-import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
-import { TOOL_CALL_ACTION } from '../audit/audit-record.js';
-import type { Redactor } from '../audit/redactor.js';
-import { redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
+import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
+import { TOOL_CALL_ACTION } from '../audit/record/audit-record.js';
+import type { Redactor } from '../audit/redaction/redactor.js';
+import { redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { commonAttributes, type Who } from './caller-identity.js';
 import type { RequestAudit } from './request-audits.js';
 import { MAX_ERROR_LENGTH } from './tool-call-result.js';

@@ -4,8 +4,8 @@ import type { Attributes } from '@opentelemetry/api';
 import {
   ATTR_CLIENT_ADDRESS, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT,
 } from '@opentelemetry/semantic-conventions/incubating';
-import type { AuditDetails } from '../audit/audit-details.js';
-import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
+import type { AuditDetails } from '../audit/record/audit-details.js';
+import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
 import { actorOf, clientAddressOf } from './actor.js';
 import { describeTransport, type RawRequestExtra, type TransportDescription } from './sdk-internals.js';
 

@@ -1,6 +1,6 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
-import type { SummaryReport } from '../audit/summarize.js';
+import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/record/audit-record.js';
+import type { SummaryReport } from '../audit/record/summarize.js';
 import type { Who } from './caller-identity.js';
 import { errorResponse, type JsonRpcId, type JsonRpcResponse } from './json-rpc.js';
 import { sessionEndFields, sessionEventSpan, type SessionFields } from './session-record.js';

@@ -1,9 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { trace, type Span, type Tracer } from '@opentelemetry/api';
-import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
-import { Redactor, type RedactionConfig } from '../audit/redactor.js';
-import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '../audit/summarize.js';
+import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
+import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
+import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { CallerIdentity } from './caller-identity.js';
 import { RequestAuditor } from './request-auditor.js';
 import { RequestAudits } from './request-audits.js';

@@ -1,8 +1,8 @@
 import type { Span, Tracer } from '@opentelemetry/api';
-import { PROTOCOL_VIOLATION_ACTION } from '../audit/audit-record.js';
-import { capturePolicyFrom, type CapturePolicy } from '../audit/capture-levels.js';
-import { Redactor, type RedactionConfig } from '../audit/redactor.js';
-import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '../audit/summarize.js';
+import { PROTOCOL_VIOLATION_ACTION } from '../audit/record/audit-record.js';
+import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
+import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import { ConnectionRecords } from './connection-records.js';
 import {

@@ -1,6 +1,6 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { context, type Span } from '@opentelemetry/api';
-import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
+import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import type { CallerIdentity } from './caller-identity.js';
 import type { RequestAudit, RequestParams } from './request-audits.js';

@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Span, Tracer } from '@opentelemetry/api';
-import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/audit-record.js';
-import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
+import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/record/audit-record.js';
+import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
 import type { CallerIdentity, Who } from './caller-identity.js';
 import { interceptRequestHandler, onConnectionClosed, refuseRequestsWhen } from './sdk-internals.js';
 import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';

@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
-import type { SummaryReport } from '../audit/summarize.js';
+import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
+import type { SummaryReport } from '../audit/record/summarize.js';
 import { commonAttributes, type Who } from './caller-identity.js';
 
 export type SessionFields = Pick<AuditDetails, 'inputSummary' | 'resultSummary'> & Partial<Pick<AuditDetails, 'requestId' | 'toolName'>>;

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { FULL_CAPTURE_LIMITS, type CaptureLevel } from '../audit/capture-levels.js';
-import { redactAndTruncate, truncateText, type SummarizeOptions } from '../audit/summarize.js';
+import { FULL_CAPTURE_LIMITS, type CaptureLevel } from '../audit/record/capture-levels.js';
+import { redactAndTruncate, truncateText, type SummarizeOptions } from '../audit/record/summarize.js';
 
 export function isCallToolResult(value: unknown): value is CallToolResult {
   return typeof value === 'object' && value !== null && Array.isArray((value as CallToolResult).content);

@@ -1,5 +1,5 @@
-import type { AuditClientInfo } from '../audit/audit-record.js';
-import { newSummaryReport, type SummaryReport } from '../audit/summarize.js';
+import type { AuditClientInfo } from '../audit/record/audit-record.js';
+import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
 import type { Who } from './caller-identity.js';
 
 /** Where the protocol revision 2026-07-28 carries, on every request, what `initialize` carried once. */

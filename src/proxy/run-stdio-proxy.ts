@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import { getDefaultRedactor } from '../audit/redactor.js';
+import { getDefaultRedactor } from '../audit/redaction/redactor.js';
 import { osUserName } from '../mcp/actor.js';
 import { MessageAuditor } from '../mcp/message-auditor.js';
 import { serviceResource, startAuditTrail, type AuditTrail } from '../telemetry/audit-trail.js';

@@ -2,11 +2,11 @@ import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } fro
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { attachAuditDetails, type AuditDetails } from '../audit/audit-details.js';
+import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
-import { RedactingSpanProcessor } from '../audit/redacted-span.js';
-import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redactor.js';
+import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
+import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
 import { onProcessExit, onSighup } from './shared-process-listener.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
 

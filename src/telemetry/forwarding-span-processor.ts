@@ -1,7 +1,7 @@
 import { TraceFlags, type Context } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { redactedSpan } from '../audit/redacted-span.js';
+import { redactedSpan } from '../audit/redaction/redacted-span.js';
 import { DroppedSpanCounter } from './dropped-span-counter.js';
 
 export interface ForwardingSpanProcessorConfig {

@@ -3,7 +3,7 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AuditSpanProcessor } from '../../src/audit/audit-span-processor.js';
-import { auditFileNameFor } from '../../src/audit/audit-record.js';
+import { auditFileNameFor } from '../../src/audit/record/audit-record.js';
 import { JsonlAuditExporter } from '../../src/audit/jsonl-audit-exporter.js';
 import { endAuditedSpan, toolCallDetails, tracerWith } from '../support/audited-spans.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';

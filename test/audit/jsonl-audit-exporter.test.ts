@@ -5,7 +5,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JsonlAuditExporter } from '../../src/audit/jsonl-audit-exporter.js';
-import { auditFileNameFor, type AuditRecord } from '../../src/audit/audit-record.js';
+import { auditFileNameFor, type AuditRecord } from '../../src/audit/record/audit-record.js';
 import { endAuditedSpan, toolCallDetails, tracerWith } from '../support/audited-spans.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 

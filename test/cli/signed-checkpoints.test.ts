@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync } from 'node:crypto';
-import { ChainHasher, GENESIS, type ChainLink } from '../../src/audit/hash-chain.js';
+import { ChainHasher, GENESIS, type ChainLink } from '../../src/audit/trail/hash-chain.js';
 import { CLI_PATH, runCli } from '../support/cli.js';
 
 const child = fileURLToPath(new URL('../support/signing-writer-child.js', import.meta.url));

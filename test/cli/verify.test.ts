@@ -3,8 +3,8 @@ import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { auditRecord, runCli } from '../support/chained-trail.js';
 import { makeTempDir } from '../support/trail-files.js';
 

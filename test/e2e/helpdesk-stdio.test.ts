@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
+import { CrossProcessLock } from '../../src/audit/trail/cross-process-lock.js';
 import { auditFileNameFor } from '../../src/index.js';
 import {
   collectLines, connectOverStdio, exited, helpdeskDirs, helpdeskServerPath, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor,

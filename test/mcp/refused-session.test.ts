@@ -6,7 +6,7 @@ import { readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditFileNameFor, instrumentMcpServer, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../../src/index.js';
 import { rawRequest } from '../support/raw-http.js';

@@ -1,7 +1,7 @@
 import { SpanStatusCode } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { attachAuditDetails, type AuditDetails } from '../../src/audit/audit-details.js';
+import { attachAuditDetails, type AuditDetails } from '../../src/audit/record/audit-details.js';
 
 /** A real tracer provider for the audit-path tests, with the given processors. */
 export function tracerWith(...spanProcessors: SpanProcessor[]) {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AuditRecord } from '../../src/audit/audit-record.js';
+import type { AuditRecord } from '../../src/audit/record/audit-record.js';
 
 /** A tool-call record as the exporter makes them, with `n` in its input to tell records apart. */
 export function auditRecord(n: number, timestamp = new Date().toISOString(), overrides: Partial<AuditRecord> = {}): AuditRecord {

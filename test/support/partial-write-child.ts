@@ -2,8 +2,8 @@
 //   node partial-write-child.js <dir> <count>
 // Appends <count> records in one commit, closes the writer and prints each record's outcome as JSON.
 // Run without arguments (as `node --test dist/test/` does) it does nothing.
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { auditRecord } from './chained-trail.js';
 
 const [dir, countArg] = process.argv.slice(2);

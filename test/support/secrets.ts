@@ -1,4 +1,4 @@
-import type { SecretKind } from '../../src/audit/secret-patterns.js';
+import type { SecretKind } from '../../src/audit/redaction/secret-patterns.js';
 
 /**
  * One sample of each secret kind, each with a distinctive part that must not

@@ -2,8 +2,8 @@
 // AUDIT_CHECKPOINT_*): node signing-writer-child.js <dir> <writer-id> <count> [YYYY-MM-DD, the records' day]
 // Appends records in bursts of 25, then closes the writer (a clean shutdown: the last checkpoint is signed) and
 // prints "done". Run without arguments (as `node --test dist/test/` does) it does nothing.
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { trailWriterConfigFromEnv } from '../../src/audit/trail-writer-config.js';
+import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
+import { trailWriterConfigFromEnv } from '../../src/audit/trail/trail-writer-config.js';
 import { auditRecord } from './chained-trail.js';
 
 const [dir, writerId, countArg, day] = process.argv.slice(2);

@@ -6,8 +6,8 @@
 // `freeze` blocks it for 3 s (past the 2 s stale time) with the lock held, then appends `count` more and closes.
 // Run without arguments (as `node --test dist/test/` does) it does nothing.
 import { existsSync } from 'node:fs';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { auditRecord } from './chained-trail.js';
 
 const [dir, writerId, countArg, paddingArg, then = 'close'] = process.argv.slice(2);

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlin
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
+import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditTrail } from '../../src/index.js';
 import { connectInMemory } from '../support/in-memory-client.js';

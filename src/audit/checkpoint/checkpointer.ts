@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuditRecord } from '../audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile } from './checkpoint-files.js';
 import type { SigningConfig } from './signing-config.js';

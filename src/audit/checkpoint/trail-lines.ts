@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../trail-file-name.js';
+import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../trail/trail-file-name.js';
 import { leafHash, type Hash } from './merkle-tree.js';
 
 /**

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseTrailFileName, compareTrailFiles } from '../trail-file-name.js';
+import { parseTrailFileName, compareTrailFiles } from '../trail/trail-file-name.js';
 import { CompactRange } from './compact-range.js';
 import { feedFileSync, LineSplitter, trailFilesIn } from './trail-lines.js';
 import { appendFileStart, FILE_STARTS_FILE, loadFileStarts, loadTreeState, saveTreeState, TREE_STATE_FILE, type TreePosition } from './tree-state.js';

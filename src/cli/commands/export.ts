@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../../audit/audit-record.js';
+import type { AuditRecord } from '../../audit/record/audit-record.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type Command } from '../command.js';
 import { readTrailRecords } from '../record-reader.js';

@@ -1,4 +1,4 @@
-import { TOOL_CALL_ACTION } from '../../audit/audit-record.js';
+import { TOOL_CALL_ACTION } from '../../audit/record/audit-record.js';
 import { parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { DurationSeries } from '../duration-stats.js';

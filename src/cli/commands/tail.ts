@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
-import type { AuditRecord } from '../../audit/audit-record.js';
+import type { AuditRecord } from '../../audit/record/audit-record.js';
 import { parseCommandArgs, positiveInteger } from '../args.js';
 import type { Command } from '../command.js';
 import { parseTrailLine, readFileRecords, reportToStderr } from '../record-reader.js';

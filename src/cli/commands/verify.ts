@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ChainHasher } from '../../audit/hash-chain.js';
+import { ChainHasher } from '../../audit/trail/hash-chain.js';
 import type { Command } from '../command.js';
 import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
 import { runVerifySigned, verifySignedUsage } from './verify-signed.js';

@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import { gapRecord, type WriteGap } from './writer-events.js';
 
 /** AUDIT_BACKLOG_MAX_BYTES default: what a full disk may hold in memory, in records' JSON length. */

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { readTrailHead } from '../../src/audit/trail-head.js';
-import { verifyTrail } from '../../src/cli/trail-verifier.js';
-import { makeTempDir } from '../support/trail-files.js';
-import { startWriter } from '../support/writer-process.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { makeTempDir } from '../../support/trail-files.js';
+import { startWriter } from '../../support/writer-process.js';
 
 const hasher = new ChainHasher('child-key');
 

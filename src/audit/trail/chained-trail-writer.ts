@@ -1,15 +1,15 @@
 import { join } from 'node:path';
-import { auditFileNameFor, type AuditRecord } from './audit-record.js';
+import { auditFileNameFor, type AuditRecord } from '../record/audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
-import { JsonlFileSink } from './jsonl-file-sink.js';
+import { JsonlFileSink } from '../jsonl-file-sink.js';
 import { settle, TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
 import { TrailEnd } from './trail-end.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
 import { TrailLockLease } from './trail-lock-lease.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
-import { asError } from './as-error.js';
+import { asError } from '../as-error.js';
 
 /** How often records kept after a failed write are tried again when no new record comes to carry them. */
 const BACKLOG_RETRY_MS = 1000;

@@ -1,5 +1,5 @@
-import { Checkpointer } from './checkpoint/checkpointer.js';
-import { signingConfigFromEnv } from './checkpoint/signing-config.js';
+import { Checkpointer } from '../checkpoint/checkpointer.js';
+import { signingConfigFromEnv } from '../checkpoint/signing-config.js';
 import { ChainHasher } from './hash-chain.js';
 
 export type FsyncMode = 'off' | 'batch' | 'always';

@@ -1,5 +1,5 @@
 import type { CapturePolicy } from './capture-levels.js';
-import { trailFileName } from './trail-file-name.js';
+import { trailFileName } from '../trail/trail-file-name.js';
 
 /**
  * One line of the audit trail. Field names and types follow the seed schema

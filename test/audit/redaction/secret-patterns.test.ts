@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Redactor } from '../../src/audit/redactor.js';
-import { SECRET_SAMPLES } from '../support/secrets.js';
+import { Redactor } from '../../../src/audit/redaction/redactor.js';
+import { SECRET_SAMPLES } from '../../support/secrets.js';
 
 // Pieces joined at run time, so that this file is not itself mistaken for a leak.
 const join = (...parts: string[]): string => parts.join('');

@@ -2,8 +2,8 @@ import { SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AuditDetails } from './audit-details.js';
 import type { AuditRecord } from './audit-record.js';
-import { redactRecordFields } from './record-redaction.js';
-import { getDefaultRedactor, type Redactor } from './redactor.js';
+import { redactRecordFields } from '../redaction/record-redaction.js';
+import { getDefaultRedactor, type Redactor } from '../redaction/redactor.js';
 
 function hrTimeToMilliseconds([seconds, nanos]: HrTime): number {
   return seconds * 1e3 + nanos / 1e6;

@@ -2,9 +2,9 @@ import { context, createTraceState, trace, TraceFlags } from '@opentelemetry/api
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RedactingSpanProcessor } from '../../src/audit/redacted-span.js';
-import { tracerWith } from '../support/audited-spans.js';
-import { SECRET_SAMPLES } from '../support/secrets.js';
+import { RedactingSpanProcessor } from '../../../src/audit/redaction/redacted-span.js';
+import { tracerWith } from '../../support/audited-spans.js';
+import { SECRET_SAMPLES } from '../../support/secrets.js';
 
 const github = SECRET_SAMPLES.find((sample) => sample.kind === 'github-token')!;
 const slack = SECRET_SAMPLES.find((sample) => sample.kind === 'slack-token')!;

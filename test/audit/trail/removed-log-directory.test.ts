@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { auditRecord, runCli } from '../support/chained-trail.js';
-import { connectOverStdio, helpdeskDirs } from '../support/helpdesk-process.js';
-import { readTrail } from '../support/trail-files.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { auditRecord, runCli } from '../../support/chained-trail.js';
+import { connectOverStdio, helpdeskDirs } from '../../support/helpdesk-process.js';
+import { readTrail } from '../../support/trail-files.js';
 
 const KEY = 'removed-directory-key';
 

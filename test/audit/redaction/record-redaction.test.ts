@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { AuditSpanProcessor } from '../../src/audit/audit-span-processor.js';
-import { JsonlAuditExporter } from '../../src/audit/jsonl-audit-exporter.js';
-import { Redactor } from '../../src/audit/redactor.js';
-import { endAuditedSpan, toolCallDetails, tracerWith } from '../support/audited-spans.js';
-import { runCli } from '../support/cli.js';
-import { SECRET_SAMPLES } from '../support/secrets.js';
-import { makeTempDir, readTrail } from '../support/trail-files.js';
+import { AuditSpanProcessor } from '../../../src/audit/audit-span-processor.js';
+import { JsonlAuditExporter } from '../../../src/audit/jsonl-audit-exporter.js';
+import { Redactor } from '../../../src/audit/redaction/redactor.js';
+import { endAuditedSpan, toolCallDetails, tracerWith } from '../../support/audited-spans.js';
+import { runCli } from '../../support/cli.js';
+import { SECRET_SAMPLES } from '../../support/secrets.js';
+import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const sample = (kind: string) => SECRET_SAMPLES.find((candidate) => candidate.kind === kind)!;
 const [jwt, github, slack, aws, conn, stripe, pem] = ['jwt', 'github-token', 'slack-token', 'aws-secret-key', 'connection-string', 'stripe-key', 'private-key'].map(sample) as [

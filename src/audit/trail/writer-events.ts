@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */

@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import type { Redactor } from './redactor.js';
 import { hasRedactionMarker } from './secret-patterns.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { captureArguments } from '../../src/audit/capture-levels.js';
-import { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor } from '../../src/audit/redactor.js';
-import { passesLuhn } from '../../src/audit/secret-patterns.js';
-import { newSummaryReport, REDACTED, redactAndTruncate, summarizeValue } from '../../src/audit/summarize.js';
-import { SECRET_SAMPLES } from '../support/secrets.js';
+import { captureArguments } from '../../../src/audit/record/capture-levels.js';
+import { DEFAULT_SENSITIVE_KEYS, DEFAULT_SENSITIVE_KEYS_EXACT, Redactor } from '../../../src/audit/redaction/redactor.js';
+import { passesLuhn } from '../../../src/audit/redaction/secret-patterns.js';
+import { newSummaryReport, REDACTED, redactAndTruncate, summarizeValue } from '../../../src/audit/record/summarize.js';
+import { SECRET_SAMPLES } from '../../support/secrets.js';
 
 for (const sample of SECRET_SAMPLES) {
   test(`a ${sample.kind} inside a string at depth is replaced, the text around it kept`, () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { REDACTED, isSensitiveKey, newSummaryReport, summarizeArguments, summarizeValue, truncateText } from '../../src/audit/summarize.js';
+import { REDACTED, isSensitiveKey, newSummaryReport, summarizeArguments, summarizeValue, truncateText } from '../../../src/audit/record/summarize.js';
 
 test('sensitive keys are recognised whatever their case or separators', () => {
   for (const key of ['password', 'Password', 'db_password', 'API_KEY', 'apiKey', 'x-api-key', 'Authorization', 'clientSecret', 'refresh_token', 'awsCredentials', 'private_key', 'pwd', 'Cookie']) {

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import type { TrailWriterStats } from './chained-trail-writer.js';
 import { ChainedLines, type ChainHasher, type ChainLink } from './hash-chain.js';
-import { PartialWriteError, type JsonlFileSink } from './jsonl-file-sink.js';
+import { PartialWriteError, type JsonlFileSink } from '../jsonl-file-sink.js';
 import { statOrNull, type TrailEnd } from './trail-end.js';
 import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
 import type { TrailFsync } from './trail-fsync.js';
@@ -12,7 +12,7 @@ import { compressFiles, planRetention, retireFiles } from './trail-retention.js'
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { DEFAULT_BACKLOG_MAX_BYTES, UnwrittenBacklog } from './unwritten-backlog.js';
 import { recoveryRecord } from './writer-events.js';
-import { asError } from './as-error.js';
+import { asError } from '../as-error.js';
 
 /** Called once per appended record: without an error once its line is written, or with the write error. */
 export type AppendCallback = (error?: Error) => void;

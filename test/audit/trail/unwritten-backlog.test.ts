@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import type { TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
-import { verifyTrail } from '../../src/cli/trail-verifier.js';
-import { auditRecord } from '../support/chained-trail.js';
-import { makeTempDir } from '../support/trail-files.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import type { TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { makeTempDir } from '../../support/trail-files.js';
 
 const hasher = new ChainHasher('backlog-test-key');
 const day = '2026-04-01';

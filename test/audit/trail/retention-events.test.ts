@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { readTrailHead, TrailHeadFile } from '../../src/audit/trail-head.js';
-import { auditRecord, runCli } from '../support/chained-trail.js';
-import { makeTempDir, readTrail } from '../support/trail-files.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { readTrailHead, TrailHeadFile } from '../../../src/audit/trail/trail-head.js';
+import { auditRecord, runCli } from '../../support/chained-trail.js';
+import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const KEY = 'retention-key';
 const hasher = new ChainHasher(KEY);

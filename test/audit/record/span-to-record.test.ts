@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isoTimestamp } from '../../src/audit/span-to-record.js';
+import { isoTimestamp } from '../../../src/audit/record/span-to-record.js';
 
 test('isoTimestamp gives exactly what Date#toISOString gives, across seconds, years and the format edges', () => {
   const cases = [

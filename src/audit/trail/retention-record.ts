@@ -1,4 +1,4 @@
-import type { AuditRecord } from './audit-record.js';
+import type { AuditRecord } from '../record/audit-record.js';
 import type { RetentionPlan } from './trail-retention.js';
 import { writerRecord } from './writer-events.js';
 

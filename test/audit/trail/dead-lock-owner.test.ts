@@ -3,12 +3,12 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fro
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { verifyTrail } from '../../src/cli/trail-verifier.js';
-import { auditRecord } from '../support/chained-trail.js';
-import { makeTempDir } from '../support/trail-files.js';
-import { startWriter } from '../support/writer-process.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { makeTempDir } from '../../support/trail-files.js';
+import { startWriter } from '../../support/writer-process.js';
 
 // The children's key (trail-writer-child.ts), so that one trail holds both.
 const hasher = new ChainHasher('child-key');

@@ -4,14 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { readTrailHead } from '../../src/audit/trail-head.js';
-import type { TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
-import { verifyTrail } from '../../src/cli/trail-verifier.js';
-import { auditRecord } from '../support/chained-trail.js';
-import { makeTempDir } from '../support/trail-files.js';
-import { startWriter } from '../support/writer-process.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
+import type { TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { makeTempDir } from '../../support/trail-files.js';
+import { startWriter } from '../../support/writer-process.js';
 
 // The key trail-writer-child.js uses, so that in-process and child writers share trails.
 const hasher = new ChainHasher('child-key');
@@ -107,7 +107,7 @@ test('a process that exits without closing its writer brings the head up to date
 
 test('a write that reaches the file only in part: whole lines are acknowledged and noted in the head, the rest fail, the torn line is recovered', { timeout: 60_000 }, async () => {
   const dir = makeTempDir('partial-write');
-  const child = fileURLToPath(new URL('../support/partial-write-child.js', import.meta.url));
+  const child = fileURLToPath(new URL('../../support/partial-write-child.js', import.meta.url));
   // A file size limit of 4 KiB (8 blocks of 512 bytes in sh's ulimit): the kernel writes up to it, then EFBIG.
   const run = spawnSync('/bin/sh', ['-c', `ulimit -f 8 && exec "${process.execPath}" "${child}" "${dir}" 20`], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(run.status, 0, run.stderr);

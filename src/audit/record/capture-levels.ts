@@ -1,5 +1,5 @@
 import { pickDeclaredFields, REDACTED, summarizeValue, type SummarizeOptions, type SummaryLimits } from './summarize.js';
-import { getDefaultRedactor } from './redactor.js';
+import { getDefaultRedactor } from '../redaction/redactor.js';
 
 /**
  * How much of a call's input or result a record keeps, like the Kubernetes

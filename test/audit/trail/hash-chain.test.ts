@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash, createHmac } from 'node:crypto';
-import { ChainedLines, ChainHasher, GENESIS } from '../../src/audit/hash-chain.js';
-import { auditRecord } from '../support/chained-trail.js';
+import { ChainedLines, ChainHasher, GENESIS } from '../../../src/audit/trail/hash-chain.js';
+import { auditRecord } from '../../support/chained-trail.js';
 
 const hasher = new ChainHasher('chain-test-key');
 

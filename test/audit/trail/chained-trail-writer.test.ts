@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ChainedTrailWriter } from '../../src/audit/chained-trail-writer.js';
-import { CrossProcessLock } from '../../src/audit/cross-process-lock.js';
-import { ChainHasher } from '../../src/audit/hash-chain.js';
-import { readTrailHead } from '../../src/audit/trail-head.js';
-import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../src/audit/trail-writer-config.js';
-import { verifyTrail } from '../../src/cli/trail-verifier.js';
-import { auditRecord } from '../support/chained-trail.js';
-import { makeTempDir } from '../support/trail-files.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { CrossProcessLock } from '../../../src/audit/trail/cross-process-lock.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
+import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { makeTempDir } from '../../support/trail-files.js';
 
 const hasher = new ChainHasher('writer-test-key');
 
