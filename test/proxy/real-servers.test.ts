@@ -11,7 +11,7 @@ import type { AuditRecord } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { cleanEnv } from '../support/spawned-server.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
-import { EVERYTHING_SERVER, proxyArgs, V2_SERVER } from '../support/wire-proxy.js';
+import { EVERYTHING_SERVER, MEMORY_SERVER, proxyArgs, V2_SERVER } from '../support/wire-proxy.js';
 
 interface ResponseSeen {
   id: string;
@@ -161,6 +161,33 @@ test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no 
     ['session_start', 'legacy-client'],
     ['session_end', 'legacy-client'],
   ]);
+  assert.equal(runCli(['verify', logDir]).status, 0);
+});
+
+test('server-memory, an npm package server, behind the proxy: its knowledge-graph tools recorded with their declared inputs', async (t) => {
+  const root = makeTempDir('proxy-memory');
+  const logDir = join(root, 'logs');
+  const [command, ...args] = [process.execPath, ...proxyArgs(MEMORY_SERVER)];
+  const env = cleanEnv({ AUDIT_LOG_DIR: logDir, MEMORY_FILE_PATH: join(root, 'memory.jsonl') });
+  const transport = new StdioClientTransport({ command: command!, args, env, stderr: 'pipe' });
+  const client = new Client({ name: 'memory-test', version: '1.0.0' });
+  await client.connect(transport);
+  t.after(() => client.close());
+  const seen = watchResponses(transport as never, logDir);
+  await client.listTools();
+  const entities = [{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }];
+  await client.callTool({ name: 'create_entities', arguments: { entities } });
+  assert.match(text(await client.callTool({ name: 'search_nodes', arguments: { query: 'Ada' } })), /wrote the first program/);
+  await client.close();
+
+  const calls = readTrail(logDir).filter((record) => record.action === 'tool_call');
+  assert.deepEqual(calls.map((record) => [record.tool_name, record.success, record.service]), [
+    ['create_entities', true, 'server-memory'],
+    ['search_nodes', true, 'server-memory'],
+  ]);
+  assert.deepEqual(calls[1]!.input_summary, { query: 'Ada' });
+  assert.deepEqual(calls[0]!.input_summary, { entities });
+  for (const record of calls) assert.ok(recordedBeforeAnswer(seen, record), record.tool_name!);
   assert.equal(runCli(['verify', logDir]).status, 0);
 });
 

@@ -12,6 +12,7 @@ const fromRoot = (path: string): string => fileURLToPath(new URL(`../../../${pat
 /** Servers the project did not write, as the proxy's tests start them. */
 export const PYTHON_SERVER = ['python3', fromRoot('test/fixtures/stdlib_mcp_server.py')];
 export const EVERYTHING_SERVER = [process.execPath, fromRoot('node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'stdio'];
+export const MEMORY_SERVER = [process.execPath, fromRoot('node_modules/@modelcontextprotocol/server-memory/dist/index.js')];
 export const V2_SERVER = [process.execPath, fileURLToPath(new URL('../fixtures/v2-stdio-server.js', import.meta.url))];
 
 /** The trail's records as they stand, from its regular files only (a test may point a day file at /dev/full). */
