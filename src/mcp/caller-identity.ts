@@ -5,8 +5,9 @@ import {
   ATTR_CLIENT_ADDRESS, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { AuditDetails } from '../audit/record/audit-details.js';
-import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
+import type { SummaryReport } from '../audit/record/summarize.js';
 import { actorOf, clientAddressOf } from './actor.js';
+import { CleanedClient } from './cleaned-client.js';
 import { describeTransport, type RawRequestExtra, type TransportDescription } from './sdk-internals.js';
 
 /** Who is behind a request: the fields every record of the session shares. */
@@ -23,20 +24,21 @@ export type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'act
 export class CallerIdentity {
   /** Set once the session's initialize request is answered. */
   protocolVersion: string | undefined;
-  // The client's info is the same for every call of a session: clean it once.
   private described: { transport: Transport | undefined; description: TransportDescription } = { transport: undefined, description: describeTransport(undefined) };
-  private cleanedClient: { raw: unknown; client: Who['client']; report: SummaryReport } = { raw: undefined, client: null, report: newSummaryReport() };
+  private readonly client: CleanedClient;
 
   constructor(
     private readonly server: McpServer,
-    private readonly clean: (text: string, report: SummaryReport) => string,
-  ) {}
+    clean: (text: string, report: SummaryReport) => string,
+  ) {
+    this.client = new CleanedClient(clean);
+  }
 
   whoFor(extra: RawRequestExtra, report: SummaryReport): Who {
     const transport = this.transportDescription();
     return {
       sessionId: extra.sessionId ?? null,
-      client: this.clientInfo(report),
+      client: this.client.of(this.server.server.getClientVersion(), report),
       transport: transport.name,
       networkTransport: transport.networkTransport,
       actor: actorOf(extra, transport.networkTransport === 'tcp'),
@@ -50,18 +52,6 @@ export class CallerIdentity {
     const transport = this.server.server.transport;
     if (transport !== this.described.transport) this.described = { transport, description: describeTransport(transport) };
     return this.described.description;
-  }
-
-  private clientInfo(report: SummaryReport): Who['client'] {
-    const raw = this.server.server.getClientVersion();
-    if (raw !== this.cleanedClient.raw) {
-      const clientReport = newSummaryReport();
-      const client = raw ? { name: this.clean(raw.name, clientReport), version: this.clean(raw.version, clientReport) } : null;
-      this.cleanedClient = { raw, client, report: clientReport };
-    }
-    if (this.cleanedClient.report.redacted) report.redacted = true;
-    if (this.cleanedClient.report.truncated) report.truncated = true;
-    return this.cleanedClient.client;
   }
 }
 

@@ -1,6 +1,6 @@
-import type { AuditClientInfo } from '../audit/record/audit-record.js';
-import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
+import type { SummaryReport } from '../audit/record/summarize.js';
 import type { Who } from './caller-identity.js';
+import { CleanedClient } from './cleaned-client.js';
 
 /** Where the protocol revision 2026-07-28 carries, on every request, what `initialize` carried once. */
 const CLIENT_INFO_META = 'io.modelcontextprotocol/clientInfo';
@@ -37,13 +37,14 @@ export class WireIdentity {
   /** The version the server agreed to in its initialize result. */
   protocolVersion: string | null = null;
   private sessionClient: { name: string; version: string } | null = null;
-  // The same client sends the same info on every request: clean it once.
-  private cleaned: { key: string; client: AuditClientInfo | null; report: SummaryReport } = { key: '', client: null, report: newSummaryReport() };
+  private readonly client: CleanedClient;
 
   constructor(
     private readonly connection: WireConnection,
     private readonly clean: (text: string, report: SummaryReport) => string,
-  ) {}
+  ) {
+    this.client = new CleanedClient(clean);
+  }
 
   /** The client's initialize request passed. */
   initializing(params: Record<string, unknown>): void {
@@ -68,24 +69,12 @@ export class WireIdentity {
     const version = typeof metaVersion === 'string' ? this.clean(metaVersion, report) : this.protocolVersion;
     return {
       sessionId: this.connection.sessionId ?? null,
-      client: this.clientInfo(asClientInfo(fromMeta?.[CLIENT_INFO_META]) ?? this.sessionClient, report),
+      client: this.client.of(asClientInfo(fromMeta?.[CLIENT_INFO_META]) ?? this.sessionClient, report),
       transport: this.connection.transport,
       networkTransport: this.connection.networkTransport,
       actor: carrier.actor !== undefined ? carrier.actor : this.connection.actor,
       clientAddress: carrier.clientAddress ?? this.connection.clientAddress ?? null,
       protocolVersion: version,
     };
-  }
-
-  private clientInfo(raw: { name: string; version: string } | null, report: SummaryReport): AuditClientInfo | null {
-    const key = raw ? `${raw.name}\u0000${raw.version}` : '';
-    if (key !== this.cleaned.key) {
-      const clientReport = newSummaryReport();
-      const client = raw ? { name: this.clean(raw.name, clientReport), version: this.clean(raw.version, clientReport) } : null;
-      this.cleaned = { key, client, report: clientReport };
-    }
-    if (this.cleaned.report.redacted) report.redacted = true;
-    if (this.cleaned.report.truncated) report.truncated = true;
-    return this.cleaned.client;
   }
 }
