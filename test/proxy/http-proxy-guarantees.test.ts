@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -281,5 +282,52 @@ test('the idle sweep: a session idle past MCP_SESSION_IDLE_TIMEOUT_MS gets its s
   assert.equal(ends[0]!.session_id, session.sessionId);
   assert.equal(await proxy.process.stop(), 0);
   assert.deepEqual(readTrail(logDir).map((record) => record.action), ['session_start', 'tool_call', 'session_end'], 'ended once: stopping the proxy ends nothing twice');
+  verifies(logDir);
+});
+
+test('a batch answered in one JSON body: the body waits for every record in it; with the upstream gone, one error per request and a failed record per call', async () => {
+  const logDir = join(makeTempDir('http-proxy-json-batch'), 'logs');
+  // The upstreams above answer batches in SSE, one event per response. This one, a few lines of our own, answers a
+  // batch as one JSON array, as a 2025-03-26 server may: the whole body is held until all of its records are written.
+  const jsonUpstream = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    req.on('end', () => {
+      const batch = JSON.parse(body) as Array<{ id?: number; method: string; params?: { name?: string } }>;
+      const answers = batch.filter((message) => message.id !== undefined).map((message) =>
+        message.method === 'tools/call' ? { jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: `done ${message.params?.name}` }] } } : { jsonrpc: '2.0', id: message.id, result: {} },
+      );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers));
+    });
+  });
+  await new Promise<void>((resolve) => jsonUpstream.listen(0, '127.0.0.1', resolve));
+  let upstreamClosed = false;
+  const closeUpstream = (): Promise<void> => (upstreamClosed ? Promise.resolve() : ((upstreamClosed = true), new Promise<void>((resolve) => jsonUpstream.close(() => resolve()))));
+  after(closeUpstream);
+  const proxy = await startHttpProxy(logDir, `http://127.0.0.1:${(jsonUpstream.address() as AddressInfo).port}/mcp`);
+  started.push(proxy.process);
+  const client = new RawSession(proxy.url, logDir);
+
+  const batch = [toolCall(1, 'alpha', { n: 1 }), toolCall(2, 'beta', { n: 2 }), { jsonrpc: '2.0', id: 3, method: 'ping' }, toolCall(4, 'gamma', { n: 3 })];
+  const answered = await client.post(batch, '');
+  assert.equal(answered.status, 200, answered.text);
+  assert.deepEqual(answered.messages.map((message) => message.id), [1, 2, 3, 4]);
+  assert.equal(client.arrivals.length, 4);
+  for (const arrival of client.arrivals) {
+    assert.equal(toolCalls(arrival.trailAtArrival).length, 3, `all three records were on disk when the batch (answer ${String(arrival.message.id)}) arrived`);
+  }
+
+  jsonUpstream.closeAllConnections();
+  await closeUpstream();
+  const refused = await client.post([toolCall(5, 'alpha', {}), { jsonrpc: '2.0', id: 6, method: 'ping' }, toolCall(7, 'beta', {})], '');
+  assert.equal(refused.status, 502, refused.text);
+  assert.deepEqual(refused.messages.map((message) => message.id), [5, 6, 7], `a batch is answered with a batch, one error per request: ${refused.text}`);
+  for (const message of refused.messages) assert.match(message.error?.message ?? '', /the upstream/);
+  const failed = toolCalls(readTrail(logDir)).filter((record) => ['5', '7'].includes(record.request_id ?? ''));
+  assert.deepEqual(failed.map((record) => [record.request_id, record.success]), [['5', false], ['7', false]]);
+  for (const record of failed) assert.match(record.error ?? '', /the upstream/);
+
+  assert.equal(await proxy.process.stop(), 0);
+  assert.equal(toolCalls(readTrail(logDir)).length, 5);
   verifies(logDir);
 });
