@@ -331,3 +331,60 @@ test('a batch answered in one JSON body: the body waits for every record in it; 
   assert.equal(toolCalls(readTrail(logDir)).length, 5);
   verifies(logDir);
 });
+
+test('fail closed in a 2025 session: a batch whose records cannot be written gets errors for its calls; an initialize whose session_start cannot be written leaves no session behind (404)', async () => {
+  const logDir = join(makeTempDir('http-proxy-full-disk-session'), 'logs');
+  const upstream = await startUpstream('everything');
+  const proxy = await startHttpProxy(logDir, upstream.url);
+  started.push(upstream.process, proxy.process);
+  const first = new RawSession(proxy.url, logDir);
+  await first.open('2025-03-26');
+
+  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
+  renameSync(dayFile, `${dayFile}.aside`);
+  symlinkSync('/dev/full', dayFile);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  const batch = await first.post([toolCall(1, 'echo', { message: 'SECRET-ONE' }), { jsonrpc: '2.0', id: 2, method: 'ping' }, toolCall(3, 'echo', { message: 'SECRET-TWO' })]);
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.messages.map((message) => message.id).sort(), [1, 2, 3]);
+  for (const id of [1, 3]) {
+    const message = batch.messages.find((candidate) => candidate.id === id)!;
+    assert.equal(message.result, undefined);
+    assert.match(message.error?.message ?? '', /^Audit record could not be written \(ENOSPC.*\); the result of this call is withheld$/);
+  }
+  assert.deepEqual(batch.messages.find((message) => message.id === 2)?.result, {}, 'the ping, not audited, passes');
+  assert.ok(!/Echo: SECRET/.test(batch.text), 'no part of an unaudited result reaches the client');
+
+  const second = new RawSession(proxy.url, logDir);
+  const init = await second.post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'refused-client', version: '1' } } }, '');
+  const refusedId = init.headers.get('mcp-session-id');
+  assert.equal(init.messages.length, 1, init.text);
+  assert.equal(init.messages[0]!.result, undefined, 'an initialize whose session_start is not written is refused');
+  assert.match(init.messages[0]!.error?.message ?? '', /Audit record could not be written \(ENOSPC/);
+
+  unlinkSync(dayFile); // space is back
+  renameSync(`${dayFile}.aside`, dayFile);
+  assert.ok(refusedId, 'the upstream named the session before its start could be recorded');
+  const reused = await second.post(toolCall(9, 'echo', { message: 'in a refused session' }), refusedId);
+  assert.equal(reused.status, 404, `the refused session is unknown: ${reused.text}`);
+  assert.deepEqual(JSON.parse(reused.text), { jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null });
+  const echoed = await first.post(toolCall(4, 'echo', { message: 'kept' }));
+  assert.match(JSON.stringify(echoed.messages), /Echo: kept/);
+  assert.equal(toolCalls(first.arrivals.find((arrival) => arrival.message.id === 4)!.trailAtArrival, 4).length, 1);
+
+  assert.equal(await first.delete(), 200);
+  assert.equal(await proxy.process.stop(), 0);
+  const records = readTrail(logDir);
+  assert.equal(toolCalls(records).length, 3, 'the two withheld calls written late, and the one after');
+  assert.deepEqual(toolCalls(records).filter((record) => record.late).map((record) => record.request_id).sort(), ['1', '3']);
+  assert.equal(records.filter((record) => record.action === 'tool_call' && record.request_id === '9').length, 0, 'nothing ran in the refused session');
+  const ofSession = (id: string): Array<[string, boolean]> => records.filter((record) => record.session_id === id).map((record) => [record.action, record.late === true]);
+  // Ended by the proxy at once; whether that end met the full disk too (and was written late) is a matter of timing.
+  assert.deepEqual(ofSession(refusedId).map(([action]) => action), ['session_start', 'session_end'], 'the refused session: its start written late, then ended by the proxy');
+  assert.equal(ofSession(refusedId)[0]![1], true);
+  assert.deepEqual(ofSession(first.sessionId), [['session_start', false], ['tool_call', true], ['tool_call', true], ['tool_call', false], ['session_end', false]]);
+  assert.equal(records.filter((record) => record.action === 'audit_gap').length, 1);
+  verifies(logDir);
+});
