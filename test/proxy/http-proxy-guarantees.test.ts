@@ -388,3 +388,27 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   assert.equal(records.filter((record) => record.action === 'audit_gap').length, 1);
   verifies(logDir);
 });
+
+test('the idle sweep leaves a session whose GET stream is open; once the stream closes, the session is swept once', async () => {
+  const logDir = join(makeTempDir('http-proxy-idle-stream'), 'logs');
+  const upstream = await startUpstream('everything');
+  const proxy = await startHttpProxy(logDir, upstream.url, { MCP_SESSION_IDLE_TIMEOUT_MS: '2500' });
+  started.push(upstream.process, proxy.process);
+  const session = new RawSession(proxy.url, logDir);
+  await session.open('2025-06-18');
+  const listening = new AbortController();
+  after(() => listening.abort());
+  const stream = await fetch(proxy.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session.sessionId }, signal: listening.signal });
+  assert.equal(stream.status, 200);
+  // Three idle timeouts with the stream open: the sweep runs at least twice and must leave the session alone.
+  await new Promise((resolve) => setTimeout(resolve, 7_500));
+  assert.equal(readTrail(logDir).filter((record) => record.action === 'session_end').length, 0, 'a session with a stream open is not idle');
+  const echoed = await session.post(toolCall(1, 'echo', { message: 'still here' }));
+  assert.match(JSON.stringify(echoed.messages), /Echo: still here/);
+
+  listening.abort();
+  await until(() => readTrail(logDir).some((record) => record.action === 'session_end'), 'the session to be swept once its stream closed', 60_000);
+  assert.equal(await proxy.process.stop(), 0);
+  assert.deepEqual(readTrail(logDir).map((record) => [record.action, record.session_id]), [['session_start', session.sessionId], ['tool_call', session.sessionId], ['session_end', session.sessionId]]);
+  verifies(logDir);
+});
