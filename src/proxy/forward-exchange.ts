@@ -41,6 +41,9 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal) : null;
   const auditor = session?.auditor ?? context.newAuditor();
   let gone = false;
+  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize');
+  let refusal: Promise<void> | null = null;
+  let openedHere: string | null = null;
   const exchange: Exchange = {
     auditor,
     requestIds: messages.filter(isRequest).map((message) => message.id),
@@ -48,6 +51,13 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     resumable: session !== null,
     res,
     clientGone: () => gone,
+    // Fail closed for sessions: an initialize whose session_start could not be written is refused, and the session
+    // the upstream opened for it must not live on in the proxy (its calls would pass). Marked before the error is sent.
+    withheld: (id) => {
+      if (openedHere !== null && initialize && isRequest(initialize) && id === JSON.stringify(initialize.id)) {
+        refusal = context.sessions.refuse(openedHere, 'the session_start record could not be written; the session is refused');
+      }
+    },
   };
   const carrier: RequestCarrier = { actor: context.principal ?? fingerprint(req.headers.authorization), clientAddress: req.socket.remoteAddress ?? null };
   const leave = session ? context.sessions.enter(session) : null;
@@ -81,6 +91,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     const given = upstream.headers['mcp-session-id'];
     if (!session && typeof given === 'string' && status < 300) {
       session = context.sessions.opened(given, auditor, context.principal);
+      openedHere = given;
       exchange.resumable = true;
     }
     // Recorded before the client hears that its session is over.
@@ -88,6 +99,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
       await context.sessions.end(sessionId, status === 404 ? 'the upstream no longer knows the session' : 'the client ended the session');
     }
     await relayResponse(upstream, exchange);
+    await refusal;
   } finally {
     leave?.();
     if (!session) await auditor.close();

@@ -84,6 +84,8 @@ export class HttpProxy {
     const sessionId = req.headers['mcp-session-id'];
     try {
       if (typeof sessionId === 'string') {
+        // A session refused because its session_start could not be written: unknown, as the README promises.
+        if (this.sessions.isRefused(sessionId)) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
         const known = this.sessions.has(sessionId) ? this.sessions.get(sessionId, principal) : null;
         if (known && known.principal !== principal) {
           await this.authFailures.record(req, 'session belongs to another principal', principal);

@@ -18,6 +18,8 @@ export interface ProxySession {
  */
 export class ProxySessions {
   private readonly sessions = new Map<string, ProxySession>();
+  /** Sessions refused because their session_start could not be written: unknown (404) from then on, never re-adopted. */
+  private readonly refused = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -69,6 +71,17 @@ export class ProxySessions {
     this.sessions.delete(sessionId);
     await session.auditor.abandonPending(reason, 'session_ended');
     await session.auditor.close();
+  }
+
+  /** The session's initialize was refused (fail closed): it ends now and its id stays unknown; the newest 10,000 are kept. */
+  refuse(sessionId: string, reason: string): Promise<void> {
+    this.refused.add(sessionId);
+    if (this.refused.size > 10_000) this.refused.delete(this.refused.values().next().value as string);
+    return this.end(sessionId, reason);
+  }
+
+  isRefused(sessionId: string): boolean {
+    return this.refused.has(sessionId);
   }
 
   async endAll(reason: string): Promise<void> {

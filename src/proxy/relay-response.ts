@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorResponse, isJsonRpcPayload, type JsonRpcId, type JsonRpcResponse } from '../mcp/json-rpc.js';
-import type { MessageAuditor } from '../mcp/message-auditor.js';
+import type { MessageAuditor, Replacement } from '../mcp/message-auditor.js';
+import type { JsonRpcMessage } from '../mcp/json-rpc.js';
 import { relaySse } from './relay-sse.js';
 import { responseHeaders, type UpstreamFailure } from './upstream.js';
 
@@ -23,6 +24,18 @@ export interface Exchange {
   res: ServerResponse;
   /** The client closed the connection before the answer was sent. */
   clientGone: () => boolean;
+  /** Told the id (its JSON form) of each response replaced by an error because its record could not be written, before that error is sent. */
+  withheld: (id: string) => void;
+}
+
+/** Tells `exchange.withheld` of each response of `payload` that `replacement` replaces. */
+export function noteWithheld(exchange: Exchange, payload: JsonRpcMessage | JsonRpcMessage[], replacement: Replacement): void {
+  if (replacement === undefined) return;
+  const originals = Array.isArray(payload) ? payload : [payload];
+  const given = Array.isArray(replacement) ? replacement : [replacement];
+  given.forEach((message, index) => {
+    if (message !== originals[index] && 'id' in message) exchange.withheld(JSON.stringify(message.id));
+  });
 }
 
 /** Passes the upstream's answer to an exchange on to the client, each response only once its record is written. */
@@ -45,6 +58,7 @@ export async function relayResponse(upstream: IncomingMessage, exchange: Exchang
   }
   // Recorded even if the client has gone: the server did answer.
   const replacement = await exchange.auditor.fromServer(payload);
+  noteWithheld(exchange, payload, replacement);
   await unanswered(exchange, `the upstream answered HTTP ${status} without a response to this request`);
   if (exchange.clientGone()) return;
   const sent = replacement === undefined ? body : Buffer.from(JSON.stringify(replacement));

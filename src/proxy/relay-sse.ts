@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isJsonRpcPayload } from '../mcp/json-rpc.js';
-import { failExchange, parseJson, type Exchange } from './relay-response.js';
+import { failExchange, noteWithheld, parseJson, type Exchange } from './relay-response.js';
 import { SseEventSplitter, sseEventText, type SseEvent } from './sse-events.js';
 import { responseHeaders } from './upstream.js';
 
@@ -31,6 +31,7 @@ export function relaySse(upstream: IncomingMessage, exchange: Exchange): Promise
     if (!hold && !queue) return write(event.raw);
     const previous = queue ?? Promise.resolve();
     const next: Promise<void> = Promise.all([previous, hold]).then(([, replacement]) => {
+      if (isJsonRpcPayload(payload)) noteWithheld(exchange, payload, replacement);
       write(replacement === undefined ? event.raw : sseEventText(event, replacement));
       if (queue === next) queue = null;
     });
