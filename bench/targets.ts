@@ -221,7 +221,7 @@ export function judgeProxyHttp(results: ProxyHttpResults): TargetResult[] {
   out.push({
     target: `8. HTTP proxy delays events streamed before the response by ≤ ${limit} ms at p99 (SSE)`,
     figure: added
-      ? `+${fixed(added.median, 2)} ms (min ${fixed(added.min, 2)}, max ${fixed(added.max, 2)}); p99 direct ${fixed(median(results.events.map((round) => round.directP99Ms)), 2)} ms, through the proxy ${fixed(median(results.events.map((round) => round.proxyP99Ms)), 2)} ms`
+      ? `${added.median >= 0 ? '+' : ''}${fixed(added.median, 2)} ms (min ${fixed(added.min, 2)}, max ${fixed(added.max, 2)}); p99 direct ${fixed(median(results.events.map((round) => round.directP99Ms)), 2)} ms, through the proxy ${fixed(median(results.events.map((round) => round.proxyP99Ms)), 2)} ms`
       : '—',
     verdict: added && Number.isFinite(added.median) ? (added.median <= limit ? 'met' : 'missed') : 'not measured',
   });
