@@ -4,11 +4,12 @@ import { EMBEDDED_CASE, PROXY_CASE, RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type Loss
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProfileRow } from './scenarios/profile.js';
 import type { ProxyResults } from './scenarios/proxy.js';
+import type { ProxyHttpResults } from './scenarios/proxy-http.js';
 import type { ScenarioSelection } from './scenario-selection.js';
 import type { CliRow } from './scenarios/cli-throughput.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { isExact, judgeProxy, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { isExact, judgeProxy, judgeProxyHttp, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
 import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
@@ -39,6 +40,8 @@ export interface BenchResults {
   profiles: ProfileRow[];
   /** `mcp-audit proxy` against the server spoken to directly (issue 11); undefined when not run. */
   proxy: ProxyResults | undefined;
+  /** `mcp-audit proxy --upstream URL` against the upstream spoken to directly over HTTP (issue 12); undefined when not run. */
+  proxyHttp: ProxyHttpResults | undefined;
   /** Which scenarios ran: a section whose scenario did not run is left out. */
   scenarios: ScenarioSelection;
   /** Scenarios waiting for a feature: what they will measure and how they plug in. */
@@ -57,6 +60,7 @@ export function renderReport(results: BenchResults): string {
     // Section 1's targets say "not measured" without overhead rows: true, but noise in a run that chose to leave them out.
     ...judgeTargets(results.overhead, results.sinks, results.loss).filter((target) => ran('overhead') || target.verdict !== 'not measured'),
     ...(results.proxy ? judgeProxy(results.proxy) : []),
+    ...(results.proxyHttp ? judgeProxyHttp(results.proxyHttp) : []),
   ];
   const missed = targets.filter((target) => target.verdict === 'missed').length;
   const lines: string[] = [];
@@ -226,6 +230,7 @@ export function renderReport(results: BenchResults): string {
   }
 
   if (results.proxy) add(proxySection(results.proxy), '');
+  if (results.proxyHttp) add(proxyHttpSection(results.proxyHttp), '');
 
   if (ran('profile')) add(
     '## Where the time goes (CPU profiles)',
@@ -412,5 +417,48 @@ function proxySection(proxy: ProxyResults): string {
       .filter((run) => run.name === PROXY_CASE)
       .map((run) => `repetition ${run.repetition + 1}: ${run.lines.toLocaleString('en')} lines, ${run.parseable.toLocaleString('en')} parseable, ${run.distinct.toLocaleString('en')} distinct, ${run.callsRecordedOnce.toLocaleString('en')} calls recorded once`)
       .join('; ')}.`,
+  ].join('\n');
+}
+
+/** Section 8: the HTTP proxy against the same upstream spoken to directly over loopback HTTP (issue 12). */
+export function proxyHttpSection(results: ProxyHttpResults): string {
+  const { plan } = results;
+  const [sequential, concurrent] = plan.concurrency;
+  const rss = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : mebibytes(bytes));
+  const failures = results.rows.reduce((sum, row) => sum + row.failures, 0);
+  const median2 = (values: number[]): string => fixed(median(values), 2);
+  return [
+    '## 8. HTTP audit proxy (`mcp-audit proxy --upstream URL`, issue 12)',
+    '',
+    `The upstream is \`node dist/bench/http-upstream.js\`: the unaudited help desk (the same server as section 7's \`direct\`) on the MCP SDK's Streamable HTTP transport, 2025-era sessions, with two endpoints, \`/json\` (answers in \`application/json\`) and \`/sse\` (answers as an SSE stream). One \`mcp-audit proxy --upstream …\` process stands in front of each endpoint, writing the trail. \`direct\` is an SDK client talking to the upstream over loopback HTTP; \`proxy\` is the same client talking to the proxy, which talks to the same upstream process. The two take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. "µs added" is the median over rounds of proxy minus direct. The proxy's CPU is its process's, in 10 ms ticks from /proc.`,
+    '',
+    table(
+      ['answers', 'in flight', 'tool', 'direct µs/call', 'proxy µs/call', 'proxy / direct', 'µs added by the proxy', 'p99 ms (direct / proxy)', 'proxy process CPU µs/call'],
+      results.rows.map((row) => [
+        row.mode === 'json' ? 'JSON' : 'SSE',
+        row.inFlight.toLocaleString('en'),
+        `\`${row.workload}\``,
+        fixed(row.directUs, 0),
+        fixed(row.proxyUs, 0),
+        ratioText(row.vsDirect),
+        `${fixed(row.addedUs.median, 0)} (min ${fixed(row.addedUs.min, 0)})`,
+        `${fixed(row.directP99Ms, 2)} / ${fixed(row.proxyP99Ms, 2)}`,
+        fixed(row.proxyCpuUsPerCall, 0),
+      ]),
+    ),
+    '',
+    `Peak RSS over the whole scenario (warm-up included): the proxy in front of \`/json\` ${rss(results.proxyPeakRssBytes.json)}, in front of \`/sse\` ${rss(results.proxyPeakRssBytes.sse)}; the upstream (all four clients' sessions) ${rss(results.upstreamPeakRssBytes)}. Failed calls: ${failures}.`,
+    '',
+    '### Events streamed before the response (SSE)',
+    '',
+    `Each round, ${plan.events.calls} sequential calls of \`bench_stream\` per path: the tool sends ${plan.events.events} progress notifications, each stamped with the upstream's wall clock, then holds its answer ${plan.events.holdMs} ms. The delay of an event is its arrival at the client minus its stamp. Both clocks are this machine's, read in two processes, so the absolute delays are close but not exact; the proxy's added delay (p99 through the proxy minus p99 direct, same round) is exact.`,
+    '',
+    table(
+      ['', 'direct', 'through the proxy'],
+      [
+        ['p50 delay ms (median over rounds)', median2(results.events.map((round) => round.directP50Ms)), median2(results.events.map((round) => round.proxyP50Ms))],
+        ['p99 delay ms (median over rounds)', median2(results.events.map((round) => round.directP99Ms)), median2(results.events.map((round) => round.proxyP99Ms))],
+      ],
+    ),
   ].join('\n');
 }

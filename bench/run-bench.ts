@@ -17,6 +17,7 @@ import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
 import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
 import { profileVariants } from './scenarios/profile.js';
 import { measureProxy, type ProxyPlan } from './scenarios/proxy.js';
+import { measureProxyHttp, type ProxyHttpPlan } from './scenarios/proxy-http.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
 import { selectScenarios } from './scenario-selection.js';
@@ -45,6 +46,8 @@ interface BenchPlan {
   cliRecords: number;
   /** `mcp-audit proxy` against the server spoken to directly (issue 11). */
   proxy: ProxyPlan;
+  /** `mcp-audit proxy --upstream URL` against the upstream spoken to directly over HTTP (issue 12). */
+  proxyHttp: ProxyHttpPlan;
 }
 
 /** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
@@ -66,6 +69,14 @@ const PLAN: BenchPlan = quick
         spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
         loss: { calls: 10_000, inFlight: 10_000, repetitions: 1 },
       },
+      // Only the targets' tool: over HTTP at load 10 each call takes ~5 ms, and both tools would double the quick run.
+      proxyHttp: {
+        concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }],
+        workloads: ['lookup_inventory'],
+        rounds: 5,
+        warmupCalls: 50,
+        events: { calls: 20, events: 3, holdMs: 5 },
+      },
     }
   : {
       rounds: 5,
@@ -83,6 +94,13 @@ const PLAN: BenchPlan = quick
         warmupCalls: 500,
         spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
         loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
+      },
+      proxyHttp: {
+        concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }],
+        workloads: ['lookup_inventory', 'bench_echo'],
+        rounds: 15,
+        warmupCalls: 500,
+        events: { calls: 50, events: 3, holdMs: 5 },
       },
     };
 
@@ -156,6 +174,7 @@ try {
     : [];
   const cli = scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
+  const proxyHttp = scenarios.has('proxy-http') ? await measureProxyHttp(PLAN.proxyHttp, bench) : undefined;
   const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
   const profiles = scenarios.has('profile')
     ? [
@@ -189,6 +208,7 @@ try {
     cliRecords: PLAN.cliRecords,
     profiles,
     proxy,
+    proxyHttp,
     scenarios,
     pending: PENDING,
     analysisPath,

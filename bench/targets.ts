@@ -1,6 +1,7 @@
 import { EMBEDDED_CASE, PROXY_CASE, RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProxyResults } from './scenarios/proxy.js';
+import { addedEventDelay, type ProxyHttpResults } from './scenarios/proxy-http.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import { fixed, median, mebibytes, range, rangeText, ratioText, type Range } from './stats.js';
 
@@ -191,4 +192,38 @@ export function judgeProxy(proxy: ProxyResults): TargetResult[] {
     });
   }
   return results;
+}
+
+export const PROXY_HTTP_LIMITS = { overDirect: [{ inFlight: 1, limit: 1.2 }, { inFlight: 64, limit: 1.1 }], eventDelayP99Ms: 5 } as const;
+
+/**
+ * Section 8's targets (issue 12), on `lookup_inventory` with JSON and with
+ * SSE answers: proxy / direct over loopback HTTP, median of the per-round
+ * ratios. Events that stream before the response are judged on what the proxy
+ * adds to their p99 delay: per round, the p99 through the proxy minus the p99
+ * direct, median over rounds (the two clocks' offset cancels in the difference).
+ */
+export function judgeProxyHttp(results: ProxyHttpResults): TargetResult[] {
+  const out: TargetResult[] = [];
+  const flight = (inFlight: number): string => (inFlight === 1 ? 'sequential' : `${inFlight} in flight`);
+  for (const mode of ['json', 'sse'] as const) {
+    for (const { inFlight, limit } of PROXY_HTTP_LIMITS.overDirect) {
+      const row = results.rows.find((candidate) => candidate.mode === mode && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory');
+      out.push({
+        target: `8. HTTP proxy ≤ ${limit}× the upstream spoken to directly, ${mode === 'json' ? 'JSON' : 'SSE'} answers, \`lookup_inventory\`, ${flight(inFlight)}`,
+        figure: row ? `${ratioText(row.vsDirect)}; +${fixed(row.addedUs.median, 0)} µs per call` : '—',
+        verdict: row ? (row.vsDirect.median <= limit ? 'met' : 'missed') : 'not measured',
+      });
+    }
+  }
+  const limit = PROXY_HTTP_LIMITS.eventDelayP99Ms;
+  const added = results.events.length ? addedEventDelay(results.events) : undefined;
+  out.push({
+    target: `8. HTTP proxy delays events streamed before the response by ≤ ${limit} ms at p99 (SSE)`,
+    figure: added
+      ? `${added.median >= 0 ? '+' : ''}${fixed(added.median, 2)} ms (min ${fixed(added.min, 2)}, max ${fixed(added.max, 2)}); p99 direct ${fixed(median(results.events.map((round) => round.directP99Ms)), 2)} ms, through the proxy ${fixed(median(results.events.map((round) => round.proxyP99Ms)), 2)} ms`
+      : '—',
+    verdict: added && Number.isFinite(added.median) ? (added.median <= limit ? 'met' : 'missed') : 'not measured',
+  });
+  return out;
 }
