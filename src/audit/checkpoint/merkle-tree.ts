@@ -41,16 +41,50 @@ export function rootOf(leaves: readonly Hash[], from = 0, to = leaves.length): H
 
 /** PATH(index, D[0:size]), RFC 9162 §2.1.3.1: the audit path, from the leaf's sibling up. */
 export function inclusionProof(leaves: readonly Hash[], index: number, size: number): Hash[] {
-  if (!(index >= 0 && index < size && size <= leaves.length)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  if (!(size <= leaves.length)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  return inclusionPath(index, size, (from, to) => rootOf(leaves, from, to));
+}
+
+/** PATH(index, D[0:size]), the subtree hashes MTH(D[from:to]) coming from `subtree` (which may hold fewer leaves). */
+export function inclusionPath(index: number, size: number, subtree: (from: number, to: number) => Hash): Hash[] {
+  if (!(index >= 0 && index < size)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
   const path = (m: number, from: number, to: number): Hash[] => {
     const n = to - from;
     if (n === 1) return [];
     const k = split(n);
     return m < k
-      ? [...path(m, from, from + k), rootOf(leaves, from + k, to)]
-      : [...path(m - k, from + k, to), rootOf(leaves, from, from + k)];
+      ? [...path(m, from, from + k), subtree(from + k, to)]
+      : [...path(m - k, from + k, to), subtree(from, from + k)];
   };
   return path(index, 0, size);
+}
+
+/**
+ * MTH(D[from:to]) of a tree whose first `prefix.size` leaves are gone (retired by retention) and stood for by
+ * their compact range, the other leaves being `kept` (leaf prefix.size + i is kept[i]). Every subtree an
+ * inclusion proof or a root needs is either one of the compact range's perfect subtrees or made of them and of
+ * kept leaves: the recursion only descends into a range that straddles the retired end, and the left half of such
+ * a range lying wholly before that end is a maximal aligned perfect subtree of the prefix, i.e. a compact range
+ * node. Asking for anything else (a leaf or part of a node that is gone) throws.
+ */
+export function prunedSubtree(prefix: { size: number; hashes: readonly Hash[] }, kept: readonly Hash[]): (from: number, to: number) => Hash {
+  const nodes = new Map<string, Hash>();
+  let start = 0;
+  for (let bit = 2 ** Math.floor(Math.log2(Math.max(prefix.size, 1))), index = 0; bit >= 1; bit /= 2) {
+    if (Math.floor(prefix.size / bit) % 2 === 0) continue;
+    nodes.set(`${start}:${start + bit}`, prefix.hashes[index++]!);
+    start += bit;
+  }
+  const p = prefix.size;
+  const subtree = (from: number, to: number): Hash => {
+    if (from >= p) return rootOf(kept, from - p, to - p);
+    const node = nodes.get(`${from}:${to}`);
+    if (node) return node;
+    if (to <= p) throw new RangeError(`leaves ${from}..${to - 1} were retired and are not one subtree of the compact range`);
+    const k = split(to - from);
+    return nodeHash(subtree(from, from + k), subtree(from + k, to));
+  };
+  return subtree;
 }
 
 /** RFC 9162 §2.1.3.2: the root the audit path leads to from `leaf` at `index`, or null if the path cannot fit that tree. */

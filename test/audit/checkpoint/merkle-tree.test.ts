@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompactRange } from '../../../src/audit/checkpoint/compact-range.js';
 import {
-  EMPTY_ROOT, inclusionProof, leafHash, rootFromInclusionProof, rootOf, type Hash,
+  EMPTY_ROOT, inclusionPath, inclusionProof, leafHash, prunedSubtree, rootFromInclusionProof, rootOf, type Hash,
 } from '../../../src/audit/checkpoint/merkle-tree.js';
 
 const hex = (value: string): Hash => Buffer.from(value, 'hex');
@@ -70,5 +70,22 @@ test('every leaf of every tree up to 40 leaves has a proof that verifies', () =>
     for (let index = 0; index < size; index++) {
       assert.deepEqual(rootFromInclusionProof(index, size, leaves[index]!, inclusionProof(leaves, index, size)), root);
     }
+  }
+});
+
+test('with the first p leaves gone and only their compact range kept, every root and every proof of a kept leaf is the full tree\'s', () => {
+  const leaves = Array.from({ length: 40 }, (_, index) => leafHash(Buffer.from(`line ${index}`)));
+  const prefix = new CompactRange();
+  for (let p = 0; p < leaves.length; p++) {
+    const subtree = prunedSubtree(prefix, leaves.slice(p));
+    for (let size = p + 1; size <= leaves.length; size++) {
+      assert.deepEqual(subtree(0, size), rootOf(leaves, 0, size), `root of ${size} with ${p} retired`);
+      for (let index = p; index < size; index++) {
+        assert.deepEqual(inclusionPath(index, size, subtree), inclusionProof(leaves, index, size), `leaf ${index} of ${size} with ${p} retired`);
+      }
+    }
+    // A retired leaf inside a larger retired subtree is gone.
+    if (p >= 2) assert.throws(() => subtree(0, 1), /were retired/);
+    prefix.append(leaves[p]!);
   }
 });
