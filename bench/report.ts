@@ -5,10 +5,11 @@ import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProfileRow } from './scenarios/profile.js';
 import type { ProxyResults } from './scenarios/proxy.js';
 import type { ScenarioSelection } from './scenario-selection.js';
-import type { CliRow } from './scenarios/cli-throughput.js';
+import { PROVE, VERIFY_SIGNED, type CliRow } from './scenarios/cli-throughput.js';
+import type { SigningPlan, SigningResults } from './scenarios/signing.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { isExact, judgeProxy, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { isExact, judgeProxy, judgeSigning, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
 import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
@@ -39,6 +40,9 @@ export interface BenchResults {
   profiles: ProfileRow[];
   /** `mcp-audit proxy` against the server spoken to directly (issue 11); undefined when not run. */
   proxy: ProxyResults | undefined;
+  /** Signed checkpoints (issue 13): per-call cost and checkpoint size; undefined when not run. */
+  signing: SigningResults | undefined;
+  signingPlan: SigningPlan;
   /** Which scenarios ran: a section whose scenario did not run is left out. */
   scenarios: ScenarioSelection;
   /** Scenarios waiting for a feature: what they will measure and how they plug in. */
@@ -57,6 +61,7 @@ export function renderReport(results: BenchResults): string {
     // Section 1's targets say "not measured" without overhead rows: true, but noise in a run that chose to leave them out.
     ...judgeTargets(results.overhead, results.sinks, results.loss).filter((target) => ran('overhead') || target.verdict !== 'not measured'),
     ...(results.proxy ? judgeProxy(results.proxy) : []),
+    ...judgeSigning(results.signing?.perCall ?? [], results.cli, results.cliRecords),
   ];
   const missed = targets.filter((target) => target.verdict === 'missed').length;
   const lines: string[] = [];
@@ -226,6 +231,8 @@ export function renderReport(results: BenchResults): string {
   }
 
   if (results.proxy) add(proxySection(results.proxy), '');
+
+  if (results.signing) add(signingSection(results.signing, results.signingPlan, ran('cli') ? results.cli : [], results.cliRecords), '');
 
   if (ran('profile')) add(
     '## Where the time goes (CPU profiles)',
@@ -412,5 +419,32 @@ function proxySection(proxy: ProxyResults): string {
       .filter((run) => run.name === PROXY_CASE)
       .map((run) => `repetition ${run.repetition + 1}: ${run.lines.toLocaleString('en')} lines, ${run.parseable.toLocaleString('en')} parseable, ${run.distinct.toLocaleString('en')} distinct, ${run.callsRecordedOnce.toLocaleString('en')} calls recorded once`)
       .join('; ')}.`,
+  ].join('\n');
+}
+
+function signingSection(signing: SigningResults, plan: SigningPlan, cli: CliRow[], cliRecords: number): string {
+  const sequential = plan.concurrency.find((entry) => entry.inFlight === 1);
+  const concurrent = plan.concurrency.find((entry) => entry.inFlight > 1);
+  const reads = cli.filter((row) => row.command === 'mcp-audit verify' || row.command === VERIFY_SIGNED || row.command === PROVE);
+  const { checkpoint } = signing;
+  return [
+    '## 9. Signed checkpoints (issue 13)',
+    '',
+    `The embedded audited server over stdio with \`AUDIT_SIGNING_KEY_FILE\` set (\`audited+signed\`: a Merkle tree kept by the writer, a checkpoint signed every 1000 lines and every 10 s) and unset (\`audited\`), both alive for the whole scenario, taking turns batch by batch in rotated order: ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. "µs added" is the median over rounds of signed minus unsigned.`,
+    '',
+    table(
+      ['in flight', 'workload', 'variant', 'µs per call (median)', 'vs unsigned', 'µs added', 'server CPU µs per call'],
+      signing.perCall.map((row) => [String(row.inFlight), `\`${row.workload}\``, row.variant, fixed(row.perCallUs, 0), ratioText(row.vsBaseline), row.variant === 'audited' ? '—' : fixed(row.addedUs.median, 1), Number.isNaN(row.cpuUsPerCall) ? '—' : fixed(row.cpuUsPerCall, 0)]),
+    ),
+    '',
+    `A checkpoint file (weighed on a trail of ${plan.checkpointRecords.toLocaleString('en')} records; origin \`${checkpoint.origin}\`, its default: host name + log directory; tree size, base64 root, one Ed25519 signature line): ${checkpoint.medianBytes} bytes (median of ${checkpoint.count}, ${checkpoint.minBytes}–${checkpoint.maxBytes}). At the default cadence that is one such file per 1000 lines.`,
+    '',
+    ...(reads.length
+      ? [
+          `Whole-trail reads, from section 6 (the same ${cliRecords.toLocaleString('en')}-record trail, written with signing on in batches of 10,000 appends, ${reads[0]!.trailCheckpoints.toLocaleString('en')} checkpoints; \`prove\` asks for the middle record):`,
+          '',
+          table(['command', 'seconds (median)', 'records/s'], reads.map((row) => [row.command, fixed(row.seconds), Math.round(row.recordsPerSecond).toLocaleString('en')])),
+        ]
+      : ['`verify --public-key` and `prove` are timed in section 6 (`--only=cli`), which did not run.']),
   ].join('\n');
 }

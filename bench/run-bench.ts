@@ -17,6 +17,7 @@ import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
 import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
 import { profileVariants } from './scenarios/profile.js';
 import { measureProxy, type ProxyPlan } from './scenarios/proxy.js';
+import { measureSigning, type SigningPlan } from './scenarios/signing.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
 import { selectScenarios } from './scenario-selection.js';
@@ -45,6 +46,8 @@ interface BenchPlan {
   cliRecords: number;
   /** `mcp-audit proxy` against the server spoken to directly (issue 11). */
   proxy: ProxyPlan;
+  /** Signed checkpoints (issue 13): AUDIT_SIGNING_KEY_FILE set vs unset per call over stdio, and a checkpoint's size. */
+  signing: SigningPlan;
 }
 
 /** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
@@ -66,6 +69,7 @@ const PLAN: BenchPlan = quick
         spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
         loss: { calls: 10_000, inFlight: 10_000, repetitions: 1 },
       },
+      signing: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 5, warmupCalls: 100, checkpointRecords: 3_000 },
     }
   : {
       rounds: 5,
@@ -84,6 +88,7 @@ const PLAN: BenchPlan = quick
         spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
         loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
       },
+      signing: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500, checkpointRecords: 10_000 },
     };
 
 /** The fsync modes, each measured over stdio against the trail without fsync. */
@@ -156,6 +161,7 @@ try {
     : [];
   const cli = scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
+  const signing = scenarios.has('signing') ? await measureSigning(PLAN.signing, bench) : undefined;
   const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
   const profiles = scenarios.has('profile')
     ? [
@@ -189,6 +195,8 @@ try {
     cliRecords: PLAN.cliRecords,
     profiles,
     proxy,
+    signing,
+    signingPlan: PLAN.signing,
     scenarios,
     pending: PENDING,
     analysisPath,
