@@ -6,10 +6,11 @@ import type { ProfileRow } from './scenarios/profile.js';
 import type { ProxyResults } from './scenarios/proxy.js';
 import type { ProxyHttpResults } from './scenarios/proxy-http.js';
 import type { ScenarioSelection } from './scenario-selection.js';
-import type { CliRow } from './scenarios/cli-throughput.js';
+import { PROVE, VERIFY_SIGNED, type CliRow } from './scenarios/cli-throughput.js';
+import type { SigningPlan, SigningResults } from './scenarios/signing.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { isExact, judgeProxy, judgeProxyHttp, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { isExact, judgeProxy, judgeProxyHttp, judgeSigning, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
 import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
@@ -42,6 +43,9 @@ export interface BenchResults {
   proxy: ProxyResults | undefined;
   /** `mcp-audit proxy --upstream URL` against the upstream spoken to directly over HTTP (issue 12); undefined when not run. */
   proxyHttp: ProxyHttpResults | undefined;
+  /** Signed checkpoints (issue 13): per-call cost and checkpoint size; undefined when not run. */
+  signing: SigningResults | undefined;
+  signingPlan: SigningPlan;
   /** Which scenarios ran: a section whose scenario did not run is left out. */
   scenarios: ScenarioSelection;
   /** Scenarios waiting for a feature: what they will measure and how they plug in. */
@@ -61,6 +65,7 @@ export function renderReport(results: BenchResults): string {
     ...judgeTargets(results.overhead, results.sinks, results.loss).filter((target) => ran('overhead') || target.verdict !== 'not measured'),
     ...(results.proxy ? judgeProxy(results.proxy) : []),
     ...(results.proxyHttp ? judgeProxyHttp(results.proxyHttp) : []),
+    ...judgeSigning(results.signing?.perCall ?? [], results.cli, results.cliRecords),
   ];
   const missed = targets.filter((target) => target.verdict === 'missed').length;
   const lines: string[] = [];
@@ -231,6 +236,8 @@ export function renderReport(results: BenchResults): string {
 
   if (results.proxy) add(proxySection(results.proxy), '');
   if (results.proxyHttp) add(proxyHttpSection(results.proxyHttp), '');
+
+  if (results.signing) add(signingSection(results.signing, results.signingPlan, ran('cli') ? results.cli : [], results.cliRecords), '');
 
   if (ran('profile')) add(
     '## Where the time goes (CPU profiles)',
@@ -460,5 +467,32 @@ export function proxyHttpSection(results: ProxyHttpResults): string {
         ['p99 delay ms (median over rounds)', median2(results.events.map((round) => round.directP99Ms)), median2(results.events.map((round) => round.proxyP99Ms))],
       ],
     ),
+  ].join('\n');
+}
+
+function signingSection(signing: SigningResults, plan: SigningPlan, cli: CliRow[], cliRecords: number): string {
+  const sequential = plan.concurrency.find((entry) => entry.inFlight === 1);
+  const concurrent = plan.concurrency.find((entry) => entry.inFlight > 1);
+  const reads = cli.filter((row) => row.command === 'mcp-audit verify' || row.command === VERIFY_SIGNED || row.command === PROVE);
+  const { checkpoint } = signing;
+  return [
+    '## 9. Signed checkpoints (issue 13)',
+    '',
+    `The embedded audited server over stdio with \`AUDIT_SIGNING_KEY_FILE\` set (\`audited+signed\`: a Merkle tree kept by the writer, a checkpoint signed every 1000 lines and every 10 s) and unset (\`audited\`), both alive for the whole scenario, taking turns batch by batch in rotated order: ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. "µs added" is the median over rounds of signed minus unsigned.`,
+    '',
+    table(
+      ['in flight', 'workload', 'variant', 'µs per call (median)', 'vs unsigned', 'µs added', 'server CPU µs per call'],
+      signing.perCall.map((row) => [String(row.inFlight), `\`${row.workload}\``, row.variant, fixed(row.perCallUs, 0), ratioText(row.vsBaseline), row.variant === 'audited' ? '—' : fixed(row.addedUs.median, 1), Number.isNaN(row.cpuUsPerCall) ? '—' : fixed(row.cpuUsPerCall, 0)]),
+    ),
+    '',
+    `A checkpoint file (weighed on a trail of ${plan.checkpointRecords.toLocaleString('en')} records; origin \`${checkpoint.origin}\`, its default: host name + log directory; tree size, base64 root, one Ed25519 signature line): ${checkpoint.medianBytes} bytes (median of ${checkpoint.count}, ${checkpoint.minBytes}–${checkpoint.maxBytes}). At the default cadence that is one such file per 1000 lines.`,
+    '',
+    ...(reads.length
+      ? [
+          `Whole-trail reads, from section 6 (the same ${cliRecords.toLocaleString('en')}-record trail, written with signing on in batches of 10,000 appends, ${reads[0]!.trailCheckpoints.toLocaleString('en')} checkpoints; \`prove\` asks for the middle record):`,
+          '',
+          table(['command', 'seconds (median)', 'records/s'], reads.map((row) => [row.command, fixed(row.seconds), Math.round(row.recordsPerSecond).toLocaleString('en')])),
+        ]
+      : ['`verify --public-key` and `prove` are timed in section 6 (`--only=cli`), which did not run.']),
   ].join('\n');
 }

@@ -18,6 +18,7 @@ import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
 import { profileVariants } from './scenarios/profile.js';
 import { measureProxy, type ProxyPlan } from './scenarios/proxy.js';
 import { measureProxyHttp, type ProxyHttpPlan } from './scenarios/proxy-http.js';
+import { measureSigning, type SigningPlan } from './scenarios/signing.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
 import { selectScenarios } from './scenario-selection.js';
@@ -48,6 +49,8 @@ interface BenchPlan {
   proxy: ProxyPlan;
   /** `mcp-audit proxy --upstream URL` against the upstream spoken to directly over HTTP (issue 12). */
   proxyHttp: ProxyHttpPlan;
+  /** Signed checkpoints (issue 13): AUDIT_SIGNING_KEY_FILE set vs unset per call over stdio, and a checkpoint's size. */
+  signing: SigningPlan;
 }
 
 /** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
@@ -77,6 +80,7 @@ const PLAN: BenchPlan = quick
         warmupCalls: 50,
         events: { calls: 20, events: 3, holdMs: 5 },
       },
+      signing: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 5, warmupCalls: 100, checkpointRecords: 3_000 },
     }
   : {
       rounds: 5,
@@ -102,6 +106,7 @@ const PLAN: BenchPlan = quick
         warmupCalls: 500,
         events: { calls: 50, events: 3, holdMs: 5 },
       },
+      signing: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500, checkpointRecords: 10_000 },
     };
 
 /** The fsync modes, each measured over stdio against the trail without fsync. */
@@ -175,6 +180,7 @@ try {
   const cli = scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
   const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
   const proxyHttp = scenarios.has('proxy-http') ? await measureProxyHttp(PLAN.proxyHttp, bench) : undefined;
+  const signing = scenarios.has('signing') ? await measureSigning(PLAN.signing, bench) : undefined;
   const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
   const profiles = scenarios.has('profile')
     ? [
@@ -209,6 +215,8 @@ try {
     profiles,
     proxy,
     proxyHttp,
+    signing,
+    signingPlan: PLAN.signing,
     scenarios,
     pending: PENDING,
     analysisPath,

@@ -35,6 +35,15 @@ export const SERVER_VARIANTS = {
     process.env['AUDIT_FSYNC'] = 'always';
     return auditedServer(options, []);
   },
+  /** The trail with signed checkpoints (issue 13): a fresh Ed25519 key beside the log directory, the default cadence. */
+  'audited+signed': async (options: VariantOptions): Promise<BenchServer> => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    const keyFile = `${options.logDir}-signing.key`;
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    process.env['AUDIT_SIGNING_KEY_FILE'] = keyFile;
+    return auditedServer(options, []);
+  },
 } satisfies Record<string, (options: VariantOptions) => Promise<BenchServer>>;
 
 export type VariantName = keyof typeof SERVER_VARIANTS;

@@ -3,7 +3,8 @@ import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProxyResults } from './scenarios/proxy.js';
 import { addedEventDelay, type ProxyHttpResults } from './scenarios/proxy-http.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
-import { fixed, median, mebibytes, range, rangeText, ratioText, type Range } from './stats.js';
+import { fixed, median, mebibytes, range, rangeText, ratioText, spread, type Range } from './stats.js';
+import { VERIFY_SIGNED, type CliRow } from './scenarios/cli-throughput.js';
 
 export type Verdict = 'met' | 'missed' | 'not measured';
 
@@ -226,4 +227,35 @@ export function judgeProxyHttp(results: ProxyHttpResults): TargetResult[] {
     verdict: added && Number.isFinite(added.median) ? (added.median <= limit ? 'met' : 'missed') : 'not measured',
   });
   return out;
+}
+
+/** Issue 13's bounds on signed checkpoints. */
+export const SIGNING_LIMITS = { perCall: 1.03, verifyOverChainVerify: 1.5 } as const;
+
+/**
+ * Issue 13: "≤ 3% added per call" (AUDIT_SIGNING_KEY_FILE set over unset, stdio, sequential and 64 in flight,
+ * each workload) and "verify of 1M records ≤ 1.5× the time of today's chain-only verify" (the CLI scenario's
+ * `verify --public-key` over its `verify`, round by round, on the same signed trail).
+ */
+export function judgeSigning(perCall: OverheadRow[], cli: CliRow[], cliRecords: number): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const row of perCall.filter((candidate) => candidate.variant === 'audited+signed')) {
+    results.push({
+      target: `9. signing adds ≤ 3% per call (signed / unsigned ≤ ${SIGNING_LIMITS.perCall}×), stdio, \`${row.workload}\`, ${row.inFlight === 1 ? 'sequential' : `${row.inFlight} in flight`}`,
+      figure: `${ratioText(row.vsBaseline)}; ${row.addedUs.median >= 0 ? '+' : ''}${fixed(row.addedUs.median, 1)} µs per call`,
+      verdict: row.vsBaseline.median <= SIGNING_LIMITS.perCall ? 'met' : 'missed',
+    });
+  }
+  const chain = cli.find((row) => row.command === 'mcp-audit verify');
+  const signed = cli.find((row) => row.command === VERIFY_SIGNED);
+  if (chain && signed) {
+    const ratios = signed.roundSeconds.map((seconds, round) => seconds / chain.roundSeconds[round]!);
+    const ratio = spread(ratios);
+    results.push({
+      target: `9. \`verify --public-key\` of ${cliRecords.toLocaleString('en')} records ≤ ${SIGNING_LIMITS.verifyOverChainVerify}× chain-only \`verify\``,
+      figure: `${ratioText(ratio)}; ${fixed(signed.seconds)} s vs ${fixed(chain.seconds)} s`,
+      verdict: cliRecords < 1_000_000 ? 'not measured' : ratio.median <= SIGNING_LIMITS.verifyOverChainVerify ? 'met' : 'missed',
+    });
+  }
+  return results;
 }

@@ -173,3 +173,23 @@ test('prove prints one record with its inclusion proof and checkpoint; verify-pr
   assert.equal(forged.status, 1);
   assert.match(forged.stdout, /FAILED: the record is not leaf 149 of the signed tree of size 300/);
 });
+
+test('prove on a trail whose oldest day retention deleted: the proof comes out of the compact range noted at the next file, is the one the whole trail gives, and verifies', () => {
+  const { dir } = copy();
+  const whole = runCli(['prove', dir, '--seq', '280']);
+  assert.equal(whole.status, 0, whole.stderr);
+  rmSync(join(dir, DAY1));
+  const proved = runCli(['prove', dir, '--seq', '280']);
+  assert.equal(proved.status, 0, proved.stderr);
+  assert.equal(proved.stdout, whole.stdout);
+  const proof = JSON.parse(proved.stdout) as { record: string; leaf_index: number; tree_size: number };
+  assert.equal(proof.record, lines(join(dir, DAY2))[39]);
+  assert.equal(proof.leaf_index, 279);
+  assert.equal(proof.tree_size, 300);
+  const ok = spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], { input: proved.stdout, encoding: 'utf8' });
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^OK: the record is leaf 279 of example\.org\/audit\/help-desk, size 300/);
+  const retired = runCli(['prove', dir, '--seq', '150']);
+  assert.equal(retired.status, 1);
+  assert.match(retired.stderr, /no record with seq 150 in .* \(leaves 0\.\.239 were retired by retention\)/);
+});

@@ -3,8 +3,10 @@ import { createHash } from 'node:crypto';
 /**
  * The Merkle tree of RFC 6962 §2.1 (RFC 9162 §2.1): leaf hash SHA-256(0x00 || entry), interior node
  * SHA-256(0x01 || left || right), and for n > 1 entries the left subtree holds the largest power of two
- * smaller than n. The proofs are RFC 9162 §2.1.3 (inclusion) and §2.1.4 (consistency), generated and checked
- * exactly as the RFC words them, so that any other implementation of the RFC agrees with ours.
+ * smaller than n. The inclusion proof is RFC 9162 §2.1.3, generated and checked exactly as the RFC words it, so
+ * that any other implementation of the RFC agrees with ours. There is no consistency proof (§2.1.4): issue 13 has
+ * `verify --public-key` recompute every checkpoint's root from the trail's own lines, which shows each checkpoint
+ * extends the earlier ones without one.
  */
 export type Hash = Buffer;
 
@@ -39,16 +41,50 @@ export function rootOf(leaves: readonly Hash[], from = 0, to = leaves.length): H
 
 /** PATH(index, D[0:size]), RFC 9162 §2.1.3.1: the audit path, from the leaf's sibling up. */
 export function inclusionProof(leaves: readonly Hash[], index: number, size: number): Hash[] {
-  if (!(index >= 0 && index < size && size <= leaves.length)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  if (!(size <= leaves.length)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+  return inclusionPath(index, size, (from, to) => rootOf(leaves, from, to));
+}
+
+/** PATH(index, D[0:size]), the subtree hashes MTH(D[from:to]) coming from `subtree` (which may hold fewer leaves). */
+export function inclusionPath(index: number, size: number, subtree: (from: number, to: number) => Hash): Hash[] {
+  if (!(index >= 0 && index < size)) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
   const path = (m: number, from: number, to: number): Hash[] => {
     const n = to - from;
     if (n === 1) return [];
     const k = split(n);
     return m < k
-      ? [...path(m, from, from + k), rootOf(leaves, from + k, to)]
-      : [...path(m - k, from + k, to), rootOf(leaves, from, from + k)];
+      ? [...path(m, from, from + k), subtree(from + k, to)]
+      : [...path(m - k, from + k, to), subtree(from, from + k)];
   };
   return path(index, 0, size);
+}
+
+/**
+ * MTH(D[from:to]) of a tree whose first `prefix.size` leaves are gone (retired by retention) and stood for by
+ * their compact range, the other leaves being `kept` (leaf prefix.size + i is kept[i]). Every subtree an
+ * inclusion proof or a root needs is either one of the compact range's perfect subtrees or made of them and of
+ * kept leaves: the recursion only descends into a range that straddles the retired end, and the left half of such
+ * a range lying wholly before that end is a maximal aligned perfect subtree of the prefix, i.e. a compact range
+ * node. Asking for anything else (a leaf or part of a node that is gone) throws.
+ */
+export function prunedSubtree(prefix: { size: number; hashes: readonly Hash[] }, kept: readonly Hash[]): (from: number, to: number) => Hash {
+  const nodes = new Map<string, Hash>();
+  let start = 0;
+  for (let bit = 2 ** Math.floor(Math.log2(Math.max(prefix.size, 1))), index = 0; bit >= 1; bit /= 2) {
+    if (Math.floor(prefix.size / bit) % 2 === 0) continue;
+    nodes.set(`${start}:${start + bit}`, prefix.hashes[index++]!);
+    start += bit;
+  }
+  const p = prefix.size;
+  const subtree = (from: number, to: number): Hash => {
+    if (from >= p) return rootOf(kept, from - p, to - p);
+    const node = nodes.get(`${from}:${to}`);
+    if (node) return node;
+    if (to <= p) throw new RangeError(`leaves ${from}..${to - 1} were retired and are not one subtree of the compact range`);
+    const k = split(to - from);
+    return nodeHash(subtree(from, from + k), subtree(from + k, to));
+  };
+  return subtree;
 }
 
 /** RFC 9162 §2.1.3.2: the root the audit path leads to from `leaf` at `index`, or null if the path cannot fit that tree. */
@@ -72,52 +108,4 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Hash, 
     sn = Math.floor(sn / 2);
   }
   return sn === 0 ? r : null;
-}
-
-/** PROOF(m, D[0:n]), RFC 9162 §2.1.4.1: that the tree of size m is a prefix of the tree of size n. */
-export function consistencyProof(leaves: readonly Hash[], m: number, n: number): Hash[] {
-  if (!(m >= 0 && m <= n && n <= leaves.length)) throw new RangeError(`no consistency proof from ${m} to ${n}`);
-  if (m === 0 || m === n) return [];
-  const subproof = (m: number, from: number, to: number, whole: boolean): Hash[] => {
-    const n = to - from;
-    if (m === n) return whole ? [] : [rootOf(leaves, from, to)];
-    const k = split(n);
-    return m <= k
-      ? [...subproof(m, from, from + k, whole), rootOf(leaves, from + k, to)]
-      : [...subproof(m - k, from + k, to, false), rootOf(leaves, from, from + k)];
-  };
-  return subproof(m, 0, n, true);
-}
-
-/** RFC 9162 §2.1.4.2: whether `proof` shows the tree of size m with root `first` is a prefix of the one of size n with root `second`. */
-export function verifyConsistency(m: number, n: number, first: Hash, second: Hash, proof: readonly Hash[]): boolean {
-  if (m > n || m < 0) return false;
-  if (m === n) return proof.length === 0 && first.equals(second);
-  if (m === 0) return proof.length === 0;
-  const path = (m & (m - 1)) === 0 ? [first, ...proof] : [...proof];
-  if (path.length === 0) return false;
-  let fn = m - 1;
-  let sn = n - 1;
-  while (fn % 2 === 1) {
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  let fr = path[0]!;
-  let sr = path[0]!;
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (fn % 2 === 1 || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (fn % 2 === 0 && fn !== 0) {
-        fn = Math.floor(fn / 2);
-        sn = Math.floor(sn / 2);
-      }
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 && fr.equals(first) && sr.equals(second);
 }
