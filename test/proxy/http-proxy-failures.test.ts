@@ -3,13 +3,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startHttpProxy, startUpstream, toolCalls, type Spawned } from '../support/http-wire.js';
+import { startHttpProxy, startUpstream, toolCalls, stoppedAfterAll } from '../support/http-wire.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
-const started: Spawned[] = [];
-after(async () => {
-  await Promise.all(started.map((process) => process.stop('SIGKILL')));
-});
+const started = stoppedAfterAll();
 
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
 const call = (url: URL, id: string, name: string, args: object): Promise<Response> =>

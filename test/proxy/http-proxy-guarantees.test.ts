@@ -5,8 +5,8 @@ import { readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
-import { runCli } from '../support/cli.js';
-import { startHttpProxy, startUpstream, toolCalls, watchingFetch, type HttpArrival, type Spawned } from '../support/http-wire.js';
+import { verifies } from '../support/cli.js';
+import { startHttpProxy, startUpstream, toolCalls, watchingFetch, type HttpArrival, stoppedAfterAll } from '../support/http-wire.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 import type { WireMessage } from '../support/wire-proxy.js';
 
@@ -14,15 +14,7 @@ import type { WireMessage } from '../support/wire-proxy.js';
 // fail closed, the body cap and the idle sweep. Real processes on 127.0.0.1; a failed assertion
 // still ends every child (the `after` below), and no assertion depends on how fast the machine is.
 
-const started: Spawned[] = [];
-after(async () => {
-  await Promise.all(started.map((process) => process.stop('SIGKILL')));
-});
-
-function verifies(logDir: string): void {
-  const verify = runCli(['verify', logDir]);
-  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
-}
+const started = stoppedAfterAll();
 
 async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

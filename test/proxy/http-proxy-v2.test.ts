@@ -3,20 +3,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { runCli } from '../support/cli.js';
-import { startHttpProxy, startUpstream, toolCalls, watchingFetch, type HttpArrival, type Spawned } from '../support/http-wire.js';
+import { test } from 'node:test';
+import { verifies } from '../support/cli.js';
+import { startHttpProxy, startUpstream, toolCalls, watchingFetch, type HttpArrival, stoppedAfterAll } from '../support/http-wire.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
-const started: Spawned[] = [];
-after(async () => {
-  await Promise.all(started.map((process) => process.stop('SIGKILL')));
-});
-
-function verifies(logDir: string): void {
-  const verify = runCli(['verify', logDir]);
-  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
-}
+const started = stoppedAfterAll();
 
 const text = (result: unknown): string => (result as { content: Array<{ text?: string }> }).content[0]?.text ?? '';
 

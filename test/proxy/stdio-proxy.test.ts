@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../support/cli.js';
+import { verifies } from '../support/cli.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 import { callRecords, initializeParams, PYTHON_SERVER, WireProxy, type Arrival } from '../support/wire-proxy.js';
 
 function text(arrival: Arrival): string {
   const result = (arrival.message as { result?: { content?: Array<{ text?: string }> } }).result;
   return result?.content?.[0]?.text ?? '';
-}
-
-function verifies(logDir: string): void {
-  const verify = runCli(['verify', logDir]);
-  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
 }
 
 test('a Python server behind the proxy: each call recorded once, before its response reaches the client', async () => {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -23,3 +24,9 @@ export function shell(pipeline: string, cwd: string): string {
 }
 
 export { spawn };
+
+/** `mcp-audit verify DIR` passes: the trail a test left behind is intact. */
+export function verifies(logDir: string): void {
+  const verify = runCli(['verify', logDir]);
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../../src/index.js';
 import { CLI_PATH } from './cli.js';
@@ -110,4 +111,16 @@ export function watchingFetch(logDir: string, arrivals: HttpArrival[]): typeof f
 /** The tool_call records of `trail`, optionally only those of one request id. */
 export function toolCalls(trail: AuditRecord[], id?: string | number): AuditRecord[] {
   return trail.filter((record) => record.action === 'tool_call' && (id === undefined || record.request_id === String(id)));
+}
+
+/**
+ * The processes a test file starts, stopped when the file is done, so that a
+ * failed assertion cannot leave one running (the file would never end).
+ */
+export function stoppedAfterAll(): Spawned[] {
+  const started: Spawned[] = [];
+  after(async () => {
+    await Promise.all(started.map((process) => process.stop('SIGKILL')));
+  });
+  return started;
 }
