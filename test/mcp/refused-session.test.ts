@@ -2,7 +2,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
-import { readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
@@ -31,7 +31,7 @@ async function fullDiskTrail(name: string) {
     return { server, instrumentation };
   };
   const spaceReturns = () => {
-    unlinkSync(dayFile);
+    // Renamed over the symlink in one step: never a moment with no file for the writer's retry to create.
     renameSync(`${dayFile}.aside`, dayFile);
   };
   return { logDir, trail, counter, createSession, spaceReturns };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
@@ -201,7 +201,8 @@ test('fail closed over HTTP: a record that cannot be written turns the answer in
   assert.ok(!withheld.text.includes('hello SECRET-RESULT-MARKER'), 'no part of the unaudited result reaches the client');
   await until(() => /audit: unwritten record .*"request_id":"lost-1"/.test(proxy.process.output), 'the unwritten record on stderr');
 
-  unlinkSync(dayFile); // space is back
+  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
+  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
   renameSync(`${dayFile}.aside`, dayFile);
   const after = await modernCall(proxy.url, arrivals, logDir, 'after-1', 'greet', { name: 'kept' });
   assert.match(JSON.stringify(after.messages), /hello kept/);
@@ -356,7 +357,8 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   assert.equal(init.messages[0]!.result, undefined, 'an initialize whose session_start is not written is refused');
   assert.match(init.messages[0]!.error?.message ?? '', /Audit record could not be written \(ENOSPC/);
 
-  unlinkSync(dayFile); // space is back
+  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
+  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
   renameSync(`${dayFile}.aside`, dayFile);
   assert.ok(refusedId, 'the upstream named the session before its start could be recorded');
   const reused = await second.post(toolCall(9, 'echo', { message: 'in a refused session' }), refusedId);

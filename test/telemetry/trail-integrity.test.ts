@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
@@ -29,7 +29,8 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   renameSync(dayFile, `${dayFile}.aside`);
   symlinkSync('/dev/full', dayFile);
   await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(ENOSPC/);
-  unlinkSync(dayFile); // space is back
+  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
+  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
   renameSync(`${dayFile}.aside`, dayFile);
   const result = await client.callTool({ name: 'echo', arguments: { text: 'kept' } });
   assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
