@@ -7,17 +7,10 @@ import { runCli } from '../support/cli.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 import { callRecords, initializeParams, PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
 
-async function initialized(proxy: WireProxy): Promise<void> {
-  proxy.request(0, 'initialize', initializeParams());
-  await proxy.response(0);
-  proxy.request(1, 'tools/list');
-  await proxy.response(1);
-}
-
 test('the server crashes mid-call: every pending call is recorded as failed and answered with an error, then the proxy exits non-zero', async () => {
   const logDir = join(makeTempDir('proxy-crash'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
-  await initialized(proxy);
+  await proxy.handshake();
   proxy.call(2, 'slow', { ms: 5000, text: 'never answered' });
   proxy.request(3, 'ping');
   await proxy.response(3);
@@ -60,7 +53,7 @@ test('an unwritable log directory stops the proxy before the server starts', asy
 test('a record that cannot be written: the client gets an error instead of the result (fail closed), and the proxy stays up', async () => {
   const logDir = join(makeTempDir('proxy-full-disk'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
-  await initialized(proxy);
+  await proxy.handshake();
   proxy.call(2, 'echo', { text: 'recorded' });
   await proxy.response(2);
   // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC.
@@ -82,7 +75,7 @@ test('a record that cannot be written: the client gets an error instead of the r
 test('SIGTERM: the server is told to stop (stdin closed), the call in progress is answered and recorded, the proxy exits 0', async () => {
   const logDir = join(makeTempDir('proxy-sigterm'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
-  await initialized(proxy);
+  await proxy.handshake();
   proxy.call(2, 'slow', { ms: 400, text: 'finished during shutdown' });
   await new Promise((resolve) => setTimeout(resolve, 50));
   proxy.child.kill('SIGTERM');

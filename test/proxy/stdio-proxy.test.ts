@@ -72,10 +72,7 @@ test('a Python server behind the proxy: each call recorded once, before its resp
 test('batches, a reused id, a cancellation with a late answer and a caller traceparent', async () => {
   const logDir = join(makeTempDir('proxy-wire-edges'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
-  proxy.request(0, 'initialize', initializeParams());
-  await proxy.response(0);
-  proxy.request(1, 'tools/list');
-  await proxy.response(1);
+  await proxy.handshake();
 
   // A batch (protocol 2025-03-26): its answer is held until every record in it is written.
   proxy.send([
@@ -147,10 +144,7 @@ test('the 2026-07-28 era: no initialize, the client and protocol version from ea
 test('messages of tens of MiB pass intact both ways; the record keeps a truncated summary', async () => {
   const logDir = join(makeTempDir('proxy-large'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
-  proxy.request(0, 'initialize', initializeParams());
-  await proxy.response(0);
-  proxy.request(1, 'tools/list');
-  await proxy.response(1);
+  await proxy.handshake();
   const size = 24 * 1024 * 1024;
   proxy.call(2, 'echo', { text: 'y'.repeat(size) });
   proxy.call(3, 'big', { size });

@@ -93,6 +93,14 @@ export class WireProxy {
     this.request(id, 'tools/call', { name, arguments: args, ...(meta ? { _meta: meta } : {}) });
   }
 
+  /** The 2025-era opening a client makes: initialize (id 0), then tools/list (id 1), so the proxy knows the declared fields. */
+  async handshake(): Promise<void> {
+    this.request(0, 'initialize', initializeParams());
+    await this.response(0);
+    this.request(1, 'tools/list');
+    await this.response(1);
+  }
+
   /** Resolves with the arrival of the (single, non-batch) response with exactly this id. */
   async response(id: string | number, timeoutMs = 15_000): Promise<Arrival & { message: WireMessage }> {
     const found = (): Arrival | undefined => this.arrivals.find((arrival) => !Array.isArray(arrival.message) && arrival.message.id === id && arrival.message.method === undefined);
