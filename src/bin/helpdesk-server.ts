@@ -23,7 +23,7 @@ if (transportName !== 'stdio' && transportName !== 'http') fail(`MCP_TRANSPORT=$
 let trail: AuditTrail;
 let outputs: string[];
 try {
-  const observability = observabilityFromEnv(serviceResource(SERVICE_NAME));
+  const observability = await observabilityFromEnv(serviceResource(SERVICE_NAME));
   outputs = observability.describe();
   trail = startAuditTrail({ serviceName: SERVICE_NAME, spanProcessors: observability.spanProcessors });
 } catch (error) {

@@ -45,7 +45,7 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
     const listed = env['MCP_ALLOWED_HOSTS']?.split(',').map((name) => name.trim()).filter(Boolean);
     const limits = httpLimitsFromEnv({}, env);
     const serviceName = options.serviceName ?? url.hostname;
-    const observability = observabilityFromEnv(serviceResource(serviceName));
+    const observability = await observabilityFromEnv(serviceResource(serviceName));
     trail = startAuditTrail({ serviceName, spanProcessors: observability.spanProcessors, ...(options.logDir ? { logDir: options.logDir } : {}) });
     for (const line of observability.describe()) log(line);
     const schemas = new ToolSchemas();

@@ -50,7 +50,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<number>
   const serviceName = options.serviceName ?? serviceNameFor(options.command, options.args);
   let trail: AuditTrail;
   try {
-    const observability = observabilityFromEnv(serviceResource(serviceName));
+    const observability = await observabilityFromEnv(serviceResource(serviceName));
     trail = startAuditTrail({ serviceName, spanProcessors: observability.spanProcessors, ...(options.logDir ? { logDir: options.logDir } : {}) });
     for (const line of observability.describe()) log(line);
   } catch (error) {

@@ -1,10 +1,5 @@
-import { OTLPMetricExporter as OtlpJsonMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPMetricExporter as OtlpProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Resource } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ForwardingSpanProcessor } from './forwarding-span-processor.js';
 import { OperationDurationProcessor } from './operation-duration-processor.js';
@@ -26,15 +21,22 @@ export interface Observability {
  * and on a Prometheus scrape endpoint when PROMETHEUS_PORT is set
  * (PROMETHEUS_HOST, default 127.0.0.1). OTEL_SDK_DISABLED=true turns the
  * OTLP outputs off; it never touches the audit trail.
+ *
+ * Each exporter's module is loaded only when the environment asks for it:
+ * together they take longer to import than the rest of the process, and a
+ * proxy or server with no forwarding configured should not wait for them.
  */
-export function observabilityFromEnv(resource: Resource, env: Env = process.env): Observability {
+export async function observabilityFromEnv(resource: Resource, env: Env = process.env): Promise<Observability> {
   const spanProcessors: SpanProcessor[] = [];
   const lines: string[] = [];
 
   const traces = otlpTargetFromEnv('traces', env);
   if (traces) {
     const config = { url: traces.url };
-    const exporter = traces.protocol === 'http/json' ? new OtlpJsonTraceExporter(config) : new OtlpProtoTraceExporter(config);
+    const exporter =
+      traces.protocol === 'http/json'
+        ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter(config)
+        : new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter(config);
     spanProcessors.push(new ForwardingSpanProcessor({ exporter }));
     lines.push(`forwarding spans to ${traces.url} (${traces.protocol})`);
   } else if (sdkDisabled(env)) {
@@ -45,7 +47,11 @@ export function observabilityFromEnv(resource: Resource, env: Env = process.env)
   const metrics = otlpTargetFromEnv('metrics', env);
   if (metrics) {
     const config = { url: metrics.url };
-    const exporter = metrics.protocol === 'http/json' ? new OtlpJsonMetricExporter(config) : new OtlpProtoMetricExporter(config);
+    const exporter =
+      metrics.protocol === 'http/json'
+        ? new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter(config)
+        : new (await import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter(config);
+    const { PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
     const interval = Number(env['OTEL_METRIC_EXPORT_INTERVAL']) || 60_000;
     readers.push(new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: interval, exportTimeoutMillis: Math.min(30_000, interval) }));
     lines.push(`exporting metrics to ${metrics.url} (${metrics.protocol})`);
@@ -55,6 +61,7 @@ export function observabilityFromEnv(resource: Resource, env: Env = process.env)
     const port = Number(prometheusPort);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PROMETHEUS_PORT=${prometheusPort} is not a port number`);
     const host = env['PROMETHEUS_HOST']?.trim() || '127.0.0.1';
+    const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus');
     readers.push(
       new PrometheusExporter({ host, port }, (error) => {
         if (error) process.stderr.write(`mcp-audit: Prometheus endpoint on ${host}:${port} failed: ${error.message}\n`);
@@ -63,6 +70,7 @@ export function observabilityFromEnv(resource: Resource, env: Env = process.env)
     lines.push(`serving metrics for Prometheus at http://${host}:${port}/metrics`);
   }
   if (readers.length > 0) {
+    const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider({ resource, readers });
     spanProcessors.push(
       new OperationDurationProcessor(
