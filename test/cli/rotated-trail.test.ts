@@ -122,24 +122,25 @@ test('a rotated file compressed with something other than gzip is reported unrea
   assert.match(verified.stdout, /unreadable: compressed with xz/);
 });
 
-/** The README's stanza, as printed there, with only the paths, the state file and the postrotate command replaced. */
-function readmeStanza(logDir: string, pid: number): string {
-  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
-  const stanza = /```logrotate\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(stanza, 'README has a ```logrotate block');
+/** The stanza of docs/trail-integrity.md, as printed there; the test replaces only the path, the state file and the postrotate command. */
+function documentedStanza(): string {
+  const doc = readFileSync(fileURLToPath(new URL('../../../docs/trail-integrity.md', import.meta.url)), 'utf8');
+  const stanza = /```logrotate\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(stanza, 'docs/trail-integrity.md has a ```logrotate block');
   assert.match(stanza, /^\/var\/log\/mcp-audit\/audit_\*\.jsonl \{/);
   assert.match(stanza, /systemctl kill --signal=HUP mcp-helpdesk\.service/);
-  return stanza.replace('/var/log/mcp-audit', logDir).replace('systemctl kill --signal=HUP mcp-helpdesk.service', `kill -HUP ${pid}`);
+  return stanza;
 }
 
-test('the README\'s logrotate stanza, run by the real logrotate twice while the server works: nothing lost, verify passes', {
+test('the documented logrotate stanza, run by the real logrotate twice while the server works: nothing lost, verify passes', {
   skip: spawnSync('logrotate', ['--version']).error ? 'logrotate is not installed (.ci/run installs it)' : false,
 }, async () => {
+  const stanza = documentedStanza(); // read before the server starts, so a missing stanza leaves no process behind
   const dirs = helpdeskDirs('rotate-real');
   const server = await startServer(dirs);
   await server.call(3);
   const config = join(dirs.dataDir, '..', 'logrotate.conf');
-  writeFileSync(config, readmeStanza(dirs.logDir, server.pid));
+  writeFileSync(config, stanza.replace('/var/log/mcp-audit', dirs.logDir).replace('systemctl kill --signal=HUP mcp-helpdesk.service', `kill -HUP ${server.pid}`));
   chmodSync(config, 0o644);
   const run = () => {
     const result = spawnSync('logrotate', ['--force', '--state', join(dirs.dataDir, '..', 'logrotate.state'), config], { encoding: 'utf8' });

@@ -121,7 +121,8 @@ test('each profile runs the server over HTTP, a load generator that reaches it, 
 test('every mounted file exists, and each service reads its config from where it is mounted', () => {
   for (const name of Object.keys(services)) {
     for (const [source] of mounts(name)) {
-      if (source !== './logs') assert.ok(existsSync(join(root, source)), `${name} mounts missing ${source}`);
+      // ./logs is the trail, made by the server; a name without a path is a named volume.
+      if (source !== './logs' && /^[./]/.test(source)) assert.ok(existsSync(join(root, source)), `${name} mounts missing ${source}`);
     }
   }
   assert.equal(argValue('otel-collector', '--config'), mountTarget('otel-collector', './otel/collector.yaml'));
@@ -133,8 +134,8 @@ test('every mounted file exists, and each service reads its config from where it
 
 test('every collector pipeline uses defined components, named as collector-contrib 0.147 names them', () => {
   assert.match(services['otel-collector'].image, /^otel\/opentelemetry-collector-contrib:0\.147\./);
-  const known = { receivers: ['otlp', 'filelog'], processors: [] as string[], exporters: ['otlp_grpc', 'otlp_http', 'prometheus'] };
-  for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+  const known = { receivers: ['otlp', 'filelog'], processors: [] as string[], exporters: ['otlp_grpc', 'otlp_http', 'prometheus'], extensions: ['file_storage'] };
+  for (const kind of ['receivers', 'processors', 'exporters', 'extensions'] as const) {
     for (const id of Object.keys(collector[kind] ?? {})) assert.ok(known[kind].includes(id.split('/')[0]!), `${kind}: ${id} is not a ${kind.slice(0, -1)} of the pinned collector (or is a deprecated alias)`);
   }
   const pipelines: Record<string, Doc> = collector.service.pipelines;
@@ -146,6 +147,7 @@ test('every collector pipeline uses defined components, named as collector-contr
   }
   const used = new Set(Object.values(pipelines).flatMap((pipeline) => [...pipeline.receivers, ...(pipeline.exporters ?? [])]));
   for (const id of [...Object.keys(collector.receivers), ...Object.keys(collector.exporters)]) assert.ok(used.has(id), `${id} is defined but in no pipeline`);
+  for (const id of collector.service.extensions ?? []) assert.ok(collector.extensions?.[id] !== undefined, `service enables undefined extension ${id}`);
 });
 
 test('collector exporters reach Tempo, Loki and the Prometheus scrape on the hosts and ports those services use', () => {
@@ -165,7 +167,56 @@ test('collector exporters reach Tempo, Loki and the Prometheus scrape on the hos
   assert.deepEqual(scrapeTargets, [`otel-collector:${portOf(collector.exporters.prometheus.endpoint)}`]);
   assert.ok(grafanaServices.includes('otel-collector'));
   // The collector must expose the names the app's own endpoint does (no unit suffix): one dashboard for both.
-  assert.equal(collector.exporters.prometheus.add_metric_suffixes, false);
+  // translation_strategy replaces the deprecated add_metric_suffixes, which is ignored once it is set.
+  assert.equal(collector.exporters.prometheus.translation_strategy, 'UnderscoreEscapingWithoutSuffixes');
+  assert.ok(!('add_metric_suffixes' in collector.exporters.prometheus), 'add_metric_suffixes is deprecated: use translation_strategy');
+});
+
+test('the filelog receiver keeps its offsets in a file_storage extension on a named volume, so a restart ships nothing twice', () => {
+  const storage: string | undefined = collector.receivers['filelog/audit'].storage;
+  assert.ok(storage, 'without storage, every collector restart re-reads the whole trail and ships it to Loki again');
+  assert.equal(storage.split('/')[0], 'file_storage');
+  const extension = collector.extensions?.[storage];
+  assert.ok(extension, `extension ${storage} is not defined`);
+  assert.ok(collector.service.extensions.includes(storage), `extension ${storage} is not enabled in service.extensions`);
+  // The collector runs as root in the container: the extension may create its directory.
+  assert.equal(extension.create_directory, true);
+
+  // That directory is a named volume, writable, declared at the top level: it outlives the container.
+  const volume = (services['otel-collector'].volumes as string[]).find((entry) => entry.split(':')[1] === extension.directory);
+  assert.ok(volume, `${extension.directory} is not mounted: the offsets would die with the container`);
+  const [source, , mode] = volume.split(':');
+  assert.ok(!source!.startsWith('.') && !source!.startsWith('/'), `${source} should be a named volume`);
+  assert.ok(source! in (compose.volumes ?? {}), `volume ${source} is not declared under volumes:`);
+  assert.notEqual(mode, 'ro');
+});
+
+test("Tempo's trace-to-logs link selects the audit lines' stream in Loki and the lines naming the span's trace", async () => {
+  const tempoSource = datasources.find((source) => source.type === 'tempo');
+  const lokiSource = datasources.find((source) => source.type === 'loki');
+  const link = tempoSource.jsonData.tracesToLogsV2;
+  assert.equal(link.datasourceUid, lokiSource.uid);
+  // Without a custom query Grafana builds the selector from the span's tags (by default service.name as
+  // service_name): the spans' service is the server's, the audit lines' stream is the filelog receiver's.
+  const streamService: string = collector.receivers['filelog/audit'].resource['service.name'];
+  assert.notEqual(services.helpdesk.environment.OTEL_SERVICE_NAME, streamService);
+  assert.equal(link.customQuery, true, 'the default tags find no audit line: the link needs a custom query');
+
+  // Grafana's provisioning expands environment variables ($VAR, ${VAR}) and turns $$ into $.
+  assert.doesNotMatch(link.query, /(^|[^$])\$\{/, 'an unescaped ${…} would be expanded by provisioning');
+  const query = (link.query as string).replaceAll('$$', '$');
+  assert.equal(/^\{service_name="([^"]+)"\}/.exec(query)?.[1], streamService);
+  const filter = /\|= "([^"]+)"$/.exec(query)?.[1];
+  assert.equal(filter, '${__span.traceId}');
+
+  // A real record's line holds its trace id, which is its span's.
+  const dir = makeTempDir('demo-trace-link');
+  const trail = startAuditTrail({ logDir: dir, register: false });
+  await trail.recordEvent({ action: 'auth_failure', error: 'invalid bearer token' });
+  await trail.shutdown();
+  const line = readTrailLines(dir)[0]!;
+  const traceId = String((JSON.parse(line) as Record<string, unknown>)['trace_id']);
+  assert.ok(line.includes(filter.replace('${__span.traceId}', traceId)));
 });
 
 test('the filelog receiver tails the audit files the server writes, and parses their JSON, timestamps and trace ids', async () => {
