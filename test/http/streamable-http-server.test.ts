@@ -160,7 +160,8 @@ test('an unknown session id gets 404 and a request without one that is not initi
 });
 
 test('a session left without DELETE is closed once idle for longer than the timeout; its id is then unknown', async (t) => {
-  const idle = new StreamableHttpMcpServer({ createSession, trail, host: '127.0.0.1', port: 0, tokens: null, sessionIdleTimeoutMs: 50 });
+  // Long enough that a loaded machine's pause between initialize and the call does not expire the session first.
+  const idle = new StreamableHttpMcpServer({ createSession, trail, host: '127.0.0.1', port: 0, tokens: null, sessionIdleTimeoutMs: 1_500 });
   t.after(() => idle.close());
   const { url, port } = await idle.listen();
   const { client, transport } = await connect(new URL(url));
@@ -168,7 +169,7 @@ test('a session left without DELETE is closed once idle for longer than the time
   const sessionId = transport.sessionId!;
   // An open SSE stream is a client still there; closing the client drops its streams but sends no DELETE.
   await client.close();
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 15_000;
   while (idle.sessionCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(idle.sessionCount, 0);
   assert.equal((await rawPost(port, { 'mcp-session-id': sessionId })).status, 404);
