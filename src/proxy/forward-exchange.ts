@@ -6,13 +6,17 @@ import { isJsonRpcPayload, isRequest, type JsonRpcMessage } from '../mcp/json-rp
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import type { RequestCarrier } from '../mcp/wire-identity.js';
 import { HEADER_MISMATCH, headerMismatch } from './header-check.js';
+import { sent, type InFlightExchanges } from './in-flight-exchanges.js';
 import type { ProxySession, ProxySessions } from './proxy-sessions.js';
-import { failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
+import { answerWithErrors, failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
 import { passedHeaders, UpstreamFailure, type Upstream } from './upstream.js';
+import { sessionHeaders } from './upstream-session-end.js';
 
 export interface ForwardContext {
   upstream: Upstream;
   sessions: ProxySessions;
+  /** Where the exchange waits on the upstream, so that a shutdown can fail it. */
+  inFlight: InFlightExchanges;
   /** An auditor for an exchange outside any session, closed when the exchange ends. */
   newAuditor: () => MessageAuditor;
   /** The principal of the proxy's own bearer token, when the front requires one. */
@@ -41,6 +45,8 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal) : null;
   const auditor = session?.auditor ?? context.newAuditor();
   let gone = false;
+  // The proxy is shutting down and has answered this exchange itself: nothing more of the upstream's is passed on.
+  let stopped = false;
   const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize');
   let refusal: Promise<void> | null = null;
   let openedHere: string | null = null;
@@ -50,7 +56,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     batch: Array.isArray(payload),
     resumable: session !== null,
     res,
-    clientGone: () => gone,
+    clientGone: () => gone || stopped,
     // Fail closed for sessions: an initialize whose session_start could not be written is refused, and the session
     // the upstream opened for it must not live on in the proxy (its calls would pass). Marked before the error is sent.
     withheld: (id) => {
@@ -61,6 +67,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   };
   const carrier: RequestCarrier = { actor: context.principal ?? fingerprint(req.headers.authorization), clientAddress: req.socket.remoteAddress ?? null };
   const leave = session ? context.sessions.enter(session) : null;
+  let leaveInFlight: (() => void) | null = null;
   try {
     const mismatch = messages.length === 1 ? headerMismatch(req.headers, messages[0]!) : null;
     if (payload !== undefined) auditor.fromClient(payload, carrier);
@@ -78,21 +85,41 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
       // Without a session there is no stream to resume: closing it cancels the call (2026-07-28 says so).
       if (!exchange.resumable) auditor.cancelRequests(exchange.requestIds, 'the client closed the response stream');
     });
+    leaveInFlight = context.inFlight.add((reason) => {
+      // Requests taken here are the ones still waiting on the upstream; none taken: their answers are already being passed on.
+      const waiting = auditor.pendingCount;
+      stopped = true;
+      const errors = auditor.abandonRequests(exchange.requestIds, reason, 'proxy_shutdown');
+      if (auditor.pendingCount === waiting) {
+        stopped = false;
+        return Promise.resolve();
+      }
+      abort.abort();
+      return errors.then((answers) => {
+        if (!gone && !res.destroyed) answerWithErrors(exchange, 503, answers, reason);
+        return sent(res);
+      });
+    });
     const dropped = new Set(context.frontAuth ? [...ALWAYS_DROPPED, 'authorization'] : ALWAYS_DROPPED);
+    const headers = passedHeaders(req.rawHeaders, dropped);
+    if (session) session.upstreamHeaders = sessionHeaders(headers);
     let upstream: IncomingMessage;
     try {
-      upstream = await context.upstream.request(req.method ?? 'GET', passedHeaders(req.rawHeaders, dropped), body, abort.signal);
+      upstream = await context.upstream.request(req.method ?? 'GET', headers, body, abort.signal);
     } catch (error) {
-      if (gone) return;
+      if (exchange.clientGone()) return;
       if (error instanceof UpstreamFailure) return await failExchange(exchange, error.status, error.message);
       throw error;
     }
     const status = upstream.statusCode ?? 502;
     const given = upstream.headers['mcp-session-id'];
     if (!session && typeof given === 'string' && status < 300) {
-      session = context.sessions.opened(given, auditor, context.principal);
+      session = context.sessions.opened(given, auditor, context.principal, sessionHeaders(headers));
       openedHere = given;
       exchange.resumable = true;
+    } else if (!session && initialize && status < 300) {
+      // A 2025-era upstream without sessions: no session follows this initialize, so none is recorded.
+      auditor.withoutSession();
     }
     // Recorded before the client hears that its session is over.
     if (typeof sessionId === 'string' && (status === 404 || (req.method === 'DELETE' && status < 300))) {
@@ -101,6 +128,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     await relayResponse(upstream, exchange);
     await refusal;
   } finally {
+    leaveInFlight?.();
     leave?.();
     if (!session) await auditor.close();
   }

@@ -67,7 +67,7 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await proxy.close(`the proxy was stopped (${signal}) before the upstream answered`);
+  await proxy.close(`the proxy shut down (${signal}) before the upstream answered`);
   await trail.shutdown();
   return 0;
 }
