@@ -13,6 +13,7 @@ import type { AuditTrail } from '../telemetry/audit-trail.js';
 import { forwardExchange } from './forward-exchange.js';
 import { InFlightExchanges } from './in-flight-exchanges.js';
 import { ProxySessions } from './proxy-sessions.js';
+import { SessionAdmission } from './session-admission.js';
 import type { Upstream } from './upstream.js';
 import { UpstreamSessionEnder } from './upstream-session-end.js';
 
@@ -27,6 +28,8 @@ export interface HttpProxyConfig {
   /** The proxy's own bearer tokens; null: the front is open and an Authorization header is the upstream's to judge. */
   tokens: BearerTokens | null;
   limits: HttpLimits;
+  /** MCP_MAX_SESSIONS_PER_PRINCIPAL: sessions one principal (or upstream credential) may hold open. */
+  maxSessionsPerPrincipal: number;
 }
 
 /**
@@ -43,12 +46,14 @@ export class HttpProxy {
   private readonly authFailures: AuthFailureRecords;
   private readonly inFlight = new InFlightExchanges();
   private readonly upstreamSessions: UpstreamSessionEnder;
+  private readonly admission: SessionAdmission;
 
   constructor(private readonly config: HttpProxyConfig) {
     this.authFailures = new AuthFailureRecords(config.trail, config.limits.authFailureRecordsPerMinute);
     this.upstreamSessions = new UpstreamSessionEnder(config.upstream);
     const endUpstream = this.upstreamSessions.end.bind(this.upstreamSessions);
     this.sessions = new ProxySessions((id) => config.newAuditor(id), config.limits.sessionIdleTimeoutMs, endUpstream);
+    this.admission = new SessionAdmission(this.sessions, config.limits.maxSessions, config.maxSessionsPerPrincipal);
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
@@ -98,7 +103,7 @@ export class HttpProxy {
       if (typeof sessionId === 'string') {
         // Ended here (refused, deleted, swept): unknown, so the client initializes again rather than carry on unrecorded.
         if (this.sessions.isEnded(sessionId)) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
-        const known = this.sessions.has(sessionId) ? this.sessions.get(sessionId, principal) : null;
+        const known = this.sessions.find(sessionId);
         if (known && known.principal !== principal) {
           await this.authFailures.record(req, 'session belongs to another principal', principal);
           return sendJsonRpcError(res, 403, REFUSED, 'Forbidden: session belongs to another principal');
@@ -108,6 +113,8 @@ export class HttpProxy {
         upstream: this.config.upstream,
         sessions: this.sessions,
         inFlight: this.inFlight,
+        admission: this.admission,
+        recordRefusal: (request, reason, actor) => this.authFailures.record(request, reason, actor),
         newAuditor: () => this.config.newAuditor(null),
         principal,
         frontAuth: this.config.tokens !== null,

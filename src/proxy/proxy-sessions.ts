@@ -5,6 +5,8 @@ export interface ProxySession {
   auditor: MessageAuditor;
   /** The principal whose token opened the session (null without front auth); only it may use the session. */
   principal: string | null;
+  /** Who the session counts against for MCP_MAX_SESSIONS_PER_PRINCIPAL: the principal, else the upstream credential's fingerprint. */
+  actor: string | null;
   /** Exchanges (POST answers, GET streams) still open, and when the last one ended. */
   open: number;
   idleSince: number;
@@ -46,25 +48,33 @@ export class ProxySessions {
   }
 
   /** The session, or a new one for an id the proxy never saw open (it was restarted): its calls are audited all the same. */
-  get(sessionId: string, principal: string | null): ProxySession {
+  get(sessionId: string, principal: string | null, actor: string | null): ProxySession {
     let session = this.sessions.get(sessionId);
     if (!session) {
-      session = { auditor: this.newAuditor(sessionId), principal, open: 0, idleSince: Date.now(), upstreamHeaders: {} };
+      session = { auditor: this.newAuditor(sessionId), principal, actor, open: 0, idleSince: Date.now(), upstreamHeaders: {} };
       this.sessions.set(sessionId, session);
     }
     return session;
   }
 
-  has(sessionId: string): boolean {
-    return this.sessions.has(sessionId);
+  /** The session, if the proxy knows it open. */
+  find(sessionId: string): ProxySession | undefined {
+    return this.sessions.get(sessionId);
   }
 
   /** The upstream answered an initialize with this session id. */
-  opened(sessionId: string, auditor: MessageAuditor, principal: string | null, upstreamHeaders: OutgoingHttpHeaders): ProxySession {
+  opened(sessionId: string, auditor: MessageAuditor, principal: string | null, actor: string | null, upstreamHeaders: OutgoingHttpHeaders): ProxySession {
     auditor.sessionIdentified(sessionId);
-    const session: ProxySession = { auditor, principal, open: 0, idleSince: Date.now(), upstreamHeaders };
+    const session: ProxySession = { auditor, principal, actor, open: 0, idleSince: Date.now(), upstreamHeaders };
     this.sessions.set(sessionId, session);
     return session;
+  }
+
+  /** How many open sessions count against `actor`. */
+  heldBy(actor: string | null): number {
+    let held = 0;
+    for (const session of this.sessions.values()) if (session.actor === actor) held += 1;
+    return held;
   }
 
   /** Counts an exchange as open until `done` is called. */

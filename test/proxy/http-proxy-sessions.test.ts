@@ -154,3 +154,57 @@ test('SIGTERM with calls in flight (a 2026-07-28 call, a call in a 2025 session)
   }
   verifies(logDir);
 });
+
+test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize gets 429, Retry-After and an auth_failure record; past MCP_MAX_SESSIONS, 503; nothing reaches the upstream', async () => {
+  const logDir = join(makeTempDir('http-proxy-session-caps'), 'logs');
+  const upstream = await startUpstream('everything');
+  const tokens = 'tok-alice-0123456789=alice,tok-bob-9876543210=bob,tok-carol-5555555555=carol';
+  const proxy = await startHttpProxy(logDir, upstream.url, { MCP_AUTH_TOKENS: tokens, MCP_MAX_SESSIONS: '4', MCP_MAX_SESSIONS_PER_PRINCIPAL: '2' });
+  started.push(upstream.process, proxy.process);
+  const connect = async (token: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
+    const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const client = new Client({ name: 'capped-client', version: '1' });
+    await client.connect(transport);
+    return { client, transport };
+  };
+  const rawInitialize = (token: string): Promise<Response> =>
+    fetch(proxy.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+  const upstreamSessions = (): number => upstream.process.output.match(/Session initialized with ID/g)?.length ?? 0;
+
+  const alice = [await connect('tok-alice-0123456789'), await connect('tok-alice-0123456789')];
+  const third = await rawInitialize('tok-alice-0123456789');
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get('retry-after'), '5');
+  assert.deepEqual(await third.json(), {
+    jsonrpc: '2.0', id: null,
+    error: { code: -32001, message: 'Too many sessions: 2 open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL); end one or retry later' },
+  });
+  await assert.rejects(connect('tok-alice-0123456789'), (error: Error & { code?: number }) => error.code === 429);
+  assert.equal(upstreamSessions(), 2, 'a refused initialize never reaches the upstream');
+
+  const bob = [await connect('tok-bob-9876543210'), await connect('tok-bob-9876543210')];
+  const carol = await rawInitialize('tok-carol-5555555555');
+  assert.equal(carol.status, 503, 'four sessions open in all: MCP_MAX_SESSIONS');
+  assert.equal(carol.headers.get('retry-after'), '5');
+  assert.match(((await carol.json()) as { error: { message: string } }).error.message, /4 sessions open \(MCP_MAX_SESSIONS\)/);
+
+  // Alice ends one of hers: there is room for her again.
+  await alice[0]!.transport.terminateSession();
+  await alice[0]!.client.close();
+  const again = await connect('tok-alice-0123456789');
+  assert.equal(upstreamSessions(), 5);
+
+  await Promise.all([again, alice[1]!, ...bob].map(({ client }) => client.close()));
+  assert.equal(await proxy.process.stop(), 0);
+  const failures = readTrail(logDir).filter((record) => record.action === 'auth_failure');
+  assert.deepEqual(failures.map((record) => [record.actor, record.error]), [
+    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+  ], 'each 429 recorded with who asked; the 503 is not a principal\'s doing and records nothing');
+  assert.equal(readTrail(logDir).filter((record) => record.action === 'session_start').length, 5);
+  verifies(logDir);
+});
