@@ -59,6 +59,7 @@ export class MessageAuditor {
   private readonly schemas: ToolSchemas;
   private readonly requestConfig: AuditedRequestConfig;
   private readonly records: ConnectionRecords;
+  private sessionless = false;
 
   constructor(config: MessageAuditorConfig) {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
@@ -122,6 +123,15 @@ export class MessageAuditor {
     this.identity.sessionIdentified(sessionId);
   }
 
+  /**
+   * The server runs without sessions (HTTP: its initialize answer named
+   * none): an initialize answer writes no `session_start`, since no session
+   * follows it that could ever end.
+   */
+  withoutSession(): void {
+    this.sessionless = true;
+  }
+
   private takeEach(ids: readonly JsonRpcId[]): Pending[] {
     return ids.flatMap((id) => this.pending.take(idKey(id)) ?? []);
   }
@@ -183,7 +193,7 @@ export class MessageAuditor {
     if (!isResponse(message)) return undefined;
     const entry = this.pending.take(idKey(message.id));
     if (!entry) return undefined;
-    if (entry.method === 'initialize' && !message.error) return this.sessionStarted(entry, message);
+    if (entry.method === 'initialize' && !message.error) return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
     const { audited } = entry;
     if (!audited) return undefined;

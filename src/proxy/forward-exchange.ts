@@ -1,18 +1,26 @@
-import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { INVALID_REQUEST, sendJsonRpcError } from '../http/json-rpc-responses.js';
+import { INVALID_REQUEST, REFUSED, sendJsonRpcError } from '../http/json-rpc-responses.js';
 import { isJsonRpcPayload, isRequest, type JsonRpcMessage } from '../mcp/json-rpc.js';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import type { RequestCarrier } from '../mcp/wire-identity.js';
+import { fingerprint, readBody } from './client-request.js';
 import { HEADER_MISMATCH, headerMismatch } from './header-check.js';
+import { sent, type InFlightExchanges } from './in-flight-exchanges.js';
 import type { ProxySession, ProxySessions } from './proxy-sessions.js';
-import { failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
+import { SESSION_RETRY_AFTER_SECONDS, type SessionAdmission } from './session-admission.js';
+import { answerWithErrors, failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
 import { passedHeaders, UpstreamFailure, type Upstream } from './upstream.js';
+import { sessionHeaders } from './upstream-session-end.js';
 
 export interface ForwardContext {
   upstream: Upstream;
   sessions: ProxySessions;
+  /** Where the exchange waits on the upstream, so that a shutdown can fail it. */
+  inFlight: InFlightExchanges;
+  admission: SessionAdmission;
+  /** Writes the record of a refusal at the HTTP layer (an `auth_failure`, rate-limited per source). */
+  recordRefusal: (req: Request, reason: string, actor: string | null) => Promise<void>;
   /** An auditor for an exchange outside any session, closed when the exchange ends. */
   newAuditor: () => MessageAuditor;
   /** The principal of the proxy's own bearer token, when the front requires one. */
@@ -38,10 +46,19 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   const payload = isJsonRpcPayload(parsed) ? parsed : undefined;
   const messages: JsonRpcMessage[] = payload === undefined ? [] : Array.isArray(payload) ? payload : [payload];
   const sessionId = req.headers['mcp-session-id'];
-  let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal) : null;
+  const actor = context.principal ?? fingerprint(req.headers.authorization);
+  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize');
+  // An initialize outside any session may open one upstream: only while the proxy has room for it.
+  const admitted = initialize && typeof sessionId !== 'string' ? context.admission.admit(actor) : null;
+  if (admitted !== null && typeof admitted !== 'function') {
+    if (admitted.status === 429) await context.recordRefusal(req, 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)', actor);
+    return sendJsonRpcError(res, admitted.status, REFUSED, admitted.message, { 'Retry-After': String(SESSION_RETRY_AFTER_SECONDS) });
+  }
+  let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal, actor) : null;
   const auditor = session?.auditor ?? context.newAuditor();
   let gone = false;
-  const initialize = messages.find((message) => isRequest(message) && message.method === 'initialize');
+  // The proxy is shutting down and has answered this exchange itself: nothing more of the upstream's is passed on.
+  let stopped = false;
   let refusal: Promise<void> | null = null;
   let openedHere: string | null = null;
   const exchange: Exchange = {
@@ -50,7 +67,7 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     batch: Array.isArray(payload),
     resumable: session !== null,
     res,
-    clientGone: () => gone,
+    clientGone: () => gone || stopped,
     // Fail closed for sessions: an initialize whose session_start could not be written is refused, and the session
     // the upstream opened for it must not live on in the proxy (its calls would pass). Marked before the error is sent.
     withheld: (id) => {
@@ -59,8 +76,9 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
       }
     },
   };
-  const carrier: RequestCarrier = { actor: context.principal ?? fingerprint(req.headers.authorization), clientAddress: req.socket.remoteAddress ?? null };
+  const carrier: RequestCarrier = { actor, clientAddress: req.socket.remoteAddress ?? null };
   const leave = session ? context.sessions.enter(session) : null;
+  let leaveInFlight: (() => void) | null = null;
   try {
     const mismatch = messages.length === 1 ? headerMismatch(req.headers, messages[0]!) : null;
     if (payload !== undefined) auditor.fromClient(payload, carrier);
@@ -78,22 +96,44 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
       // Without a session there is no stream to resume: closing it cancels the call (2026-07-28 says so).
       if (!exchange.resumable) auditor.cancelRequests(exchange.requestIds, 'the client closed the response stream');
     });
+    leaveInFlight = context.inFlight.add((reason) => {
+      // Requests taken here are the ones still waiting on the upstream; none taken: their answers are already being passed on.
+      const waiting = auditor.pendingCount;
+      stopped = true;
+      const errors = auditor.abandonRequests(exchange.requestIds, reason, 'proxy_shutdown');
+      if (auditor.pendingCount === waiting) {
+        stopped = false;
+        return Promise.resolve();
+      }
+      abort.abort();
+      return errors.then((answers) => {
+        if (!gone && !res.destroyed) answerWithErrors(exchange, 503, answers, reason);
+        return sent(res);
+      });
+    });
     const dropped = new Set(context.frontAuth ? [...ALWAYS_DROPPED, 'authorization'] : ALWAYS_DROPPED);
+    const headers = passedHeaders(req.rawHeaders, dropped);
+    if (session) session.upstreamHeaders = sessionHeaders(headers);
     let upstream: IncomingMessage;
     try {
-      upstream = await context.upstream.request(req.method ?? 'GET', passedHeaders(req.rawHeaders, dropped), body, abort.signal);
+      upstream = await context.upstream.request(req.method ?? 'GET', headers, body, abort.signal);
     } catch (error) {
-      if (gone) return;
+      if (exchange.clientGone()) return;
       if (error instanceof UpstreamFailure) return await failExchange(exchange, error.status, error.message);
       throw error;
     }
     const status = upstream.statusCode ?? 502;
     const given = upstream.headers['mcp-session-id'];
     if (!session && typeof given === 'string' && status < 300) {
-      session = context.sessions.opened(given, auditor, context.principal);
+      session = context.sessions.opened(given, auditor, context.principal, actor, sessionHeaders(headers));
       openedHere = given;
       exchange.resumable = true;
+    } else if (!session && initialize && status < 300) {
+      // A 2025-era upstream without sessions: no session follows this initialize, so none is recorded.
+      auditor.withoutSession();
     }
+    // The session, if the upstream opened one, now counts as open rather than as being opened.
+    if (typeof admitted === 'function') admitted();
     // Recorded before the client hears that its session is over.
     if (typeof sessionId === 'string' && (status === 404 || (req.method === 'DELETE' && status < 300))) {
       await context.sessions.end(sessionId, status === 404 ? 'the upstream no longer knows the session' : 'the client ended the session');
@@ -101,36 +141,9 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     await relayResponse(upstream, exchange);
     await refusal;
   } finally {
+    if (typeof admitted === 'function') admitted();
+    leaveInFlight?.();
     leave?.();
     if (!session) await auditor.close();
   }
-}
-
-/**
- * Who acted when the proxy's front takes no token: not the credential the
- * client sends the upstream (never written to the trail), but a short
- * fingerprint of it, enough to tell principals apart.
- */
-function fingerprint(authorization: string | undefined): string | null {
-  if (!authorization) return null;
-  return `credential:${createHash('sha256').update(authorization, 'utf8').digest('hex').slice(0, 12)}`;
-}
-
-/** The whole body, or 'too large' as soon as it passes `maxBytes` (the rest is never read). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | 'too large'> {
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.resolve('too large');
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.pause();
-        return resolve('too large');
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
 }

@@ -11,8 +11,11 @@ import { bearerAuth, originCheck } from '../http/request-guards.js';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import type { AuditTrail } from '../telemetry/audit-trail.js';
 import { forwardExchange } from './forward-exchange.js';
+import { InFlightExchanges } from './in-flight-exchanges.js';
 import { ProxySessions } from './proxy-sessions.js';
+import { SessionAdmission } from './session-admission.js';
 import type { Upstream } from './upstream.js';
+import { UpstreamSessionEnder } from './upstream-session-end.js';
 
 export interface HttpProxyConfig {
   upstream: Upstream;
@@ -25,6 +28,8 @@ export interface HttpProxyConfig {
   /** The proxy's own bearer tokens; null: the front is open and an Authorization header is the upstream's to judge. */
   tokens: BearerTokens | null;
   limits: HttpLimits;
+  /** MCP_MAX_SESSIONS_PER_PRINCIPAL: sessions one principal (or upstream credential) may hold open. */
+  maxSessionsPerPrincipal: number;
 }
 
 /**
@@ -39,10 +44,16 @@ export class HttpProxy {
   private readonly http: Server;
   private readonly sessions: ProxySessions;
   private readonly authFailures: AuthFailureRecords;
+  private readonly inFlight = new InFlightExchanges();
+  private readonly upstreamSessions: UpstreamSessionEnder;
+  private readonly admission: SessionAdmission;
 
   constructor(private readonly config: HttpProxyConfig) {
     this.authFailures = new AuthFailureRecords(config.trail, config.limits.authFailureRecordsPerMinute);
-    this.sessions = new ProxySessions((id) => config.newAuditor(id), config.limits.sessionIdleTimeoutMs);
+    this.upstreamSessions = new UpstreamSessionEnder(config.upstream);
+    const endUpstream = this.upstreamSessions.end.bind(this.upstreamSessions);
+    this.sessions = new ProxySessions((id) => config.newAuditor(id), config.limits.sessionIdleTimeoutMs, endUpstream);
+    this.admission = new SessionAdmission(this.sessions, config.limits.maxSessions, config.maxSessionsPerPrincipal);
     const app = express();
     app.disable('x-powered-by');
     app.disable('etag');
@@ -69,13 +80,19 @@ export class HttpProxy {
     });
   }
 
-  /** Stops accepting requests, ends every session (their pending calls recorded as failed) and closes the connections. */
+  /**
+   * Stops accepting requests; fails every request still waiting on the
+   * upstream with `reason` (recorded, and answered with a JSON-RPC error if
+   * its client is still there); ends every session; closes the connections.
+   */
   async close(reason: string): Promise<void> {
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    await this.inFlight.stopAll(reason);
     await this.sessions.endAll(reason);
     this.http.closeAllConnections();
     await closed;
     await this.authFailures.flush();
+    await this.upstreamSessions.settled();
     this.config.upstream.close();
   }
 
@@ -84,9 +101,9 @@ export class HttpProxy {
     const sessionId = req.headers['mcp-session-id'];
     try {
       if (typeof sessionId === 'string') {
-        // A session refused because its session_start could not be written: unknown, as the README promises.
-        if (this.sessions.isRefused(sessionId)) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
-        const known = this.sessions.has(sessionId) ? this.sessions.get(sessionId, principal) : null;
+        // Ended here (refused, deleted, swept): unknown, so the client initializes again rather than carry on unrecorded.
+        if (this.sessions.isEnded(sessionId)) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
+        const known = this.sessions.find(sessionId);
         if (known && known.principal !== principal) {
           await this.authFailures.record(req, 'session belongs to another principal', principal);
           return sendJsonRpcError(res, 403, REFUSED, 'Forbidden: session belongs to another principal');
@@ -95,6 +112,9 @@ export class HttpProxy {
       await forwardExchange(req, res, {
         upstream: this.config.upstream,
         sessions: this.sessions,
+        inFlight: this.inFlight,
+        admission: this.admission,
+        recordRefusal: (request, reason, actor) => this.authFailures.record(request, reason, actor),
         newAuditor: () => this.config.newAuditor(null),
         principal,
         frontAuth: this.config.tokens !== null,

@@ -74,8 +74,13 @@ export async function failExchange(exchange: Exchange, status: UpstreamFailure['
   // The proxy itself cut the upstream off when the client left: cancelled, or left to a resumed stream.
   if (exchange.clientGone()) return;
   const errors = await exchange.auditor.abandonRequests(exchange.requestIds, reason, 'upstream_failed');
-  const { res } = exchange;
   if (exchange.clientGone()) return;
+  answerWithErrors(exchange, status, errors, reason);
+}
+
+/** Ends the exchange's response with `errors`: as SSE events on a stream already open, else in a body with `status`. */
+export function answerWithErrors(exchange: Pick<Exchange, 'res' | 'batch'>, status: number, errors: JsonRpcResponse[], reason: string): void {
+  const { res } = exchange;
   if (res.headersSent) {
     for (const error of errors) res.write(`event: message\ndata: ${JSON.stringify(error)}\n\n`);
     return void res.end();

@@ -5,6 +5,7 @@ import { ToolSchemas } from '../mcp/tool-schemas.js';
 import { serviceResource, startAuditTrail, type AuditTrail } from '../telemetry/audit-trail.js';
 import { observabilityFromEnv } from '../telemetry/observability-from-env.js';
 import { HttpProxy } from './http-proxy.js';
+import { maxSessionsPerPrincipal } from './session-admission.js';
 import { Upstream } from './upstream.js';
 
 type Env = Record<string, string | undefined>;
@@ -44,6 +45,7 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
     checkExposure(host, tokens !== null, undefined, env);
     const listed = env['MCP_ALLOWED_HOSTS']?.split(',').map((name) => name.trim()).filter(Boolean);
     const limits = httpLimitsFromEnv({}, env);
+    const perPrincipal = maxSessionsPerPrincipal(limits.maxSessions, env);
     const serviceName = options.serviceName ?? url.hostname;
     const observability = await observabilityFromEnv(serviceResource(serviceName));
     trail = startAuditTrail({ serviceName, spanProcessors: observability.spanProcessors, ...(options.logDir ? { logDir: options.logDir } : {}) });
@@ -56,7 +58,8 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
         schemas,
         connection: { transport: 'streamable-http', networkTransport: 'tcp', actor: null, sessionId },
       });
-    proxy = new HttpProxy({ upstream, newAuditor, trail, host, port, allowedHosts: listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES, tokens, limits });
+    const allowedHosts = listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES;
+    proxy = new HttpProxy({ upstream, newAuditor, trail, host, port, allowedHosts, tokens, limits, maxSessionsPerPrincipal: perPrincipal });
     const { url: front } = await proxy.listen();
     log(`listening on ${front}, forwarding to ${url.href}${tokens ? ' (bearer tokens required)' : ''}`);
   } catch (error) {
@@ -67,7 +70,7 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
-  await proxy.close(`the proxy was stopped (${signal}) before the upstream answered`);
+  await proxy.close(`the proxy shut down (${signal}) before the upstream answered`);
   await trail.shutdown();
   return 0;
 }

@@ -109,6 +109,7 @@ test('v1 client to the v2 server (2025 era, no sessions): the upstream credentia
   const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: { Authorization: credential } } });
   const client = new Client({ name: 'legacy-client', version: '1.32.2' });
   await client.connect(transport);
+  assert.equal(transport.sessionId, undefined, 'the upstream runs without sessions');
   await client.listTools();
 
   assert.equal(text(await client.callTool({ name: 'whoami', arguments: {} })), credential, 'the Authorization header reached the upstream unchanged');
@@ -142,6 +143,8 @@ test('v1 client to the v2 server (2025 era, no sessions): the upstream credentia
   assert.equal(await proxy.process.stop(), 0);
   const calls = toolCalls(readTrail(logDir));
   assert.deepEqual(calls.map((record) => record.success), [true, false, false, true]);
+  // No session follows an initialize there, so none is recorded: no session_start/session_end pair per initialize.
+  assert.deepEqual([...new Set(readTrail(logDir).map((record) => record.action))], ['tool_call'], 'no session records for an upstream without sessions');
   verifies(logDir);
 });
 

@@ -15,6 +15,8 @@ export const UPSTREAMS = {
   everything: { args: [fromRoot('node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'streamableHttp'], ready: /listening on port/ },
   // SDK v2's createMcpHandler: the 2026-07-28 era, and the 2025 era without sessions.
   v2: { args: [fileURLToPath(new URL('../fixtures/v2-http-server.js', import.meta.url))], ready: /listening/ },
+  // SDK v1's transport with sessions, behind a bearer token of its own (see the fixture for SESSION_DELETE=refused).
+  v1Sessions: { args: [fileURLToPath(new URL('../fixtures/v1-http-session-server.js', import.meta.url))], ready: /listening/ },
 };
 
 /** A child process, alive once `ready` appears in its output; its output is kept. */
@@ -50,9 +52,9 @@ export class Spawned {
   }
 }
 
-export async function startUpstream(kind: keyof typeof UPSTREAMS, port?: number): Promise<{ process: Spawned; port: number; url: string }> {
+export async function startUpstream(kind: keyof typeof UPSTREAMS, port?: number, env: Record<string, string> = {}): Promise<{ process: Spawned; port: number; url: string }> {
   const chosen = port ?? (await freePort());
-  const process = await Spawned.start(UPSTREAMS[kind].args, { PORT: String(chosen) }, UPSTREAMS[kind].ready);
+  const process = await Spawned.start(UPSTREAMS[kind].args, { ...env, PORT: String(chosen) }, UPSTREAMS[kind].ready);
   return { process, port: chosen, url: `http://127.0.0.1:${chosen}/mcp` };
 }
 

@@ -1,0 +1,210 @@
+import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import assert from 'node:assert/strict';
+import { readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { auditFileNameFor } from '../../src/index.js';
+import { verifies } from '../support/cli.js';
+import { startHttpProxy, startUpstream, toolCalls, stoppedAfterAll } from '../support/http-wire.js';
+import { makeTempDir, readTrail } from '../support/trail-files.js';
+
+// The loose ends of the HTTP proxy's sessions: an upstream session the proxy refused or swept is ended upstream too,
+// a swept session id is unknown (404) rather than taken up again, and a proxy shutting down fails the calls it still
+// holds, as its own doing. Real upstreams and SDK clients over loopback; waits are bounded, none is a timing claim.
+
+const started = stoppedAfterAll();
+const UPSTREAM_AUTH = { Authorization: 'Bearer upstream-secret' };
+const text = (result: unknown): string => (result as { content: Array<{ text?: string }> }).content[0]?.text ?? '';
+
+async function until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A 2025-era initialize sent by hand (so that no GET stream keeps the session busy); its session id. */
+async function openSession(url: URL): Promise<string> {
+  const headers = { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw-client', version: '1' } };
+  const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params }) });
+  await init.text();
+  const sessionId = init.headers.get('mcp-session-id');
+  assert.ok(sessionId, `the upstream named a session (HTTP ${init.status})`);
+  const initialized = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  await initialized.text();
+  return sessionId;
+}
+
+test('a session refused because its session_start could not be written is ended upstream too: a DELETE with the client\'s Authorization', async () => {
+  const logDir = join(makeTempDir('http-proxy-refused-delete'), 'logs');
+  const upstream = await startUpstream('v1Sessions');
+  const proxy = await startHttpProxy(logDir, upstream.url);
+  started.push(upstream.process, proxy.process);
+  // A first session, so that the trail's day file exists and the disk can then fill up under it.
+  const first = await openSession(proxy.url);
+
+  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
+  await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
+  renameSync(dayFile, `${dayFile}.aside`);
+  symlinkSync('/dev/full', dayFile);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: UPSTREAM_AUTH } });
+  const client = new Client({ name: 'refused-client', version: '1' });
+  await assert.rejects(client.connect(transport), /Audit record could not be written \(ENOSPC/);
+  const refused = transport.sessionId;
+  assert.ok(refused, 'the upstream had named the session before its start could be recorded');
+  await until(() => upstream.process.output.includes(`DELETE ${refused} -> `), 'the proxy to end the upstream session');
+  assert.match(upstream.process.output, new RegExp(`DELETE ${refused} -> 200`), 'the DELETE carried the Authorization the upstream wants');
+  renameSync(`${dayFile}.aside`, dayFile);
+
+  const direct = await fetch(upstream.url, {
+    method: 'POST',
+    headers: { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': refused },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+  });
+  assert.equal(direct.status, 404, `the upstream no longer knows the refused session: ${await direct.text()}`);
+  assert.ok(!proxy.process.output.includes('could not end the upstream session'), proxy.process.output);
+  assert.ok(!upstream.process.output.includes(`DELETE ${first}`), 'the session that was recorded is left alone');
+
+  assert.equal(await proxy.process.stop(), 0);
+  assert.ok(!JSON.stringify(readTrail(logDir)).includes('upstream-secret'), 'the credential is never written');
+  verifies(logDir);
+});
+
+test('a session the idle sweep ended: its id gets 404 and goes no further, the SDK client initializes again; the upstream\'s refusal of the DELETE is on stderr', async () => {
+  const logDir = join(makeTempDir('http-proxy-swept'), 'logs');
+  // This upstream refuses DELETE (405), so it still knows the swept session: only the proxy can stop a request naming it.
+  const upstream = await startUpstream('v1Sessions', undefined, { SESSION_DELETE: 'refused' });
+  const proxy = await startHttpProxy(logDir, upstream.url, { MCP_SESSION_IDLE_TIMEOUT_MS: '2500' });
+  started.push(upstream.process, proxy.process);
+  const swept = await openSession(proxy.url);
+  await until(() => readTrail(logDir).some((record) => record.action === 'session_end'), 'the idle session to be swept', 60_000);
+  await until(() => proxy.process.output.includes('could not end the upstream session'), 'the DELETE to fail');
+  assert.match(
+    proxy.process.output,
+    new RegExp(`could not end the upstream session ${swept} \\(it was idle past MCP_SESSION_IDLE_TIMEOUT_MS\\): the upstream answered the DELETE with HTTP 405`),
+  );
+  assert.match(upstream.process.output, new RegExp(`DELETE ${swept} -> 405`));
+
+  // An SDK client still holding the swept session id (it skips initialize when given one).
+  const stale = new Client({ name: 'stale-client', version: '1' });
+  await stale.connect(new StreamableHTTPClientTransport(proxy.url, { sessionId: swept, requestInit: { headers: UPSTREAM_AUTH } }));
+  await assert.rejects(stale.callTool({ name: 'echo', arguments: { message: 'in a swept session' } }), (error: Error & { code?: number }) => {
+    assert.equal(error.code, 404);
+    assert.match(error.message, /Session not found/);
+    return true;
+  });
+  await stale.close();
+  assert.equal(toolCalls(readTrail(logDir)).length, 0, 'the call never reached the upstream');
+
+  // What the spec asks of the client on 404: a new session, by a new initialize.
+  const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: UPSTREAM_AUTH } });
+  const fresh = new Client({ name: 'fresh-client', version: '1' });
+  await fresh.connect(transport);
+  assert.notEqual(transport.sessionId, swept);
+  assert.equal(text(await fresh.callTool({ name: 'echo', arguments: { message: 'again' } })), 'echo again');
+  await fresh.close();
+
+  assert.equal(await proxy.process.stop(), 0);
+  const records = readTrail(logDir);
+  assert.deepEqual(records.map((record) => [record.action, record.session_id]), [
+    ['session_start', swept],
+    ['session_end', swept],
+    ['session_start', transport.sessionId],
+    ['tool_call', transport.sessionId],
+    ['session_end', transport.sessionId],
+  ]);
+  verifies(logDir);
+});
+
+test('SIGTERM with calls in flight (a 2026-07-28 call, a call in a 2025 session): each recorded as failed because the proxy shut down, each client answered with that error', async () => {
+  const logDir = join(makeTempDir('http-proxy-shutdown'), 'logs');
+  const modernUpstream = await startUpstream('v2');
+  const sessionUpstream = await startUpstream('v1Sessions');
+  const modernProxy = await startHttpProxy(logDir, modernUpstream.url);
+  const sessionProxy = await startHttpProxy(logDir, sessionUpstream.url);
+  started.push(modernUpstream.process, sessionUpstream.process, modernProxy.process, sessionProxy.process);
+
+  const modern = new V2Client({ name: 'modern-client', version: '2' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await modern.connect(new V2Transport(modernProxy.url));
+  const legacy = new Client({ name: 'session-client', version: '1' });
+  await legacy.connect(new StreamableHTTPClientTransport(sessionProxy.url, { requestInit: { headers: UPSTREAM_AUTH } }));
+
+  // Each call has reached its upstream once its first progress event is back; then the proxies are stopped.
+  let progressed = 0;
+  const modernCall = modern.callTool({ name: 'slow', arguments: { ms: 120_000, steps: 1 } }, { onprogress: () => void progressed++ });
+  const legacyCall = legacy.callTool({ name: 'wait', arguments: { ms: 120_000 } }, undefined, { onprogress: () => void progressed++, timeout: 300_000 });
+  const modernFailed = assert.rejects(modernCall, /the proxy shut down \(SIGTERM\) before the upstream answered/);
+  const legacyFailed = assert.rejects(legacyCall, /the proxy shut down \(SIGTERM\) before the upstream answered/);
+  await until(() => progressed === 2, 'both calls to be under way');
+  assert.deepEqual(await Promise.all([modernProxy.process.stop('SIGTERM'), sessionProxy.process.stop('SIGTERM')]), [0, 0]);
+  await Promise.all([modernFailed, legacyFailed]);
+  await Promise.allSettled([modern.close(), legacy.close()]);
+
+  const calls = toolCalls(readTrail(logDir));
+  assert.deepEqual(calls.map((record) => record.tool_name).sort(), ['slow', 'wait']);
+  for (const record of calls) {
+    assert.equal(record.success, false);
+    assert.equal(record.error, 'the proxy shut down (SIGTERM) before the upstream answered', 'not "cancelled by the client"');
+  }
+  verifies(logDir);
+});
+
+test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize gets 429, Retry-After and an auth_failure record; past MCP_MAX_SESSIONS, 503; nothing reaches the upstream', async () => {
+  const logDir = join(makeTempDir('http-proxy-session-caps'), 'logs');
+  const upstream = await startUpstream('everything');
+  const tokens = 'tok-alice-0123456789=alice,tok-bob-9876543210=bob,tok-carol-5555555555=carol';
+  const proxy = await startHttpProxy(logDir, upstream.url, { MCP_AUTH_TOKENS: tokens, MCP_MAX_SESSIONS: '4', MCP_MAX_SESSIONS_PER_PRINCIPAL: '2' });
+  started.push(upstream.process, proxy.process);
+  const connect = async (token: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> => {
+    const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+    const client = new Client({ name: 'capped-client', version: '1' });
+    await client.connect(transport);
+    return { client, transport };
+  };
+  const rawInitialize = (token: string): Promise<Response> =>
+    fetch(proxy.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+  const upstreamSessions = (): number => upstream.process.output.match(/Session initialized with ID/g)?.length ?? 0;
+
+  const alice = [await connect('tok-alice-0123456789'), await connect('tok-alice-0123456789')];
+  const third = await rawInitialize('tok-alice-0123456789');
+  assert.equal(third.status, 429);
+  assert.equal(third.headers.get('retry-after'), '5');
+  assert.deepEqual(await third.json(), {
+    jsonrpc: '2.0', id: null,
+    error: { code: -32001, message: 'Too many sessions: 2 open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL); end one or retry later' },
+  });
+  await assert.rejects(connect('tok-alice-0123456789'), (error: Error & { code?: number }) => error.code === 429);
+  assert.equal(upstreamSessions(), 2, 'a refused initialize never reaches the upstream');
+
+  const bob = [await connect('tok-bob-9876543210'), await connect('tok-bob-9876543210')];
+  const carol = await rawInitialize('tok-carol-5555555555');
+  assert.equal(carol.status, 503, 'four sessions open in all: MCP_MAX_SESSIONS');
+  assert.equal(carol.headers.get('retry-after'), '5');
+  assert.match(((await carol.json()) as { error: { message: string } }).error.message, /4 sessions open \(MCP_MAX_SESSIONS\)/);
+
+  // Alice ends one of hers: there is room for her again.
+  await alice[0]!.transport.terminateSession();
+  await alice[0]!.client.close();
+  const again = await connect('tok-alice-0123456789');
+  assert.equal(upstreamSessions(), 5);
+
+  await Promise.all([again, alice[1]!, ...bob].map(({ client }) => client.close()));
+  assert.equal(await proxy.process.stop(), 0);
+  const failures = readTrail(logDir).filter((record) => record.action === 'auth_failure');
+  assert.deepEqual(failures.map((record) => [record.actor, record.error]), [
+    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+  ], 'each 429 recorded with who asked; the 503 is not a principal\'s doing and records nothing');
+  assert.equal(readTrail(logDir).filter((record) => record.action === 'session_start').length, 5);
+  verifies(logDir);
+});
