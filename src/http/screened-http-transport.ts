@@ -1,9 +1,9 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse, isRequest, type JsonRpcMessage } from '../mcp/json-rpc.js';
+import { errorResponse } from '../mcp/json-rpc.js';
 import {
-  INVALID_REQUEST, screenMessage, type RejectedMessage, type RejectionCarrier, type RejectionListener, type ScreeningTransport,
+  refusedBatch, screenMessage, type RejectedMessage, type RejectionCarrier, type RejectionListener, type ScreeningTransport,
 } from '../mcp/message-screen.js';
 
 const BATCH_REFUSED = 'Invalid Request: refused with the malformed message(s) of its batch';
@@ -15,16 +15,8 @@ const BATCH_REFUSED = 'Invalid Request: refused with the malformed message(s) of
  */
 export function refusedMessages(body: unknown): RejectedMessage[] | null {
   const messages = Array.isArray(body) ? body : [body];
-  if (messages.length === 0) return null;
-  const screened = messages.map(screenMessage);
-  if (screened.every((entry) => 'accepted' in entry)) return null;
-  return screened.flatMap((entry) => {
-    if ('rejected' in entry) return [entry.rejected];
-    const message = entry.accepted as JsonRpcMessage;
-    if (!isRequest(message)) return [];
-    const params = typeof message.params === 'object' && message.params !== null ? (message.params as Record<string, unknown>) : {};
-    return [{ code: INVALID_REQUEST, message: BATCH_REFUSED, id: message.id, sentId: message.id, method: message.method, params, answered: true }];
-  });
+  if (messages.length === 0 || messages.every((message) => 'accepted' in screenMessage(message))) return null;
+  return refusedBatch(messages, BATCH_REFUSED);
 }
 
 /**

@@ -39,6 +39,9 @@ export interface ScreeningTransport {
 
 export type Screened = { accepted: JSONRPCMessage } | { rejected: RejectedMessage };
 
+/** What MCP on stdio says to a batch: the SDK's transport drops it whole, as the 2025-06-18 protocol removed batching. */
+export const NO_BATCHES = 'Invalid Request: a batch is not accepted here (JSON-RPC batching is not part of MCP since 2025-06-18)';
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -47,8 +50,24 @@ function usableId(id: unknown): JsonRpcId {
   return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : null;
 }
 
-/** One line of a stdio stream: JSON, then as `screenMessage`; a line that is not JSON is a parse error. */
-export function screenLine(text: string): Screened {
+/**
+ * A batch refused whole, `why` being the reason: each malformed message in
+ * it is refused for its own problem, each well-formed request for `why`;
+ * notifications and responses need no answer.
+ */
+export function refusedBatch(messages: readonly unknown[], why: string): RejectedMessage[] {
+  return messages.flatMap((value) => {
+    const screened = screenMessage(value);
+    if ('rejected' in screened) return [screened.rejected];
+    const message = screened.accepted;
+    if (!('method' in message) || !('id' in message)) return [];
+    const params = isObject(message.params) ? message.params : {};
+    return [{ code: INVALID_REQUEST, message: why, id: message.id, sentId: message.id, method: message.method, params, answered: true }];
+  });
+}
+
+/** One line of a stdio stream: JSON, then as `screenMessage`, or a batch, refused whole; a line that is not JSON is a parse error. */
+export function screenLine(text: string): Screened | { batch: RejectedMessage[] } {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -56,7 +75,7 @@ export function screenLine(text: string): Screened {
     const rejected = { code: PARSE_ERROR, message: 'Parse error: the message is not valid JSON', id: null, sentId: null, method: null, params: {}, answered: true };
     return { rejected };
   }
-  return screenMessage(value);
+  return Array.isArray(value) && value.length > 0 ? { batch: refusedBatch(value, NO_BATCHES) } : screenMessage(value);
 }
 
 /**

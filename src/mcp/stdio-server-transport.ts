@@ -67,7 +67,8 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
     const text = lineText(line);
     if (text.trim() === '') return;
     const screened = screenLine(text);
-    if ('rejected' in screened) return this.refuse(screened.rejected);
+    if ('batch' in screened) return this.refuse(screened.batch, true);
+    if ('rejected' in screened) return this.refuse([screened.rejected], false);
     try {
       this.onmessage?.(screened.accepted);
     } catch (error) {
@@ -75,12 +76,12 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
     }
   }
 
-  /** Answered once its record is written, so that the record is in the trail before the client reads the error. */
-  private refuse(rejected: RejectedMessage): void {
-    this.onerror?.(new Error(rejected.message));
-    const recorded = this.onrejected?.(rejected, {}) ?? Promise.resolve();
-    void recorded
-      .then(() => (rejected.answered ? this.write(`${JSON.stringify(errorResponse(rejected.id, rejected.code, rejected.message))}\n`) : undefined))
+  /** Answered once their records are written, so that each record is in the trail before the client reads its error. */
+  private refuse(refused: RejectedMessage[], batch: boolean): void {
+    for (const rejected of refused) this.onerror?.(new Error(rejected.message));
+    const answers = refused.filter((rejected) => rejected.answered).map((rejected) => errorResponse(rejected.id, rejected.code, rejected.message));
+    void Promise.all(refused.map((rejected) => this.onrejected?.(rejected, {})))
+      .then(() => (answers.length === 0 ? undefined : this.write(`${JSON.stringify(batch ? answers : answers[0])}\n`)))
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
   }
 }

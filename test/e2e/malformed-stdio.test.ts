@@ -93,6 +93,16 @@ test('malformed messages to the help desk over stdio', async (t) => {
     assert.ok(next.trail.some((entry) => entry.request_id === '41' && entry.success));
   });
 
+  await t.test('a batch, which MCP on stdio does not accept, gets an error for each request in it and a record for each tools/call', async () => {
+    const batch = [JSON.parse(jsonRpc(50, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } })), JSON.parse(jsonRpc(null, 'notifications/initialized')), { jsonrpc: '2.0', id: 51, method: 'tools/call', params: null }];
+    const { answer, trail } = await exchange(JSON.stringify(batch));
+    const answers = answer as unknown as Answer[];
+    assert.deepEqual(answers.map((entry) => [entry.id, entry.error?.code]), [[50, -32600], [51, -32602]]);
+    assert.match(answers[0]!.error?.message ?? '', /batch is not accepted/);
+    assert.equal(trail.filter((record) => record.request_id === '50' && !record.success).length, 1);
+    assert.equal(trail.filter((record) => record.request_id === '51' && !record.success).length, 1);
+  });
+
   await t.test('the trail verifies', () => {
     verifies(dirs.logDir);
   });
