@@ -1,4 +1,5 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { OversizedBodyRecorder } from './oversized-body-records.js';
 
 /** JSON-RPC error codes used by the HTTP front. */
 export const PARSE_ERROR = -32700;
@@ -14,13 +15,14 @@ export function sendJsonRpcError(res: Response, status: number, code: number, me
 
 /**
  * The JSON body parser, capped at `maxBytes`. A declared Content-Length over
- * the cap is refused before a byte of the body is read; the connection is
- * then closed rather than drained.
+ * the cap is refused, once `recordOversized` has written its record, before
+ * a byte of the body is read; the connection is then closed rather than drained.
  */
-export function jsonBody(maxBytes: number): RequestHandler[] {
-  const tooLarge: RequestHandler = (req, res, next) => {
+export function jsonBody(maxBytes: number, recordOversized: OversizedBodyRecorder): RequestHandler[] {
+  const tooLarge: RequestHandler = async (req, res, next) => {
     const declared = Number(req.headers['content-length']);
     if (!(declared > maxBytes)) return next();
+    await recordOversized(req, declared);
     sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${maxBytes} bytes (MCP_MAX_BODY_BYTES)`, { Connection: 'close' });
   };
   // The SDK transport reads any body whose type merely contains application/json itself (with its own 4 MB cap): parse those here, under ours.
@@ -34,8 +36,8 @@ export function jsonBody(maxBytes: number): RequestHandler[] {
  * a JSON-RPC parse error; other client errors their status; anything else
  * 500 and one line on stderr.
  */
-export function jsonErrors(maxBytes: number): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
+export function jsonErrors(maxBytes: number, recordOversized: OversizedBodyRecorder): ErrorRequestHandler {
+  return async (error: unknown, req, res, _next) => {
     const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
     if (res.headersSent) {
       res.destroy();
@@ -43,6 +45,8 @@ export function jsonErrors(maxBytes: number): ErrorRequestHandler {
     }
     if (type === 'entity.parse.failed') return sendJsonRpcError(res, 400, PARSE_ERROR, 'Parse error: the request body is not valid JSON');
     if (type === 'entity.too.large') {
+      // A body with no declared length (chunked) that grew past the cap while it was read.
+      await recordOversized(req, null);
       return sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${maxBytes} bytes (MCP_MAX_BODY_BYTES)`, { Connection: 'close' });
     }
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -1,12 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { McpServerInstrumentation } from '../mcp/instrument-mcp-server.js';
+import { ScreenedStreamableHTTPServerTransport } from './screened-http-transport.js';
 
 export interface Session {
   server: McpServer;
-  transport: StreamableHTTPServerTransport;
+  transport: ScreenedStreamableHTTPServerTransport;
   instrumentation: McpServerInstrumentation;
   /** The principal whose token opened the session; only that principal may use it. */
   principal: string | null;
@@ -94,7 +94,7 @@ export class SessionTable {
       principal,
       openRequests: 0,
       idleSince: Date.now(),
-      transport: new StreamableHTTPServerTransport({
+      transport: new ScreenedStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => void this.sessions.set(id, session),
       }),

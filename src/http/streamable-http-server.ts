@@ -11,6 +11,7 @@ import { BearerTokens } from './bearer-tokens.js';
 import { createGuardedHttpServer, RETRY_AFTER_SECONDS } from './connection-guard.js';
 import { checkExposure, httpLimitsFromEnv, type HttpLimits } from './http-limits.js';
 import { INVALID_REQUEST, INTERNAL_ERROR, jsonBody, jsonErrors, notFound, REFUSED, sendJsonRpcError } from './json-rpc-responses.js';
+import { oversizedBodyRecords } from './oversized-body-records.js';
 import { bearerAuth, clientAddressHeader, originCheck } from './request-guards.js';
 import { SessionTable } from './session-table.js';
 
@@ -74,10 +75,11 @@ export class StreamableHttpMcpServer {
     app.use(originCheck(allowedHosts));
     app.use(clientAddressHeader());
     if (tokens) app.use('/mcp', bearerAuth(tokens, this.authFailures));
-    app.use('/mcp', ...jsonBody(this.limits.maxBodyBytes));
+    const recordOversized = oversizedBodyRecords(config.trail, this.limits.maxBodyBytes);
+    app.use('/mcp', ...jsonBody(this.limits.maxBodyBytes, recordOversized));
     app.all('/mcp', (req, res) => void this.handle(req, res));
     app.use(notFound);
-    app.use(jsonErrors(this.limits.maxBodyBytes));
+    app.use(jsonErrors(this.limits.maxBodyBytes, recordOversized));
     this.http = createGuardedHttpServer(this.limits, app);
   }
 

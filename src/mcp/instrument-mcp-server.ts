@@ -7,7 +7,9 @@ import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '
 import { CallerIdentity } from './caller-identity.js';
 import { RequestAuditor } from './request-auditor.js';
 import { RequestAudits } from './request-audits.js';
-import { declaredInputFields, interceptRequestHandler } from './sdk-internals.js';
+import type { ScreeningTransport } from './message-screen.js';
+import { RejectedRequests } from './rejected-requests.js';
+import { declaredInputFields, interceptRequestHandler, onTransportConnected } from './sdk-internals.js';
 import { SessionEvents } from './session-events.js';
 
 export interface ToolAuditOptions {
@@ -67,7 +69,14 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     tracer, identity, sessions, redactor, limits, awaitRecord: options.awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
 
-  for (const [method, describe] of audits.auditedMethods(recordToolsList)) {
+  const methods = audits.auditedMethods(recordToolsList);
+  const rejections = new RejectedRequests({
+    tracer, identity, sessions, clean, methods, redactor, limits, awaitRecord: options.awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
+  });
+  // Messages the SDK would drop before any handler: a screening transport (ours, stdio and HTTP) reports them here instead.
+  onTransportConnected(server, (transport) => ((transport as ScreeningTransport).onrejected = (rejected, carrier) => rejections.record(rejected, carrier)));
+
+  for (const [method, describe] of methods) {
     interceptRequestHandler(server, method, (handler) => (request, extra) => auditor.audit(method, handler, request, extra, describe));
   }
 
@@ -81,7 +90,7 @@ export function instrumentMcpServer(server: McpServer, options: McpAuditOptions 
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.allSettled([...auditor.callsInProgress(), ...sessions.pendingRecords()]), timedOut]);
+      await Promise.race([Promise.allSettled([...auditor.callsInProgress(), ...sessions.pendingRecords(), ...rejections.pendingRecords()]), timedOut]);
       clearTimeout(timer);
       // The SDK sends a response a few microtasks after its handler settles: let those go out.
       await new Promise((resolve) => setImmediate(resolve));

@@ -59,8 +59,7 @@ export class RequestAuditor {
     let call: Promise<unknown>;
     try {
       audited.summarizeInput();
-      // The SDK's stored handler parses the request synchronously: a malformed one throws here.
-      call = Promise.resolve(context.with(audited.context, handler, undefined, request, extra));
+      call = this.run(handler, audited, request, extra);
     } catch (error) {
       call = Promise.reject(error);
     }
@@ -84,6 +83,16 @@ export class RequestAuditor {
       return this.answer(audited.span, { result });
     };
     return call.then(returned, failed);
+  }
+
+  private run(handler: RawRequestHandler, audited: AuditedRequest, request: RawRequest, extra: RawRequestExtra): Promise<unknown> {
+    try {
+      return Promise.resolve(context.with(audited.context, handler, undefined, request, extra));
+    } catch (error) {
+      // The SDK's stored handler parses the request synchronously, and would answer a malformed one
+      // (a tools/call with no name) as an internal error, -32603: JSON-RPC calls it invalid params.
+      return Promise.reject(new McpError(ErrorCode.InvalidParams, `Invalid params: ${thrownErrorMessage(error)}`));
+    }
   }
 
   /** The call's outcome for the SDK to send, once its record is written; an error instead if it cannot be. */

@@ -123,3 +123,13 @@ export function describeTransport(transport: Transport | undefined): TransportDe
   if (className === 'InMemoryTransport') return { name: 'in-memory' };
   return { name: className };
 }
+
+/** Calls `listener` with each transport the server connects to, before it starts. */
+export function onTransportConnected(server: McpServer, listener: (transport: Transport) => void): void {
+  const protocol = server.server;
+  const connect = protocol.connect.bind(protocol);
+  protocol.connect = (transport) => {
+    listener(transport);
+    return connect(transport);
+  };
+}

@@ -1,52 +1,11 @@
 import { isJsonRpcPayload, type JsonRpcMessage } from '../mcp/json-rpc.js';
-
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
-
-/**
- * Splits a byte stream into the newline-delimited messages of the MCP stdio
- * transport. No cap on a line's length: a message of tens of MiB passes
- * whole (a fixed cap that ends the pipe is how other proxies lose calls).
- * Each line keeps its terminator, so it can be passed on byte for byte.
- */
-export class LineSplitter {
-  private partial: Buffer[] = [];
-
-  constructor(private readonly onLine: (line: Buffer) => void) {}
-
-  push(chunk: Buffer): void {
-    let start = 0;
-    let end: number;
-    while ((end = chunk.indexOf(NEWLINE, start)) !== -1) {
-      let line = chunk.subarray(start, end + 1);
-      if (this.partial.length > 0) {
-        this.partial.push(line);
-        line = Buffer.concat(this.partial);
-        this.partial = [];
-      }
-      start = end + 1;
-      this.onLine(line);
-    }
-    if (start < chunk.length) this.partial.push(start === 0 ? chunk : chunk.subarray(start));
-  }
-
-  /** The stream ended: hands over an unterminated last line, if any, with a newline added. */
-  end(): void {
-    if (this.partial.length === 0) return;
-    const line = Buffer.concat([...this.partial, Buffer.from('\n')]);
-    this.partial = [];
-    this.onLine(line);
-  }
-}
+import { lineText } from '../mcp/line-splitter.js';
 
 export type DecodedLine = { kind: 'message'; payload: JsonRpcMessage | JsonRpcMessage[] } | { kind: 'blank' } | { kind: 'not-json-rpc'; text: string };
 
 /** What one line holds: a JSON-RPC message or batch, nothing, or something else (noise, or not JSON at all). */
 export function decodeLine(line: Buffer): DecodedLine {
-  let end = line.length;
-  if (end > 0 && line[end - 1] === NEWLINE) end--;
-  if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
-  const text = line.toString('utf8', 0, end);
+  const text = lineText(line);
   if (text.trim() === '') return { kind: 'blank' };
   let value: unknown;
   try {

@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import { ChildServer, describeExit, type ChildExit } from './child-server.js';
-import { decodeLine, LineSplitter } from './json-rpc-framing.js';
+import { LineSplitter } from '../mcp/line-splitter.js';
+import { decodeLine } from './json-rpc-framing.js';
 
 export interface StdioProxyConfig {
   command: string;

@@ -110,9 +110,9 @@ test('a malformed tools/call (no tool name) is answered with a JSON-RPC error an
   await assert.rejects(client.request({ method: 'tools/call', params: {} as { name: string } }, CallToolResultSchema), /Invalid/);
   const span = lastSpan();
   assert.equal(span.name, 'tools/call');
-  // The SDK rejects the malformed params before any tools/call logic, as an internal error.
-  assert.equal(span.attributes['error.type'], '-32603');
-  assert.equal(span.attributes['rpc.response.status_code'], '-32603');
+  // The SDK rejects the malformed params before any tools/call logic, as an internal error: we answer invalid params.
+  assert.equal(span.attributes['error.type'], '-32602');
+  assert.equal(span.attributes['rpc.response.status_code'], '-32602');
   const record = recordFor(span.spanContext().spanId);
   assert.equal(record.success, false);
   assert.equal(record.tool_name, null);
