@@ -22,8 +22,11 @@ export const HELP_HELP = '  -h, --help         this help';
 
 export interface Invocation<T extends Options> {
   values: ParsedArgs<T & typeof CONVENTION>['values'];
-  /** The trail directory, resolved and checked; '' for a command without `trail`. */
-  dir: string;
+  /**
+   * The trail directory (commands with `trail`), resolved and checked to be there: called once the command has
+   * checked its options, so that a usage error is reported before a missing directory.
+   */
+  trail(): string;
   /** What the command takes after its options (the proxy's server command); empty for the others. */
   operands: string[];
 }
@@ -62,13 +65,12 @@ export function defineCommand<const T extends Options>(spec: CommandSpec<T>): Co
         return 0;
       }
       const { values, positionals } = parseCommandArgs(optionWords, options, spec.trail ? 1 : 0);
-      let dir = '';
-      if (spec.trail) {
-        const trail = chooseTrailDirectory(positionals[0], (values as { dir?: string }).dir);
-        requireTrail(trail, spec.emptyTrailIsFine?.(values) ?? false);
-        dir = trail.path;
-      }
-      return spec.run({ values, dir, operands });
+      const trail = () => {
+        const chosen = chooseTrailDirectory(positionals[0], (values as { dir?: string }).dir);
+        requireTrail(chosen, spec.emptyTrailIsFine?.(values) ?? false);
+        return chosen.path;
+      };
+      return spec.run({ values, trail, operands });
     },
   };
 }

@@ -54,11 +54,12 @@ export const exportCommand = defineCommand({
   options: { ...FILTER_OPTIONS, format: { type: 'string' } },
   trail: true,
   json: true,
-  async run({ values, dir }) {
+  async run({ values, trail }) {
     if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json asks for JSON, --format for ${values.format}: give one`);
     const format = values.json ? 'json' : (values.format ?? 'csv');
     if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got "${format}"`);
     const filter = new RecordFilter(values);
+    const dir = trail();
     let count = 0;
     await writeOut(format === 'csv' ? CSV_COLUMNS.map(([name]) => name).join(',') + '\r\n' : '[');
     for await (const { record } of readTrailRecords(dir, { skipFile: filter.skipFile })) {

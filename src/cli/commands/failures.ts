@@ -22,5 +22,5 @@ export const failuresCommand = defineCommand({
   options: { ...FILTER_OPTIONS, limit: { type: 'string' } },
   trail: true,
   json: true,
-  run: ({ values, dir }) => printMatching(dir, { ...values, failed: true }, positiveInteger(values.limit, '--limit', Infinity)),
+  run: ({ values, trail }) => printMatching(trail, { ...values, failed: true }, positiveInteger(values.limit, '--limit', Infinity)),
 });

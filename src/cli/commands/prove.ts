@@ -33,8 +33,9 @@ export const proveCommand = defineCommand({
   options: { seq: { type: 'string' } },
   trail: true,
   json: true,
-  async run({ values, dir }) {
+  async run({ values, trail }) {
     if (!values.seq || !/^[1-9][0-9]*$/.test(values.seq)) throw new UsageError('--seq N (a record\'s seq, from 1) is required');
+    const dir = trail();
     // Lines retention deleted are stood for by the compact range noted before the oldest file kept: every hash a
     // proof of a kept line needs comes out of it and the kept lines (a retired record itself cannot be proved).
     const prefix = retiredPrefix(dir) ?? new CompactRange();

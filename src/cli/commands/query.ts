@@ -23,12 +23,13 @@ export const queryCommand = defineCommand({
   options: { ...FILTER_OPTIONS, limit: { type: 'string' } },
   trail: true,
   json: true,
-  run: ({ values, dir }) => printMatching(dir, values, positiveInteger(values.limit, '--limit', Infinity)),
+  run: ({ values, trail }) => printMatching(trail, values, positiveInteger(values.limit, '--limit', Infinity)),
 });
 
 /** Streams matching records to stdout; shared with `failures`. */
-export async function printMatching(dir: string, values: QueryValues, limit: number): Promise<number> {
+export async function printMatching(trail: () => string, values: QueryValues, limit: number): Promise<number> {
   const filter = new RecordFilter(values);
+  const dir = trail();
   let printed = 0;
   if (!values.json) await writeOut(recordHeaderLine() + '\n');
   for await (const { record } of readTrailRecords(dir, { skipFile: filter.skipFile })) {

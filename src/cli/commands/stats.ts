@@ -51,8 +51,9 @@ export const statsCommand = defineCommand({
   options: FILTER_OPTIONS,
   trail: true,
   json: true,
-  async run({ values, dir }) {
+  async run({ values, trail }) {
     const filter = new RecordFilter({ ...values, action: values.action ?? TOOL_CALL_ACTION });
+    const dir = trail();
     const byTool = new Map<string | null, ToolAccumulator>();
     const all = new ToolAccumulator();
     let first: string | null = null;

@@ -114,14 +114,16 @@ export const tailCommand = defineCommand({
   // Following may start before the server has written its first record.
   emptyTrailIsFine: (values) => values.follow === true,
   json: true,
-  async run({ values, dir }) {
+  async run({ values, trail }) {
     const filter = new RecordFilter(values);
+    const lines = positiveInteger(values.lines, '--lines', 10);
+    const interval = Math.max(50, positiveInteger(values.interval, '--interval', 500));
+    const dir = trail();
     const print = (record: AuditRecord) => writeOut((values.json ? JSON.stringify(record) : recordLine(record)) + '\n');
     const files = listTrailFiles(dir);
-    for (const record of await lastRecords(files, positiveInteger(values.lines, '--lines', 10), filter)) await print(record);
+    for (const record of await lastRecords(files, lines, filter)) await print(record);
     if (!values.follow) return 0;
 
-    const interval = Math.max(50, positiveInteger(values.interval, '--interval', 500));
     const live = (all: TrailFile[]) => all.filter((file) => !file.compressed);
     const newest = live(files).at(-1);
     let follower = newest ? new FileFollower(newest, true, await countLines(newest)) : null;

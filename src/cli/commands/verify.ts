@@ -75,15 +75,15 @@ export const verifyCommand = defineCommand({
   // A head or checkpoints kept elsewhere vouch for records: an emptied directory is then a finding, not a wrong path.
   emptyTrailIsFine: (values) => values.head !== undefined || (values.checkpoints?.length ?? 0) > 0,
   json: true,
-  async run({ values, dir }) {
+  async run({ values, trail }) {
     if (values.head !== undefined && values['no-head']) throw new UsageError('give --head FILE or --no-head, not both');
     if (values['public-key'] === undefined) {
       if (values.checkpoints) throw new UsageError('--checkpoints goes with --public-key');
-      return runVerifyChain(dir, values);
+      return runVerifyChain(trail(), values);
     }
     // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
     const chainOnly = ['head', 'no-head', 'key-file'].find((name) => values[name as 'head'] !== undefined);
     if (chainOnly) throw new UsageError(`--${chainOnly} checks the keyed chain; it does not go with --public-key`);
-    return runVerifySigned(dir, values['public-key'], values.checkpoints ?? [], values.json === true);
+    return runVerifySigned(trail(), values['public-key'], values.checkpoints ?? [], values.json === true);
   },
 });
