@@ -7,6 +7,7 @@ import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { auditRecord } from '../support/chained-trail.js';
 import { CLI_PATH, runCli, spawn, type CliRun } from '../support/cli.js';
 import { makeTempDir } from '../support/trail-files.js';
+import { PYTHON_SERVER, trailNow, WireProxy } from '../support/wire-proxy.js';
 
 /**
  * Where every command that reads a trail finds it: DIR, else --dir, else $AUDIT_LOG_DIR, else ./logs. Four
@@ -125,4 +126,16 @@ test('verify with a head or checkpoints kept elsewhere runs on an emptied direct
   const result = run(['verify', empty, '--head', join(trails.env, 'audit.head.json')], undefined);
   assert.equal(result.status, 1, result.stdout + result.stderr);
   assert.match(result.stdout, /FAILED/);
+});
+
+test('proxy writes the trail to --dir (or its old name --log-dir) over $AUDIT_LOG_DIR, making the directory', async () => {
+  for (const option of ['--dir', '--log-dir']) {
+    const envDir = join(root, `proxy-env${option}`);
+    const chosen = join(root, `proxy-chosen${option}`, 'logs');
+    const proxy = new WireProxy(envDir, PYTHON_SERVER, {}, [option, chosen]);
+    await proxy.handshake();
+    assert.equal(await proxy.close(), 0, proxy.stderr);
+    assert.ok(trailNow(chosen).some((record) => record.action === 'session_start'), option);
+    assert.deepEqual(trailNow(envDir), [], option);
+  }
 });
