@@ -12,7 +12,7 @@ import { statsCommand } from './commands/stats.js';
 import { tailCommand } from './commands/tail.js';
 import { verifyCommand } from './commands/verify.js';
 import { verifyProofCommand } from './commands/verify-proof.js';
-import { UsageError, type Command } from './command.js';
+import { CannotRunError, EXIT, UsageError, type Command } from './command.js';
 
 const commands: Record<string, Command> = {
   stats: statsCommand,
@@ -27,27 +27,37 @@ const commands: Record<string, Command> = {
   proxy: proxyCommand,
 };
 
+const CONVENTION = `A command that reads the trail takes its directory as DIR or --dir DIR (default:
+$AUDIT_LOG_DIR, else ./logs), and --json for output a program reads.
+Exit status: 0 ok, 1 a finding (verify found a problem, a proof does not
+hold), 2 could not run (a usage error, no trail in the directory, a key that
+cannot be read).`;
+
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
-  return `Usage: mcp-audit <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`mcp-audit <command> --help\` for a command's options.\n`;
+  return `Usage: mcp-audit <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${CONVENTION}\n\nRun \`mcp-audit <command> --help\` for a command's options.\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(help());
-    return name === undefined ? 2 : 0;
+    return EXIT.ok;
+  }
+  if (name === undefined) {
+    process.stderr.write(`mcp-audit: no command given\n\n${help()}`);
+    return EXIT.cannotRun;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`mcp-audit: unknown command "${name}"\n\n${help()}`);
-    return 2;
+    return EXIT.cannotRun;
   }
   if (!command.ownsStdout) {
     // `mcp-audit query | head` closes the pipe early: that is the reader's choice, not an error.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0);
+      if (error.code === 'EPIPE') process.exit(EXIT.ok);
       throw error;
     });
   }
@@ -55,11 +65,11 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`mcp-audit ${name}: ${error.message}\nRun \`mcp-audit ${name} --help\` for usage.\n`);
-      return 2;
+      process.stderr.write(`mcp-audit ${name}: ${error.message}\n${command.usage}\nRun \`mcp-audit ${name} --help\` for the options.\n`);
+      return EXIT.cannotRun;
     }
     process.stderr.write(`mcp-audit ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return error instanceof CannotRunError ? EXIT.cannotRun : EXIT.finding;
   }
 }
 

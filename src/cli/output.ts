@@ -1,22 +1,3 @@
-import { resolve, sep } from 'node:path';
-
-/** The options every command shares. */
-export const COMMON_OPTIONS = {
-  dir: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-export const COMMON_HELP = `  --dir PATH         trail directory (default: $AUDIT_LOG_DIR, else ./logs); / and \\ both work
-  --json             machine-readable output
-  -h, --help         this help`;
-
-/** The trail directory: either separator is accepted, so `logs\\2026` typed on Windows and `logs/2026` both work. */
-export function trailDirectory(dir: string | undefined): string {
-  const raw = dir ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
-  return resolve(raw.replace(/[\\/]+/g, sep));
-}
-
 /** Colour only for a human at a terminal, and never when NO_COLOR is set (no-color.org). */
 export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY) && !process.env['NO_COLOR'];

@@ -193,3 +193,23 @@ test('prove on a trail whose oldest day retention deleted: the proof comes out o
   assert.equal(retired.status, 1);
   assert.match(retired.stderr, /no record with seq 150 in .* \(leaves 0\.\.239 were retired by retention\)/);
 });
+
+test('--json on the signed checks: verify --public-key, prove and verify-proof print one JSON object; an unreadable key is exit 2', () => {
+  const { dir } = copy();
+  const verified = verify(dir, '--json');
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.equal((JSON.parse(verified.stdout) as { ok: boolean; leaves: number }).leaves, 300);
+  const proved = runCli(['prove', '--dir', dir, '--seq', '10', '--json']);
+  assert.equal(proved.status, 0, proved.stderr);
+  const check = (input: string, key = join(keys, 'audit-signing.pub')) =>
+    spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', key, '--json'], { input, encoding: 'utf8' });
+  const ok = check(proved.stdout);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, message: 'the record is leaf 9 of example.org/audit/help-desk, size 300, signed by example.org/audit/help-desk' });
+  const forged = check(proved.stdout.replace('\\"seq\\":10,', '\\"seq\\":11,'));
+  assert.equal(forged.status, 1, forged.stderr);
+  assert.equal((JSON.parse(forged.stdout) as { ok: boolean }).ok, false);
+  const noKey = check(proved.stdout, join(keys, 'absent.pub'));
+  assert.equal(noKey.status, 2);
+  assert.match(noKey.stderr, /^mcp-audit verify-proof: .*absent\.pub/);
+});

@@ -144,7 +144,7 @@ test('the packed tarball installs offline into an empty project, imports, type-c
   const help = (await npm(app, 'exec', '--offline', '--', 'mcp-audit', '--help'));
   assert.match(help, /^Usage: mcp-audit <command>/);
   assert.match(help, /^ {2}proxy /m);
-  // The proxy keeps stdout for the protocol: its usage goes to stderr.
+  // Like every command's (docs/cli.md), the proxy's help is on stdout: no JSON-RPC is spoken when it is asked for.
   const proxyHelp = await run('npm', ['exec', '--offline', '--', 'mcp-audit', 'proxy', '--help'], { cwd: app, env });
-  assert.match(proxyHelp.stderr, /^Usage: mcp-audit proxy /);
+  assert.match(proxyHelp.stdout, /^Usage: mcp-audit proxy /);
 });

@@ -10,9 +10,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `mcp-audit` as a real child process, as a user would (no TTY, so no colour). */
-export function runCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const result = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+/**
+ * Runs `mcp-audit` as a real child process, as a user would (no TTY, so no colour). An `env` entry set to
+ * undefined is removed from the child's environment; `cwd` is where a relative default (./logs) resolves.
+ */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): CliRun {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  const result = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', env: childEnv, timeout: 30_000, ...(cwd ? { cwd } : {}) });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,24 +1,28 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { defineCommand, HELP_HELP } from '../command-line.js';
 
-const usage = `Usage: mcp-audit keygen --out DIR
+const HELP = `Usage: mcp-audit keygen --out DIR
 
 Writes a new Ed25519 key pair for signed checkpoints: DIR/audit-signing.key
 (private, PKCS#8 PEM, mode 0600: give it to the writer as
 AUDIT_SIGNING_KEY_FILE) and DIR/audit-signing.pub (public, SPKI PEM: give it
-to whoever checks the trail). Refuses to overwrite an existing key.`;
+to whoever checks the trail). Refuses to overwrite an existing key.
 
-export const keygenCommand: Command = {
+  --out DIR          where to write the two files (made if missing)
+${HELP_HELP}
+
+Exit status: 0 written, 1 a key is already there (nothing written), 2 could
+not run.
+`;
+
+export const keygenCommand = defineCommand({
   summary: 'make the Ed25519 key pair that signs checkpoints',
-  async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  help: HELP,
+  options: { out: { type: 'string' } },
+  async run({ values }) {
     if (!values.out) throw new UsageError('--out DIR is required');
     const privatePath = join(values.out, 'audit-signing.key');
     const publicPath = join(values.out, 'audit-signing.pub');
@@ -31,4 +35,4 @@ export const keygenCommand: Command = {
     process.stdout.write(`private key: ${privatePath} (set AUDIT_SIGNING_KEY_FILE to it; keep it off the trail's readers)\npublic key:  ${publicPath} (for \`mcp-audit verify --public-key\`)\n`);
     return 0;
   },
-};
+});

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { CompactRange } from '../../audit/checkpoint/compact-range.js';
 import { parseCheckpoint } from '../../audit/checkpoint/checkpoint.js';
 import { CHECKPOINT_DIR, listCheckpointFiles } from '../../audit/checkpoint/checkpoint-files.js';
 import { inclusionPath, prunedSubtree, type Hash } from '../../audit/checkpoint/merkle-tree.js';
-import { UsageError, type Command } from '../command.js';
+import { UsageError } from '../command.js';
+import { defineCommand, DIR_HELP, HELP_HELP } from '../command-line.js';
 import { forEachLeaf, retiredPrefix } from '../trail-leaves.js';
 
-const usage = `Usage: mcp-audit prove [dir] --seq N
+const HELP = `Usage: mcp-audit prove [DIR] --seq N
 
 Prints, as one JSON object, what proves that the record with seq N is in the
 signed trail without showing any other record: record (the exact line),
@@ -16,18 +16,26 @@ leaf_index, tree_size, proof (RFC 9162 inclusion proof, base64 hashes) and
 checkpoint (the signed note it is checked against: the latest one whose root
 this trail gives). Check it with \`mcp-audit verify-proof --public-key FILE\`.
 Works on a trail whose oldest files retention deleted (from the compact range
-noted before the oldest file kept); a retired record cannot be proven.`;
+noted before the oldest file kept); a retired record cannot be proven.
 
-export const proveCommand: Command = {
+${DIR_HELP}
+  --seq N            the record's seq (from 1)
+  --json             accepted for scripts; the output is always one JSON object
+${HELP_HELP}
+
+Exit status: 0 proof printed, 1 no record or no checkpoint to prove it by, 2
+could not run.
+`;
+
+export const proveCommand = defineCommand({
   summary: 'print an inclusion proof of one record against a signed checkpoint',
-  async run(argv) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { seq: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  help: HELP,
+  options: { seq: { type: 'string' } },
+  trail: true,
+  json: true,
+  async run({ values, trail }) {
     if (!values.seq || !/^[1-9][0-9]*$/.test(values.seq)) throw new UsageError('--seq N (a record\'s seq, from 1) is required');
-    const dir = positionals[0] ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
+    const dir = trail();
     // Lines retention deleted are stood for by the compact range noted before the oldest file kept: every hash a
     // proof of a kept line needs comes out of it and the kept lines (a retired record itself cannot be proved).
     const prefix = retiredPrefix(dir) ?? new CompactRange();
@@ -60,4 +68,4 @@ export const proveCommand: Command = {
     }
     throw new Error(`no checkpoint in ${join(dir, CHECKPOINT_DIR)} covers leaf ${index} with a root this trail gives (not signed yet?)`);
   },
-};
+});

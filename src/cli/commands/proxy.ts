@@ -1,5 +1,6 @@
-import { parseCommandArgs, positiveInteger } from '../args.js';
-import { UsageError, type Command } from '../command.js';
+import { positiveInteger } from '../args.js';
+import { UsageError } from '../command.js';
+import { defineCommand } from '../command-line.js';
 
 const HELP = `Usage: mcp-audit proxy [options] -- <command> [args...]
        mcp-audit proxy --upstream URL [options]
@@ -27,7 +28,8 @@ Options:
   --service-name NAME  the records' "service" (default: $OTEL_SERVICE_NAME,
                        else the server script's or command's base name, or
                        the upstream's host name)
-  --log-dir PATH       trail directory (default: $AUDIT_LOG_DIR, else ./logs)
+  --dir PATH           trail directory, made if missing (default:
+                       $AUDIT_LOG_DIR, else ./logs); --log-dir is the same
   --grace-ms N         stdio: on shutdown, how long the server gets to exit
                        after its stdin closes before SIGTERM (default 5000)
   --upstream URL       HTTP: the upstream MCP endpoint (http: or https:)
@@ -44,54 +46,55 @@ Examples:
 `;
 
 /** The options before the server's command: up to `--`, or up to the first word that is not an option. */
-function splitAtCommand(argv: string[]): { options: string[]; command: string[] } {
+function splitAtCommand(argv: string[]): { options: string[]; operands: string[] } {
   const separator = argv.indexOf('--');
-  if (separator !== -1) return { options: argv.slice(0, separator), command: argv.slice(separator + 1) };
-  const valued = new Set(['--service-name', '--log-dir', '--grace-ms', '--upstream', '--host', '--port', '--timeout-ms']);
+  if (separator !== -1) return { options: argv.slice(0, separator), operands: argv.slice(separator + 1) };
+  const valued = new Set(['--service-name', '--dir', '--log-dir', '--grace-ms', '--upstream', '--host', '--port', '--timeout-ms']);
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
     if (valued.has(word)) index++;
-    else if (!word.startsWith('-')) return { options: argv.slice(0, index), command: argv.slice(index) };
+    else if (!word.startsWith('-')) return { options: argv.slice(0, index), operands: argv.slice(index) };
   }
-  return { options: argv, command: [] };
+  return { options: argv, operands: [] };
 }
 
-export const proxyCommand: Command = {
+export const proxyCommand = defineCommand({
   summary: 'audit any MCP server: mcp-audit proxy -- <command> [args...] (stdio), or --upstream URL (HTTP)',
+  help: HELP,
+  options: {
+    'service-name': { type: 'string' },
+    dir: { type: 'string' },
+    // The name it had before the CLI's convention: kept so that existing client configurations go on working.
+    'log-dir': { type: 'string' },
+    'grace-ms': { type: 'string' },
+    upstream: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+  },
+  // The trail is written, not read: a missing directory is made, so the convention's check does not apply.
+  operands: splitAtCommand,
   ownsStdout: true,
-  async run(argv) {
-    const split = splitAtCommand(argv);
-    const { values } = parseCommandArgs(split.options, {
-      'service-name': { type: 'string' },
-      'log-dir': { type: 'string' },
-      'grace-ms': { type: 'string' },
-      upstream: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'timeout-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    });
-    if (values.help) {
-      process.stderr.write(HELP);
-      return 0;
-    }
+  async run({ values, operands }) {
+    if (values.dir !== undefined && values['log-dir'] !== undefined) throw new UsageError('--dir and --log-dir are the same option: give one');
+    const logDir = values.dir ?? values['log-dir'];
     const upstream = values.upstream;
     if (upstream !== undefined) {
-      if (split.command.length > 0) throw new UsageError('give either --upstream URL or -- <command>, not both');
+      if (operands.length > 0) throw new UsageError('give either --upstream URL or -- <command>, not both');
       const port = values.port === undefined ? undefined : positiveInteger(values.port, '--port', 0);
       const timeout = values['timeout-ms'] === undefined ? undefined : positiveInteger(values['timeout-ms'], '--timeout-ms', 0);
       // Loaded only now, as the stdio proxy is.
       const { runHttpProxy } = await import('../../proxy/run-http-proxy.js');
-      const status = await runHttpProxy({ upstream, host: values.host, port, timeoutMs: timeout || undefined, serviceName: values['service-name'], logDir: values['log-dir'] });
+      const status = await runHttpProxy({ upstream, host: values.host, port, timeoutMs: timeout || undefined, serviceName: values['service-name'], logDir });
       process.exit(status);
     }
-    const [command, ...args] = split.command;
+    const [command, ...args] = operands;
     if (command === undefined) throw new UsageError('no server given: mcp-audit proxy [options] -- <command> [args...], or mcp-audit proxy --upstream URL');
     const graceMs = positiveInteger(values['grace-ms'], '--grace-ms', 5000);
     // Loaded only now: the reading commands of the CLI need no OpenTelemetry SDK.
     const { runStdioProxy } = await import('../../proxy/run-stdio-proxy.js');
-    const status = await runStdioProxy({ command, args, graceMs, serviceName: values['service-name'], logDir: values['log-dir'] });
+    const status = await runStdioProxy({ command, args, graceMs, serviceName: values['service-name'], logDir });
     // Everything is recorded and sent: nothing the still-open stdin could bring matters now.
     process.exit(status);
   },
-};
+});

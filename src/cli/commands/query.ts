@@ -1,38 +1,38 @@
-import { parseCommandArgs, positiveInteger } from '../args.js';
-import type { Command } from '../command.js';
+import { positiveInteger } from '../args.js';
+import { defineCommand, DIR_HELP, HELP_HELP, JSON_HELP } from '../command-line.js';
 import { readTrailRecords } from '../record-reader.js';
 import { FILTER_HELP, FILTER_OPTIONS, RecordFilter, type FilterValues } from '../record-filter.js';
 import { recordHeaderLine, recordLine } from '../record-rows.js';
-import { COMMON_HELP, COMMON_OPTIONS, trailDirectory, writeOut } from '../output.js';
+import { writeOut } from '../output.js';
 
-const HELP = `Usage: mcp-audit query [options]
+const HELP = `Usage: mcp-audit query [DIR] [options]
 
 Prints the records that match every filter, oldest first: one line each,
 or with --json the records themselves, one JSON object per line (JSONL).
 
-${COMMON_HELP}
+${DIR_HELP}
+${JSON_HELP}
+${HELP_HELP}
   --limit N          stop after N records
 ${FILTER_HELP}
 `;
 
-export const queryCommand: Command = {
+export const queryCommand = defineCommand({
   summary: 'records matching --tool --since --until --session --actor --action --failed',
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, ...FILTER_OPTIONS, limit: { type: 'string' } });
-    if (values.help) {
-      await writeOut(HELP);
-      return 0;
-    }
-    return printMatching(values, positiveInteger(values.limit, '--limit', Infinity));
-  },
-};
+  help: HELP,
+  options: { ...FILTER_OPTIONS, limit: { type: 'string' } },
+  trail: true,
+  json: true,
+  run: ({ values, trail }) => printMatching(trail, values, positiveInteger(values.limit, '--limit', Infinity)),
+});
 
 /** Streams matching records to stdout; shared with `failures`. */
-export async function printMatching(values: QueryValues, limit: number): Promise<number> {
+export async function printMatching(trail: () => string, values: QueryValues, limit: number): Promise<number> {
   const filter = new RecordFilter(values);
+  const dir = trail();
   let printed = 0;
   if (!values.json) await writeOut(recordHeaderLine() + '\n');
-  for await (const { record } of readTrailRecords(trailDirectory(values.dir), { skipFile: filter.skipFile })) {
+  for await (const { record } of readTrailRecords(dir, { skipFile: filter.skipFile })) {
     if (printed >= limit) break;
     if (!filter.matches(record)) continue;
     await writeOut((values.json ? JSON.stringify(record) : recordLine(record)) + '\n');
@@ -43,6 +43,5 @@ export async function printMatching(values: QueryValues, limit: number): Promise
 }
 
 export interface QueryValues extends FilterValues {
-  dir?: string | undefined;
   json?: boolean | undefined;
 }

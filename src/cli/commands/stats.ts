@@ -1,19 +1,20 @@
 import { TOOL_CALL_ACTION } from '../../audit/record/audit-record.js';
-import { parseCommandArgs } from '../args.js';
-import type { Command } from '../command.js';
+import { defineCommand, DIR_HELP, HELP_HELP, JSON_HELP } from '../command-line.js';
 import { DurationSeries } from '../duration-stats.js';
 import { readTrailRecords } from '../record-reader.js';
 import { FILTER_HELP, FILTER_OPTIONS, RecordFilter } from '../record-filter.js';
-import { COMMON_HELP, COMMON_OPTIONS, painter, renderTable, trailDirectory, writeOut } from '../output.js';
+import { painter, renderTable, writeOut } from '../output.js';
 
-const HELP = `Usage: mcp-audit stats [options]
+const HELP = `Usage: mcp-audit stats [DIR] [options]
 
 Per tool: calls, failures, error %, mean and p50/p95/p99 duration (ms, nearest rank).
 Counts tool_call records unless --action says otherwise. With --json:
 {"tools":[{"tool","calls","failures","error_rate" (0..1),"mean_ms","p50_ms",
 "p95_ms","p99_ms"}],"total":{...},"first_timestamp","last_timestamp"}.
 
-${COMMON_HELP}
+${DIR_HELP}
+${JSON_HELP}
+${HELP_HELP}
 ${FILTER_HELP}
 `;
 
@@ -44,20 +45,20 @@ class ToolAccumulator {
 
 const ms = (value: number | null): string => (value === null ? '-' : value.toFixed(2));
 
-export const statsCommand: Command = {
+export const statsCommand = defineCommand({
   summary: 'calls, failures, error % and latency percentiles per tool',
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, { ...COMMON_OPTIONS, ...FILTER_OPTIONS });
-    if (values.help) {
-      await writeOut(HELP);
-      return 0;
-    }
+  help: HELP,
+  options: FILTER_OPTIONS,
+  trail: true,
+  json: true,
+  async run({ values, trail }) {
     const filter = new RecordFilter({ ...values, action: values.action ?? TOOL_CALL_ACTION });
+    const dir = trail();
     const byTool = new Map<string | null, ToolAccumulator>();
     const all = new ToolAccumulator();
     let first: string | null = null;
     let last: string | null = null;
-    for await (const { record } of readTrailRecords(trailDirectory(values.dir), { skipFile: filter.skipFile })) {
+    for await (const { record } of readTrailRecords(dir, { skipFile: filter.skipFile })) {
       if (!filter.matches(record)) continue;
       let tool = byTool.get(record.tool_name);
       if (!tool) byTool.set(record.tool_name, (tool = new ToolAccumulator()));
@@ -98,4 +99,4 @@ export const statsCommand: Command = {
     await writeOut(`${table}${dim(`${first} .. ${last}`)}\n`);
     return 0;
   },
-};
+});

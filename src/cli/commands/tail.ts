@@ -1,20 +1,22 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import type { AuditRecord } from '../../audit/record/audit-record.js';
-import { parseCommandArgs, positiveInteger } from '../args.js';
-import type { Command } from '../command.js';
+import { positiveInteger } from '../args.js';
+import { defineCommand, DIR_HELP, HELP_HELP, JSON_HELP } from '../command-line.js';
 import { parseTrailLine, readFileRecords, reportToStderr } from '../record-reader.js';
 import { FILTER_HELP, FILTER_OPTIONS, RecordFilter } from '../record-filter.js';
 import { recordLine } from '../record-rows.js';
 import { listTrailFiles, readTrailLines, type TrailFile } from '../trail-files.js';
-import { COMMON_HELP, COMMON_OPTIONS, trailDirectory, writeOut } from '../output.js';
+import { writeOut } from '../output.js';
 
-const HELP = `Usage: mcp-audit tail [-n N] [-f] [options]
+const HELP = `Usage: mcp-audit tail [DIR] [-n N] [-f] [options]
 
 The last N matching records (default 10); with -f, keeps printing new ones
 as they are appended, moving on to the next day's file at midnight UTC.
-Stop it with Ctrl-C.
+Stop it with Ctrl-C. With -f, a directory with no trail file yet is waited on.
 
-${COMMON_HELP}
+${DIR_HELP}
+${JSON_HELP}
+${HELP_HELP}
   -n, --lines N      how many records to show first (default 10)
   -f, --follow       keep printing records as they arrive
   --interval MS      how often to look for new lines when following (default 500)
@@ -104,25 +106,24 @@ class FileFollower {
   }
 }
 
-export const tailCommand: Command = {
+export const tailCommand = defineCommand({
   summary: 'the last records; -f follows new ones across the day change',
-  async run(argv) {
-    const { values } = parseCommandArgs(argv, {
-      ...COMMON_OPTIONS, ...FILTER_OPTIONS,
-      lines: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, interval: { type: 'string' },
-    });
-    if (values.help) {
-      await writeOut(HELP);
-      return 0;
-    }
-    const dir = trailDirectory(values.dir);
+  help: HELP,
+  options: { ...FILTER_OPTIONS, lines: { type: 'string', short: 'n' }, follow: { type: 'boolean', short: 'f' }, interval: { type: 'string' } },
+  trail: true,
+  // Following may start before the server has written its first record.
+  emptyTrailIsFine: (values) => values.follow === true,
+  json: true,
+  async run({ values, trail }) {
     const filter = new RecordFilter(values);
+    const lines = positiveInteger(values.lines, '--lines', 10);
+    const interval = Math.max(50, positiveInteger(values.interval, '--interval', 500));
+    const dir = trail();
     const print = (record: AuditRecord) => writeOut((values.json ? JSON.stringify(record) : recordLine(record)) + '\n');
     const files = listTrailFiles(dir);
-    for (const record of await lastRecords(files, positiveInteger(values.lines, '--lines', 10), filter)) await print(record);
+    for (const record of await lastRecords(files, lines, filter)) await print(record);
     if (!values.follow) return 0;
 
-    const interval = Math.max(50, positiveInteger(values.interval, '--interval', 500));
     const live = (all: TrailFile[]) => all.filter((file) => !file.compressed);
     const newest = live(files).at(-1);
     let follower = newest ? new FileFollower(newest, true, await countLines(newest)) : null;
@@ -139,7 +140,7 @@ export const tailCommand: Command = {
       }
     }
   },
-};
+});
 
 async function printLines(follower: FileFollower, filter: RecordFilter, print: (record: AuditRecord) => Promise<void>): Promise<void> {
   for (const line of follower.newLines()) {

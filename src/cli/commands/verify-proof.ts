@@ -1,17 +1,24 @@
 import { text } from 'node:stream/consumers';
-import { parseArgs } from 'node:util';
 import { parseCheckpoint } from '../../audit/checkpoint/checkpoint.js';
 import { leafHash, rootFromInclusionProof } from '../../audit/checkpoint/merkle-tree.js';
 import { openNote } from '../../audit/checkpoint/signed-note.js';
-import { UsageError, type Command } from '../command.js';
+import { CannotRunError, EXIT, UsageError } from '../command.js';
+import { defineCommand, HELP_HELP } from '../command-line.js';
 import { readPublicKey } from '../public-key.js';
 
-const usage = `Usage: mcp-audit prove … | mcp-audit verify-proof --public-key FILE
+const HELP = `Usage: mcp-audit prove … | mcp-audit verify-proof --public-key FILE [--json]
 
 Reads the JSON of \`mcp-audit prove\` on stdin and checks, with the public key
 alone, that its checkpoint is signed by that key and that its record is at
 leaf_index in the tree whose root the checkpoint signed.
-Exit status: 0 proven, 1 not, 2 could not run.`;
+
+  --public-key FILE  the Ed25519 public key (SPKI PEM, from mcp-audit keygen)
+  --json             the verdict as one JSON object: {"ok", "message"}
+${HELP_HELP}
+
+Exit status: 0 proven, 1 not, 2 could not run (usage, a key that cannot be
+read, stdin that is not a proof).
+`;
 
 interface Proof {
   record: string;
@@ -30,19 +37,22 @@ function check(input: Proof, publicKey: ReturnType<typeof readPublicKey>): strin
   const path = input.proof.map((hash) => Buffer.from(hash, 'base64'));
   const root = rootFromInclusionProof(input.leaf_index, input.tree_size, leafHash(Buffer.from(input.record, 'utf8')), path);
   if (!root?.equals(checkpoint.root)) throw new Error(`the record is not leaf ${input.leaf_index} of the signed tree of size ${checkpoint.size}`);
-  return `OK: the record is leaf ${input.leaf_index} of ${checkpoint.origin}, size ${checkpoint.size}, signed by ${opened.keyName}`;
+  return `the record is leaf ${input.leaf_index} of ${checkpoint.origin}, size ${checkpoint.size}, signed by ${opened.keyName}`;
 }
 
-export const verifyProofCommand: Command = {
+export const verifyProofCommand = defineCommand({
   summary: 'check a `prove` output with the public key alone',
-  async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { 'public-key': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
-    if (values.help) {
-      process.stdout.write(`${usage}\n`);
-      return 0;
-    }
+  help: HELP,
+  options: { 'public-key': { type: 'string' } },
+  json: true,
+  async run({ values }) {
     if (!values['public-key']) throw new UsageError('--public-key FILE is required');
-    const publicKey = readPublicKey(values['public-key']);
+    let publicKey;
+    try {
+      publicKey = readPublicKey(values['public-key']);
+    } catch (error) {
+      throw new CannotRunError((error as Error).message);
+    }
     let input: Proof;
     try {
       input = JSON.parse(await text(process.stdin)) as Proof;
@@ -51,12 +61,13 @@ export const verifyProofCommand: Command = {
     }
     if (typeof input.record !== 'string' || !Number.isSafeInteger(input.leaf_index) || !Number.isSafeInteger(input.tree_size) ||
       !Array.isArray(input.proof) || typeof input.checkpoint !== 'string') throw new UsageError('stdin lacks record, leaf_index, tree_size, proof or checkpoint');
+    let verdict: { ok: boolean; message: string };
     try {
-      process.stdout.write(`${check(input, publicKey)}\n`);
-      return 0;
+      verdict = { ok: true, message: check(input, publicKey) };
     } catch (error) {
-      process.stdout.write(`FAILED: ${(error as Error).message}\n`);
-      return 1;
+      verdict = { ok: false, message: (error as Error).message };
     }
+    process.stdout.write(values.json ? `${JSON.stringify(verdict)}\n` : `${verdict.ok ? 'OK' : 'FAILED'}: ${verdict.message}\n`);
+    return verdict.ok ? EXIT.ok : EXIT.finding;
   },
-};
+});

@@ -1,48 +1,33 @@
-import { parseArgs } from 'node:util';
 import { keyId, rawPublicKey } from '../../audit/checkpoint/signed-note.js';
+import { CannotRunError, EXIT } from '../command.js';
 import { readPublicKey } from '../public-key.js';
 import { verifyTree, type TreeProblem } from '../tree-verifier.js';
 
-export const verifySignedUsage = `Usage: mcp-audit verify [dir] --public-key FILE [--checkpoints DIR]... [--json]
-
-Checks the trail against its signed checkpoints with the public key alone (no
-shared secret): every checkpoint in dir/checkpoints and in each --checkpoints
-DIR (a mirror kept off the host) must be signed by the key; the Merkle tree is
-rebuilt from the trail's lines and must give each checkpoint's root; and the
-trail must not be shorter than any checkpoint.
-Exit status: 0 intact, 1 problems found, 2 could not run.`;
+/** The paragraph of `verify --help` on this mode. */
+export const VERIFY_SIGNED_HELP = `With --public-key, checks the trail against its signed checkpoints with the
+public key alone (no shared secret): every checkpoint in DIR/checkpoints and
+in each --checkpoints DIR (a mirror kept off the host) must be signed by the
+key; the Merkle tree is rebuilt from the trail's lines and must give each
+checkpoint's root; and the trail must not be shorter than any checkpoint.`;
 
 function describe(problem: TreeProblem): string {
   return `  ${problem.file ?? '(trail)'}: ${problem.kind}: ${problem.message}`;
 }
 
-export async function runVerifySigned(argv: string[]): Promise<number> {
-  let values: { 'public-key'?: string; checkpoints?: string[]; json?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv, allowPositionals: true,
-      options: { 'public-key': { type: 'string' }, checkpoints: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-    }));
-  } catch (error) {
-    process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n${verifySignedUsage}\n`);
-    return 2;
-  }
-  const dir = positionals[0] ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
+export async function runVerifySigned(dir: string, publicKeyPath: string, mirrors: string[], json: boolean): Promise<number> {
   let report;
   let key;
   try {
-    key = readPublicKey(values['public-key']!);
-    report = await verifyTree(dir, key, values.checkpoints ?? []);
+    key = readPublicKey(publicKeyPath);
+    report = await verifyTree(dir, key, mirrors);
   } catch (error) {
-    process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n`);
-    return 2;
+    throw new CannotRunError((error as Error).message);
   }
   const ok = report.problems.length === 0;
-  if (values.json) {
+  if (json) {
     const checkpoints = report.checkpoints.map(({ root, ...rest }) => ({ ...rest, root: root.toString('base64') }));
     process.stdout.write(`${JSON.stringify({ ok, ...report, checkpoints })}\n`);
-    return ok ? 0 : 1;
+    return ok ? EXIT.ok : EXIT.finding;
   }
   const lines: string[] = [];
   for (const file of report.files) {
@@ -59,5 +44,5 @@ export async function runVerifySigned(argv: string[]): Promise<number> {
     ? `OK: ${report.leaves} lines in ${report.files.length} file(s) give the roots of ${matched} checkpoint(s) signed by ${signer}`
     : `FAILED: ${report.problems.length} problem(s); ${report.leaves} lines in ${report.files.length} file(s), ${report.checkpoints.length} checkpoint(s) signed by ${signer}`);
   process.stdout.write(lines.join('\n') + '\n');
-  return ok ? 0 : 1;
+  return ok ? EXIT.ok : EXIT.finding;
 }

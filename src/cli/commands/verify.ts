@@ -1,55 +1,51 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { ChainHasher } from '../../audit/trail/hash-chain.js';
-import type { Command } from '../command.js';
+import { CannotRunError, EXIT, UsageError } from '../command.js';
+import { defineCommand, DIR_HELP, HELP_HELP } from '../command-line.js';
 import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
-import { runVerifySigned, verifySignedUsage } from './verify-signed.js';
+import { runVerifySigned, VERIFY_SIGNED_HELP } from './verify-signed.js';
 
-export const verifyUsage = `Usage: mcp-audit verify [dir] [--head FILE | --no-head] [--key-file FILE] [--json]
+const HELP = `Usage: mcp-audit verify [DIR] [--head FILE | --no-head] [--key-file FILE] [--json]
+       mcp-audit verify [DIR] --public-key FILE [--checkpoints DIR]... [--json]
 
-Checks every trail file in dir (default: $AUDIT_LOG_DIR or ./logs), gzipped
-ones included: each record's hash, every seq/prev_hash link across files, the
-start anchor and the end of the trail against the sealed head file.
-The HMAC key comes from $AUDIT_HMAC_KEY or --key-file. --json prints the
-report as one JSON object (ok, records, files, problems, notes) for scripts.
-Exit status: 0 intact, 1 problems found, 2 could not run.`;
+Checks every trail file in DIR, gzipped ones included: each record's hash,
+every seq/prev_hash link across files, the start anchor and the end of the
+trail against the sealed head file. The HMAC key comes from $AUDIT_HMAC_KEY
+or --key-file. --json prints the report as one JSON object (ok, records,
+files, problems, notes) for scripts.
+
+${VERIFY_SIGNED_HELP}
+
+${DIR_HELP}
+  --head FILE        the sealed head file (default: DIR/audit.head.json)
+  --no-head          skip the end-of-trail check (and say so)
+  --key-file FILE    a file holding the HMAC key (default: $AUDIT_HMAC_KEY)
+  --public-key FILE  check the signed checkpoints with this public key instead
+  --checkpoints DIR  with --public-key: a mirror of the checkpoints (repeatable)
+  --json             the report as one JSON object
+${HELP_HELP}
+
+Exit status: 0 intact, 1 problems found, 2 could not run (usage, no trail, a
+key that cannot be read).
+`;
 
 function describe(problem: TrailProblem): string {
   const place = problem.file ? `${problem.file}${problem.line === null ? '' : `:${problem.line}`}` : '(trail)';
   return `  ${place}${problem.seq === null ? '' : ` seq ${problem.seq}`}: ${problem.kind}: ${problem.message}`;
 }
 
-export async function runVerify(argv: string[]): Promise<number> {
-  // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
-  if (argv.some((arg) => arg === '--public-key' || arg.startsWith('--public-key='))) return runVerifySigned(argv);
-  let values: { head?: string; 'no-head'?: boolean; 'key-file'?: string; json?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv, allowPositionals: true,
-      options: { head: { type: 'string' }, 'no-head': { type: 'boolean' }, 'key-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n${verifyUsage}\n`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(`${verifyUsage}\n\n${verifySignedUsage}\n`);
-    return 0;
-  }
-  const dir = positionals[0] ?? process.env['AUDIT_LOG_DIR'] ?? 'logs';
+async function runVerifyChain(dir: string, values: { head?: string | undefined; 'no-head'?: boolean | undefined; 'key-file'?: string | undefined; json?: boolean | undefined }): Promise<number> {
   let report;
   try {
     const key = values['key-file'] ? readFileSync(values['key-file'], 'utf8').trim() : process.env['AUDIT_HMAC_KEY'] || undefined;
     report = await verifyTrail(dir, { hasher: new ChainHasher(key), headPath: values['no-head'] ? null : (values.head ?? undefined) });
   } catch (error) {
-    process.stderr.write(`mcp-audit verify: ${(error as Error).message}\n`);
-    return 2;
+    throw new CannotRunError((error as Error).message);
   }
   const ok = report.problems.length === 0;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ok, ...report })}\n`);
-    return ok ? 0 : 1;
+    return ok ? EXIT.ok : EXIT.finding;
   }
   const lines: string[] = [];
   for (const file of report.files) {
@@ -65,10 +61,29 @@ export async function runVerify(argv: string[]): Promise<number> {
     ? `OK: ${report.records} records in ${report.files.length} file(s), chain intact`
     : `FAILED: ${report.problems.length} problem(s) in ${report.records} records in ${report.files.length} file(s)`);
   process.stdout.write(lines.join('\n') + '\n');
-  return ok ? 0 : 1;
+  return ok ? EXIT.ok : EXIT.finding;
 }
 
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   summary: 'check the trail was not edited, cut or reordered (exit 0 only if intact)',
-  run: runVerify,
-};
+  help: HELP,
+  options: {
+    head: { type: 'string' }, 'no-head': { type: 'boolean' }, 'key-file': { type: 'string' },
+    'public-key': { type: 'string' }, checkpoints: { type: 'string', multiple: true },
+  },
+  trail: true,
+  // A head or checkpoints kept elsewhere vouch for records: an emptied directory is then a finding, not a wrong path.
+  emptyTrailIsFine: (values) => values.head !== undefined || (values.checkpoints?.length ?? 0) > 0,
+  json: true,
+  async run({ values, trail }) {
+    if (values.head !== undefined && values['no-head']) throw new UsageError('give --head FILE or --no-head, not both');
+    if (values['public-key'] === undefined) {
+      if (values.checkpoints) throw new UsageError('--checkpoints goes with --public-key');
+      return runVerifyChain(trail(), values);
+    }
+    // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
+    const chainOnly = ['head', 'no-head', 'key-file'].find((name) => values[name as 'head'] !== undefined);
+    if (chainOnly) throw new UsageError(`--${chainOnly} checks the keyed chain; it does not go with --public-key`);
+    return runVerifySigned(trail(), values['public-key'], values.checkpoints ?? [], values.json === true);
+  },
+});
