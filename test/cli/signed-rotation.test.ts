@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { CLI_PATH, runCli } from '../support/cli.js';
 import { helpdeskDirs, helpdeskServerPath, type HelpdeskDirs } from '../support/helpdesk-process.js';
@@ -17,17 +17,21 @@ const publicKey = join(keys, 'audit-signing.pub');
 const today = new Date().toISOString().slice(0, 10);
 const live = `audit_${today}.jsonl`;
 
+/** Closed again after all tests: a failed assertion must not leave a server holding the test process open. */
+const clients: Client[] = [];
+after(() => Promise.all(clients.map((client) => client.close())));
+
 before(() => {
   const made = runCli(['keygen', '--out', keys]);
   assert.equal(made.status, 0, made.stderr);
 });
 
 /** A real help-desk server over stdio, signing every 2 lines; its stderr kept to show signing never stopped. */
-async function startServer(dirs: HelpdeskDirs, firstCall: number) {
+async function startServer(dirs: HelpdeskDirs, firstCall: number, hmacKey = '') {
   const transport = new StdioClientTransport({
     command: process.execPath, args: [helpdeskServerPath], stderr: 'pipe',
     env: {
-      ...(process.env as Record<string, string>), AUDIT_LOG_DIR: dirs.logDir, HELPDESK_DATA_DIR: dirs.dataDir, AUDIT_HMAC_KEY: '',
+      ...(process.env as Record<string, string>), AUDIT_LOG_DIR: dirs.logDir, HELPDESK_DATA_DIR: dirs.dataDir, AUDIT_HMAC_KEY: hmacKey,
       AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'), AUDIT_CHECKPOINT_EVERY: '2', AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/rotation',
     },
   });
@@ -35,6 +39,7 @@ async function startServer(dirs: HelpdeskDirs, firstCall: number) {
   transport.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'signed-rotation-test', version: '1.0.0' });
   await client.connect(transport);
+  clients.push(client);
   let calls = firstCall;
   return {
     pid: transport.pid!,
@@ -97,16 +102,16 @@ test('logrotate renames the live file twice (.1, then .2.gz with delaycompress),
   const verified = runCli(['verify', dirs.logDir, '--public-key', publicKey]);
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
   for (const name of [`${live}.2.gz`, `${live}.1`, live]) assert.match(verified.stdout, new RegExp(`^VALID {3}${name.replaceAll('.', '\\.')} `, 'm'));
-  assert.match(verified.stdout, new RegExp(`OK: ${lines} lines in 3 file\\(s\\) give the roots of \\d+ checkpoint\\(s\\)`));
+  assert.match(verified.stdout, new RegExp(`OK: chain intact; ${lines} lines in 3 file\\(s\\) give the roots of \\d+ checkpoint\\(s\\)`));
   // The last checkpoint (the second server's clean close) covers every line: the tree never restarted.
   const sizes = readdirSync(join(dirs.logDir, 'checkpoints')).filter((name) => name.endsWith('.checkpoint')).map((name) => Number(name.slice(0, 16)));
   assert.equal(Math.max(...sizes), lines);
   for (const seq of [2, 8, lines - 1]) provesRecord(dirs.logDir, seq);
 });
 
-test('logrotate dateext rotation compressed at once, under a running server: the tree follows the gzipped file', async () => {
+test('logrotate dateext rotation compressed at once, under a running server with a keyed chain: the tree follows the gzipped file; verify --public-key checks the chain\'s hashes only with its key', async () => {
   const dirs = helpdeskDirs('signed-rotation-dateext');
-  const server = await startServer(dirs, 0);
+  const server = await startServer(dirs, 0, 'chain-key');
   await server.call(3);
   const rotated = `${live}-${today.replaceAll('-', '')}`;
   await rotate(dirs.logDir, rotated, server.pid);
@@ -117,5 +122,12 @@ test('logrotate dateext rotation compressed at once, under a running server: the
   const verified = runCli(['verify', dirs.logDir, '--public-key', publicKey]);
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
   assert.match(verified.stdout, new RegExp(`^VALID {3}${rotated.replaceAll('.', '\\.')}\\.gz `, 'm'));
+  assert.match(verified.stdout, /note: the chain is keyed and no key was given .* its record hashes and head seal were not/);
+  const keyed = runCli(['verify', dirs.logDir, '--public-key', publicKey], { AUDIT_HMAC_KEY: 'chain-key' });
+  assert.equal(keyed.status, 0, keyed.stdout + keyed.stderr);
+  assert.doesNotMatch(keyed.stdout, /the chain is keyed/);
+  const wrongKey = runCli(['verify', dirs.logDir, '--public-key', publicKey], { AUDIT_HMAC_KEY: 'another-key' });
+  assert.equal(wrongKey.status, 1, wrongKey.stdout);
+  assert.match(wrongKey.stdout, /chain: \(trail\): wrong-key: /);
   provesRecord(dirs.logDir, 2);
 });

@@ -20,7 +20,7 @@ function describe(problem: TrailProblem): string {
 }
 
 export async function runVerify(argv: string[]): Promise<number> {
-  // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
+  // With a public key, the signed checkpoints are checked as well as the chain, in one report (verify-signed.ts).
   if (argv.some((arg) => arg === '--public-key' || arg.startsWith('--public-key='))) return runVerifySigned(argv);
   let values: { head?: string; 'no-head'?: boolean; 'key-file'?: string; json?: boolean; help?: boolean };
   let positionals: string[];
