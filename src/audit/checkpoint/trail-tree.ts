@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { AnyTrailFile } from '../trail/trail-file-order.js';
+import { firstLinkOf, type AnyTrailFile } from '../trail/trail-file-order.js';
 import { CompactRange } from './compact-range.js';
 import { feedFileSync, LineSplitter, sameLink, treeFilesIn } from './trail-lines.js';
 import { appendFileStart, FILE_STARTS_FILE, loadFileStarts, loadTreeState, saveTreeState, TREE_STATE_FILE, type TreePosition } from './tree-state.js';
@@ -53,6 +53,12 @@ export class TrailTree {
     }
     if (saved) this.signed = Math.max(this.signed, saved.signed);
     this.splitter.endFile();
+    if (this.position && this.stillIn(target, targetOffset)) {
+      // The usual case (another process wrote to the same file meanwhile): no need to read every file's head.
+      feedFileSync({ path: join(this.directory, target), compression: 'none' }, this.position.offset, targetOffset, this.splitter);
+      this.position = { ...this.position, offset: targetOffset - this.splitter.pending };
+      return;
+    }
     const files = treeFilesIn(this.directory);
     const to = files.findIndex((file) => file.name === target);
     if (to < 0) throw new Error(`${target}, just written, is not among the trail's files`);
@@ -75,6 +81,12 @@ export class TrailTree {
       if (index !== to) this.splitter.endFile();
     }
     this.position = { file: target, offset: targetOffset - this.splitter.pending, first: files[to]!.before };
+  }
+
+  /** Whether the tree ends before `offset` in the very file now named `target` (same first record: not rotated). */
+  private stillIn(target: string, offset: number): boolean {
+    const { file, offset: end, first } = this.position!;
+    return file === target && end <= offset && first !== null && sameLink(firstLinkOf(join(this.directory, target)), first);
   }
 
   /** Before the first line of `file`: the compact range there, once per file. */
