@@ -56,8 +56,8 @@ test('an intact trail written by several processes across a day boundary verifie
   assert.equal(lines(join(dir, DAY1)).length + lines(join(dir, DAY2)).length, 300);
   const result = verify(dir, '--checkpoints', mirror);
   assert.equal(result.status, 0, result.stdout + result.stderr);
-  assert.match(result.stdout, /^VALID {3}audit_2026-01-15\.jsonl \(240 lines, leaves 0-239\)$/m);
-  assert.match(result.stdout, /OK: 300 lines in \d file\(s\) give the roots of \d+ checkpoint\(s\) signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}/);
+  assert.match(result.stdout, /^VALID {3}audit_2026-01-15\.jsonl \(240 records, seq 1-240; 240 lines, leaves 0-239\)$/m);
+  assert.match(result.stdout, /OK: chain intact; 300 lines in \d file\(s\) give the roots of \d+ checkpoint\(s\) signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}/);
   const last = readFileSync(join(dir, 'checkpoints', '0000000000000300.checkpoint'), 'utf8');
   assert.match(last, /^example\.org\/audit\/help-desk\n300\n[A-Za-z0-9+/]{43}=\n\n— example\.org\/audit\/help-desk [A-Za-z0-9+/]{91}=\n$/);
   assert.equal(readFileSync(join(mirror, '0000000000000300.checkpoint'), 'utf8'), last);
@@ -109,12 +109,16 @@ for (const [name, change] of [
   });
 }
 
-test('the tail cut and the local checkpoints rolled back to match: caught against the mirror', () => {
+test('the tail cut and the local checkpoints rolled back to match: the chain\'s head catches it, and without the head the mirror does', () => {
   const { dir, mirror } = copy();
   writeFileSync(join(dir, DAY2), lines(join(dir, DAY2)).slice(0, 20).map((line) => `${line}\n`).join(''));
   for (const name of readdirSync(join(dir, 'checkpoints'))) if (Number(name.slice(0, 16)) > 260) rmSync(join(dir, 'checkpoints', name));
-  assert.equal(verify(dir).status, 0, 'without the mirror, a consistent rollback is not visible');
-  const result = verify(dir, '--checkpoints', mirror);
+  const withHead = verify(dir);
+  assert.equal(withHead.status, 1, withHead.stdout);
+  assert.match(withHead.stdout, /chain: audit_2026-01-16\.jsonl:21 seq 261: truncated: the trail ends at seq 260 .* but the head says seq 300/);
+  assert.match(withHead.stdout, /FAILED: 1 chain problem\(s\), 0 tree problem\(s\)/);
+  assert.equal(verify(dir, '--no-head').status, 0, 'without the head or the mirror, a consistent rollback is not visible');
+  const result = verify(dir, '--no-head', '--checkpoints', mirror);
   assert.equal(result.status, 1);
   assert.match(result.stdout, /truncated: .*mirror\/0000000000000300\.checkpoint signed 300 lines but the trail has 260: lines 260\.\.299 were cut off the end/);
 });
@@ -127,11 +131,13 @@ test('a whole day file removed: the signed tree fails', () => {
   assert.match(result.stdout, /truncated: .* signed 300 lines but the trail has 240/);
 });
 
-test('the oldest day deleted as retention does: later roots still come out of the compact range noted at the next file, and the note says so', () => {
+test('the oldest day deleted as retention does: later roots still come out of the compact range noted at the next file, and the note says so; the chain, with no retention record, reports the file missing', () => {
   const { dir } = copy();
   rmSync(join(dir, DAY1));
   const result = verify(dir);
-  assert.equal(result.status, 0, result.stdout);
+  assert.equal(result.status, 1, result.stdout);
+  assert.match(result.stdout, /chain: audit_2026-01-16\.jsonl:1 seq 241: missing-file: seq 1\.\.240 missing before the oldest file/);
+  assert.match(result.stdout, /FAILED: 1 chain problem\(s\), 0 tree problem\(s\)/);
   assert.match(result.stdout, /note: leaves 0\.\.239 \(before audit_2026-01-16\.jsonl\) are no longer in the trail/);
   assert.match(result.stdout, /checkpoint\(s\) older than the retired lines: signatures checked, roots not recomputable/);
 });

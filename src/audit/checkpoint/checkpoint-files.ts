@@ -1,4 +1,5 @@
 import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -28,6 +29,23 @@ export function writeCheckpointFile(dir: string, name: string, note: string): bo
     return readFileSync(join(dir, name), 'utf8') === note;
   } finally {
     unlinkSync(temporary);
+  }
+}
+
+/** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount. */
+export async function writeCheckpointFileAsync(dir: string, name: string, note: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Written whole under a temporary name first: a crash mid-write leaves a dot file, never a half checkpoint.
+  const temporary = join(dir, `.${name}.${process.pid}.tmp`);
+  await writeFile(temporary, note, { mode: 0o600 });
+  try {
+    await link(temporary, join(dir, name));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readFile(join(dir, name), 'utf8')) === note;
+  } finally {
+    await unlink(temporary);
   }
 }
 

@@ -1,8 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
 import { formatCheckpoint } from './checkpoint.js';
-import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile } from './checkpoint-files.js';
+import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile, writeCheckpointFileAsync } from './checkpoint-files.js';
 import type { SigningConfig } from './signing-config.js';
 import { signNote } from './signed-note.js';
 import { TrailTree } from './trail-tree.js';
@@ -81,11 +80,13 @@ export class Checkpointer {
     else void this.mirror(this.config.mirror, name, note);
   }
 
-  /** Asynchronous, off the path of every call: a slow or failing mirror (a network mount) holds nothing up. */
+  /**
+   * Asynchronous, off the path of every call: a slow or failing mirror (a network mount) holds nothing up. Complete
+   * or not at all (a temporary name, then a link), and never over a different checkpoint of that size (a fork).
+   */
   private async mirror(directory: string, name: string, note: string): Promise<void> {
     try {
-      await mkdir(directory, { recursive: true, mode: 0o700 });
-      await writeFile(join(directory, name), note, { mode: 0o600 });
+      if (!(await writeCheckpointFileAsync(directory, name, note))) this.mirrorFailed(directory, name, new Error(ANOTHER_NOTE));
     } catch (error) {
       this.mirrorFailed(directory, name, error);
     }
@@ -93,7 +94,7 @@ export class Checkpointer {
 
   private mirrorNow(directory: string, name: string, note: string): void {
     try {
-      writeCheckpointFile(directory, name, note);
+      if (!writeCheckpointFile(directory, name, note)) this.mirrorFailed(directory, name, new Error(ANOTHER_NOTE));
     } catch (error) {
       this.mirrorFailed(directory, name, error);
     }
@@ -105,6 +106,8 @@ export class Checkpointer {
     this.append?.(mirrorFailure(message));
   }
 }
+
+const ANOTHER_NOTE = 'the mirror already holds another checkpoint of that size: left as it is';
 
 /** The writer's own record of a failed mirror copy, in the shape of `recovery` and `audit_gap`. */
 function mirrorFailure(message: string): AuditRecord {

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
  * The Merkle tree of RFC 6962 §2.1 (RFC 9162 §2.1): leaf hash SHA-256(0x00 || entry), interior node
  * SHA-256(0x01 || left || right), and for n > 1 entries the left subtree holds the largest power of two
  * smaller than n. The inclusion proof is RFC 9162 §2.1.3, generated and checked exactly as the RFC words it, so
- * that any other implementation of the RFC agrees with ours. There is no consistency proof (§2.1.4): issue 13 has
+ * that any other implementation of the RFC agrees with ours (`prove` builds the same path in one streaming pass:
+ * streaming-inclusion.ts, checked against this one). There is no consistency proof (§2.1.4): issue 13 has
  * `verify --public-key` recompute every checkpoint's root from the trail's own lines, which shows each checkpoint
  * extends the earlier ones without one.
  */
@@ -57,34 +58,6 @@ export function inclusionPath(index: number, size: number, subtree: (from: numbe
       : [...path(m - k, from + k, to), subtree(from, from + k)];
   };
   return path(index, 0, size);
-}
-
-/**
- * MTH(D[from:to]) of a tree whose first `prefix.size` leaves are gone (retired by retention) and stood for by
- * their compact range, the other leaves being `kept` (leaf prefix.size + i is kept[i]). Every subtree an
- * inclusion proof or a root needs is either one of the compact range's perfect subtrees or made of them and of
- * kept leaves: the recursion only descends into a range that straddles the retired end, and the left half of such
- * a range lying wholly before that end is a maximal aligned perfect subtree of the prefix, i.e. a compact range
- * node. Asking for anything else (a leaf or part of a node that is gone) throws.
- */
-export function prunedSubtree(prefix: { size: number; hashes: readonly Hash[] }, kept: readonly Hash[]): (from: number, to: number) => Hash {
-  const nodes = new Map<string, Hash>();
-  let start = 0;
-  for (let bit = 2 ** Math.floor(Math.log2(Math.max(prefix.size, 1))), index = 0; bit >= 1; bit /= 2) {
-    if (Math.floor(prefix.size / bit) % 2 === 0) continue;
-    nodes.set(`${start}:${start + bit}`, prefix.hashes[index++]!);
-    start += bit;
-  }
-  const p = prefix.size;
-  const subtree = (from: number, to: number): Hash => {
-    if (from >= p) return rootOf(kept, from - p, to - p);
-    const node = nodes.get(`${from}:${to}`);
-    if (node) return node;
-    if (to <= p) throw new RangeError(`leaves ${from}..${to - 1} were retired and are not one subtree of the compact range`);
-    const k = split(to - from);
-    return nodeHash(subtree(from, from + k), subtree(from + k, to));
-  };
-  return subtree;
 }
 
 /** RFC 9162 §2.1.3.2: the root the audit path leads to from `leaf` at `index`, or null if the path cannot fit that tree. */

@@ -1,26 +1,35 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../trail/trail-file-name.js';
+import { listTrailFilesInChainOrder, type AnyTrailFile } from '../trail/trail-file-order.js';
+import type { ChainLink } from '../trail/hash-chain.js';
 import { leafHash, type Hash } from './merkle-tree.js';
 
 /**
- * The leaves of the trail's tree: every newline-terminated line of every trail file, in file order (date, then
- * part), each the line's bytes without its newline. An unterminated last line (a write cut short) is not a leaf
- * until a writer closes it off with a newline. Writer and verifier both read the trail through this file, so
- * they cannot disagree on what a leaf is.
+ * The leaves of the trail's tree: every newline-terminated line of every trail file, in chain order (the order
+ * `verify` reads them in: by the seq of each file's first record, so a file logrotate renamed to `.1`, `-DATE` or
+ * compressed keeps its place), each the line's bytes without its newline. An unterminated last line (a write cut
+ * short) is not a leaf until a writer closes it off with a newline. Writer and verifier both read the trail
+ * through this file, so they cannot disagree on what a leaf is.
  */
 
-/** The trail files of `dir` in order; a file present both plain and gzipped (retention mid-way) counts once, plain. */
-export function trailFilesIn(dir: string): TrailFileName[] {
-  const byName = new Map<string, TrailFileName>();
-  for (const name of readdirSync(dir)) {
-    const parsed = parseTrailFileName(name);
-    if (!parsed) continue;
-    const plain = name.replace(/\.gz$/, '');
-    if (!byName.has(plain) || !parsed.compressed) byName.set(plain, parsed);
-  }
-  return [...byName.values()].sort(compareTrailFiles);
+/**
+ * The trail files of `dir` in chain order, any name the project reads (the writer's, logrotate's); a file present
+ * twice with the same first record (gzipped beside the plain one, by retention or logrotate, mid-way) counts once,
+ * plain.
+ */
+export function treeFilesIn(dir: string): AnyTrailFile[] {
+  const files = listTrailFilesInChainOrder(dir);
+  const plain = new Set(files.filter((file) => file.compression === 'none').map((file) => file.name));
+  return files.filter((file, index) => {
+    if (file.compression === 'none') return true;
+    if (plain.has(file.name.replace(/\.(gz|xz|bz2|zst)$/, ''))) return false;
+    return !files.some((other, at) => other.compression === 'none' && at !== index && sameLink(other.before, file.before));
+  });
+}
+
+/** Whether two files start at the same chain link (both known). */
+export function sameLink(a: ChainLink | null, b: ChainLink | null): boolean {
+  return a !== null && b !== null && a.seq === b.seq && a.hash === b.hash;
 }
 
 /** Splits chunks into lines and hashes each complete one; keeps the unterminated rest for the next chunk. */
@@ -56,18 +65,17 @@ export class LineSplitter {
 }
 
 /**
- * Feeds `name` (plain, or gzipped by retention since) from byte `from` up to `to` (the end if null) into `splitter`,
- * synchronously: the writer catches up under the lock. Throws if the file is gone.
+ * Feeds `file` (plain or gzipped, by its content) from byte `from` up to `to` (the end if null) into `splitter`,
+ * synchronously: the writer catches up under the lock. Throws if the file is gone or compressed otherwise.
  */
-export function feedFileSync(dir: string, name: string, from: number, to: number | null, splitter: LineSplitter): void {
-  const plain = join(dir, name.replace(/\.gz$/, ''));
-  if (!existsSync(plain)) {
-    const data = readFileSync(`${plain}.gz`);
-    const text = gunzipSync(data);
+export function feedFileSync(file: Pick<AnyTrailFile, 'path' | 'compression'>, from: number, to: number | null, splitter: LineSplitter): void {
+  if (file.compression === 'gzip') {
+    const text = gunzipSync(readFileSync(file.path));
     splitter.feed(text.subarray(from, to ?? text.length));
     return;
   }
-  const fd = openSync(plain, 'r');
+  if (file.compression !== 'none') throw new Error(`${file.path} is compressed with ${file.compression}: only plain and gzip files can be read`);
+  const fd = openSync(file.path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     for (let position = from; to === null || position < to; ) {

@@ -67,6 +67,11 @@ export function listTrailFilesInChainOrder(directory: string): AnyTrailFile[] {
 
 const MAGIC: [Compression, number[]][] = [['gzip', [0x1f, 0x8b]], ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]], ['bzip2', [0x42, 0x5a, 0x68]], ['zstd', [0x28, 0xb5, 0x2f, 0xfd]]];
 
+/** The link just before the first record of the file at `path` (plain or gzipped), or null. */
+export function firstLinkOf(path: string): ChainLink | null {
+  return readStart(path).before;
+}
+
 /** Reads the start of a file, no more than its first line needs: its compression, and the link before its first record. */
 function readStart(path: string): { compression: Compression; before: ChainLink | null } {
   let fd: number;

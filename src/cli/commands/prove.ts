@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { CompactRange } from '../../audit/checkpoint/compact-range.js';
 import { parseCheckpoint } from '../../audit/checkpoint/checkpoint.js';
 import { CHECKPOINT_DIR, listCheckpointFiles } from '../../audit/checkpoint/checkpoint-files.js';
-import { inclusionPath, prunedSubtree, type Hash } from '../../audit/checkpoint/merkle-tree.js';
+import type { Hash } from '../../audit/checkpoint/merkle-tree.js';
+import { StreamingInclusionProof } from '../../audit/checkpoint/streaming-inclusion.js';
 import { UsageError } from '../command.js';
 import { defineCommand, DIR_HELP, HELP_HELP } from '../command-line.js';
 import { forEachLeaf, retiredPrefix } from '../trail-leaves.js';
@@ -38,34 +39,41 @@ export const proveCommand = defineCommand({
     const dir = trail();
     // Lines retention deleted are stood for by the compact range noted before the oldest file kept: every hash a
     // proof of a kept line needs comes out of it and the kept lines (a retired record itself cannot be proved).
-    const prefix = retiredPrefix(dir) ?? new CompactRange();
+    const range = retiredPrefix(dir) ?? new CompactRange();
+    const retired = range.size;
     // The chain fields close every record, and a quote inside a value is escaped: this cannot match inside one.
     const needle = `,"seq":${values.seq},"prev_hash":"`;
-    const leaves: Hash[] = [];
-    let found: { index: number; record: string } | null = null;
+    const checkpoints = listCheckpointFiles(join(dir, CHECKPOINT_DIR));
+    let next = 0;
+    let found: { record: string; proof: StreamingInclusionProof } | null = null;
+    let best: { size: number; proof: Hash[]; note: string } | null = null;
+    // One pass: the root at each checkpoint's size, and once the record is passed, its audit path for that size;
+    // the latest checkpoint whose root this trail gives wins (a proof against any other would not verify).
     await forEachLeaf(dir, () => {}, (leaf, line) => {
-      if (!found && line.includes(needle)) found = { index: prefix.size + leaves.length, record: line.toString('utf8') };
-      leaves.push(leaf);
-    });
-    if (!found) throw new Error(`no record with seq ${values.seq} in ${dir}${prefix.size ? ` (leaves 0..${prefix.size - 1} were retired by retention)` : ''}`);
-    const { index, record } = found as { index: number; record: string };
-    const size = prefix.size + leaves.length;
-    const subtree = prunedSubtree(prefix, leaves);
-    for (const file of listCheckpointFiles(join(dir, CHECKPOINT_DIR)).reverse()) {
-      if (file.size <= index || file.size > size) continue;
-      const note = readFileSync(file.path, 'utf8');
-      let root: Hash;
-      try {
-        root = parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).root;
-      } catch {
-        continue;
+      if (found) found.proof.append(leaf);
+      else if (line.includes(needle)) found = { record: line.toString('utf8'), proof: new StreamingInclusionProof(range.size, range.clone()) };
+      range.append(leaf);
+      for (; next < checkpoints.length && checkpoints[next]!.size <= range.size; next++) {
+        const file = checkpoints[next]!;
+        if (!found || file.size !== range.size) continue;
+        const note = readFileSync(file.path, 'utf8');
+        if (signedRoot(note)?.equals(range.root())) best = { size: file.size, proof: (found as { proof: StreamingInclusionProof }).proof.proof(), note };
       }
-      // Only a checkpoint this trail agrees with: a proof against any other would not verify.
-      if (!root.equals(subtree(0, file.size))) continue;
-      const proof = inclusionPath(index, file.size, subtree).map((hash) => hash.toString('base64'));
-      process.stdout.write(`${JSON.stringify({ record, leaf_index: index, tree_size: file.size, proof, checkpoint: note })}\n`);
-      return 0;
-    }
-    throw new Error(`no checkpoint in ${join(dir, CHECKPOINT_DIR)} covers leaf ${index} with a root this trail gives (not signed yet?)`);
+    });
+    if (!found) throw new Error(`no record with seq ${values.seq} in ${dir}${retired ? ` (leaves 0..${retired - 1} were retired by retention)` : ''}`);
+    const { record, proof } = found as { record: string; proof: StreamingInclusionProof };
+    if (!best) throw new Error(`no checkpoint in ${join(dir, CHECKPOINT_DIR)} covers leaf ${proof.index} with a root this trail gives (not signed yet?)`);
+    const { size, proof: path, note } = best as { size: number; proof: Hash[]; note: string };
+    process.stdout.write(`${JSON.stringify({ record, leaf_index: proof.index, tree_size: size, proof: path.map((hash) => hash.toString('base64')), checkpoint: note })}\n`);
+    return 0;
   },
 });
+
+/** The root a checkpoint note states (its signature is verify-proof's to check), or null if it is no checkpoint. */
+function signedRoot(note: string): Hash | null {
+  try {
+    return parseCheckpoint(note.slice(0, note.lastIndexOf('\n\n') + 1)).root;
+  } catch {
+    return null;
+  }
+}

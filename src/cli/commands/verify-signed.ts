@@ -1,48 +1,93 @@
+import { readFileSync } from 'node:fs';
 import { keyId, rawPublicKey } from '../../audit/checkpoint/signed-note.js';
+import { ChainHasher } from '../../audit/trail/hash-chain.js';
 import { CannotRunError, EXIT } from '../command.js';
 import { readPublicKey } from '../public-key.js';
+import { verifyTrail, type TrailProblem, type VerifyReport } from '../trail-verifier.js';
 import { verifyTree, type TreeProblem } from '../tree-verifier.js';
 
 /** The paragraph of `verify --help` on this mode. */
-export const VERIFY_SIGNED_HELP = `With --public-key, checks the trail against its signed checkpoints with the
-public key alone (no shared secret): every checkpoint in DIR/checkpoints and
-in each --checkpoints DIR (a mirror kept off the host) must be signed by the
-key; the Merkle tree is rebuilt from the trail's lines and must give each
-checkpoint's root; and the trail must not be shorter than any checkpoint.`;
+export const VERIFY_SIGNED_HELP = `With --public-key, also checks the trail against its signed checkpoints with
+the public key alone (no shared secret): every checkpoint in DIR/checkpoints
+and in each --checkpoints DIR (a mirror kept off the host) must be signed by
+the key; the Merkle tree is rebuilt from the trail's lines and must give each
+checkpoint's root; and the trail must not be shorter than any checkpoint. The
+chain is checked too, in the same report (--head, --no-head, --key-file as
+without a public key); a keyed chain without its key ($AUDIT_HMAC_KEY or
+--key-file) has its links checked but not its hashes or head seal, which the
+signed tree stands in for.`;
 
-function describe(problem: TreeProblem): string {
-  return `  ${problem.file ?? '(trail)'}: ${problem.kind}: ${problem.message}`;
+export interface SignedVerifyOptions {
+  publicKeyPath: string;
+  mirrors: string[];
+  head?: string | undefined;
+  noHead?: boolean | undefined;
+  keyFile?: string | undefined;
+  json: boolean;
 }
 
-export async function runVerifySigned(dir: string, publicKeyPath: string, mirrors: string[], json: boolean): Promise<number> {
-  let report;
+function describeChain(problem: TrailProblem): string {
+  const place = problem.file ? `${problem.file}${problem.line === null ? '' : `:${problem.line}`}` : '(trail)';
+  return `  chain: ${place}${problem.seq === null ? '' : ` seq ${problem.seq}`}: ${problem.kind}: ${problem.message}`;
+}
+
+function describeTree(problem: TreeProblem): string {
+  return `  tree: ${problem.file ?? '(trail)'}: ${problem.kind}: ${problem.message}`;
+}
+
+/** Someone holding only the public key cannot recompute a keyed chain: that is the tree's job, not a finding. */
+function withoutKeyedHashes(chain: VerifyReport): VerifyReport {
+  if (!chain.problems.some((problem) => problem.kind === 'wrong-key')) return chain;
+  return {
+    ...chain, problems: chain.problems.filter((problem) => problem.kind !== 'wrong-key'),
+    notes: [...chain.notes, 'the chain is keyed and no key was given ($AUDIT_HMAC_KEY or --key-file): its links (seq, prev_hash, files) were checked, its record hashes and head seal were not; the signed tree covers every line'],
+  };
+}
+
+export async function runVerifySigned(dir: string, options: SignedVerifyOptions): Promise<number> {
+  let tree;
+  let chain;
   let key;
   try {
-    key = readPublicKey(publicKeyPath);
-    report = await verifyTree(dir, key, mirrors);
+    key = readPublicKey(options.publicKeyPath);
+    const hmacKey = options.keyFile ? readFileSync(options.keyFile, 'utf8').trim() : process.env['AUDIT_HMAC_KEY'] || undefined;
+    [tree, chain] = await Promise.all([
+      verifyTree(dir, key, options.mirrors),
+      verifyTrail(dir, { hasher: new ChainHasher(hmacKey), headPath: options.noHead ? null : (options.head ?? undefined) }),
+    ]);
+    if (!hmacKey) chain = withoutKeyedHashes(chain);
   } catch (error) {
     throw new CannotRunError((error as Error).message);
   }
-  const ok = report.problems.length === 0;
-  if (json) {
-    const checkpoints = report.checkpoints.map(({ root, ...rest }) => ({ ...rest, root: root.toString('base64') }));
-    process.stdout.write(`${JSON.stringify({ ok, ...report, checkpoints })}\n`);
+  const chainOk = chain.problems.length === 0;
+  const ok = chainOk && tree.problems.length === 0;
+  if (options.json) {
+    const checkpoints = tree.checkpoints.map(({ root, ...rest }) => ({ ...rest, root: root.toString('base64') }));
+    process.stdout.write(`${JSON.stringify({ ok, ...tree, checkpoints, chain: { ok: chainOk, ...chain } })}\n`);
     return ok ? EXIT.ok : EXIT.finding;
   }
   const lines: string[] = [];
-  for (const file of report.files) {
-    const problems = report.problems.filter((problem) => problem.file === file.name);
-    const leaves = file.lines === 0 ? '' : `, leaves ${file.firstLeaf}-${file.firstLeaf + file.lines - 1}`;
-    lines.push(`${problems.length === 0 ? 'VALID  ' : 'INVALID'} ${file.name} (${file.lines} lines${leaves})`);
-    lines.push(...problems.map(describe));
+  const names = [...new Set([...chain.files.map((file) => file.name), ...tree.files.map((file) => file.name)])];
+  for (const name of names) {
+    const records = chain.files.find((file) => file.name === name);
+    const leaves = tree.files.find((file) => file.name === name);
+    const chainProblems = chain.problems.filter((problem) => problem.file === name);
+    const treeProblems = tree.problems.filter((problem) => problem.file === name);
+    const seqs = records?.firstSeq == null ? '' : `, seq ${records.firstSeq}-${records.lastSeq}`;
+    const leafRange = !leaves || leaves.lines === 0 ? '' : `, leaves ${leaves.firstLeaf}-${leaves.firstLeaf + leaves.lines - 1}`;
+    const status = chainProblems.length + treeProblems.length === 0 ? 'VALID  ' : 'INVALID';
+    lines.push(`${status} ${name} (${records?.records ?? 0} records${seqs}; ${leaves?.lines ?? 0} lines${leafRange})`);
+    lines.push(...chainProblems.map(describeChain), ...treeProblems.map(describeTree));
   }
-  lines.push(...report.problems.filter((problem) => !report.files.some((file) => file.name === problem.file)).map(describe));
-  lines.push(...report.notes.map((note) => `  note: ${note}`));
-  const matched = report.checkpoints.filter((checkpoint) => checkpoint.matches).length;
-  const signer = report.origin ? `${report.origin}+${keyId(report.origin, rawPublicKey(key)).toString('hex')}` : 'this key';
+  lines.push(...chain.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeChain));
+  lines.push(...tree.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeTree));
+  lines.push(...[...chain.notes, ...tree.notes].map((note) => `  note: ${note}`));
+  const matched = tree.checkpoints.filter((checkpoint) => checkpoint.matches).length;
+  const signer = tree.origin ? `${tree.origin}+${keyId(tree.origin, rawPublicKey(key)).toString('hex')}` : 'this key';
+  const counts = `${chain.records} records, ${tree.leaves} lines in ${tree.files.length} file(s), ${tree.checkpoints.length} checkpoint(s) signed by ${signer}`;
   lines.push(ok
-    ? `OK: ${report.leaves} lines in ${report.files.length} file(s) give the roots of ${matched} checkpoint(s) signed by ${signer}`
-    : `FAILED: ${report.problems.length} problem(s); ${report.leaves} lines in ${report.files.length} file(s), ${report.checkpoints.length} checkpoint(s) signed by ${signer}`);
+    ? `OK: chain intact; ${tree.leaves} lines in ${tree.files.length} file(s) give the roots of ${matched} checkpoint(s) signed by ${signer}`
+    : `FAILED: ${chain.problems.length} chain problem(s), ${tree.problems.length} tree problem(s); ${counts}`);
   process.stdout.write(lines.join('\n') + '\n');
   return ok ? EXIT.ok : EXIT.finding;
 }

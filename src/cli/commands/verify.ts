@@ -6,7 +6,7 @@ import { verifyTrail, type TrailProblem } from '../trail-verifier.js';
 import { runVerifySigned, VERIFY_SIGNED_HELP } from './verify-signed.js';
 
 const HELP = `Usage: mcp-audit verify [DIR] [--head FILE | --no-head] [--key-file FILE] [--json]
-       mcp-audit verify [DIR] --public-key FILE [--checkpoints DIR]... [--json]
+       mcp-audit verify [DIR] --public-key FILE [--checkpoints DIR]... [--head FILE | --no-head] [--key-file FILE] [--json]
 
 Checks every trail file in DIR, gzipped ones included: each record's hash,
 every seq/prev_hash link across files, the start anchor and the end of the
@@ -20,7 +20,7 @@ ${DIR_HELP}
   --head FILE        the sealed head file (default: DIR/audit.head.json)
   --no-head          skip the end-of-trail check (and say so)
   --key-file FILE    a file holding the HMAC key (default: $AUDIT_HMAC_KEY)
-  --public-key FILE  check the signed checkpoints with this public key instead
+  --public-key FILE  also check the signed checkpoints with this public key
   --checkpoints DIR  with --public-key: a mirror of the checkpoints (repeatable)
   --json             the report as one JSON object
 ${HELP_HELP}
@@ -81,9 +81,10 @@ export const verifyCommand = defineCommand({
       if (values.checkpoints) throw new UsageError('--checkpoints goes with --public-key');
       return runVerifyChain(trail(), values);
     }
-    // With a public key, the signed checkpoints are checked instead of the chain: no secret needed (verify-signed.ts).
-    const chainOnly = ['head', 'no-head', 'key-file'].find((name) => values[name as 'head'] !== undefined);
-    if (chainOnly) throw new UsageError(`--${chainOnly} checks the keyed chain; it does not go with --public-key`);
-    return runVerifySigned(trail(), values['public-key'], values.checkpoints ?? [], values.json === true);
+    // With a public key, the signed checkpoints are checked as well as the chain, in one report (verify-signed.ts).
+    return runVerifySigned(trail(), {
+      publicKeyPath: values['public-key'], mirrors: values.checkpoints ?? [], head: values.head, noHead: values['no-head'], keyFile: values['key-file'],
+      json: values.json === true,
+    });
   },
 });

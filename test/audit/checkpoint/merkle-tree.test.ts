@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompactRange } from '../../../src/audit/checkpoint/compact-range.js';
 import {
-  EMPTY_ROOT, inclusionPath, inclusionProof, leafHash, prunedSubtree, rootFromInclusionProof, rootOf, type Hash,
+  EMPTY_ROOT, inclusionProof, leafHash, rootFromInclusionProof, rootOf, type Hash,
 } from '../../../src/audit/checkpoint/merkle-tree.js';
+import { StreamingInclusionProof } from '../../../src/audit/checkpoint/streaming-inclusion.js';
 
 const hex = (value: string): Hash => Buffer.from(value, 'hex');
 const INPUTS = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(hex);
@@ -73,19 +74,31 @@ test('every leaf of every tree up to 40 leaves has a proof that verifies', () =>
   }
 });
 
-test('with the first p leaves gone and only their compact range kept, every root and every proof of a kept leaf is the full tree\'s', () => {
-  const leaves = Array.from({ length: 40 }, (_, index) => leafHash(Buffer.from(`line ${index}`)));
-  const prefix = new CompactRange();
-  for (let p = 0; p < leaves.length; p++) {
-    const subtree = prunedSubtree(prefix, leaves.slice(p));
-    for (let size = p + 1; size <= leaves.length; size++) {
-      assert.deepEqual(subtree(0, size), rootOf(leaves, 0, size), `root of ${size} with ${p} retired`);
-      for (let index = p; index < size; index++) {
-        assert.deepEqual(inclusionPath(index, size, subtree), inclusionProof(leaves, index, size), `leaf ${index} of ${size} with ${p} retired`);
-      }
-    }
-    // A retired leaf inside a larger retired subtree is gone.
-    if (p >= 2) assert.throws(() => subtree(0, 1), /were retired/);
-    prefix.append(leaves[p]!);
+/** The streaming audit path of leaf `index` for every size after it, as `prove` builds it from the compact range before it. */
+function streamedProofs(leaves: readonly Hash[], index: number): Map<number, Hash[]> {
+  const before = new CompactRange();
+  for (const leaf of leaves.slice(0, index)) before.append(leaf);
+  const streaming = new StreamingInclusionProof(index, before);
+  const proofs = new Map([[index + 1, streaming.proof()]]);
+  for (const leaf of leaves.slice(index + 1)) {
+    streaming.append(leaf);
+    proofs.set(streaming.size, streaming.proof());
+  }
+  return proofs;
+}
+
+test('the streaming proof gives the reference audit paths', () => {
+  for (const [leaf, size, path] of INCLUSION) {
+    const proof = streamedProofs(LEAVES.slice(0, size), leaf - 1).get(size)!;
+    assert.deepEqual(proof.map((hash) => hash.toString('hex')), path, `leaf ${leaf} of ${size}`);
+  }
+});
+
+test('for every leaf of every tree up to 70 leaves, the streaming proof (from the compact range before the leaf, as after retention) is the recursive one', () => {
+  const leaves = Array.from({ length: 70 }, (_, index) => leafHash(Buffer.from(`line ${index}`)));
+  for (let index = 0; index < leaves.length; index++) {
+    const proofs = streamedProofs(leaves, index);
+    assert.equal(proofs.size, leaves.length - index);
+    for (const [size, proof] of proofs) assert.deepEqual(proof, inclusionProof(leaves, index, size), `leaf ${index} of ${size}`);
   }
 });
