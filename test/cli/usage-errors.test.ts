@@ -63,7 +63,6 @@ test('a value given to a flag, or an argument a command does not take, is a usag
   assertUsageError(['keygen', 'keys'], /unexpected argument "keys"/);
   assertUsageError(['verify', '--head', 'h.json', '--no-head'], /give --head FILE or --no-head, not both/);
   assertUsageError(['verify', '--checkpoints', 'mirror'], /--checkpoints goes with --public-key/);
-  assertUsageError(['verify', '--public-key', 'k.pub', '--key-file', 'k'], /--key-file checks the keyed chain; it does not go with --public-key/);
   assertUsageError(['export', '--json', '--format', 'csv'], /--json asks for JSON, --format for csv: give one/);
   assertUsageError(['proxy', '--dir', 'a', '--log-dir', 'b', '--', 'node'], /--dir and --log-dir are the same option: give one/);
 });
