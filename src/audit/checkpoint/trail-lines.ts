@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readSync } from 'node:fs';
+import { openOwnFileForReading, readOwnFile } from '../trail/owned-files.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { compareTrailFiles, parseTrailFileName, type TrailFileName } from '../trail/trail-file-name.js';
@@ -62,12 +63,12 @@ export class LineSplitter {
 export function feedFileSync(dir: string, name: string, from: number, to: number | null, splitter: LineSplitter): void {
   const plain = join(dir, name.replace(/\.gz$/, ''));
   if (!existsSync(plain)) {
-    const data = readFileSync(`${plain}.gz`);
+    const data = readOwnFile(`${plain}.gz`);
     const text = gunzipSync(data);
     splitter.feed(text.subarray(from, to ?? text.length));
     return;
   }
-  const fd = openSync(plain, 'r');
+  const fd = openOwnFileForReading(plain);
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     for (let position = from; to === null || position < to; ) {

@@ -1,4 +1,5 @@
-import { appendFileSync, closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, writeSync } from 'node:fs';
+import { openOwnFileForWriting, readOwnFile } from '../trail/owned-files.js';
 import { CompactRange } from './compact-range.js';
 
 /**
@@ -30,7 +31,7 @@ const STATE_BYTES = 4096;
 
 export function loadTreeState(path: string): SavedTree | null {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as { file?: unknown; offset?: unknown; range?: unknown; signed?: unknown };
+    const value = JSON.parse(readOwnFile(path).toString('utf8')) as { file?: unknown; offset?: unknown; range?: unknown; signed?: unknown };
     if (typeof value.file !== 'string' || !Number.isSafeInteger(value.offset) || !Number.isSafeInteger(value.signed)) return null;
     return { position: { file: value.file, offset: value.offset as number }, range: CompactRange.fromJSON(value.range), signed: value.signed as number };
   } catch {
@@ -43,7 +44,7 @@ export function saveTreeState(path: string, tree: SavedTree): void {
   const buffer = Buffer.alloc(STATE_BYTES, 0x20);
   buffer.write(json);
   buffer[STATE_BYTES - 1] = 0x0a;
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  const fd = openOwnFileForWriting(path, constants.O_CREAT, null);
   try {
     writeSync(fd, buffer, 0, buffer.length, 0);
   } finally {
@@ -56,7 +57,7 @@ export function loadFileStarts(path: string): Map<string, CompactRange> {
   const starts = new Map<string, CompactRange>();
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readOwnFile(path).toString('utf8');
   } catch {
     return starts;
   }
@@ -73,5 +74,10 @@ export function loadFileStarts(path: string): Map<string, CompactRange> {
 
 export function appendFileStart(path: string, file: string, range: CompactRange): void {
   // Led by a newline, so that an entry torn by a crash cannot swallow the next one.
-  appendFileSync(path, `\n${JSON.stringify({ file, range })}\n`, { mode: 0o600 });
+  const fd = openOwnFileForWriting(path, constants.O_APPEND | constants.O_CREAT, null);
+  try {
+    writeSync(fd, `\n${JSON.stringify({ file, range })}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { auditFileNameFor, type AuditRecord } from '../record/audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
@@ -8,6 +8,8 @@ import { TrailEnd } from './trail-end.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
 import { TrailLockLease } from './trail-lock-lease.js';
+import { resolveLogDirectory, type TightenedPermissions } from './owned-files.js';
+import { permissionsRecord } from './writer-events.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { asError } from '../as-error.js';
 
@@ -55,6 +57,11 @@ export interface TrailWriterStats {
  * lost; the writer then writes a `recovery` record with `moved_file` and
  * continues the chain in a new file.
  *
+ * The log directory is not trusted (owned-files.ts): its path is resolved
+ * once, here, and a planted link or foreign file where the writer expects
+ * one of its own is refused (the call fails closed, as on a full disk);
+ * loose permissions are tightened and a `permissions_tightened` record says so.
+ *
  * A record's callback (or promise) settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or fails with the write error: the caller fails
  * closed. Failed records are kept in memory (bounded) and, as soon as a
@@ -82,16 +89,24 @@ export class ChainedTrailWriter {
   private backlogTimer: NodeJS.Timeout | null = null;
   private checkWanted = false;
   private closed = false;
+  /** Permissions tightened since the last commit, to be recorded by the next. */
+  private tightened: TightenedPermissions[] = [];
+  private readonly config: TrailWriterConfig;
 
-  constructor(private readonly config: TrailWriterConfig) {
-    this.directory = config.directory;
+  constructor(configured: TrailWriterConfig) {
+    this.directory = configured.directory;
+    const config = this.config = { ...configured, directory: resolveLogDirectory(configured.directory) };
+    if (configured.headPath) config.headPath = join(resolveLogDirectory(dirname(configured.headPath)), basename(configured.headPath));
+    const onTightened = (tightened: TightenedPermissions): void => {
+      this.tightened.push(tightened);
+    };
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
-    this.sink = new JsonlFileSink(config.directory);
+    this.sink = new JsonlFileSink(config.directory, onTightened);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
     this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
     // The head file stays open only while the lock is held: TrailEnd closes it when the lease lets the lock go.
-    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath), this.fsync.mode === 'always', this.stats, this.now);
+    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
     this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.
@@ -207,6 +222,10 @@ export class ChainedTrailWriter {
   private commitLocked(): void {
     const batch = this.pending;
     this.pending = this.spare;
+    if (this.tightened.length > 0) {
+      batch.unshift({ record: permissionsRecord(this.now().toISOString(), batch[0]?.record.service ?? 'mcp-audit', this.tightened), done: null });
+      this.tightened = [];
+    }
     let committed = false;
     try {
       committed = this.committer.commit(batch);
@@ -217,6 +236,11 @@ export class ChainedTrailWriter {
     this.spare = batch;
     if (committed) this.end.committed(Date.now());
     this.lease.committed(committed && !this.closed);
+    // Tightened while this batch was written (a file opened for it): recorded by a commit of its own, right after.
+    if (this.tightened.length > 0 && !this.closed) {
+      this.checkWanted = true;
+      this.scheduleFlush();
+    }
     this.retryBacklogLater();
   }
 

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrailWriterStats } from './chained-trail-writer.js';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { readTrailHead, type TrailHead, type TrailHeadFile } from './trail-head.js';
 import type { LeaseHolder } from './trail-lock-lease.js';
+import { readOwnFile } from './owned-files.js';
 import { linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 
 /**
@@ -214,6 +215,6 @@ export function statOrNull(path: string): FileState | null {
 
 function countLines(path: string): number {
   let count = 0;
-  for (const byte of readFileSync(path)) if (byte === 0x0a) count++;
+  for (const byte of readOwnFile(path)) if (byte === 0x0a) count++;
   return count;
 }

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readdirSync, readSync, statSync } from 'node:fs';
+import { openOwnFileForReading, readOwnFile } from './owned-files.js';
 import { join } from 'node:path';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
@@ -44,9 +45,9 @@ export function listAllTrailFiles(directory: string): TrailFileName[] {
 }
 
 function readFrom(path: string, offset: number, maxBytes = Number.POSITIVE_INFINITY): Buffer {
-  const fd = openSync(path, 'r');
+  const fd = openOwnFileForReading(path);
   try {
-    const size = statSync(path).size;
+    const size = fstatSync(fd).size;
     const buffer = Buffer.alloc(Math.max(0, Math.min(size - offset, maxBytes)));
     let read = 0;
     while (read < buffer.length) {
@@ -148,7 +149,7 @@ export function rebuildPosition(directory: string, hasher: ChainHasher, findings
   const files = listPlainTrailFiles(directory);
   for (let index = files.length - 1; index >= 0; index--) {
     const name = files[index]!.name;
-    const text = readFileSync(join(directory, name), 'utf8');
+    const text = readOwnFile(join(directory, name)).toString('utf8');
     const pieces = text.split('\n');
     pieces.pop(); // the unterminated tail, if any, is what scanTail reports as torn
     let found: { link: ChainLink; line: number; offset: number } | null = null;

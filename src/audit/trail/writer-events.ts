@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../record/audit-record.js';
+import type { TightenedPermissions } from './owned-files.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
@@ -65,5 +66,19 @@ export function gapRecord(timestamp: string, service: string, gap: WriteGap): Au
       + `${gap.kept} follow, written late (late: true)${lost}`,
     success: false,
     error: gap.error,
+  });
+}
+
+export const PERMISSIONS_ACTION = 'permissions_tightened';
+
+/**
+ * `permissions_tightened`: files or directories of the trail were found readable or writable by group or others
+ * (or the directory searchable by them) and the writer took those bits away before using them (owned-files.ts).
+ */
+export function permissionsRecord(timestamp: string, service: string, tightened: TightenedPermissions[]): AuditRecord {
+  return writerRecord(timestamp, service, {
+    action: PERMISSIONS_ACTION, input_summary: { tightened: tightened.map((entry) => ({ ...entry })) },
+    result_summary: tightened.map((entry) => `${entry.path} was mode ${entry.mode_before}, now ${entry.mode_after}`).join('; '),
+    success: true, error: null,
   });
 }
