@@ -3,7 +3,7 @@ import { auditFileNameFor, type AuditRecord } from '../record/audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
 import { JsonlFileSink } from '../jsonl-file-sink.js';
-import { settle, TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
+import { TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
 import { TrailEnd } from './trail-end.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
@@ -97,8 +97,11 @@ export class ChainedTrailWriter {
     this.directory = configured.directory;
     const config = this.config = { ...configured, directory: resolveLogDirectory(configured.directory) };
     if (configured.headPath) config.headPath = join(resolveLogDirectory(dirname(configured.headPath)), basename(configured.headPath));
+    // Noted during a commit or a head write: recorded by a commit of its own, right after.
     const onTightened = (tightened: TightenedPermissions): void => {
       this.tightened.push(tightened);
+      this.checkWanted = true;
+      this.scheduleFlush();
     };
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
@@ -107,7 +110,7 @@ export class ChainedTrailWriter {
     this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
     // The head file stays open only while the lock is held: TrailEnd closes it when the lease lets the lock go.
     this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
-    this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end);
+    this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end, onTightened);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.
     config.checkpointer?.attach((record) => this.appendWithCallback(record, () => {}));
@@ -152,8 +155,13 @@ export class ChainedTrailWriter {
    * (exit handlers, where the timer that would let the lock go never runs; shutdown). Never throws.
    */
   flushSync(): void {
-    if (this.pending.length > 0 || this.committer.hasBacklog) this.commitPendingSync();
+    if (this.pending.length > 0 || this.committer.hasBacklog || this.tightened.length > 0) this.commitPendingSync();
     this.end.saveHead();
+    // The head, tightened as it was written just now: its record, and the head again after it.
+    if (this.tightened.length > 0) {
+      this.commitPendingSync();
+      this.end.saveHead();
+    }
   }
 
   /** Closes the file so the next write reopens it by path: for SIGHUP after logrotate moved it. */
@@ -230,17 +238,13 @@ export class ChainedTrailWriter {
     try {
       committed = this.committer.commit(batch);
     } catch (error) {
-      for (const entry of batch) settle(entry, asError(error));
+      // Failed closed and kept, as after a failed write: an audit_gap then says so (a refused impostor, say).
+      for (const entry of batch) this.committer.noteUnwritten(entry, asError(error));
     }
     batch.length = 0;
     this.spare = batch;
     if (committed) this.end.committed(Date.now());
     this.lease.committed(committed && !this.closed);
-    // Tightened while this batch was written (a file opened for it): recorded by a commit of its own, right after.
-    if (this.tightened.length > 0 && !this.closed) {
-      this.checkWanted = true;
-      this.scheduleFlush();
-    }
     this.retryBacklogLater();
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, chmodSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, chmodSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -82,6 +82,20 @@ export function checkOwnDirectory(path: string, onTightened: OnTightened | null)
     chmodSync(path, 0o700);
     onTightened?.({ path, mode_before: octal(stats.mode), mode_after: '700' });
   }
+}
+
+/**
+ * For a file the writer rewrites whole (the head), whose content is no evidence when it is an impostor: a link, a
+ * non-file or a file with another name at `path` is renamed aside (the name moves; nothing it points at is
+ * touched), so that the writer can make its own. Returns where it went, for the record, or null if none was there.
+ */
+export function moveImpostorAside(path: string): { path: string; moved_to: string; was: string } | null {
+  const found = lstatSync(path, { throwIfNoEntry: false });
+  if (!found || (found.isFile() && found.nlink === 1)) return null;
+  const was = found.isSymbolicLink() ? 'a symbolic link' : !found.isFile() ? 'not a regular file' : `a file with ${found.nlink} hard links`;
+  const movedTo = `${path}.impostor-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(path, movedTo);
+  return { path, moved_to: movedTo, was };
 }
 
 /**

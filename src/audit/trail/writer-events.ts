@@ -30,6 +30,7 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
   if (findings.head) summary.push(findings.head);
   if (findings.missing_records) summary.push(missingRecordsSummary(findings.missing_records));
+  if (findings.impostor_moved) summary.push(`${findings.impostor_moved.path} was ${findings.impostor_moved.was}: moved aside to ${findings.impostor_moved.moved_to}, never followed`);
   return writerRecord(timestamp, service, {
     action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
   });
