@@ -1,6 +1,7 @@
-import { closeSync, fdatasyncSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDirectory } from './trail/fsync-directory.js';
+import { checkOwnDirectory, openOwnFileForWriting, type OnTightened } from './trail/owned-files.js';
 import { asError } from './as-error.js';
 
 /** A write that failed after `written` of its bytes reached the file. */
@@ -22,6 +23,9 @@ export class PartialWriteError extends Error {
  *
  * One descriptor is kept open; it is reopened when the file at the path is
  * no longer the one it points at (moved away by logrotate or a shipper).
+ * Each open checks the directory and the file (owned-files.ts): a planted
+ * link or foreign file is refused, loose permissions tightened and reported
+ * to `onTightened`.
  */
 export class JsonlFileSink {
   /** Directories fsynced by `sync()` so far: each holds the name of a file or directory this sink opened or created. */
@@ -35,7 +39,7 @@ export class JsonlFileSink {
    */
   private readonly unsyncedDirectories = new Set<string>();
 
-  constructor(readonly directory: string) {}
+  constructor(readonly directory: string, private readonly onTightened: OnTightened | null = null) {}
 
   /** Creates the directory (0700) and opens `fileName` (0600), throwing if either is impossible. */
   prepare(fileName: string): void {
@@ -101,7 +105,8 @@ export class JsonlFileSink {
       this.unsyncedDirectories.add(dirname(created));
       if (created === firstCreated || dirname(created) === created) break;
     }
-    const fd = openSync(join(this.directory, fileName), 'a', 0o600);
+    checkOwnDirectory(this.directory, this.onTightened);
+    const fd = openOwnFileForWriting(join(this.directory, fileName), constants.O_APPEND | constants.O_CREAT, this.onTightened);
     // Created now or by another process that may not have synced its name: either way, sync the directory once.
     this.unsyncedDirectories.add(this.directory);
     this.open = { fileName, fd, ino: fstatSync(fd).ino };

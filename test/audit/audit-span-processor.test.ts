@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AuditSpanProcessor } from '../../src/audit/audit-span-processor.js';
 import { auditFileNameFor } from '../../src/audit/record/audit-record.js';
 import { JsonlAuditExporter } from '../../src/audit/jsonl-audit-exporter.js';
 import { endAuditedSpan, toolCallDetails, tracerWith } from '../support/audited-spans.js';
+import { fillDisk, FULL_DISK_ERROR } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 test('whenRecorded resolves only once the span’s line is in the file', async () => {
@@ -18,12 +19,12 @@ test('whenRecorded resolves only once the span’s line is in the file', async (
   await processor.shutdown();
 });
 
-test('whenRecorded rejects when the record cannot be written', async () => {
+test('whenRecorded rejects when the record cannot be written', async (t) => {
   const dir = makeTempDir('processor');
-  symlinkSync('/dev/full', join(dir, auditFileNameFor(new Date().toISOString())));
+  t.after(fillDisk(0)); // every write fails, as on a full disk
   const processor = new AuditSpanProcessor(new JsonlAuditExporter({ logDir: dir, onUnwrittenRecords: () => {} }));
   const span = endAuditedSpan(tracerWith(processor), toolCallDetails());
-  await assert.rejects(processor.whenRecorded(span), /ENOSPC/);
+  await assert.rejects(processor.whenRecorded(span), FULL_DISK_ERROR);
 });
 
 test('whenRecorded rejects for a span that carried no audit details', async () => {

@@ -1,12 +1,13 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JsonlAuditExporter } from '../../src/audit/jsonl-audit-exporter.js';
 import { auditFileNameFor, type AuditRecord } from '../../src/audit/record/audit-record.js';
 import { endAuditedSpan, toolCallDetails, tracerWith } from '../support/audited-spans.js';
+import { fillDisk, FULL_DISK_ERROR } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 /** Real spans, captured as the SDK would hand them to an exporter. */
@@ -68,21 +69,20 @@ test('spans without audit details are not records', async () => {
   assert.deepEqual(readTrail(dir), []);
 });
 
-test('a write failure reports FAILED and hands the records to onUnwrittenRecords', async () => {
+test('a write failure reports FAILED and hands the records to onUnwrittenRecords', async (t) => {
   const dir = makeTempDir('exporter');
   const spans = endedSpans(1);
-  // The day's file points at /dev/full: every write fails with ENOSPC, as on a full disk.
-  symlinkSync('/dev/full', join(dir, auditFileNameFor(new Date().toISOString())));
+  t.after(fillDisk(0)); // every write fails, as on a full disk
   const unwritten: AuditRecord[] = [];
   const exporter = new JsonlAuditExporter({ logDir: dir, onUnwrittenRecords: (records) => unwritten.push(...records) });
   const result = await exportAsync(exporter, spans);
   assert.equal(result.code, ExportResultCode.FAILED);
-  assert.match(String(result.error), /ENOSPC/);
+  assert.match(String(result.error), FULL_DISK_ERROR);
   assert.equal(unwritten.length, 1);
   assert.equal(unwritten[0]!.span_id, spans[0]!.spanContext().spanId);
 });
 
-test('an export of several spans calls back once: SUCCESS after all are in the file, or FAILED once with all its records', async () => {
+test('an export of several spans calls back once: SUCCESS after all are in the file, or FAILED once with all its records', async (t) => {
   const dir = makeTempDir('exporter');
   const exporter = new JsonlAuditExporter({ logDir: dir });
   const spans = endedSpans(5);
@@ -93,7 +93,7 @@ test('an export of several spans calls back once: SUCCESS after all are in the f
   await exporter.shutdown();
 
   const fullDir = makeTempDir('exporter');
-  symlinkSync('/dev/full', join(fullDir, auditFileNameFor(new Date().toISOString())));
+  t.after(fillDisk(0));
   const unwritten: AuditRecord[][] = [];
   const failing = new JsonlAuditExporter({ logDir: fullDir, onUnwrittenRecords: (records) => unwritten.push(records) });
   const failures: ExportResult[] = [];
@@ -101,7 +101,7 @@ test('an export of several spans calls back once: SUCCESS after all are in the f
   await new Promise((resolve) => setTimeout(resolve, 20)); // room for a wrong second call
   assert.equal(failures.length, 1);
   assert.equal(failures[0]!.code, ExportResultCode.FAILED);
-  assert.match(String(failures[0]!.error), /ENOSPC/);
+  assert.match(String(failures[0]!.error), FULL_DISK_ERROR);
   assert.deepEqual(unwritten.map((records) => records.map((record) => record.span_id)), [spans.map((span) => span.spanContext().spanId)]);
   await failing.shutdown();
 });

@@ -3,6 +3,7 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { JsonlFileSink, PartialWriteError } from '../../src/audit/jsonl-file-sink.js';
+import { fillDisk, FULL_DISK_ERROR } from '../support/full-disk.js';
 import { makeTempDir } from '../support/trail-files.js';
 
 test('creates the directory 0700 and files 0600', () => {
@@ -38,15 +39,18 @@ test('a descriptor to a file moved away is reopened when the path names another 
   assert.equal(readFileSync(join(dir, 'a.jsonl'), 'utf8'), '2\n');
 });
 
-test('a write that fails (ENOSPC on /dev/full) throws with the bytes written, and the sink keeps working', () => {
-  const fullDisk = new JsonlFileSink('/dev');
-  assert.throws(() => fullDisk.append('full', Buffer.from('{"lost":true}\n'), null), (error: unknown) =>
-    error instanceof PartialWriteError && error.written === 0 && /ENOSPC/.test(error.message));
+test('a write that fails part-way (a full disk) throws with the bytes written, and the sink keeps working once space returns', (t) => {
   const dir = makeTempDir('sink');
   const sink = new JsonlFileSink(dir);
-  sink.append('a.jsonl', Buffer.from('ok\n'), null);
+  const ino = sink.append('a.jsonl', Buffer.from('ok\n'), null);
+  const spaceReturns = fillDisk(5);
+  t.after(spaceReturns);
+  assert.throws(() => sink.append('a.jsonl', Buffer.from('{"lost":true}\n'), ino), (error: unknown) =>
+    error instanceof PartialWriteError && error.written === 2 && FULL_DISK_ERROR.test(error.message));
+  spaceReturns();
+  sink.append('a.jsonl', Buffer.from('\nok\n'), ino);
   sink.close();
-  assert.equal(readFileSync(join(dir, 'a.jsonl'), 'utf8'), 'ok\n');
+  assert.equal(readFileSync(join(dir, 'a.jsonl'), 'utf8'), 'ok\n{"\nok\n');
 });
 
 test('prepare throws, naming the problem, when the directory cannot be created', () => {

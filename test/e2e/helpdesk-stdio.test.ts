@@ -2,14 +2,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CrossProcessLock } from '../../src/audit/trail/cross-process-lock.js';
-import { auditFileNameFor } from '../../src/index.js';
 import {
   collectLines, connectOverStdio, exited, helpdeskDirs, helpdeskServerPath, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor,
 } from '../support/helpdesk-process.js';
+import { fillDisk } from '../support/full-disk.js';
 import { readTrail, readTrailLines } from '../support/trail-files.js';
 
 function firstText(result: CallToolResult): string {
@@ -91,9 +91,9 @@ test('an unwritable log directory stops the server at startup, naming the path',
 test('a write failure at run time fails the call with a clear error; the server stays up', async () => {
   const dirs = helpdeskDirs('e2e-full');
   mkdirSync(dirs.logDir, { recursive: true });
-  // Today's file is /dev/full: opening works, every write fails with ENOSPC as on a full disk.
-  symlinkSync('/dev/full', join(dirs.logDir, auditFileNameFor(new Date().toISOString())));
   const child = spawnHelpdesk(dirs);
+  // The server's disk is full before it reads its first request: opening works, every write fails (support/full-disk.ts).
+  fillDisk(0, child.pid!);
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines = collectLines(child);
@@ -102,7 +102,7 @@ test('a write failure at run time fails the call with a clear error; the server 
   child.stdin.end();
   await exited(child);
   const byId = new Map(lines.map((line) => JSON.parse(line) as { id: number; error?: { message: string }; result?: { tools?: unknown[] } }).map((m) => [m.id, m]));
-  assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(ENOSPC.*the result of this call is withheld/);
+  assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(EFBIG.*the result of this call is withheld/);
   assert.equal(byId.get(2)?.result?.tools?.length, 4);
   assert.match(stderr, /audit: unwritten record \{.*"tool_name":"lookup_inventory"/);
 });

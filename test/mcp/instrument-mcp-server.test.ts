@@ -3,12 +3,13 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { SpanKind, SpanStatusCode, type Span } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { z } from 'zod';
 import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditTrail, type McpAuditOptions } from '../../src/index.js';
 import { connectInMemory } from '../support/in-memory-client.js';
+import { fillDisk } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 const spans = new InMemorySpanExporter();
@@ -140,16 +141,16 @@ test('the record is on disk when the client receives the response', async () => 
   }
 });
 
-test('when the record cannot be written the client gets an error, not an unaudited result', async () => {
+test('when the record cannot be written the client gets an error, not an unaudited result', async (t) => {
   const brokenDir = makeTempDir('instrument-full');
-  symlinkSync('/dev/full', join(brokenDir, auditFileNameFor(new Date().toISOString())));
+  t.after(fillDisk(0)); // every write fails, as on a full disk
   const brokenTrail = startAuditTrail({ logDir: brokenDir, register: false });
   // The session_start record fails first: the session is refused.
-  await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(ENOSPC.*the session is refused/);
+  await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(EFBIG.*the session is refused/);
   // Waiting only for tool-call records lets the session open; the call itself is then withheld.
   const onlyToolCalls = (span: Span) => ((span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve());
   const client = await connectInMemory(auditedServer(brokenTrail, { awaitRecord: onlyToolCalls }));
-  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), /Audit record could not be written \(ENOSPC/);
+  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), /Audit record could not be written \(EFBIG/);
   await brokenTrail.shutdown();
 });
 

@@ -2,37 +2,33 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
-import { readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { z } from 'zod';
 import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditFileNameFor, instrumentMcpServer, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../../src/index.js';
 import { rawRequest } from '../support/raw-http.js';
+import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'refused', version: '1' } } } as const;
 const CALL = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'count', arguments: {} } } as const;
 
-/** A trail whose day file is /dev/full until `spaceReturns()`; `ran` counts the tool's runs. */
+let giveSpaceBack = (): void => {};
+afterEach(() => giveSpaceBack()); // a failed test must not leave this process's disk full
+
+/** A trail on a full disk (support/full-disk.ts) until `spaceReturns()`; `ran` counts the tool's runs. */
 async function fullDiskTrail(name: string) {
   const logDir = makeTempDir(name);
   const trail = startAuditTrail({ logDir, register: false, serviceName: name });
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  while (readdirSync(logDir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
-  renameSync(dayFile, `${dayFile}.aside`);
-  symlinkSync('/dev/full', dayFile);
+  const spaceReturns = giveSpaceBack = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())));
   const counter = { ran: 0 };
   const createSession = () => {
     const server = new McpServer({ name, version: '0.0.1' });
     const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
     server.registerTool('count', { inputSchema: { note: z.string().optional() } }, () => ({ content: [{ type: 'text', text: String(++counter.ran) }] }));
     return { server, instrumentation };
-  };
-  const spaceReturns = () => {
-    // Renamed over the symlink in one step: never a moment with no file for the writer's retry to create.
-    renameSync(`${dayFile}.aside`, dayFile);
   };
   return { logDir, trail, counter, createSession, spaceReturns };
 }

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readdirSync, renameSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
 import { verifies } from '../support/cli.js';
 import { startHttpProxy, startUpstream, toolCalls, watchingFetch, type HttpArrival, stoppedAfterAll } from '../support/http-wire.js';
+import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 import type { WireMessage } from '../support/wire-proxy.js';
 
@@ -185,25 +185,18 @@ test('fail closed over HTTP: a record that cannot be written turns the answer in
   const before = await modernCall(proxy.url, arrivals, logDir, 'before-1', 'greet', { name: 'recorded' });
   assert.match(JSON.stringify(before.messages), /hello recorded/);
 
-  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC. Swapped
-  // once the proxy's writer has let go of the lock, then past its 20 ms linger, so that it reopens the path.
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
-  renameSync(dayFile, `${dayFile}.aside`);
-  symlinkSync('/dev/full', dayFile);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // The proxy's disk fills up right at the end of the day file: its next write fails (support/full-disk.ts).
+  const spaceReturns = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())), proxy.process.child.pid!);
   const withheld = await modernCall(proxy.url, arrivals, logDir, 'lost-1', 'greet', { name: 'SECRET-RESULT-MARKER' });
   assert.equal(withheld.messages.length, 1, withheld.text);
   const [answer] = withheld.messages;
   assert.equal(answer!.id, 'lost-1');
   assert.equal(answer!.result, undefined);
-  assert.match(answer!.error?.message ?? '', /^Audit record could not be written \(ENOSPC.*\); the result of this call is withheld$/);
+  assert.match(answer!.error?.message ?? '', /^Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/);
   assert.ok(!withheld.text.includes('hello SECRET-RESULT-MARKER'), 'no part of the unaudited result reaches the client');
   await until(() => /audit: unwritten record .*"request_id":"lost-1"/.test(proxy.process.output), 'the unwritten record on stderr');
 
-  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
-  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
-  renameSync(`${dayFile}.aside`, dayFile);
+  spaceReturns();
   const after = await modernCall(proxy.url, arrivals, logDir, 'after-1', 'greet', { name: 'kept' });
   assert.match(JSON.stringify(after.messages), /hello kept/);
   const arrival = arrivals.find((candidate) => candidate.message.id === 'after-1');
@@ -333,11 +326,7 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   const first = new RawSession(proxy.url, logDir);
   await first.open('2025-03-26');
 
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
-  renameSync(dayFile, `${dayFile}.aside`);
-  symlinkSync('/dev/full', dayFile);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const spaceReturns = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())), proxy.process.child.pid!);
 
   const batch = await first.post([toolCall(1, 'echo', { message: 'SECRET-ONE' }), { jsonrpc: '2.0', id: 2, method: 'ping' }, toolCall(3, 'echo', { message: 'SECRET-TWO' })]);
   assert.equal(batch.status, 200, batch.text);
@@ -345,7 +334,7 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   for (const id of [1, 3]) {
     const message = batch.messages.find((candidate) => candidate.id === id)!;
     assert.equal(message.result, undefined);
-    assert.match(message.error?.message ?? '', /^Audit record could not be written \(ENOSPC.*\); the result of this call is withheld$/);
+    assert.match(message.error?.message ?? '', /^Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/);
   }
   assert.deepEqual(batch.messages.find((message) => message.id === 2)?.result, {}, 'the ping, not audited, passes');
   assert.ok(!/Echo: SECRET/.test(batch.text), 'no part of an unaudited result reaches the client');
@@ -355,11 +344,9 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   const refusedId = init.headers.get('mcp-session-id');
   assert.equal(init.messages.length, 1, init.text);
   assert.equal(init.messages[0]!.result, undefined, 'an initialize whose session_start is not written is refused');
-  assert.match(init.messages[0]!.error?.message ?? '', /Audit record could not be written \(ENOSPC/);
+  assert.match(init.messages[0]!.error?.message ?? '', /Audit record could not be written \(EFBIG/);
 
-  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
-  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
-  renameSync(`${dayFile}.aside`, dayFile);
+  spaceReturns();
   assert.ok(refusedId, 'the upstream named the session before its start could be recorded');
   const reused = await second.post(toolCall(9, 'echo', { message: 'in a refused session' }), refusedId);
   assert.equal(reused.status, 404, `the refused session is unknown: ${reused.text}`);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
+import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 import { callRecords, initializeParams, PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
 
@@ -56,14 +57,11 @@ test('a record that cannot be written: the client gets an error instead of the r
   await proxy.handshake();
   proxy.call(2, 'echo', { text: 'recorded' });
   await proxy.response(2);
-  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC.
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  renameSync(dayFile, `${dayFile}.kept`);
-  symlinkSync('/dev/full', dayFile);
-  await new Promise((resolve) => setTimeout(resolve, 100)); // past the writer's lock linger: it reopens the path
+  // The proxy's disk fills up right at the end of the day file: its next write fails (support/full-disk.ts).
+  fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())), proxy.child.pid!);
   proxy.call(3, 'echo', { text: 'withheld result' });
   const withheld = await proxy.response(3);
-  assert.match(withheld.message.error?.message ?? '', /^Audit record could not be written \(ENOSPC.*\); the result of this call is withheld$/);
+  assert.match(withheld.message.error?.message ?? '', /^Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/);
   assert.equal(withheld.message.result, undefined);
   assert.ok(!JSON.stringify(withheld.message).includes('withheld result'), 'no part of the unaudited result reaches the client');
   assert.match(proxy.stderr, /audit: unwritten record .*"request_id":"3"/);

@@ -15,7 +15,7 @@ export const EVERYTHING_SERVER = [process.execPath, fromRoot('node_modules/@mode
 export const MEMORY_SERVER = [process.execPath, fromRoot('node_modules/@modelcontextprotocol/server-memory/dist/index.js')];
 export const V2_SERVER = [process.execPath, fileURLToPath(new URL('../fixtures/v2-stdio-server.js', import.meta.url))];
 
-/** The trail's records as they stand, from its regular files only (a test may point a day file at /dev/full). */
+/** The trail's records as they stand, from its regular files only (a planted link or other non-file is skipped). */
 export function trailNow(logDir: string): AuditRecord[] {
   if (!existsSync(logDir)) return [];
   return readdirSync(logDir)

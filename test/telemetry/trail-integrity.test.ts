@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { verifyTrail } from '../../src/cli/trail-verifier.js';
 import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditTrail } from '../../src/index.js';
 import { connectInMemory } from '../support/in-memory-client.js';
+import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 function echoServer(trail: AuditTrail): McpServer {
@@ -17,21 +18,16 @@ function echoServer(trail: AuditTrail): McpServer {
   return server;
 }
 
-test('full disk: the call fails with a clear error, the server stays up, writing resumes, the gap is recorded and the withheld call\'s record is written late', async () => {
+test('full disk: the call fails with a clear error, the server stays up, writing resumes, the gap is recorded and the withheld call\'s record is written late', async (t) => {
   const logDir = makeTempDir('full-disk');
   const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
   const client = await connectInMemory(echoServer(trail));
   await client.callTool({ name: 'echo', arguments: { text: 'before' } });
-  // The disk fills up: the day file now points at /dev/full, where every write fails with ENOSPC. The writer
-  // notices the swap when it next takes the lock (a writer keeping the lock checks the file only every 20 ms).
-  const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  while (readdirSync(logDir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
-  renameSync(dayFile, `${dayFile}.aside`);
-  symlinkSync('/dev/full', dayFile);
-  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(ENOSPC/);
-  // Space is back: renamed over the symlink in one step. An unlink first would leave a moment with no file,
-  // in which the writer's retry can create one that the rename then destroys, with the late records in it.
-  renameSync(`${dayFile}.aside`, dayFile);
+  // The disk fills up right at the end of the day file: the next write fails part-way (support/full-disk.ts).
+  const spaceReturns = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())));
+  t.after(spaceReturns);
+  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'lost' } }), /Audit record could not be written \(EFBIG/);
+  spaceReturns();
   const result = await client.callTool({ name: 'echo', arguments: { text: 'kept' } });
   assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
   await trail.shutdown();
@@ -40,7 +36,7 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   assert.equal(records[1]!.input_summary['records_not_written'], 1);
   assert.equal(records[1]!.input_summary['succeeded'], 1);
   assert.match(records[1]!.result_summary ?? '', /1 had succeeded: their effects happened, their results were withheld/);
-  assert.match(records[1]!.error ?? '', /ENOSPC/);
+  assert.match(records[1]!.error ?? '', /EFBIG/);
   // The call whose result was withheld: its own record, written late once space returned, before the next call's.
   assert.deepEqual([records[2]!.input_summary['text'], records[2]!.success, records[2]!.late], ['lost', true, true]);
   assert.ok(records[2]!.timestamp < records[1]!.timestamp, 'the late record keeps the time of its call');

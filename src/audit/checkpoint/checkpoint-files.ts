@@ -1,6 +1,7 @@
-import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, linkSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOwnDirectory, openOwnFileForWriting, readOwnFile } from '../trail/owned-files.js';
 
 /**
  * Checkpoints on disk: `<dir>/checkpoints/<tree size, 16 digits>.checkpoint`, one signed note per file. Sizes are
@@ -18,15 +19,23 @@ export function checkpointFileName(size: number): string {
 /** Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name. */
 export function writeCheckpointFile(dir: string, name: string, note: string): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A link planted as the directory or the temporary file is refused, never written through (owned-files.ts).
+  checkOwnDirectory(dir, null);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(temporary, note, { mode: 0o600 });
+  rmSync(temporary, { force: true });
+  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, null);
+  try {
+    writeSync(fd, note);
+  } finally {
+    closeSync(fd);
+  }
   try {
     // A link, unlike a rename, fails rather than replace an existing file.
     linkSync(temporary, join(dir, name));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(join(dir, name), 'utf8') === note;
+    return readOwnFile(join(dir, name)).toString('utf8') === note;
   } finally {
     unlinkSync(temporary);
   }

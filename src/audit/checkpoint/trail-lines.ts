@@ -1,7 +1,8 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { listTrailFilesInChainOrder, type AnyTrailFile } from '../trail/trail-file-order.js';
 import type { ChainLink } from '../trail/hash-chain.js';
+import { openOwnFileForReading, readOwnFile } from '../trail/owned-files.js';
 import { leafHash, type Hash } from './merkle-tree.js';
 
 /**
@@ -70,12 +71,12 @@ export class LineSplitter {
  */
 export function feedFileSync(file: Pick<AnyTrailFile, 'path' | 'compression'>, from: number, to: number | null, splitter: LineSplitter): void {
   if (file.compression === 'gzip') {
-    const text = gunzipSync(readFileSync(file.path));
+    const text = gunzipSync(readOwnFile(file.path));
     splitter.feed(text.subarray(from, to ?? text.length));
     return;
   }
   if (file.compression !== 'none') throw new Error(`${file.path} is compressed with ${file.compression}: only plain and gzip files can be read`);
-  const fd = openSync(file.path, 'r');
+  const fd = openOwnFileForReading(file.path);
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     for (let position = from; to === null || position < to; ) {

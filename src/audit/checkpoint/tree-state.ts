@@ -1,5 +1,6 @@
-import { appendFileSync, closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, writeSync } from 'node:fs';
 import type { ChainLink } from '../trail/hash-chain.js';
+import { openOwnFileForWriting, readOwnFile } from '../trail/owned-files.js';
 import { CompactRange } from './compact-range.js';
 
 /**
@@ -35,7 +36,7 @@ const STATE_BYTES = 4096;
 
 export function loadTreeState(path: string): SavedTree | null {
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as { file?: unknown; offset?: unknown; first?: unknown; range?: unknown; signed?: unknown };
+    const value = JSON.parse(readOwnFile(path).toString('utf8')) as { file?: unknown; offset?: unknown; first?: unknown; range?: unknown; signed?: unknown };
     if (typeof value.file !== 'string' || !Number.isSafeInteger(value.offset) || !Number.isSafeInteger(value.signed)) return null;
     const position = { file: value.file, offset: value.offset as number, first: chainLink(value.first) };
     return { position, range: CompactRange.fromJSON(value.range), signed: value.signed as number };
@@ -49,7 +50,7 @@ export function saveTreeState(path: string, tree: SavedTree): void {
   const buffer = Buffer.alloc(STATE_BYTES, 0x20);
   buffer.write(json);
   buffer[STATE_BYTES - 1] = 0x0a;
-  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  const fd = openOwnFileForWriting(path, constants.O_CREAT, null);
   try {
     writeSync(fd, buffer, 0, buffer.length, 0);
   } finally {
@@ -96,7 +97,7 @@ export function loadFileStarts(path: string): FileStarts {
   const starts = new FileStarts();
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readOwnFile(path).toString('utf8');
   } catch {
     return starts;
   }
@@ -113,5 +114,10 @@ export function loadFileStarts(path: string): FileStarts {
 
 export function appendFileStart(path: string, file: StartedFile, range: CompactRange): void {
   // Led by a newline, so that an entry torn by a crash cannot swallow the next one.
-  appendFileSync(path, `\n${JSON.stringify({ file: file.name, first: file.before, range })}\n`, { mode: 0o600 });
+  const fd = openOwnFileForWriting(path, constants.O_APPEND | constants.O_CREAT, null);
+  try {
+    writeSync(fd, `\n${JSON.stringify({ file: file.name, first: file.before, range })}\n`);
+  } finally {
+    closeSync(fd);
+  }
 }

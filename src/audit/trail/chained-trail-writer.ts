@@ -1,13 +1,15 @@
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { auditFileNameFor, type AuditRecord } from '../record/audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
 import { JsonlFileSink } from '../jsonl-file-sink.js';
-import { settle, TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
+import { TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
 import { TrailEnd } from './trail-end.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
 import { TrailLockLease } from './trail-lock-lease.js';
+import { resolveLogDirectory, type TightenedPermissions } from './owned-files.js';
+import { permissionsRecord } from './writer-events.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { asError } from '../as-error.js';
 
@@ -55,6 +57,11 @@ export interface TrailWriterStats {
  * lost; the writer then writes a `recovery` record with `moved_file` and
  * continues the chain in a new file.
  *
+ * The log directory is not trusted (owned-files.ts): its path is resolved
+ * once, here, and a planted link or foreign file where the writer expects
+ * one of its own is refused (the call fails closed, as on a full disk);
+ * loose permissions are tightened and a `permissions_tightened` record says so.
+ *
  * A record's callback (or promise) settles once its line is in the kernel (and on disk with
  * AUDIT_FSYNC=always), or fails with the write error: the caller fails
  * closed. Failed records are kept in memory (bounded) and, as soon as a
@@ -82,17 +89,28 @@ export class ChainedTrailWriter {
   private backlogTimer: NodeJS.Timeout | null = null;
   private checkWanted = false;
   private closed = false;
+  /** Permissions tightened since the last commit, to be recorded by the next. */
+  private tightened: TightenedPermissions[] = [];
+  private readonly config: TrailWriterConfig;
 
-  constructor(private readonly config: TrailWriterConfig) {
-    this.directory = config.directory;
+  constructor(configured: TrailWriterConfig) {
+    this.directory = configured.directory;
+    const config = this.config = { ...configured, directory: resolveLogDirectory(configured.directory) };
+    if (configured.headPath) config.headPath = join(resolveLogDirectory(dirname(configured.headPath)), basename(configured.headPath));
+    // Noted during a commit or a head write: recorded by a commit of its own, right after.
+    const onTightened = (tightened: TightenedPermissions): void => {
+      this.tightened.push(tightened);
+      this.checkWanted = true;
+      this.scheduleFlush();
+    };
     this.hasher = config.hasher ?? new ChainHasher(undefined);
     this.headPath = config.headPath ?? join(config.directory, 'audit.head.json');
-    this.sink = new JsonlFileSink(config.directory);
+    this.sink = new JsonlFileSink(config.directory, onTightened);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
     this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
     // The head file stays open only while the lock is held: TrailEnd closes it when the lease lets the lock go.
-    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath), this.fsync.mode === 'always', this.stats, this.now);
-    this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end);
+    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
+    this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end, onTightened);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.
     config.checkpointer?.attach((record) => this.appendWithCallback(record, () => {}));
@@ -137,8 +155,13 @@ export class ChainedTrailWriter {
    * (exit handlers, where the timer that would let the lock go never runs; shutdown). Never throws.
    */
   flushSync(): void {
-    if (this.pending.length > 0 || this.committer.hasBacklog) this.commitPendingSync();
+    if (this.pending.length > 0 || this.committer.hasBacklog || this.tightened.length > 0) this.commitPendingSync();
     this.end.saveHead();
+    // The head, tightened as it was written just now: its record, and the head again after it.
+    if (this.tightened.length > 0) {
+      this.commitPendingSync();
+      this.end.saveHead();
+    }
   }
 
   /** Closes the file so the next write reopens it by path: for SIGHUP after logrotate moved it. */
@@ -207,11 +230,16 @@ export class ChainedTrailWriter {
   private commitLocked(): void {
     const batch = this.pending;
     this.pending = this.spare;
+    if (this.tightened.length > 0) {
+      batch.unshift({ record: permissionsRecord(this.now().toISOString(), batch[0]?.record.service ?? 'mcp-audit', this.tightened), done: null });
+      this.tightened = [];
+    }
     let committed = false;
     try {
       committed = this.committer.commit(batch);
     } catch (error) {
-      for (const entry of batch) settle(entry, asError(error));
+      // Failed closed and kept, as after a failed write: an audit_gap then says so (a refused impostor, say).
+      for (const entry of batch) this.committer.noteUnwritten(entry, asError(error));
     }
     batch.length = 0;
     this.spare = batch;

@@ -1,6 +1,15 @@
 import * as fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { removeLockOwner, takeOverFromDeadOwner, writeLockOwner } from './lock-owner.js';
+import { openOwnFileForWriting, UntrustedFileError } from './owned-files.js';
+
+/**
+ * proper-lockfile removes its locks on fatal signals through signal-exit, which then raises the signal again unless
+ * the process has a listener of its own. For SIGXFSZ (a write past the file size limit, `ulimit -f`), which Node
+ * ignores so that the write fails with EFBIG, that made a writer die instead of failing the call closed and keeping
+ * the record for an `audit_gap`, as it does on a full disk. This listener keeps Node's choice.
+ */
+process.on('SIGXFSZ', () => {});
 
 /**
  * The lock several writer processes sharing one log directory take around
@@ -61,6 +70,7 @@ export class CrossProcessLock {
 
   /** True if taken; false if another process holds it (noted in `<lock>.waiting`). Other errors (an unwritable directory) throw. */
   tryAcquire(): boolean {
+    this.refuseImpostor();
     try {
       this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: this.lockFs });
     } catch (error) {
@@ -71,10 +81,24 @@ export class CrossProcessLock {
     }
     // The note changes the directory's mtime, which proper-lockfile and stillOwned() compare: put it back.
     const made = fs.statSync(this.path);
-    writeLockOwner(this.path);
+    try {
+      writeLockOwner(this.path);
+    } catch {
+      // A full disk (the note needs a block): the lock holds without it; a holder that dies then leaves it to go stale.
+      // Throwing here instead left the lock made but unknown to the caller, who then waited on itself for ever.
+    }
     fs.utimesSync(this.path, made.atime, made.mtime);
     this.ownedMtimeMs = fs.statSync(this.path).mtimeMs;
     return true;
+  }
+
+  /**
+   * A symbolic link or a file planted as the lock looks taken forever, and proper-lockfile would follow the link
+   * to judge it stale: refused with an error naming it instead (the callers fail closed).
+   */
+  private refuseImpostor(): void {
+    const found = fs.lstatSync(this.path, { throwIfNoEntry: false });
+    if (found && !found.isDirectory()) throw new UntrustedFileError(this.path, found.isSymbolicLink() ? 'it is a symbolic link, not the lock directory' : 'it is not a directory');
   }
 
   private tookOverFromDeadOwner(): boolean {
@@ -94,7 +118,7 @@ export class CrossProcessLock {
    */
   waitedOnSince(sinceMs: number): boolean {
     try {
-      const marker = fs.statSync(this.waitingPath, { throwIfNoEntry: false });
+      const marker = fs.lstatSync(this.waitingPath, { throwIfNoEntry: false });
       return marker !== undefined && marker.mtimeMs >= sinceMs;
     } catch {
       return true;
@@ -104,11 +128,12 @@ export class CrossProcessLock {
   private noteWaiting(): void {
     try {
       const now = new Date();
+      // lutimes and O_NOFOLLOW: a link planted as the note is never followed to touch or create a file elsewhere.
       try {
-        fs.utimesSync(this.waitingPath, now, now);
+        fs.lutimesSync(this.waitingPath, now, now);
       } catch {
-        fs.writeFileSync(this.waitingPath, '', { mode: 0o600, flag: 'a' });
-        fs.utimesSync(this.waitingPath, now, now);
+        fs.closeSync(openOwnFileForWriting(this.waitingPath, fs.constants.O_CREAT, null));
+        fs.lutimesSync(this.waitingPath, now, now);
       }
     } catch {
       // Unnoted, the wait is still bounded: holders let the lock go at least every 500 ms regardless.

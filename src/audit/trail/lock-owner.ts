@@ -1,4 +1,5 @@
 import { readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readOwnFile } from './owned-files.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,7 +37,8 @@ const self: LockOwner = { pid: process.pid, hostname: hostname(), pid_namespace:
 
 /** Notes this process as the owner of the lock directory it just made. */
 export function writeLockOwner(lockDir: string): void {
-  writeFileSync(join(lockDir, OWNER_FILE), JSON.stringify(self), { mode: 0o600 });
+  // 'wx' (O_EXCL): in the directory this process just made, a name already there is not ours to write through.
+  writeFileSync(join(lockDir, OWNER_FILE), JSON.stringify(self), { mode: 0o600, flag: 'wx' });
 }
 
 /** Removes the owner note, so that the lock directory can be removed. */
@@ -67,12 +69,12 @@ function ownerIsDead(owner: LockOwner): boolean {
  */
 export function takeOverFromDeadOwner(lockDir: string): number | null {
   const notePath = join(lockDir, OWNER_FILE);
-  const note = readOr(() => readFileSync(notePath, 'utf8'), null);
+  const note = readOr(() => readOwnFile(notePath).toString('utf8'), null);
   const owner = note === null ? null : readOr(() => JSON.parse(note) as LockOwner, null);
   if (!owner || !ownerIsDead(owner)) return null;
   const claimed = `${notePath}.${process.pid}`;
   if (readOr(() => (renameSync(notePath, claimed), true), false) === false) return null;
-  if (readOr(() => readFileSync(claimed, 'utf8'), null) !== note) {
+  if (readOr(() => readOwnFile(claimed).toString('utf8'), null) !== note) {
     readOr(() => renameSync(claimed, notePath), undefined);
     return null;
   }

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrailWriterStats } from './chained-trail-writer.js';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { readTrailHead, type TrailHead, type TrailHeadFile } from './trail-head.js';
 import type { LeaseHolder } from './trail-lock-lease.js';
+import { moveImpostorAside, readOwnFile } from './owned-files.js';
 import { linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 
 /**
@@ -170,6 +171,8 @@ export class TrailEnd implements LeaseHolder {
   }
 
   private read(findings: RecoveryFindings): { position: TrailPosition; start: ChainLink; current?: boolean } {
+    const moved = moveImpostorAside(this.headFile.path);
+    if (moved) findings.impostor_moved = moved;
     const read = readTrailHead(this.headFile.path, this.hasher);
     if (read.status === 'ok') {
       const { head } = read;
@@ -204,9 +207,10 @@ export class TrailEnd implements LeaseHolder {
   }
 }
 
+/** lstat: a link planted where a trail file should be is seen as itself, never as the file it points at. */
 export function statOrNull(path: string): FileState | null {
   try {
-    return statSync(path);
+    return lstatSync(path);
   } catch {
     return null;
   }
@@ -214,6 +218,6 @@ export function statOrNull(path: string): FileState | null {
 
 function countLines(path: string): number {
   let count = 0;
-  for (const byte of readFileSync(path)) if (byte === 0x0a) count++;
+  for (const byte of readOwnFile(path)) if (byte === 0x0a) count++;
   return count;
 }

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
+import { openOwnFileForReading } from './owned-files.js';
 import { join } from 'node:path';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import type { ChainLink } from './hash-chain.js';
@@ -76,7 +77,7 @@ export function firstLinkOf(path: string): ChainLink | null {
 function readStart(path: string): { compression: Compression; before: ChainLink | null } {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openOwnFileForReading(path);
   } catch {
     return { compression: 'none', before: null };
   }

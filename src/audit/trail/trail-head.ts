@@ -1,7 +1,8 @@
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fstatSync, ftruncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDirectory } from './fsync-directory.js';
 import type { ChainHasher, ChainLink } from './hash-chain.js';
+import { openOwnFileForWriting, readOwnFile, type OnTightened } from './owned-files.js';
 
 /**
  * Where the trail ends, kept in a small sealed file apart from the JSONL
@@ -56,7 +57,7 @@ export type HeadReadResult =
 export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readOwnFile(path).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
     return { status: 'invalid', reason: (error as Error).message };
@@ -88,6 +89,9 @@ const HEAD_BLOCK = 512;
  * tear the head; the seal then fails, and the next writer rebuilds it and
  * records that it did.
  *
+ * Opened as every file of the trail is (owned-files.ts): a planted link or
+ * hard link is refused, never written through.
+ *
  * The descriptor stays open between writes only while the caller holds the
  * writers' lock (nobody else may write the head then); the caller closes it
  * when it lets the lock go, so the next holder opens the head by path again.
@@ -99,7 +103,7 @@ export class TrailHeadFile {
   /** Created by this object and its name not yet made durable (done at the first durable write). */
   private nameUnsynced = false;
 
-  constructor(readonly path: string) {}
+  constructor(readonly path: string, private readonly onTightened: OnTightened | null = null) {}
 
   /** Seals and writes `head`; `durable` fdatasyncs it. On error the descriptor is closed and the error thrown. */
   write(head: TrailHead, hasher: ChainHasher, durable: boolean): void {
@@ -140,10 +144,10 @@ export class TrailHeadFile {
   private descriptor(): number {
     if (this.fd !== null) return this.fd;
     try {
-      this.fd = openSync(this.path, 'r+');
+      this.fd = openOwnFileForWriting(this.path, 0, this.onTightened);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      this.fd = openSync(this.path, 'w', 0o600);
+      this.fd = openOwnFileForWriting(this.path, constants.O_CREAT | constants.O_EXCL, this.onTightened);
       this.nameUnsynced = true;
     }
     try {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { CrossProcessLock } from './cross-process-lock.js';
 import type { TrailWriterStats } from './chained-trail-writer.js';
+import { checkOwnDirectory, type OnTightened } from './owned-files.js';
 
 /** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
 const LOCK_HOLD_MAX_MS = 20;
@@ -45,7 +46,8 @@ export class TrailLockLease {
   private releaseTimer: NodeJS.Timeout | null = null;
   private yieldUntil = 0;
 
-  constructor(private readonly lock: CrossProcessLock, private readonly directory: string, private readonly stats: TrailWriterStats, private readonly holder: LeaseHolder) {}
+  constructor(private readonly lock: CrossProcessLock, private readonly directory: string, private readonly stats: TrailWriterStats, private readonly holder: LeaseHolder,
+    private readonly onTightened: OnTightened | null = null) {}
 
   /** False right after the lock was let go to others: try again a little later. */
   mayTryNow(): boolean {
@@ -55,6 +57,7 @@ export class TrailLockLease {
   /** True if held (already or now); false if another process holds it. Other errors (an unwritable directory) throw. */
   tryTake(): boolean {
     if (this.stillHeld()) return true;
+    this.checkDirectory();
     let taken: boolean;
     try {
       taken = this.lock.tryAcquire();
@@ -71,6 +74,7 @@ export class TrailLockLease {
   /** Waits synchronously (exit handlers, shutdown), up to `timeoutMs`. */
   takeBlocking(timeoutMs: number): boolean {
     if (this.stillHeld()) return true;
+    this.checkDirectory();
     const taken = this.lock.acquireBlocking(timeoutMs);
     if (taken) this.taken();
     return taken;
@@ -112,6 +116,18 @@ export class TrailLockLease {
     this.holder.leaseLost();
     this.lock.unlock();
     return false;
+  }
+
+  /**
+   * Before each taking of the lock (not each commit): the lock, the head and new files are reached by path through
+   * the log directory, so a link put in its place since the writer resolved it would lead them elsewhere. Refused.
+   */
+  private checkDirectory(): void {
+    try {
+      checkOwnDirectory(this.directory, this.onTightened);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // made by tryTake below
+    }
   }
 
   private taken(): void {

@@ -1,4 +1,5 @@
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, readdirSync, readSync } from 'node:fs';
+import { openOwnFileForReading, readOwnFile } from './owned-files.js';
 import { join } from 'node:path';
 import { gunzipSync, constants as zlib } from 'node:zlib';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
@@ -23,6 +24,8 @@ export interface RecoveryFindings {
   moved_file?: { file: string; expected_bytes: number; found_bytes: number | null };
   /** The trail ended at `found_seq` though this writer had written or seen up to `last_seq`: those records are gone. */
   missing_records?: { first_seq: number; last_seq: number; found_seq: number };
+  /** A head planted as a link or other impostor, renamed aside so that the writer could write its own (owned-files.ts). */
+  impostor_moved?: { path: string; moved_to: string; was: string };
 }
 
 export function hasFindings(findings: RecoveryFindings): boolean {
@@ -44,9 +47,9 @@ export function listAllTrailFiles(directory: string): TrailFileName[] {
 }
 
 function readFrom(path: string, offset: number, maxBytes = Number.POSITIVE_INFINITY): Buffer {
-  const fd = openSync(path, 'r');
+  const fd = openOwnFileForReading(path);
   try {
-    const size = statSync(path).size;
+    const size = fstatSync(fd).size;
     const buffer = Buffer.alloc(Math.max(0, Math.min(size - offset, maxBytes)));
     let read = 0;
     while (read < buffer.length) {
@@ -81,7 +84,7 @@ export function chainedLine(text: string, hasher: ChainHasher): { seq: number; p
  */
 function scanTail(directory: string, file: string, position: TrailPosition, hasher: ChainHasher, findings: RecoveryFindings): TrailPosition {
   const bytes = readFrom(join(directory, file), position.offset);
-  const ino = statSync(join(directory, file)).ino;
+  const ino = lstatSync(join(directory, file)).ino;
   let { link, offset, lines } = position;
   let adopting = true;
   let start = 0;
@@ -119,7 +122,7 @@ export function reconcileWithFiles(directory: string, head: TrailHead, hasher: C
   if (head.file !== null && head.file !== '') {
     let found: { size: number; ino: number } | null = null;
     try {
-      found = statSync(join(directory, head.file));
+      found = lstatSync(join(directory, head.file));
     } catch {
       found = null;
     }
@@ -148,7 +151,7 @@ export function rebuildPosition(directory: string, hasher: ChainHasher, findings
   const files = listPlainTrailFiles(directory);
   for (let index = files.length - 1; index >= 0; index--) {
     const name = files[index]!.name;
-    const text = readFileSync(join(directory, name), 'utf8');
+    const text = readOwnFile(join(directory, name)).toString('utf8');
     const pieces = text.split('\n');
     pieces.pop(); // the unterminated tail, if any, is what scanTail reports as torn
     let found: { link: ChainLink; line: number; offset: number } | null = null;
@@ -160,7 +163,7 @@ export function rebuildPosition(directory: string, hasher: ChainHasher, findings
     });
     if (!found) continue;
     const { link, line, offset: end } = found as { link: ChainLink; line: number; offset: number };
-    const position: TrailPosition = { link, file: name, offset: end, lines: line, ino: statSync(join(directory, name)).ino };
+    const position: TrailPosition = { link, file: name, offset: end, lines: line, ino: lstatSync(join(directory, name)).ino };
     findings.head = `${findings.head ?? 'head unusable'}; rebuilt from ${name} line ${line} (seq ${link.seq})`;
     return scanTail(directory, name, position, hasher, findings);
   }

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ChainLink } from './hash-chain.js';
 import { compareTrailFiles, parseTrailFileName } from './trail-file-name.js';
 import { listTrailFilesInChainOrder, type AnyTrailFile } from './trail-file-order.js';
+import { openOwnFileForWriting, readOwnFile } from './owned-files.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -77,7 +78,7 @@ export function compressFiles(directory: string, plan: RetentionPlan): void {
 
 /** The link of the file's last chained record (the whole file is read: retention runs under the lock, and says so). */
 function lastLink(file: AnyTrailFile): ChainLink | null {
-  let bytes = readFileSync(file.path);
+  let bytes = readOwnFile(file.path);
   if (file.compression === 'gzip') bytes = gunzipSync(bytes);
   else if (file.compression !== 'none') return null;
   const lines = bytes.toString('utf8').split('\n');
@@ -96,7 +97,15 @@ function lastLink(file: AnyTrailFile): ChainLink | null {
 function compress(directory: string, name: string): void {
   const plain = join(directory, name);
   const temporary = join(directory, `${name}.gz.tmp`);
-  writeFileSync(temporary, gzipSync(readFileSync(plain)), { mode: 0o600 });
+  const compressed = gzipSync(readOwnFile(plain));
+  // A leftover of a crash, or a name planted to be written through: removed (the name only), then made anew.
+  rmSync(temporary, { force: true });
+  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, null);
+  try {
+    for (let written = 0; written < compressed.length; ) written += writeSync(fd, compressed, written);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(temporary, `${plain}.gz`);
   if (existsSync(plain)) unlinkSync(plain);
 }

@@ -1,4 +1,5 @@
 import type { AuditRecord } from '../record/audit-record.js';
+import type { TightenedPermissions } from './owned-files.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
@@ -29,6 +30,7 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
   if (findings.head) summary.push(findings.head);
   if (findings.missing_records) summary.push(missingRecordsSummary(findings.missing_records));
+  if (findings.impostor_moved) summary.push(`${findings.impostor_moved.path} was ${findings.impostor_moved.was}: moved aside to ${findings.impostor_moved.moved_to}, never followed`);
   return writerRecord(timestamp, service, {
     action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
   });
@@ -65,5 +67,19 @@ export function gapRecord(timestamp: string, service: string, gap: WriteGap): Au
       + `${gap.kept} follow, written late (late: true)${lost}`,
     success: false,
     error: gap.error,
+  });
+}
+
+export const PERMISSIONS_ACTION = 'permissions_tightened';
+
+/**
+ * `permissions_tightened`: files or directories of the trail were found readable or writable by group or others
+ * (or the directory searchable by them) and the writer took those bits away before using them (owned-files.ts).
+ */
+export function permissionsRecord(timestamp: string, service: string, tightened: TightenedPermissions[]): AuditRecord {
+  return writerRecord(timestamp, service, {
+    action: PERMISSIONS_ACTION, input_summary: { tightened: tightened.map((entry) => ({ ...entry })) },
+    result_summary: tightened.map((entry) => `${entry.path} was mode ${entry.mode_before}, now ${entry.mode_after}`).join('; '),
+    success: true, error: null,
   });
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
@@ -9,6 +9,7 @@ import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
 import { trailWriterConfigFromEnv, type TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
 import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
+import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
 import { makeTempDir } from '../../support/trail-files.js';
 
 const hasher = new ChainHasher('writer-test-key');
@@ -110,21 +111,22 @@ test('records written by a writer that died before updating the head are taken o
   await verified(dir);
 });
 
-test('a full disk fails the write, later records still go through, and an audit_gap record tells what happened before the lost records follow', async () => {
+test('a full disk fails the write, later records still go through, and an audit_gap record tells what happened before the lost records follow', async (t) => {
   const dir = makeTempDir('writer');
   const day = '2026-03-01';
-  symlinkSync('/dev/full', join(dir, `audit_${day}.jsonl`));
+  const spaceReturns = fillDisk(0);
+  t.after(spaceReturns);
   const writer = writerFor(dir, { now: () => new Date(`${day}T09:00:05.000Z`) });
   const failed = await Promise.allSettled([1, 2].map((n) => writer.append(auditRecord(n, `${day}T09:00:0${n}.000Z`))));
   assert.deepEqual(failed.map((result) => result.status), ['rejected', 'rejected']);
-  assert.match(String((failed[0] as PromiseRejectedResult).reason), /ENOSPC/);
-  unlinkSync(join(dir, `audit_${day}.jsonl`)); // space is back
+  assert.match(String((failed[0] as PromiseRejectedResult).reason), FULL_DISK_ERROR);
+  spaceReturns();
   await writer.append(auditRecord(3, `${day}T09:00:03.000Z`));
   writer.close();
   const [gap, ...rest] = records(join(dir, `audit_${day}.jsonl`));
   assert.equal(gap!['action'], 'audit_gap');
   assert.equal(gap!['success'], false);
-  assert.match(gap!['error'], /ENOSPC/);
+  assert.match(gap!['error'], FULL_DISK_ERROR);
   assert.deepEqual(gap!['input_summary'], {
     records_not_written: 2, first_timestamp: `${day}T09:00:01.000Z`, last_timestamp: `${day}T09:00:02.000Z`, succeeded: 2, written_late: 2, records_lost: 0,
   });
@@ -133,7 +135,7 @@ test('a full disk fails the write, later records still go through, and an audit_
   await verified(dir);
 });
 
-test('appendWithCallback calls back once, never synchronously: after the line is in the file, with the write error, or when closed', async () => {
+test('appendWithCallback calls back once, never synchronously: after the line is in the file, with the write error, or when closed', async (t) => {
   const day = '2026-03-02';
   const calls: Array<{ n: number; error: Error | undefined; linesThen: number }> = [];
   const appendNow = (writer: ChainedTrailWriter, file: string, n: number) =>
@@ -155,16 +157,18 @@ test('appendWithCallback calls back once, never synchronously: after the line is
 
   const fullDir = makeTempDir('writer');
   const fullFile = join(fullDir, `audit_${day}.jsonl`);
-  symlinkSync('/dev/full', fullFile);
+  const spaceReturns = fillDisk(0);
+  t.after(spaceReturns);
   const failing = writerFor(fullDir, { now: () => new Date(`${day}T09:00:05.000Z`) });
   await appendNow(failing, fullFile, 3);
   failing.close();
   await appendNow(failing, fullFile, 4);
+  spaceReturns();
   writer.close();
   await new Promise((resolve) => setTimeout(resolve, 20));
 
   assert.deepEqual(calls.slice(0, 2), [{ n: 1, error: undefined, linesThen: 2 }, { n: 2, error: undefined, linesThen: 2 }]);
-  assert.match(String(calls[2]!.error), /ENOSPC/);
+  assert.match(String(calls[2]!.error), FULL_DISK_ERROR);
   assert.match(String(calls[3]!.error), /closed/);
   assert.equal(calls.length, 4);
   await verified(dir);

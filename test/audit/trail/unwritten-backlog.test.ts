@@ -1,26 +1,30 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import type { TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
 import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
+import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
 import { makeTempDir } from '../../support/trail-files.js';
 
 const hasher = new ChainHasher('backlog-test-key');
 const day = '2026-04-01';
 const at = (second: number) => `${day}T09:00:0${second}.000Z`;
 
+let spaceReturns = (): void => {};
+afterEach(() => spaceReturns()); // a failed test must not leave this process's disk full
+
 function fullDisk(config: Partial<TrailWriterConfig> = {}) {
   const dir = makeTempDir('backlog');
   const file = join(dir, `audit_${day}.jsonl`);
-  symlinkSync('/dev/full', file); // every write fails with ENOSPC, as on a full disk
+  spaceReturns = fillDisk(0); // every write fails, as on a full disk
   const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${day}T09:00:09.000Z`), ...config });
   const records = (): Array<Record<string, any>> =>
     existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>) : [];
-  return { dir, file, writer, records, spaceReturns: () => unlinkSync(file) };
+  return { dir, file, writer, records, spaceReturns };
 }
 
 async function verified(dir: string): Promise<void> {
@@ -45,7 +49,7 @@ test('a full disk loses no record: records failed closed are written late, marke
   });
   assert.match(gap!['result_summary'], /answered with an error instead of their result/);
   assert.match(gap!['result_summary'], /1 had succeeded/);
-  assert.match(gap!['error'], /ENOSPC/);
+  assert.match(gap!['error'], FULL_DISK_ERROR);
   // The records themselves, as built, with their own timestamps, marked late; then the record that came after.
   assert.deepEqual(rest.map((record) => [record['request_id'], record['timestamp'], record['late'], record['success']]),
     [['1', at(1), true, true], ['2', at(2), true, false], ['3', at(3), undefined, true]]);
@@ -55,7 +59,7 @@ test('a full disk loses no record: records failed closed are written late, marke
 
 test('the late records are written once space returns even with no further call', async () => {
   const { dir, writer, records, spaceReturns } = fullDisk();
-  await assert.rejects(writer.append(auditRecord(1, at(1))), /ENOSPC/);
+  await assert.rejects(writer.append(auditRecord(1, at(1))), FULL_DISK_ERROR);
   spaceReturns();
   const deadline = Date.now() + 5000;
   while (records().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -66,7 +70,7 @@ test('the late records are written once space returns even with no further call'
 
 test('closing the writer writes what is kept if it can', async () => {
   const { dir, writer, records, spaceReturns } = fullDisk();
-  await assert.rejects(writer.append(auditRecord(1, at(1))), /ENOSPC/);
+  await assert.rejects(writer.append(auditRecord(1, at(1))), FULL_DISK_ERROR);
   spaceReturns();
   writer.close();
   assert.deepEqual(records().map((record) => [record['action'], record['request_id']]), [['audit_gap', null], ['tool_call', '1']]);
@@ -90,8 +94,8 @@ test('past the in-memory bound records are only counted: the gap says how many a
 
 test('a disk still full at the retry keeps the records for the next one, without writing them twice', async () => {
   const { dir, writer, records, spaceReturns } = fullDisk();
-  await assert.rejects(writer.append(auditRecord(1, at(1))), /ENOSPC/);
-  await assert.rejects(writer.append(auditRecord(2, at(2))), /ENOSPC/);
+  await assert.rejects(writer.append(auditRecord(1, at(1))), FULL_DISK_ERROR);
+  await assert.rejects(writer.append(auditRecord(2, at(2))), FULL_DISK_ERROR);
   spaceReturns();
   await writer.append(auditRecord(3, at(3)));
   writer.close();

@@ -1,0 +1,142 @@
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, chmodSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * The log directory is not trusted (issue 14): anyone who can create a name in it could plant a symbolic link,
+ * a hard link, a FIFO or a device where the writer expects one of its own files. Every file of the trail is
+ * therefore opened here: never through a symbolic link (O_NOFOLLOW), never blocking on a FIFO (O_NONBLOCK,
+ * which regular files ignore), and checked on the descriptor it opened (no race between a check and the open):
+ * a regular file, owned by this process's user, with one name only when it is to be written. An impostor is
+ * refused with an error naming the path; nothing is followed, moved or deleted. Loose permissions are tightened
+ * to 0600 (0700 for a directory) and reported through `onTightened`, so that the writer records it in the trail.
+ */
+export class UntrustedFileError extends Error {
+  readonly code = 'EAUDITUNTRUSTED';
+  constructor(readonly path: string, why: string) {
+    super(`audit: refusing ${path}: ${why}; the writer never follows or writes an impostor in its log directory (move it aside)`);
+    this.name = 'UntrustedFileError';
+  }
+}
+
+/** A file or directory whose group/other permission bits the writer removed. */
+export interface TightenedPermissions {
+  path: string;
+  /** Octal, as `ls -l` would let one compute it: '644' before, '600' after. */
+  mode_before: string;
+  mode_after: string;
+}
+
+export type OnTightened = (tightened: TightenedPermissions) => void;
+
+const LOOSE = 0o077;
+const myUid = process.getuid?.() ?? null;
+
+/** Opens a file of the trail for writing (`flags` such as O_APPEND | O_CREAT), checked and tightened as said above. */
+export function openOwnFileForWriting(path: string, flags: number, onTightened: OnTightened | null): number {
+  const fd = openNoFollow(path, flags | constants.O_WRONLY, 0o600);
+  try {
+    const stats = checkOwnFile(path, fstatSync(fd), true);
+    if ((stats.mode & LOOSE) !== 0) {
+      fchmodSync(fd, 0o600);
+      onTightened?.({ path, mode_before: octal(stats.mode), mode_after: '600' });
+    }
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** Opens a file of the trail for reading: never through a link, only a regular file. Throws ENOENT as usual. */
+export function openOwnFileForReading(path: string): number {
+  const fd = openNoFollow(path, constants.O_RDONLY, 0);
+  try {
+    checkOwnFile(path, fstatSync(fd), false);
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The whole content of a file of the trail, read as `openOwnFileForReading` opens it. */
+export function readOwnFile(path: string): Buffer {
+  const fd = openOwnFileForReading(path);
+  try {
+    return readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Checks a directory of the trail that exists (the log directory, the checkpoint directory): a real directory,
+ * not a link to one, owned by this user; a group- or world-accessible one is tightened to 0700 and reported.
+ */
+export function checkOwnDirectory(path: string, onTightened: OnTightened | null): void {
+  const stats = lstatSync(path);
+  if (stats.isSymbolicLink()) throw new UntrustedFileError(path, 'it is a symbolic link, not a directory');
+  if (!stats.isDirectory()) throw new UntrustedFileError(path, 'it is not a directory');
+  checkOwner(path, stats);
+  if ((stats.mode & LOOSE) !== 0) {
+    chmodSync(path, 0o700);
+    onTightened?.({ path, mode_before: octal(stats.mode), mode_after: '700' });
+  }
+}
+
+/**
+ * For a file the writer rewrites whole (the head), whose content is no evidence when it is an impostor: a link, a
+ * non-file or a file with another name at `path` is renamed aside (the name moves; nothing it points at is
+ * touched), so that the writer can make its own. Returns where it went, for the record, or null if none was there.
+ */
+export function moveImpostorAside(path: string): { path: string; moved_to: string; was: string } | null {
+  const found = lstatSync(path, { throwIfNoEntry: false });
+  if (!found || (found.isFile() && found.nlink === 1)) return null;
+  const was = found.isSymbolicLink() ? 'a symbolic link' : !found.isFile() ? 'not a regular file' : `a file with ${found.nlink} hard links`;
+  const movedTo = `${path}.impostor-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  renameSync(path, movedTo);
+  return { path, moved_to: movedTo, was };
+}
+
+/**
+ * The configured log directory as the real path it names when the writer starts: a link there then is the
+ * operator's choice (a volume mounted elsewhere). From then on only the resolved path is used, so a link put in
+ * its place later is never followed. A directory not made yet resolves through its nearest existing parent.
+ */
+export function resolveLogDirectory(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    const parent = dirname(path);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === path) return path;
+    return join(resolveLogDirectory(parent), basename(path));
+  }
+}
+
+function openNoFollow(path: string, flags: number, mode: number): number {
+  try {
+    return openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: the last component is a symbolic link. ENXIO: a FIFO with no reader (O_NONBLOCK).
+    if (code === 'ELOOP') throw new UntrustedFileError(path, 'it is a symbolic link');
+    if (code === 'ENXIO') throw new UntrustedFileError(path, 'it is not a regular file');
+    throw error;
+  }
+}
+
+function checkOwnFile(path: string, stats: Stats, writing: boolean): Stats {
+  if (!stats.isFile()) throw new UntrustedFileError(path, 'it is not a regular file');
+  // Another name for the same inode may lie outside the directory (a file planted by hard link): never append to it.
+  if (writing && stats.nlink > 1) throw new UntrustedFileError(path, `it has ${stats.nlink} hard links (another name points at the same file)`);
+  checkOwner(path, stats);
+  return stats;
+}
+
+function checkOwner(path: string, stats: Stats): void {
+  if (myUid !== null && stats.uid !== myUid) throw new UntrustedFileError(path, `it is owned by uid ${stats.uid}, not by this process's uid ${myUid} (mode ${octal(stats.mode)})`);
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8);
+}
