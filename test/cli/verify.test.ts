@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -209,4 +209,13 @@ test('--json gives the same verdict as one JSON object a script can read', () =>
   const bad = JSON.parse(edited.stdout) as { ok: boolean; problems: { kind: string; file: string; line: number; seq: number }[] };
   assert.equal(bad.ok, false);
   assert.deepEqual(bad.problems.map(({ kind, file: name, line, seq }) => ({ kind, name, line, seq })), [{ kind: 'modified', name: file(1), line: 2, seq: 6 }]);
+});
+
+test('an auditor who is not the writer\'s user can verify the trail: reads do not check the owner, only writes do', { skip: process.getuid?.() !== 0 && 'needs root to give the files to another user' }, () => {
+  const dir = copyOfTrail();
+  for (const name of readdirSync(dir)) chownSync(join(dir, name), 4321, 4321);
+  chownSync(dir, 4321, 4321);
+  const result = verify(dir);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /OK: 12 records in 3 file\(s\), chain intact/);
 });
