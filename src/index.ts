@@ -3,6 +3,7 @@ export { startAuditTrail, type AuditEvent, type AuditTrail, type AuditTrailConfi
 export { shutdownGracefully } from './telemetry/graceful-shutdown.js';
 export {
   instrumentMcpServer,
+  type AuditRecorder,
   type McpAuditOptions,
   type McpServerInstrumentation,
   type ToolAuditOptions,

@@ -32,7 +32,7 @@ export interface AuditTrailConfig {
 export interface AuditTrail {
   readonly logDir: string;
   readonly tracer: Tracer;
-  /** Resolves once the span's record is in the file; pass it to instrumentMcpServer as `awaitRecord`. */
+  /** Resolves once the span's record is in the file; instrumentMcpServer(server, trail) waits on it. */
   awaitRecord(span: Span): Promise<void>;
   /**
    * Records an event that is not a tool call (an auth failure, a session
