@@ -27,3 +27,4 @@ export { StreamableHttpMcpServer, type StreamableHttpConfig } from './http/strea
 export { PipedStdioServerTransport } from './mcp/stdio-server-transport.js';
 export { BearerTokens } from './http/bearer-tokens.js';
 export { DEFAULT_HTTP_LIMITS, httpLimitsFromEnv, type HttpLimits } from './http/http-limits.js';
+export { auditTrailForNodeSdk, type SdkAuditTrail, type SdkAuditTrailConfig } from './telemetry/sdk-audit-trail.js';
