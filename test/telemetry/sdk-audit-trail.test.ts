@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { z } from 'zod';
@@ -84,6 +84,24 @@ test('an SDK started without the audit processor still gets every call recorded,
   assert.equal(warnings.length, 1);
   // The spans the SDK made in vain are never ended, so never exported half-formed.
   assert.deepEqual(exported.getFinishedSpans().map((span) => span.name).filter((name) => name.startsWith('tools/call')), []);
+});
+
+test('under the usual parent-based sampler, a client traceparent with sampled=0 keeps its record, and its trace', async () => {
+  const exported = new InMemorySpanExporter();
+  const userProcessor = new SimpleSpanProcessor(exported);
+  const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  const { trail, logDir } = trailWith((audit) => sdkWith(sampler, [audit.spanProcessor, userProcessor]));
+  const server = new McpServer({ name: 'sdk-test', version: '0.0.1' });
+  instrumentMcpServer(server, trail);
+  server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
+  const client = await connectInMemory(server);
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  await client.callTool({ name: 'echo', arguments: { text: 'unsampled' }, _meta: { traceparent: `00-${traceId}-b7ad6b7169203331-00` } });
+  await client.close();
+  await userProcessor.forceFlush();
+  const record = readTrail(logDir).find((line) => line.action === 'tool_call');
+  assert.deepEqual([record?.input_summary, record?.trace_id], [{ text: 'unsampled' }, traceId]);
+  assert.deepEqual(exported.getFinishedSpans().filter((span) => span.name.startsWith('tools/call')), []);
 });
 
 test('with no SDK started at all, every call is still recorded, and so is an event', async () => {
