@@ -83,7 +83,7 @@ async function auditedServer(options: VariantOptions, spanProcessors: SpanProces
   const trail = startAuditTrail({ serviceName: 'it-helpdesk-bench', logDir: options.logDir, spanProcessors });
   let instrumentation: ReturnType<typeof instrumentMcpServer> | undefined;
   const server = await helpdeskServer(options, (bare) => {
-    instrumentation = instrumentMcpServer(bare, { tracer: trail.tracer, awaitRecord: trail.awaitRecord, tools: helpdeskAuditOptions });
+    instrumentation = instrumentMcpServer(bare, trail, { tools: helpdeskAuditOptions });
   });
   return {
     server,

@@ -6,9 +6,8 @@ import { instrumentMcpServer, PipedStdioServerTransport, shutdownGracefully, sta
 
 const trail = startAuditTrail({ serviceName: 'calculator' }); // throws if the log directory is unwritable
 const server = new McpServer({ name: 'calculator', version: '1.0.0' });
-const audit = instrumentMcpServer(server, {
-  tracer: trail.tracer,
-  awaitRecord: trail.awaitRecord, // answer only once the record is written
+// Every answer waits for its record: the trail is what it waits on.
+const audit = instrumentMcpServer(server, trail, {
   tools: { add: { summarizeResult: (result) => `sum is ${JSON.stringify(result.structuredContent)}` } },
 });
 

@@ -3,6 +3,7 @@ export { startAuditTrail, type AuditEvent, type AuditTrail, type AuditTrailConfi
 export { shutdownGracefully } from './telemetry/graceful-shutdown.js';
 export {
   instrumentMcpServer,
+  type AuditRecorder,
   type McpAuditOptions,
   type McpServerInstrumentation,
   type ToolAuditOptions,
@@ -26,3 +27,4 @@ export { StreamableHttpMcpServer, type StreamableHttpConfig } from './http/strea
 export { PipedStdioServerTransport } from './mcp/stdio-server-transport.js';
 export { BearerTokens } from './http/bearer-tokens.js';
 export { DEFAULT_HTTP_LIMITS, httpLimitsFromEnv, type HttpLimits } from './http/http-limits.js';
+export { auditTrailForNodeSdk, type SdkAuditTrail, type SdkAuditTrailConfig } from './telemetry/sdk-audit-trail.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { trace, type Span, type Tracer } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
 import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
@@ -21,11 +21,23 @@ export interface ToolAuditOptions {
   capture?: Partial<CapturePolicy>;
 }
 
+/**
+ * Where the spans go and how to wait for their records: what both
+ * startAuditTrail and auditTrailForNodeSdk return.
+ */
+export interface AuditRecorder {
+  readonly tracer: Tracer;
+  /** Resolves once the span's record is written; rejects with the reason it could not be. */
+  awaitRecord(span: Span): Promise<void>;
+}
+
 export interface McpAuditOptions {
-  /** Defaults to the global tracer provider's `mcp-audit-trail` tracer. */
-  tracer?: Tracer;
-  /** The response to a call waits for this; if it rejects, the client gets an error instead of an unaudited result. */
-  awaitRecord?: (span: Span) => Promise<void>;
+  /**
+   * The opt-out of the guarantee: `true` lets a response go out before its
+   * record is written, and a record that cannot be written no longer turns the
+   * response into an error. Default false.
+   */
+  respondBeforeRecord?: boolean;
   tools?: Record<string, ToolAuditOptions>;
   /** Opt-in: put the (redacted) argument summary in `gen_ai.tool.call.arguments` on the span. */
   captureArgumentsInSpan?: boolean;
@@ -53,25 +65,27 @@ export interface McpServerInstrumentation {
  * `isError` results included. Session start and end, resource reads, prompt
  * gets and (if asked) tools/list become records of their own `action`.
  * Nothing a redactor recognises reaches the record, the span attributes or
- * the span status.
+ * the span status. No response goes out before its record is written unless
+ * `respondBeforeRecord` says so: `recorder` is required for that reason.
  */
-export function instrumentMcpServer(server: McpServer, options: McpAuditOptions = {}): McpServerInstrumentation {
-  const tracer = options.tracer ?? trace.getTracer('mcp-audit-trail');
+export function instrumentMcpServer(server: McpServer, recorder: AuditRecorder, options: McpAuditOptions = {}): McpServerInstrumentation {
+  const { tracer } = recorder;
+  const awaitRecord = options.respondBeforeRecord ? undefined : (span: Span) => recorder.awaitRecord(span);
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
   const redactor = new Redactor(options.redaction);
   const audits = new RequestAudits((name) => declaredInputFields(server, name), options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
   const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
   const identity = new CallerIdentity(server, clean);
-  const sessions = new SessionEvents(server, tracer, identity, clean, options.awaitRecord);
+  const sessions = new SessionEvents(server, tracer, identity, clean, awaitRecord);
   sessions.install();
   const auditor = new RequestAuditor({
-    tracer, identity, sessions, redactor, limits, awaitRecord: options.awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
+    tracer, identity, sessions, redactor, limits, awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
 
   const methods = audits.auditedMethods(recordToolsList);
   const rejections = new RejectedRequests({
-    tracer, identity, sessions, clean, methods, redactor, limits, awaitRecord: options.awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
+    tracer, identity, sessions, clean, methods, redactor, limits, awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
   // Messages the SDK would drop before any handler: a screening transport (ours, stdio and HTTP) reports them here instead.
   onTransportConnected(server, (transport) => ((transport as ScreeningTransport).onrejected = (rejected, carrier) => rejections.record(rejected, carrier)));

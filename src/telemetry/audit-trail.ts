@@ -1,14 +1,16 @@
-import { SpanKind, SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
 import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
 import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
+import { recordAuditEvent, type AuditEvent } from './audit-event.js';
 import { onProcessExit, onSighup } from './shared-process-listener.js';
 import { installStderrDiagLogger } from './stderr-diag-logger.js';
+
+export type { AuditEvent };
 
 export interface AuditTrailConfig {
   /** Used when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names the service. */
@@ -32,7 +34,7 @@ export interface AuditTrailConfig {
 export interface AuditTrail {
   readonly logDir: string;
   readonly tracer: Tracer;
-  /** Resolves once the span's record is in the file; pass it to instrumentMcpServer as `awaitRecord`. */
+  /** Resolves once the span's record is in the file; instrumentMcpServer(server, trail) waits on it. */
   awaitRecord(span: Span): Promise<void>;
   /**
    * Records an event that is not a tool call (an auth failure, a session
@@ -44,9 +46,6 @@ export interface AuditTrail {
   /** Writes every pending record and closes the file. */
   shutdown(): Promise<void>;
 }
-
-/** An audit event: `action` names it; a non-null `error` marks it failed. */
-export type AuditEvent = Partial<Omit<AuditDetails, 'action'>> & { action: string; attributes?: Attributes };
 
 /** The service's resource: `serviceName`, overridden by OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES. */
 export function serviceResource(serviceName = 'mcp-server'): Resource {
@@ -85,22 +84,12 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   if (config.reopenOnSighup ?? true) onSighup.add(reopenOnSighup);
 
   const tracer = provider.getTracer('mcp-audit-trail');
+  const awaitRecord = (span: Span): Promise<void> => auditProcessor.whenRecorded(span);
   return {
     logDir: exporter.logDir,
     tracer,
-    awaitRecord: (span) => auditProcessor.whenRecorded(span),
-    recordEvent({ attributes, ...event }) {
-      // An auth failure's message may quote the credential it rejected.
-      if (event.error) event.error = redactor.redactText(event.error);
-      const span = tracer.startSpan(event.action, { kind: SpanKind.SERVER, ...(attributes ? { attributes } : {}) });
-      if (event.error) span.setStatus({ code: SpanStatusCode.ERROR, message: event.error });
-      attachAuditDetails(span, {
-        toolName: null, inputSummary: {}, resultSummary: null, error: null,
-        requestId: null, sessionId: null, client: null, transport: null, ...event,
-      });
-      span.end();
-      return auditProcessor.whenRecorded(span);
-    },
+    awaitRecord,
+    recordEvent: (event) => recordAuditEvent(tracer, awaitRecord, redactor, event),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       await provider.forceFlush();

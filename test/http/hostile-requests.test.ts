@@ -16,7 +16,7 @@ const ALICE = { authorization: 'Bearer alice-secret-token' };
 
 function createSession() {
   const server = new McpServer({ name: 'http-hostile', version: '0.0.1' });
-  const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  const instrumentation = instrumentMcpServer(server, trail);
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
   return { server, instrumentation };
 }

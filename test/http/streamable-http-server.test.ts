@@ -17,7 +17,7 @@ const trail = startAuditTrail({ logDir, serviceName: 'http-test', spanProcessors
 /** A small audited server per session; `whoami` answers with the principal the SDK passed to the handler. */
 function createSession() {
   const server = new McpServer({ name: 'http-test', version: '0.0.1' });
-  const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  const instrumentation = instrumentMcpServer(server, trail);
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
   server.registerTool('whoami', { inputSchema: {} }, (_args, extra) => ({ content: [{ type: 'text', text: extra.authInfo?.clientId ?? 'anonymous' }] }));
   return { server, instrumentation };

@@ -24,7 +24,7 @@ const osUser = userInfo().username;
 
 function auditedServer(options: McpAuditOptions = {}) {
   const server = new McpServer({ name: 'sessions', version: '0.0.1' });
-  const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord, ...options });
+  const instrumentation = instrumentMcpServer(server, trail, options);
   server.registerTool('ping', { inputSchema: { note: z.string().optional() } }, () => ({ content: [{ type: 'text', text: 'pong' }] }));
   server.registerResource('manual', new ResourceTemplate('docs://{page}', { list: undefined }), {}, (uri) => ({
     contents: [{ uri: uri.href, text: 'manual page' }],

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { z } from 'zod';
-import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditTrail, type McpAuditOptions } from '../../src/index.js';
+import { auditFileNameFor, instrumentMcpServer, startAuditTrail, type AuditRecorder, type McpAuditOptions } from '../../src/index.js';
 import { connectInMemory } from '../support/in-memory-client.js';
 import { fillDisk } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
@@ -18,9 +18,9 @@ const logDir = makeTempDir('instrument');
 const trail = startAuditTrail({ logDir, serviceName: 'instrument-test', spanProcessors: [new SimpleSpanProcessor(spans)] });
 after(() => trail.shutdown());
 
-function auditedServer(auditTrail: AuditTrail = trail, options: McpAuditOptions = {}): McpServer {
+function auditedServer(auditTrail: AuditRecorder = trail, options: McpAuditOptions = {}): McpServer {
   const server = new McpServer({ name: 'test-server', version: '0.0.1' });
-  instrumentMcpServer(server, { tracer: auditTrail.tracer, awaitRecord: auditTrail.awaitRecord, ...options });
+  instrumentMcpServer(server, auditTrail, options);
   server.registerTool('echo', { inputSchema: { text: z.string(), password: z.string().optional() } }, ({ text }) => ({
     content: [{ type: 'text', text }],
   }));
@@ -149,8 +149,18 @@ test('when the record cannot be written the client gets an error, not an unaudit
   await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(EFBIG.*the session is refused/);
   // Waiting only for tool-call records lets the session open; the call itself is then withheld.
   const onlyToolCalls = (span: Span) => ((span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve());
-  const client = await connectInMemory(auditedServer(brokenTrail, { awaitRecord: onlyToolCalls }));
+  const client = await connectInMemory(auditedServer({ tracer: brokenTrail.tracer, awaitRecord: onlyToolCalls }));
   await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), /Audit record could not be written \(EFBIG/);
+  await brokenTrail.shutdown();
+});
+
+test('respondBeforeRecord is the explicit opt-out: answers go out whether or not their record is written', async (t) => {
+  const brokenDir = makeTempDir('instrument-opt-out');
+  t.after(fillDisk(0)); // every write fails, as on a full disk
+  const brokenTrail = startAuditTrail({ logDir: brokenDir, register: false });
+  const client = await connectInMemory(auditedServer(brokenTrail, { respondBeforeRecord: true }));
+  assert.deepEqual((await client.callTool({ name: 'echo', arguments: { text: 'unrecorded' } })).content, [{ type: 'text', text: 'unrecorded' }]);
+  await client.close();
   await brokenTrail.shutdown();
 });
 
@@ -169,7 +179,7 @@ test('1000 concurrent calls give 1000 intact, distinct records', async () => {
 
 test('drain records calls still running at shutdown as failed', async () => {
   const server = new McpServer({ name: 'drain', version: '0.0.1' });
-  const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  const instrumentation = instrumentMcpServer(server, trail);
   server.registerTool('hang', { inputSchema: {} }, () => new Promise<CallToolResult>(() => {}));
   const client = await connectInMemory(server);
   spans.reset();
@@ -187,7 +197,7 @@ test('drain records calls still running at shutdown as failed', async () => {
 test('instrumenting after the tools are registered works the same', async () => {
   const server = new McpServer({ name: 'late', version: '0.0.1' });
   server.registerTool('ping', { inputSchema: {} }, () => ({ content: [{ type: 'text', text: 'pong' }] }));
-  instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  instrumentMcpServer(server, trail);
   const client = await connectInMemory(server);
   spans.reset();
   await client.callTool({ name: 'ping', arguments: {} });

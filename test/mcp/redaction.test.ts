@@ -25,7 +25,7 @@ function rawTrail(): string {
 
 function serverWith(options: McpAuditOptions = {}): McpServer {
   const server = new McpServer({ name: 'redaction', version: '0.0.1' });
-  instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord, captureArgumentsInSpan: true, ...options });
+  instrumentMcpServer(server, trail, { captureArgumentsInSpan: true, ...options });
   server.registerTool('file_report', { inputSchema: { report: z.any(), note: z.string().optional() } }, ({ report }) => {
     throw new Error(`could not file report: ${JSON.stringify(report)}`);
   });

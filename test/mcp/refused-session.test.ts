@@ -26,7 +26,7 @@ async function fullDiskTrail(name: string) {
   const counter = { ran: 0 };
   const createSession = () => {
     const server = new McpServer({ name, version: '0.0.1' });
-    const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+    const instrumentation = instrumentMcpServer(server, trail);
     server.registerTool('count', { inputSchema: { note: z.string().optional() } }, () => ({ content: [{ type: 'text', text: String(++counter.ran) }] }));
     return { server, instrumentation };
   };

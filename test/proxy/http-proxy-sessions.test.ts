@@ -2,11 +2,12 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
-import { readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
 import { verifies } from '../support/cli.js';
+import { fillDiskAfter } from '../support/full-disk.js';
 import { startHttpProxy, startUpstream, toolCalls, stoppedAfterAll } from '../support/http-wire.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
@@ -49,18 +50,16 @@ test('a session refused because its session_start could not be written is ended 
 
   const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
   await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
-  renameSync(dayFile, `${dayFile}.aside`);
-  symlinkSync('/dev/full', dayFile);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const spaceReturns = fillDiskAfter(dayFile, proxy.process.child.pid!);
 
   const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: UPSTREAM_AUTH } });
   const client = new Client({ name: 'refused-client', version: '1' });
-  await assert.rejects(client.connect(transport), /Audit record could not be written \(ENOSPC/);
+  await assert.rejects(client.connect(transport), /Audit record could not be written \(EFBIG/);
   const refused = transport.sessionId;
   assert.ok(refused, 'the upstream had named the session before its start could be recorded');
   await until(() => upstream.process.output.includes(`DELETE ${refused} -> `), 'the proxy to end the upstream session');
   assert.match(upstream.process.output, new RegExp(`DELETE ${refused} -> 200`), 'the DELETE carried the Authorization the upstream wants');
-  renameSync(`${dayFile}.aside`, dayFile);
+  spaceReturns();
 
   const direct = await fetch(upstream.url, {
     method: 'POST',

@@ -28,7 +28,7 @@ export function auditedHttpServers(name: string) {
   function createSession() {
     const server = new McpServer({ name, version: '0.0.1' });
     sessionServers.push(server);
-    const instrumentation = instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+    const instrumentation = instrumentMcpServer(server, trail);
     server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
     return { server, instrumentation };
   }

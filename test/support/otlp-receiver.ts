@@ -61,6 +61,8 @@ const ExportMetricsServiceRequest = protobuf.parse(OTLP_METRICS_SCHEMA, { keepCa
 export interface ReceivedSpan {
   traceId: string;
   spanId: string;
+  /** Empty for a root span. */
+  parentSpanId: string;
   name: string;
   /** OTLP SpanKind: 2 = SERVER. */
   kind: number;
@@ -92,7 +94,7 @@ function attributesOf(list: KeyValueJson[] | undefined): Record<string, unknown>
 interface RequestJson {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValueJson[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; name: string; kind: number; attributes?: KeyValueJson[]; status?: { code?: number } }> }>;
+    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: KeyValueJson[]; status?: { code?: number } }> }>;
   }>;
 }
 
@@ -107,6 +109,7 @@ function spansOf(request: RequestJson, idsAreBase64: boolean): ReceivedSpan[] {
       (scopeSpans.spans ?? []).map((span) => ({
         traceId: id(span.traceId),
         spanId: id(span.spanId),
+        parentSpanId: span.parentSpanId ? id(span.parentSpanId) : '',
         name: span.name,
         kind: span.kind,
         statusCode: span.status?.code ?? 0,

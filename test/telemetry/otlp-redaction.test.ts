@@ -50,7 +50,7 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     const logDir = makeTempDir('otlp-redaction');
     const trail = startAuditTrail({ logDir, serviceName: 'otlp-redaction', register: false, spanProcessors: [new ForwardingSpanProcessor({ exporter })] });
     const server = new McpServer({ name: 'otlp-redaction', version: '1.0.0' });
-    instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+    instrumentMcpServer(server, trail);
     server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => {
       // A tool may annotate the call's span itself: its events are exported too.
       trace.getActiveSpan()?.addEvent('echoing', { text });

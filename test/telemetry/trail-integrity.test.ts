@@ -13,7 +13,7 @@ import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 function echoServer(trail: AuditTrail): McpServer {
   const server = new McpServer({ name: 'integrity-test', version: '0.0.1' });
-  instrumentMcpServer(server, { tracer: trail.tracer, awaitRecord: trail.awaitRecord });
+  instrumentMcpServer(server, trail);
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
   return server;
 }

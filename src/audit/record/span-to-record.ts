@@ -2,6 +2,7 @@ import { SpanStatusCode, type HrTime } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import type { AuditDetails } from './audit-details.js';
 import type { AuditRecord } from './audit-record.js';
+import { serviceNameOf } from './service-name.js';
 import { redactRecordFields } from '../redaction/record-redaction.js';
 import { getDefaultRedactor, type Redactor } from '../redaction/redactor.js';
 
@@ -50,7 +51,7 @@ export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails, red
     session_id: details.sessionId,
     client: details.client,
     transport: details.transport,
-    service: String(span.resource.attributes['service.name'] ?? 'unknown_service'),
+    service: serviceNameOf(span.resource),
     actor: details.actor ?? null,
     client_address: details.clientAddress ?? null,
     protocol_version: details.protocolVersion ?? null,
