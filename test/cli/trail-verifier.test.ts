@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
-import { readTrailHead } from '../../src/audit/trail/trail-head.js';
+import { readTrailHead, TrailHeadFile, type TrailHead } from '../../src/audit/trail/trail-head.js';
 import { verifyTrail, type VerifyReport } from '../../src/cli/trail-verifier.js';
 import { auditRecord } from '../support/chained-trail.js';
 import { makeTempDir } from '../support/trail-files.js';
@@ -321,4 +321,23 @@ test('the last two records swapped are one reordering, with no deletion left ove
   writeLines(join(dir, file(2)), [day[0]!, day[1]!, day[3]!, day[2]!]);
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'reordered', file: file(2), line: 4, seq: 11 }]);
+});
+
+test('past a start anchor (the oldest files retired), a record from before it put back in front of the kept trail is reported', async () => {
+  // As retention leaves it: the first day gone, the head's start anchor at its last record (seq 4).
+  const dir = copyOf(keyedTrail);
+  const retired = lines(join(dir, file(0)));
+  rmSync(join(dir, file(0)));
+  const head = readTrailHead(join(dir, HEAD), keyed) as { status: 'ok'; head: TrailHead };
+  const anchor = JSON.parse(retired[3]!) as { seq: number; hash: string };
+  const headFile = new TrailHeadFile(join(dir, HEAD));
+  headFile.write({ ...head.head, start: { seq: anchor.seq, hash: anchor.hash } }, keyed, false);
+  headFile.close();
+  assert.deepEqual(found(await verifyTrail(dir, { hasher: keyed })), []);
+
+  // The anchor's own record, validly keyed and chained, put back: it is not part of the kept trail.
+  writeLines(join(dir, file(1)), [retired[3]!, ...lines(join(dir, file(1)))]);
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(found(report), [{ kind: 'reordered', file: file(1), line: 1, seq: 4 }]);
+  assert.equal(report.problems[0]!.message, 'seq 4 comes after seq 4 (the start of the trail): records reordered');
 });

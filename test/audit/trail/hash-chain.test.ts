@@ -6,6 +6,13 @@ import { auditRecord } from '../../support/chained-trail.js';
 
 const hasher = new ChainHasher('chain-test-key');
 
+class WithToJSON {
+  own = 2;
+  toJSON(): object {
+    return { replaced: true };
+  }
+}
+
 /** The definition the bytes must match: the record with `seq` and `prev_hash` appended, then `hash`. */
 function byDefinition(record: object, previous: { seq: number; hash: string }): string {
   return JSON.stringify({ ...record, seq: previous.seq + 1, prev_hash: previous.hash });
@@ -19,8 +26,13 @@ test('a chained line is exactly the record with seq and prev_hash appended, then
     {},
     { gone: undefined },
     { seq: 3, prev_hash: 'stale', other: 1 },
+    { seq: 3, other: 1 },
+    { other: 1, prev_hash: 'stale' },
     { toJSON: () => ({ replaced: true }) },
     Object.assign(Object.create({ inherited: 1 }) as object, { own: 2 }),
+    new WithToJSON(), // its toJSON is inherited: the definition's spread drops it, so it must not be used
+    { args: { id: 'x', hash: 'ab'.repeat(32) }, after: 1 }, // a "hash" member inside the record is not the record's hash
+    { args: { hash: 'ab'.repeat(32) } },
   ];
   for (const record of shapes) {
     const { line, link } = hasher.chain(record, previous);
@@ -83,4 +95,26 @@ test('without a key the chain is plain SHA-256 over the same bytes, as computed 
   assert.equal(hasher.keyId, createHmac('sha256', 'chain-test-key').update('mcp-audit/key-id/v1').digest('hex').slice(0, 16));
   assert.equal(hasher.seal('["fields"]'), createHmac('sha256', 'chain-test-key').update('mcp-audit/head/v1\n["fields"]').digest('hex'));
   assert.equal(plain.check('{"a":1}'), null);
+});
+
+test('the reused buffer grows as a run needs, and one grown past 8 MiB by a huge run is let go at the next reset, back to 64 KiB', () => {
+  // The ArrayBuffer behind the bytes is the buffer the lines are kept in: its size is the memory held between runs.
+  const held = (lines: ChainedLines) => lines.bytes(0).buffer.byteLength;
+  const fill = (lines: ChainedLines, bytes: number) => {
+    const chunk = 'x'.repeat(4096);
+    while (lines.length + chunk.length <= bytes) lines.write(chunk);
+  };
+  const lines = new ChainedLines();
+  assert.equal(held(lines), 64 * 1024);
+  fill(lines, 8 * 1024 * 1024 - 3 * 4096); // doubling from 64 KiB: exactly 8 MiB, kept for the next burst
+  assert.equal(held(lines), 8 * 1024 * 1024);
+  lines.reset(1);
+  assert.equal(lines.length, 1);
+  assert.equal(held(lines), 8 * 1024 * 1024);
+  fill(lines, 9 * 1024 * 1024);
+  assert.equal(held(lines), 16 * 1024 * 1024);
+  lines.reset(0);
+  assert.equal(held(lines), 64 * 1024);
+  lines.write('after');
+  assert.equal(lines.bytes(0).toString('utf8'), 'after');
 });
