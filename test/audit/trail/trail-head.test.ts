@@ -5,6 +5,7 @@ import { after, test } from 'node:test';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { readTrailHead, TrailHeadFile, type TrailHead } from '../../../src/audit/trail/trail-head.js';
 import { makeTempDir } from '../../support/trail-files.js';
+import { fillDisk } from '../../support/full-disk.js';
 
 // The head file on its own: what it looks like on disk, what its seal covers, and every way a read can fail.
 const keyed = new ChainHasher('head-test-key');
@@ -93,7 +94,7 @@ test('a read says why a head is not usable: missing, unreadable, not JSON, field
   mkdirSync(directory);
   const unreadable = readTrailHead(directory, keyed);
   assert.equal(unreadable.status, 'invalid');
-  assert.match((unreadable as { reason: string }).reason, /EISDIR/);
+  assert.match((unreadable as { reason: string }).reason, /refusing .*a-directory\.head\.json: it is not a regular file/);
 
   const path = join(dir, 'damaged.head.json');
   writeFileSync(path, '{"version":1,');
@@ -160,10 +161,11 @@ test('one descriptor serves every write while open, and close lets it go: a writ
   }
 });
 
-test('a head write that fails (a full disk) is thrown to the writer, and the descriptor is let go', () => {
+test('a head write that fails (a full disk) is thrown to the writer, and the descriptor is let go', (t) => {
   const open = () => readdirSync('/proc/self/fd').length;
   const before = open();
-  const file = new TrailHeadFile('/dev/full');
-  assert.throws(() => file.write(aHead(), keyed, true), { code: 'ENOSPC' });
+  const file = new TrailHeadFile(join(dir, 'full-disk.head.json'));
+  t.after(fillDisk(0)); // every write fails, as on a full disk (support/full-disk.ts)
+  assert.throws(() => file.write(aHead(), keyed, true), { code: 'EFBIG' });
   assert.equal(open(), before);
 });
