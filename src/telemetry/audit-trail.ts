@@ -2,13 +2,10 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOnSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
-import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
 import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
-import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
+import type { RedactionConfig } from '../audit/redaction/redactor.js';
+import { openAuditFileOutput } from './audit-file-output.js';
 import { recordAuditEvent, type AuditEvent } from './audit-event.js';
-import { onProcessExit, onSighup } from './shared-process-listener.js';
-import { installStderrDiagLogger } from './stderr-diag-logger.js';
 
 export type { AuditEvent };
 
@@ -63,11 +60,8 @@ export function serviceResource(serviceName = 'mcp-server'): Resource {
  * forwarding, never the audit trail.
  */
 export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
-  installStderrDiagLogger();
-  const redactor = config.redaction ? new Redactor(config.redaction) : getDefaultRedactor();
-  const exporter = new JsonlAuditExporter({ redactor, ...(config.logDir === undefined ? {} : { logDir: config.logDir }) });
-  exporter.checkWritable();
-  const auditProcessor = new AuditSpanProcessor(exporter);
+  const output = openAuditFileOutput(config);
+  const { redactor, exporter, processor: auditProcessor } = output;
   const resource = serviceResource(config.serviceName);
   // AlwaysOn: a client's traceparent with sampled=0 must not make a call go unaudited.
   const provider = new NodeTracerProvider({
@@ -77,11 +71,6 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     spanProcessors: [auditProcessor, ...(config.spanProcessors ?? []).map((processor) => new RedactingSpanProcessor(processor, redactor))],
   });
   if (config.register ?? true) provider.register();
-  // Anything still pending when the process exits is written synchronously.
-  const flushOnExit = (): void => void exporter.forceFlush();
-  onProcessExit.add(flushOnExit);
-  const reopenOnSighup = (): void => exporter.reopen();
-  if (config.reopenOnSighup ?? true) onSighup.add(reopenOnSighup);
 
   const tracer = provider.getTracer('mcp-audit-trail');
   const awaitRecord = (span: Span): Promise<void> => auditProcessor.whenRecorded(span);
@@ -94,8 +83,7 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     async shutdown() {
       await provider.forceFlush();
       await provider.shutdown();
-      onProcessExit.delete(flushOnExit);
-      onSighup.delete(reopenOnSighup);
+      output.detach();
     },
   };
 }

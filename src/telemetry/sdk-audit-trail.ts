@@ -1,14 +1,12 @@
 import { trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
-import { JsonlAuditExporter } from '../audit/jsonl-audit-exporter.js';
 import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
-import { getDefaultRedactor, Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
+import type { RedactionConfig } from '../audit/redaction/redactor.js';
+import { openAuditFileOutput } from './audit-file-output.js';
 import { recordAuditEvent, type AuditEvent } from './audit-event.js';
 import { AuditGuaranteedTracer } from './audit-guaranteed-tracer.js';
 import { serviceResource } from './audit-trail.js';
-import { onProcessExit, onSighup } from './shared-process-listener.js';
-import { installStderrDiagLogger } from './stderr-diag-logger.js';
 
 export interface SdkAuditTrailConfig {
   /** The service of records whose span the user's SDK dropped; OTEL_SERVICE_NAME overrides it, as in the SDK. */
@@ -78,19 +76,11 @@ class StartNotingProcessor implements SpanProcessor {
  * cannot be written. Builds no provider of its own for the user's spans.
  */
 export function auditTrailForNodeSdk(config: SdkAuditTrailConfig = {}): SdkAuditTrail {
-  installStderrDiagLogger();
-  const redactor = config.redaction ? new Redactor(config.redaction) : getDefaultRedactor();
-  const exporter = new JsonlAuditExporter({ redactor, ...(config.logDir === undefined ? {} : { logDir: config.logDir }) });
-  exporter.checkWritable();
-  const audit = new AuditSpanProcessor(exporter);
+  const output = openAuditFileOutput(config);
+  const { redactor, exporter, processor: audit } = output;
   const spanProcessor = new StartNotingProcessor(audit);
   const warn = (message: string): void => void process.stderr.write(`mcp-audit-trail: ${message}\n`);
   const tracer = new AuditGuaranteedTracer(trace.getTracer('mcp-audit-trail'), spanProcessor, (span) => spanProcessor.saw(span), serviceResource(config.serviceName), warn);
-  const flushOnExit = (): void => void exporter.forceFlush();
-  onProcessExit.add(flushOnExit);
-  const reopenOnSighup = (): void => exporter.reopen();
-  if (config.reopenOnSighup ?? true) onSighup.add(reopenOnSighup);
-
   const awaitRecord = (span: Span): Promise<void> => audit.whenRecorded(span);
   return {
     logDir: exporter.logDir,
@@ -102,8 +92,7 @@ export function auditTrailForNodeSdk(config: SdkAuditTrailConfig = {}): SdkAudit
     forceFlush: () => spanProcessor.forceFlush(),
     async shutdown() {
       await spanProcessor.shutdown();
-      onProcessExit.delete(flushOnExit);
-      onSighup.delete(reopenOnSighup);
+      output.detach();
     },
   };
 }
