@@ -66,25 +66,27 @@ test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the 
   const first = writerFor(dir);
   await first.append(auditRecord(0));
   first.close();
-  // The victim takes the lock (the head is current then), writes 50 records in one commit, and hangs holding the lock.
-  const victim = startWriter(dir, 'victim', 50, 0, 'hang');
-  await victim.ackedAtLeast(50);
+  // The victim takes the lock (the head is current then), writes bursts of 50 records (one commit each) until one
+  // leaves the head on disk behind them, and hangs holding the lock.
+  const victim = startWriter(dir, 'victim', 50, 0, 'hang-lagging');
+  await victim.hanging;
+  const written = victim.acked;
   victim.process.kill('SIGKILL');
   await victim.exited;
 
-  const lag = 51 - headSeq(dir);
+  const lag = written + 1 - headSeq(dir);
   assert.ok(lag > 0, 'the head lags behind the acknowledged records');
-  assert.equal(trailRecords(dir).length, 51);
+  assert.equal(trailRecords(dir).length, written + 1);
   const before = await verifyTrail(dir, { hasher });
   assert.deepEqual(before.problems, []);
-  assert.match(before.notes.join('\n'), new RegExp(`^${lag} record\\(s\\) after the head's seq ${51 - lag}`, 'm'));
+  assert.match(before.notes.join('\n'), new RegExp(`^${lag} record\\(s\\) after the head's seq ${written + 1 - lag}`, 'm'));
 
   const next = writerFor(dir); // waits out the dead victim's lock (stale after 2 s)
   await next.append(auditRecord(1));
   next.close();
   const records = trailRecords(dir);
   assert.deepEqual(records.filter((record) => String(record['request_id']).startsWith('victim-')).map((record) => record['request_id']),
-    Array.from({ length: 50 }, (_, i) => `victim-${i}`));
+    Array.from({ length: written }, (_, i) => `victim-${i}`));
   const recovery = records.at(-2)!;
   assert.equal(recovery['action'], 'recovery');
   assert.equal(recovery['input_summary']['adopted_records'], lag);
