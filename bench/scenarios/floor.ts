@@ -2,6 +2,11 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { SpanKind, type Attributes } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_GEN_AI_TOOL_NAME, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+} from '@opentelemetry/semantic-conventions/incubating';
 import type { BenchContext } from '../bench-context.js';
 import { median } from '../stats.js';
 import { profileVariants, type ProfileRow } from './profile.js';
@@ -38,8 +43,16 @@ export async function measureFloor(plan: FloorPlan, bench: BenchContext): Promis
   const tracer = new BasicTracerProvider().getTracer('bench-floor');
   const fd = openSync(join(bench.scratchDir('floor'), 'floor.jsonl'), 'a');
   let prevHash = '0'.repeat(64);
-  const span = (index: number): void =>
-    tracer.startSpan('tools/call bench_echo', { attributes: { 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'bench_echo', 'jsonrpc.request.id': String(index), 'mcp.session.id': 'session' } }).end();
+  // The attributes ours sets on a stdio tools/call (caller-identity.ts, request-audits.ts, audited-request.ts).
+  const span = (index: number): void => {
+    const attributes: Attributes = {
+      [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_NETWORK_TRANSPORT]: 'pipe', [ATTR_MCP_PROTOCOL_VERSION]: '2025-06-18', [ATTR_JSONRPC_REQUEST_ID]: String(index),
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: 'bench_echo',
+    };
+    const started = tracer.startSpan('tools/call bench_echo', { kind: SpanKind.SERVER, attributes });
+    started.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, `{"query":"monitor ${index}"}`);
+    started.end();
+  };
   const record = (index: number) => ({
     timestamp: new Date().toISOString(), action: 'tool_call', tool_name: 'bench_echo', input_summary: { query: `monitor ${index}` }, result_summary: '1 content item(s)',
     success: true, error: null, duration_ms: 0.123, trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', request_id: String(index), session_id: null,
