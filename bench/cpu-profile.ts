@@ -4,6 +4,7 @@ import { join } from 'node:path';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -23,6 +24,12 @@ export interface ProfileSummary {
   busyMs: number;
   topFunctions: SelfTime[];
   byArea: SelfTime[];
+  /**
+   * Every sample charged to the deepest module of this repo on its stack
+   * (`src/audit/trail/trail-committer.js`), or to `(outside our modules)`:
+   * what each of our modules costs, callees (JSON, crypto, write) included.
+   */
+  byOwnModule: SelfTime[];
 }
 
 /**
@@ -42,6 +49,16 @@ export function summarizeCpuProfile(dir: string, window: { fromUs: number; toUs:
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
+  const byOwnModule = new Map<string, number>();
+  const parents = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  const ownModuleOf = (id: number | undefined): string => {
+    for (; id !== undefined; id = parents.get(id)) {
+      const own = ownModule(nodes.get(id)!.callFrame.url);
+      if (own) return own;
+    }
+    return '(outside our modules)';
+  };
   let busy = 0;
   let clock = profile.startTime;
   profile.samples.forEach((id, index) => {
@@ -55,13 +72,15 @@ export function summarizeCpuProfile(dir: string, window: { fromUs: number; toUs:
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
     const area = areaOf(frame.url, frame.functionName);
     byArea.set(area, (byArea.get(area) ?? 0) + micros);
+    const module = ownModuleOf(id);
+    byOwnModule.set(module, (byOwnModule.get(module) ?? 0) + micros);
   });
   const ranked = (totals: Map<string, number>, limit: number): SelfTime[] =>
     [...totals]
       .sort((a, b) => b[1] - a[1])
       .slice(0, limit)
       .map(([name, micros]) => ({ name, percent: (100 * micros) / busy }));
-  return { busyMs: busy / 1000, topFunctions: ranked(byFunction, top), byArea: ranked(byArea, 12) };
+  return { busyMs: busy / 1000, topFunctions: ranked(byFunction, top), byArea: ranked(byArea, 12), byOwnModule: ranked(byOwnModule, Infinity) };
 }
 
 function shortLocation(url: string, line: number): string {
@@ -69,6 +88,11 @@ function shortLocation(url: string, line: number): string {
   const modules = url.lastIndexOf('node_modules/');
   const path = modules >= 0 ? url.slice(modules + 'node_modules/'.length) : url.replace(/^.*\/dist\//, '');
   return `${path}:${line + 1}`;
+}
+
+/** `src/audit/trail/x.js` for a file of this repo's src/ (not bench/, whose server shell every variant shares), else undefined. */
+export function ownModule(url: string): string | undefined {
+  return /\/dist\/(src\/.+\.js)$/.exec(url)?.[1];
 }
 
 function areaOf(url: string, functionName: string): string {

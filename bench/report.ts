@@ -10,7 +10,10 @@ import { PROVE, VERIFY_SIGNED, type CliRow } from './scenarios/cli-throughput.js
 import type { SigningPlan, SigningResults } from './scenarios/signing.js';
 import type { SinkRow } from './scenarios/sink-throughput.js';
 import type { StartupRow } from './scenarios/startup.js';
-import { isExact, judgeProxy, judgeProxyHttp, judgeSigning, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
+import { floorSection, peersSection } from './report-peers.js';
+import type { FloorResults } from './scenarios/floor.js';
+import type { PeersPlan } from './scenarios/peers.js';
+import { isExact, judgePeers, judgeProxy, judgeProxyHttp, judgeSigning, judgeTargets, lossCasesByName, ratioPerRepetition } from './targets.js';
 import { fixed, mebibytes, median, min, rangeText, ratioText } from './stats.js';
 
 export interface BenchResults {
@@ -46,6 +49,11 @@ export interface BenchResults {
   /** Signed checkpoints (issue 13): per-call cost and checkpoint size; undefined when not run. */
   signing: SigningResults | undefined;
   signingPlan: SigningPlan;
+  /** Ours against pino, an OTel span per handler and the seed's appendFile (issue 16); empty when not run. */
+  peers: OverheadRow[];
+  peersPlan: PeersPlan;
+  /** The per-record floor and the audited call's breakdown by module (issue 16); undefined when not run. */
+  floor: FloorResults | undefined;
   /** Which scenarios ran: a section whose scenario did not run is left out. */
   scenarios: ScenarioSelection;
   /** Scenarios waiting for a feature: what they will measure and how they plug in. */
@@ -66,6 +74,7 @@ export function renderReport(results: BenchResults): string {
     ...(results.proxy ? judgeProxy(results.proxy) : []),
     ...(results.proxyHttp ? judgeProxyHttp(results.proxyHttp) : []),
     ...judgeSigning(results.signing?.perCall ?? [], results.cli, results.cliRecords),
+    ...judgePeers(results.peers),
   ];
   const missed = targets.filter((target) => target.verdict === 'missed').length;
   const lines: string[] = [];
@@ -238,6 +247,9 @@ export function renderReport(results: BenchResults): string {
   if (results.proxyHttp) add(proxyHttpSection(results.proxyHttp), '');
 
   if (results.signing) add(signingSection(results.signing, results.signingPlan, ran('cli') ? results.cli : [], results.cliRecords), '');
+
+  if (ran('peers')) add(peersSection(results.peers, results.peersPlan), '');
+  if (results.floor) add(floorSection(results.floor), '');
 
   if (ran('profile')) add(
     '## Where the time goes (CPU profiles)',

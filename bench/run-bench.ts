@@ -14,7 +14,9 @@ import { LoopbackOtlpReceiver } from './otlp-receiver.js';
 import { renderReport, type BenchResults } from './report.js';
 import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.js';
 import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
+import { measureFloor, type FloorPlan } from './scenarios/floor.js';
 import { measureOverhead, type OverheadPlan } from './scenarios/overhead.js';
+import { measurePeers, type PeersPlan } from './scenarios/peers.js';
 import { profileVariants } from './scenarios/profile.js';
 import { measureProxy, type ProxyPlan } from './scenarios/proxy.js';
 import { measureProxyHttp, type ProxyHttpPlan } from './scenarios/proxy-http.js';
@@ -51,6 +53,10 @@ interface BenchPlan {
   proxyHttp: ProxyHttpPlan;
   /** Signed checkpoints (issue 13): AUDIT_SIGNING_KEY_FILE set vs unset per call over stdio, and a checkpoint's size. */
   signing: SigningPlan;
+  /** Ours against the peers a user would pick instead, over stdio (issue 16). */
+  peers: PeersPlan;
+  /** The per-record floor in a tight loop, and the audited server's profile by module (issue 16). */
+  floor: FloorPlan;
 }
 
 /** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
@@ -81,6 +87,8 @@ const PLAN: BenchPlan = quick
         events: { calls: 20, events: 3, holdMs: 5 },
       },
       signing: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 5, warmupCalls: 100, checkpointRecords: 3_000 },
+      peers: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 3, warmupCalls: 100 },
+      floor: { records: 20_000, rounds: 3, profile: { calls: 1_000, warmupCalls: 100 } },
     }
   : {
       rounds: 5,
@@ -107,6 +115,8 @@ const PLAN: BenchPlan = quick
         events: { calls: 50, events: 3, holdMs: 5 },
       },
       signing: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500, checkpointRecords: 10_000 },
+      peers: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500 },
+      floor: { records: 200_000, rounds: 5, profile: { calls: 5_000, warmupCalls: 500 } },
     };
 
 /** The fsync modes, each measured over stdio against the trail without fsync. */
@@ -181,6 +191,8 @@ try {
   const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
   const proxyHttp = scenarios.has('proxy-http') ? await measureProxyHttp(PLAN.proxyHttp, bench) : undefined;
   const signing = scenarios.has('signing') ? await measureSigning(PLAN.signing, bench) : undefined;
+  const peers = scenarios.has('peers') ? await measurePeers(PLAN.peers, bench) : [];
+  const floor = scenarios.has('floor') ? await measureFloor(PLAN.floor, bench) : undefined;
   const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
   const profiles = scenarios.has('profile')
     ? [
@@ -217,11 +229,17 @@ try {
     proxyHttp,
     signing,
     signingPlan: PLAN.signing,
+    peers,
+    peersPlan: PLAN.peers,
+    floor,
     scenarios,
     pending: PENDING,
     analysisPath,
   });
   writeFileSync(reportPath, `${report}\n`);
+  // The verdicts on the terminal too, so a quick run answers without opening the file (stderr: stdout stays free).
+  const verdicts = /^## Targets[\s\S]*?(?=\n## )/m.exec(report)?.[0];
+  if (verdicts) process.stderr.write(`\n${verdicts}\n`);
   process.stderr.write(`bench: done in ${(durationS / 60).toFixed(1)} min; results in ${reportPath}\n`);
 } finally {
   await receiver.stop();

@@ -3,7 +3,7 @@
  * `--only=a,b` (e.g. `--only=proxy,profile` to measure the proxy at full
  * size in a few minutes rather than rerunning everything).
  */
-export const SCENARIOS = ['overhead', 'sinks', 'loss', 'startup', 'durability', 'cli', 'profile', 'proxy', 'proxy-http', 'signing'] as const;
+export const SCENARIOS = ['overhead', 'sinks', 'loss', 'startup', 'durability', 'cli', 'profile', 'proxy', 'proxy-http', 'signing', 'peers', 'floor'] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
 

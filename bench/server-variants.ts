@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { z } from 'zod';
+import type { PeerLogging } from './peers/peer-loggers.js';
 
 /**
  * The servers the benchmarks compare: the same help-desk tools, with and
@@ -44,6 +45,11 @@ export const SERVER_VARIANTS = {
     process.env['AUDIT_SIGNING_KEY_FILE'] = keyFile;
     return auditedServer(options, []);
   },
+  /** Issue 16's peers, what a user would pick instead: the same tools, each handler logging its own record. */
+  'peer:pino': async (options: VariantOptions): Promise<BenchServer> => peerServer(options, (await import('./peers/peer-loggers.js')).pinoLogging(options.logDir)),
+  'peer:otel-span': async (options: VariantOptions): Promise<BenchServer> => peerServer(options, (await import('./peers/peer-loggers.js')).otelSpanLogging(options.logDir)),
+  'peer:seed-appendFile': async (options: VariantOptions): Promise<BenchServer> =>
+    peerServer(options, Promise.resolve((await import('./peers/peer-loggers.js')).seedAppendFileLogging(options.logDir))),
 } satisfies Record<string, (options: VariantOptions) => Promise<BenchServer>>;
 
 export type VariantName = keyof typeof SERVER_VARIANTS;
@@ -74,6 +80,20 @@ async function helpdeskServer(options: VariantOptions, build?: (server: McpServe
   // A help-desk search costs the tool itself ~0.5 ms; a tool that does nothing shows the audit layer's cost undiluted.
   server.registerTool('bench_echo', { inputSchema: { query: z.string() } }, ({ query }) => ({ content: [{ type: 'text', text: query }] }));
   return server;
+}
+
+/** The unaudited server with a peer logger wrapped around every tool handler. */
+async function peerServer(options: VariantOptions, starting: Promise<PeerLogging>): Promise<BenchServer> {
+  const { logInHandlers } = await import('./peers/peer-handlers.js');
+  const logging = await starting;
+  const server = await helpdeskServer(options, (bare) => logInHandlers(bare, logging.log));
+  return {
+    server,
+    async shutdown() {
+      await server.close();
+      await logging.close();
+    },
+  };
 }
 
 /** Audited exactly as src/helpdesk/server.ts does it. */

@@ -259,3 +259,38 @@ export function judgeSigning(perCall: OverheadRow[], cli: CliRow[], cliRecords: 
   }
   return results;
 }
+
+/** Issue 16's bounds: ours at one in flight within 1.15× the unaudited server's wall time per call. */
+export const PEER_LIMITS = { wallOverUnaudited: 1.15 } as const;
+
+/**
+ * Issue 16's targets, per workload measured, over stdio: the audited server
+ * spends less server CPU per call (median over rounds) than each peer, at each
+ * number of calls in flight; and at one in flight its wall time per call is
+ * ≤ 1.15× the unaudited server's (median of the per-round ratios).
+ */
+export function judgePeers(rows: OverheadRow[]): TargetResult[] {
+  const results: TargetResult[] = [];
+  const flight = (inFlight: number): string => (inFlight === 1 ? 'one in flight' : `${inFlight} in flight`);
+  const keys = [...new Map(rows.map((row) => [`${row.workload}|${row.inFlight}`, { workload: row.workload, inFlight: row.inFlight }])).values()];
+  for (const { workload, inFlight } of keys) {
+    const group = rows.filter((row) => row.workload === workload && row.inFlight === inFlight);
+    const ours = group.find((row) => row.variant === 'audited');
+    for (const peer of group.filter((row) => row.variant.startsWith('peer:'))) {
+      const measured = ours !== undefined && Number.isFinite(ours.cpuUsPerCall) && Number.isFinite(peer.cpuUsPerCall);
+      results.push({
+        target: `10. audited uses less server CPU per call than ${peer.variant}, stdio, \`${workload}\`, ${flight(inFlight)}`,
+        figure: measured ? `ours ${fixed(ours.cpuUsPerCall, 0)} µs vs ${fixed(peer.cpuUsPerCall, 0)} µs (medians)` : '—',
+        verdict: measured ? (ours.cpuUsPerCall < peer.cpuUsPerCall ? 'met' : 'missed') : 'not measured',
+      });
+    }
+    if (inFlight === 1) {
+      results.push({
+        target: `10. audited ≤ ${PEER_LIMITS.wallOverUnaudited}× the unaudited server's wall time per call, stdio, \`${workload}\`, one in flight`,
+        figure: ours ? `${ratioText(ours.vsBaseline)}; +${fixed(ours.addedUs.median, 0)} µs per call` : '—',
+        verdict: ours ? (ours.vsBaseline.median <= PEER_LIMITS.wallOverUnaudited ? 'met' : 'missed') : 'not measured',
+      });
+    }
+  }
+  return results;
+}
