@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -218,4 +218,38 @@ test('--json on the signed checks: verify --public-key, prove and verify-proof p
   const noKey = check(proved.stdout, join(keys, 'absent.pub'));
   assert.equal(noKey.status, 2);
   assert.match(noKey.stderr, /^mcp-audit verify-proof: .*absent\.pub/);
+});
+
+test('with the chain checked on a worker thread and the tree on the main one, a record edited in place is reported by both, in text and in --json (exit 1)', () => {
+  const { dir } = copy();
+  const file = join(dir, DAY1);
+  const all = lines(file);
+  all[99] = all[99]!.replace(/"tool_name":"[^"]*"/, '"tool_name":"delete_everything"');
+  writeFileSync(file, all.map((line) => `${line}\n`).join(''));
+  const result = verify(dir);
+  assert.equal(result.status, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /^ {2}chain: audit_2026-01-15\.jsonl:100 seq 100: modified: /m);
+  assert.match(result.stdout, /^ {2}tree: .*: modified: the trail does not give the root signed/m);
+  assert.match(result.stdout, /FAILED: 1 chain problem\(s\), [1-9]\d* tree problem\(s\); 300 records, 300 lines/);
+  const json = JSON.parse(verify(dir, '--json').stdout) as { ok: boolean; problems: { kind: string }[]; chain: { ok: boolean; records: number; problems: { kind: string; seq: number }[] } };
+  assert.equal(json.ok, false);
+  assert.equal(json.chain.records, 300);
+  assert.deepEqual(json.chain.problems.map(({ kind, seq }) => ({ kind, seq })), [{ kind: 'modified', seq: 100 }]);
+  assert.ok(json.problems.some((problem) => problem.kind === 'modified'), JSON.stringify(json.problems));
+});
+
+test('an install whose chain-check worker module is missing: verify --public-key says the chain check could not start, exit 2, and does not hang', () => {
+  // A real broken install: the CLI copied without the worker file, next to the project's node_modules.
+  const install = mkdtempSync(join(root, 'install-'));
+  const built = join(CLI_PATH, '..', '..');
+  cpSync(built, join(install, 'dist', 'src'), { recursive: true });
+  cpSync(join(built, '..', '..', 'package.json'), join(install, 'package.json'));
+  symlinkSync(join(built, '..', '..', 'node_modules'), join(install, 'node_modules'));
+  rmSync(join(install, 'dist', 'src', 'cli', 'chain-check-worker.js'));
+  const { dir } = copy();
+  const result = spawnSync(process.execPath, [join(install, 'dist', 'src', 'cli', 'main.js'), 'verify', dir, '--public-key', join(keys, 'audit-signing.pub')],
+    { encoding: 'utf8', env: { ...process.env, AUDIT_HMAC_KEY: '' }, timeout: 60_000 });
+  assert.equal(result.status, 2, `status ${result.status}, signal ${result.signal}: ${result.stdout}${result.stderr}`);
+  assert.match(result.stderr, /^mcp-audit verify: the chain check failed: .*chain-check-worker\.js/m);
+  assert.equal(result.stdout, '');
 });

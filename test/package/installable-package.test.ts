@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ChainHasher, GENESIS } from '../../src/audit/trail/hash-chain.js';
 
 /**
  * What a user does: `npm pack` here, then in a fresh empty project
@@ -147,4 +148,18 @@ test('the packed tarball installs offline into an empty project, imports, type-c
   // Like every command's (docs/cli.md), the proxy's help is on stdout: no JSON-RPC is spoken when it is asked for.
   const proxyHelp = await run('npm', ['exec', '--offline', '--', 'mcp-audit', 'proxy', '--help'], { cwd: app, env });
   assert.match(proxyHelp.stdout, /^Usage: mcp-audit proxy /);
+
+  // verify --public-key checks the chain on a worker thread: its module ships and is found where installed.
+  const trail = join(work, 'trail');
+  mkdirSync(trail);
+  writeFileSync(join(trail, 'audit_2026-01-15.jsonl'), new ChainHasher(undefined).chain({ tool_name: 'ping' }, GENESIS).line);
+  await npm(app, 'exec', '--offline', '--', 'mcp-audit', 'keygen', '--out', 'keys');
+  const verifyArgs = ['exec', '--offline', '--', 'mcp-audit', 'verify', trail, '--no-head', '--public-key', join(app, 'keys', 'audit-signing.pub'), '--json'];
+  // Exit 1: an unsigned trail has no checkpoint; what matters is that the chain's report came back from the worker.
+  const verified = await run('npm', verifyArgs, { cwd: app, env: { ...env, AUDIT_HMAC_KEY: '' } })
+    .then(() => assert.fail('an unsigned trail has no checkpoint: exit 1'), (error: { code?: number; stdout?: string; stderr?: string }) => error);
+  assert.equal(verified.code, 1, verified.stderr);
+  const report = JSON.parse(verified.stdout!) as { chain: { ok: boolean; records: number }; problems: { kind: string }[] };
+  assert.deepEqual(report.chain, { ...report.chain, ok: true, records: 1 });
+  assert.deepEqual(report.problems.map((problem) => problem.kind), ['no-checkpoint']);
 });
