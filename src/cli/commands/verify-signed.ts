@@ -4,7 +4,8 @@ import { ChainHasher } from '../../audit/trail/hash-chain.js';
 import { CannotRunError, EXIT } from '../command.js';
 import { readPublicKey } from '../public-key.js';
 import { verifyTrail, type TrailProblem, type VerifyReport } from '../trail-verifier.js';
-import { verifyTree, type TreeProblem } from '../tree-verifier.js';
+import type { TreeProblem } from '../tree-report.js';
+import { verifyTree } from '../tree-verifier.js';
 
 /** The paragraph of `verify --help` on this mode. */
 export const VERIFY_SIGNED_HELP = `With --public-key, also checks the trail against its signed checkpoints with
