@@ -10,7 +10,7 @@ const modules = {
   verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js'] },
   head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/audit/trail/trail-head.test.js', 'test/cli/trail-verifier.test.js'] },
   redactor: { mutate: 'src/audit/redaction/redactor.ts', tests: ['test/audit/redaction/redactor.test.js', 'test/audit/record/summarize.test.js'] },
-  auditor: { mutate: 'src/mcp/request-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/request-auditor.test.js', 'test/mcp/redaction.test.js'] },
+  auditor: { mutate: 'src/mcp/handler-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/handler-auditor.test.js', 'test/mcp/redaction.test.js'] },
   // The slower writer tests are in too: they alone kill the backlog's, retention's and the partial write's mutants.
   committer: {
     mutate: 'src/audit/trail/trail-committer.ts',

@@ -6,8 +6,8 @@ export {
   type AuditRecorder,
   type McpAuditOptions,
   type McpServerInstrumentation,
-  type ToolAuditOptions,
 } from './mcp/instrument-mcp-server.js';
+export type { ToolAuditOptions } from './mcp/tool-audit-options.js';
 export { JsonlAuditExporter, type JsonlAuditExporterConfig } from './audit/jsonl-audit-exporter.js';
 export { AuditSpanProcessor } from './audit/audit-span-processor.js';
 export {

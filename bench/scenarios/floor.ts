@@ -43,7 +43,7 @@ export async function measureFloor(plan: FloorPlan, bench: BenchContext): Promis
   const tracer = new BasicTracerProvider().getTracer('bench-floor');
   const fd = openSync(join(bench.scratchDir('floor'), 'floor.jsonl'), 'a');
   let prevHash = '0'.repeat(64);
-  // The attributes ours sets on a stdio tools/call (caller-identity.ts, request-audits.ts, audited-request.ts).
+  // The attributes ours sets on a stdio tools/call (caller-identity.ts, method-audits.ts, audited-request.ts).
   const span = (index: number): void => {
     const attributes: Attributes = {
       [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_NETWORK_TRANSPORT]: 'pipe', [ATTR_MCP_PROTOCOL_VERSION]: '2025-06-18', [ATTR_JSONRPC_REQUEST_ID]: String(index),

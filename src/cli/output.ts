@@ -26,7 +26,7 @@ export function renderTable(columns: Column[], rows: string[][], paint: (row: nu
   const pad = (text: string, index: number) => (columns[index]!.align === 'right' ? text.padStart(widths[index]!) : text.padEnd(widths[index]!));
   const { bold } = painter(colour);
   const lines = [bold(columns.map((column, index) => pad(column.header, index)).join('  ').trimEnd())];
-  rows.forEach((row, rowIndex) => lines.push(row.map((cell, index) => paint(rowIndex, index, pad(cell, index))).join('  ').trimEnd()));
+  for (const [rowIndex, row] of rows.entries()) lines.push(row.map((cell, index) => paint(rowIndex, index, pad(cell, index))).join('  ').trimEnd());
   return lines.join('\n') + '\n';
 }
 

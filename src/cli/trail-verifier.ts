@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { GENESIS, type ChainHasher, type ChainLink } from '../audit/trail/hash-chain.js';
 import { readTrailHead, type TrailHead } from '../audit/trail/trail-head.js';
 import { RETENTION_ACTION } from '../audit/trail/retention-record.js';
-import { RECOVERY_ACTION } from '../audit/trail/writer-events.js';
+import { RECOVERY_ACTION } from '../audit/trail/writer-records.js';
 import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } from './retired-records.js';
 import { listTrailFiles, readTrailLines, unreadableReason } from './trail-files.js';
 

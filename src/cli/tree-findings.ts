@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { TreeReport } from './tree-verifier.js';
+import type { TreeReport } from './tree-report.js';
 
 /** The trail file holding leaf `leaf` (0-based). */
 function holderOf(report: TreeReport, leaf: number): TreeReport['files'][number] | undefined {

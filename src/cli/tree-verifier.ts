@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { parseCheckpoint } from '../audit/checkpoint/checkpoint.js';
 import { CHECKPOINT_DIR, listCheckpointFiles } from '../audit/checkpoint/checkpoint-files.js';
 import { CompactRange } from '../audit/checkpoint/compact-range.js';
-import type { Hash } from '../audit/checkpoint/merkle-tree.js';
+import type { SignedCheckpoint, TreeReport } from './tree-report.js';
 import { openNote } from '../audit/checkpoint/signed-note.js';
 import { forEachLeaf, retiredPrefix } from './trail-leaves.js';
 import { judge } from './tree-findings.js';
@@ -17,35 +17,6 @@ import { judge } from './tree-findings.js';
  * and the trail must not be shorter than any checkpoint. Lines retention deleted are stood for by the compact
  * range the writer noted at the start of the oldest file kept.
  */
-export type TreeProblemKind = 'signature' | 'modified' | 'truncated' | 'fork' | 'no-checkpoint';
-
-export interface TreeProblem {
-  kind: TreeProblemKind;
-  /** The trail file or checkpoint concerned, if one. */
-  file: string | null;
-  message: string;
-}
-
-export interface SignedCheckpoint {
-  name: string;
-  source: string;
-  size: number;
-  root: Hash;
-  origin: string;
-  /** Whether the root recomputed from the trail matched; null while not reached, or if retired. */
-  matches: boolean | null;
-}
-
-export interface TreeReport {
-  origin: string | null;
-  leaves: number;
-  retired: number;
-  files: Array<{ name: string; lines: number; firstLeaf: number }>;
-  checkpoints: SignedCheckpoint[];
-  problems: TreeProblem[];
-  notes: string[];
-}
-
 /** Reads and checks the signature of every checkpoint in `dirs` (a missing one has none). */
 function readCheckpoints(dirs: string[], publicKey: KeyObject, report: TreeReport): SignedCheckpoint[] {
   const valid: SignedCheckpoint[] = [];

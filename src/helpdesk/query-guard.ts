@@ -24,6 +24,7 @@ const LOOKALIKES: Record<string, string> = {
 const LOOKALIKE = new RegExp(`[${Object.keys(LOOKALIKES).join('')}]`, 'g');
 
 /** Dropped by normalisers or invisible: format characters (zero-width, BOM, soft hyphen), variation selectors, combining marks. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the combining marks are listed one by one on purpose, each to be dropped alone.
 const IGNORED = /[\p{Cf}\p{Mn}\p{Me}\u034f\u115f\u1160\u3164\uffa0]/gu;
 
 /** Rounds of decoding allowed: a query encoded more often than this is no product search. */

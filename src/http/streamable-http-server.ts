@@ -116,7 +116,7 @@ export class StreamableHttpMcpServer {
     try {
       const principal = (req as Request & { auth?: { clientId: string } }).auth?.clientId ?? null;
       const sessionId = req.headers['mcp-session-id'];
-      let session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
+      const session = typeof sessionId === 'string' ? this.sessions.get(sessionId) : undefined;
       if (typeof sessionId === 'string' && !session) return sendJsonRpcError(res, 404, REFUSED, 'Session not found');
       if (session && session.principal !== principal) {
         await this.authFailures.record(req, 'session belongs to another principal', principal);

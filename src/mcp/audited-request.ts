@@ -7,7 +7,7 @@ import { TOOL_CALL_ACTION } from '../audit/record/audit-record.js';
 import type { Redactor } from '../audit/redaction/redactor.js';
 import { redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { commonAttributes, type Who } from './caller-identity.js';
-import type { RequestAudit } from './request-audits.js';
+import type { RequestAudit } from './method-audits.js';
 import { MAX_ERROR_LENGTH } from './tool-call-result.js';
 
 export interface AuditedRequestConfig {

@@ -1,25 +1,16 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
 import { DEFAULT_SUMMARY_LIMITS, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { CallerIdentity } from './caller-identity.js';
-import { RequestAuditor } from './request-auditor.js';
-import { RequestAudits } from './request-audits.js';
+import { HandlerAuditor } from './handler-auditor.js';
+import { MethodAudits } from './method-audits.js';
 import type { ScreeningTransport } from './message-screen.js';
 import { RejectedRequests } from './rejected-requests.js';
 import { declaredInputFields, interceptRequestHandler, onTransportConnected } from './sdk-internals.js';
 import { SessionEvents } from './session-events.js';
-
-export interface ToolAuditOptions {
-  /** Replaces the default summary (declared fields) at the `summary` level; its output is still redacted and truncated. */
-  summarizeInput?: (args: Record<string, unknown>) => Record<string, unknown>;
-  /** A short description such as "Found 3 items"; called for successful results at the `summary` level. */
-  summarizeResult?: (result: CallToolResult) => string | null;
-  /** Capture levels for this tool, overriding the global ones. */
-  capture?: Partial<CapturePolicy>;
-}
+import type { ToolAuditOptions } from './tool-audit-options.js';
 
 /**
  * Where the spans go and how to wait for their records: what both
@@ -73,13 +64,13 @@ export function instrumentMcpServer(server: McpServer, recorder: AuditRecorder, 
   const awaitRecord = options.respondBeforeRecord ? undefined : (span: Span) => recorder.awaitRecord(span);
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
   const redactor = new Redactor(options.redaction);
-  const audits = new RequestAudits((name) => declaredInputFields(server, name), options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
+  const audits = new MethodAudits((name) => declaredInputFields(server, name), options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
   const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
   const identity = new CallerIdentity(server, clean);
   const sessions = new SessionEvents(server, tracer, identity, clean, awaitRecord);
   sessions.install();
-  const auditor = new RequestAuditor({
+  const auditor = new HandlerAuditor({
     tracer, identity, sessions, redactor, limits, awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
 

@@ -9,7 +9,7 @@ import {
   errorResponse, idKey, isNotification, isRequest, isResponse, paramsObject, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse,
 } from './json-rpc.js';
 import { PendingRequests } from './pending-requests.js';
-import { RequestAudits, type RequestParams } from './request-audits.js';
+import { MethodAudits, type RequestParams } from './method-audits.js';
 import { sessionStartFields } from './session-record.js';
 import { jsonRpcFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
@@ -54,8 +54,8 @@ const INTERNAL_ERROR = -32603;
 export class MessageAuditor {
   private readonly pending = new PendingRequests<Pending>();
   private readonly identity: WireIdentity;
-  private readonly audits: RequestAudits;
-  private readonly methods: ReturnType<RequestAudits['auditedMethods']>;
+  private readonly audits: MethodAudits;
+  private readonly methods: ReturnType<MethodAudits['auditedMethods']>;
   private readonly schemas: ToolSchemas;
   private readonly requestConfig: AuditedRequestConfig;
   private readonly records: ConnectionRecords;
@@ -65,7 +65,7 @@ export class MessageAuditor {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
     this.schemas = config.schemas ?? new ToolSchemas();
     const redactor = new Redactor(config.redaction);
-    this.audits = new RequestAudits((name) => this.schemas.declaredFields(name), {}, capturePolicyFrom(config.capture), limits, redactor);
+    this.audits = new MethodAudits((name) => this.schemas.declaredFields(name), {}, capturePolicyFrom(config.capture), limits, redactor);
     this.methods = this.audits.auditedMethods(config.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true');
     this.identity = new WireIdentity(config.connection, (text, report) => this.audits.clean(text, report));
     this.requestConfig = { tracer: config.tracer, redactor, limits, captureArgumentsInSpan: config.captureArgumentsInSpan ?? false };

@@ -4,8 +4,7 @@ import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import type { CallerIdentity } from './caller-identity.js';
 import type { RejectedMessage, RejectionCarrier } from './message-screen.js';
-import type { DescribeRequest } from './request-auditor.js';
-import type { RequestParams } from './request-audits.js';
+import type { DescribeRequest, RequestParams } from './method-audits.js';
 import type { SessionEvents } from './session-events.js';
 import { sessionEventSpan } from './session-record.js';
 

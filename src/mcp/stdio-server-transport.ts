@@ -67,8 +67,14 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
     const text = lineText(line);
     if (text.trim() === '') return;
     const screened = screenLine(text);
-    if ('batch' in screened) return this.refuse(screened.batch, true);
-    if ('rejected' in screened) return this.refuse([screened.rejected], false);
+    if ('batch' in screened) {
+      this.refuse(screened.batch, true);
+      return;
+    }
+    if ('rejected' in screened) {
+      this.refuse([screened.rejected], false);
+      return;
+    }
     try {
       this.onmessage?.(screened.accepted);
     } catch (error) {

@@ -28,7 +28,10 @@ export function relaySse(upstream: IncomingMessage, exchange: Exchange): Promise
   const onEvent = (event: SseEvent): void => {
     const payload = event.data === null ? undefined : parseJson(Buffer.from(event.data));
     const hold = isJsonRpcPayload(payload) ? auditor.fromServer(payload) : undefined;
-    if (!hold && !queue) return write(event.raw);
+    if (!hold && !queue) {
+      write(event.raw);
+      return;
+    }
     const previous = queue ?? Promise.resolve();
     const next: Promise<void> = Promise.all([previous, hold]).then(([, replacement]) => {
       if (isJsonRpcPayload(payload)) noteWithheld(exchange, payload, replacement);

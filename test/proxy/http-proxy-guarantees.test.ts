@@ -288,7 +288,11 @@ test('a batch answered in one JSON body: the body waits for every record in it; 
   });
   await new Promise<void>((resolve) => jsonUpstream.listen(0, '127.0.0.1', resolve));
   let upstreamClosed = false;
-  const closeUpstream = (): Promise<void> => (upstreamClosed ? Promise.resolve() : ((upstreamClosed = true), new Promise<void>((resolve) => jsonUpstream.close(() => resolve()))));
+  const closeUpstream = (): Promise<void> => {
+    if (upstreamClosed) return Promise.resolve();
+    upstreamClosed = true;
+    return new Promise<void>((resolve) => jsonUpstream.close(() => resolve()));
+  };
   after(closeUpstream);
   const proxy = await startHttpProxy(logDir, `http://127.0.0.1:${(jsonUpstream.address() as AddressInfo).port}/mcp`);
   started.push(proxy.process);

@@ -38,7 +38,7 @@ test('server-everything (2025 era, sessions, SSE) behind the proxy, SDK v1 clien
   const echoed = await client.callTool({ name: 'echo', arguments: { message: 'through the proxy' } });
   assert.deepEqual(echoed.content, [{ type: 'text', text: 'Echo: through the proxy' }]);
   const sums = await Promise.all(Array.from({ length: 20 }, (_, n) => client.callTool({ name: 'get-sum', arguments: { a: n, b: 1000 } })));
-  sums.forEach((sum, n) => assert.match(JSON.stringify(sum.content), new RegExp(`${n + 1000}`)));
+  for (const [n, sum] of sums.entries()) assert.match(JSON.stringify(sum.content), new RegExp(`${n + 1000}`));
 
   const progress: number[] = [];
   const long = await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, {

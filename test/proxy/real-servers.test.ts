@@ -46,7 +46,7 @@ function watchResponses(transport: { onmessage?: ((message: never, extra?: never
 
 function recordedBeforeAnswer(watched: Watched, record: AuditRecord): boolean {
   const arrival = watched.responses.find((response) => response.id === record.request_id);
-  return arrival !== undefined && arrival.trailAtArrival.some((earlier) => earlier.span_id === record.span_id);
+  return arrival?.trailAtArrival.some((earlier) => earlier.span_id === record.span_id) === true;
 }
 
 function text(result: unknown): string {

@@ -77,18 +77,18 @@ export type ReceiverMode = 'ok' | 'fail-500' | 'hang';
 interface AnyValueJson { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: AnyValueJson[] } }
 interface KeyValueJson { key: string; value?: AnyValueJson }
 
-function valueOf(value: AnyValueJson | undefined): unknown {
+function anyValueOf(value: AnyValueJson | undefined): unknown {
   if (!value) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(anyValueOf);
   return undefined;
 }
 
 function attributesOf(list: KeyValueJson[] | undefined): Record<string, unknown> {
-  return Object.fromEntries((list ?? []).map((entry) => [entry.key, valueOf(entry.value)]));
+  return Object.fromEntries((list ?? []).map((entry) => [entry.key, anyValueOf(entry.value)]));
 }
 
 interface RequestJson {

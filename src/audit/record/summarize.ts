@@ -1,4 +1,4 @@
-import { getDefaultRedactor, Redactor } from '../redaction/redactor.js';
+import { getDefaultRedactor, type Redactor } from '../redaction/redactor.js';
 
 /**
  * Turns values (tool arguments, result text) into what a record may hold:

@@ -4,31 +4,18 @@ import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
 import { JsonlFileSink } from '../jsonl-file-sink.js';
 import { TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
-import { TrailEnd } from './trail-end.js';
+import { TrailEndTracker } from './trail-end-tracker.js';
 import { TrailFsync } from './trail-fsync.js';
 import { readTrailHead, TrailHeadFile } from './trail-head.js';
 import { TrailLockLease } from './trail-lock-lease.js';
+import type { TrailWriterStats } from './trail-writer-stats.js';
 import { resolveLogDirectory, type TightenedPermissions } from './owned-files.js';
-import { permissionsRecord } from './writer-events.js';
+import { permissionsRecord } from './writer-records.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { asError } from '../as-error.js';
 
 /** How often records kept after a failed write are tried again when no new record comes to carry them. */
 const BACKLOG_RETRY_MS = 1000;
-
-/** `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits. */
-export interface TrailWriterStats {
-  commits: number;
-  writes: number;
-  syncs: number;
-  headWrites: number;
-  fileChecks: number;
-  locksTaken: number;
-  lockWaits: number;
-  lockHandovers: number;
-  /** Times the lock was found taken over as stale after this process froze while holding it. */
-  leasesLost: number;
-}
 
 /**
  * Writes audit records as a hash chain (see hash-chain.ts) into daily files,
@@ -45,7 +32,7 @@ export interface TrailWriterStats {
  * a process that waits, and let go at least every 500 ms (trail-lock-lease.ts).
  *
  * The head is rewritten before the lock is let go, on a new file and every
- * 20 ms while the lock is kept (trail-end.ts), so the next holder always
+ * 20 ms while the lock is kept (trail-end-tracker.ts), so the next holder always
  * finds it current; what a crash can leave lagging, and what that costs, is
  * said once, in trail-head.ts.
  *
@@ -77,7 +64,7 @@ export class ChainedTrailWriter {
   private readonly headPath: string;
   private readonly sink: JsonlFileSink;
   private readonly lock: CrossProcessLock;
-  private readonly end: TrailEnd;
+  private readonly end: TrailEndTracker;
   private readonly fsync: TrailFsync;
   private readonly lease: TrailLockLease;
   private readonly committer: TrailCommitter;
@@ -108,8 +95,8 @@ export class ChainedTrailWriter {
     this.sink = new JsonlFileSink(config.directory, onTightened);
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
     this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
-    // The head file stays open only while the lock is held: TrailEnd closes it when the lease lets the lock go.
-    this.end = new TrailEnd(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
+    // The head file stays open only while the lock is held: TrailEndTracker closes it when the lease lets the lock go.
+    this.end = new TrailEndTracker(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
     this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end, onTightened);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.

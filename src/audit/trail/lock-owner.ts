@@ -73,7 +73,13 @@ export function takeOverFromDeadOwner(lockDir: string): number | null {
   const owner = note === null ? null : readOr(() => JSON.parse(note) as LockOwner, null);
   if (!owner || !ownerIsDead(owner)) return null;
   const claimed = `${notePath}.${process.pid}`;
-  if (readOr(() => (renameSync(notePath, claimed), true), false) === false) return null;
+  if (
+    !readOr(() => {
+      renameSync(notePath, claimed);
+      return true;
+    }, false)
+  )
+    return null;
   if (readOr(() => readOwnFile(claimed).toString('utf8'), null) !== note) {
     readOr(() => renameSync(claimed, notePath), undefined);
     return null;

@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../record/audit-record.js';
 import type { RetentionPlan } from './trail-retention.js';
-import { writerRecord } from './writer-events.js';
+import { writerRecord } from './writer-records.js';
 
 export const RETENTION_ACTION = 'retention';
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
-import type { TrailWriterStats } from './chained-trail-writer.js';
+import type { TrailWriterStats } from './trail-writer-stats.js';
 import { ChainedLines, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { PartialWriteError, type JsonlFileSink } from '../jsonl-file-sink.js';
-import { statOrNull, type TrailEnd } from './trail-end.js';
+import { statOrNull, type TrailEndTracker } from './trail-end-tracker.js';
 import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
 import type { TrailFsync } from './trail-fsync.js';
 import { hasFindings, type RecoveryFindings } from './trail-recovery.js';
@@ -11,7 +11,7 @@ import { retentionRecord } from './retention-record.js';
 import { compressFiles, planRetention, retireFiles } from './trail-retention.js';
 import type { TrailWriterConfig } from './trail-writer-config.js';
 import { DEFAULT_BACKLOG_MAX_BYTES, UnwrittenBacklog } from './unwritten-backlog.js';
-import { recoveryRecord } from './writer-events.js';
+import { recoveryRecord } from './writer-records.js';
 import { asError } from '../as-error.js';
 
 /** Called once per appended record: without an error once its line is written, or with the write error. */
@@ -46,7 +46,7 @@ export function settle(entry: PendingRecord, error?: Error): void {
  * gap), then each run of records that goes to one file (the record's UTC
  * day; a new part past the size cap), chained from where the trail ends and
  * written with one write from one reused Buffer. Before writing to a file it makes
- * sure the file ends where the trail does (see TrailEnd), repairing if not.
+ * sure the file ends where the trail does (see TrailEndTracker), repairing if not.
  * Calls back each caller once its line reached the file, or with the error; failed
  * records go to the backlog, written late after an `audit_gap` record once a write succeeds.
  */
@@ -61,7 +61,7 @@ export class TrailCommitter {
   private readonly lines = new ChainedLines();
 
   constructor(private readonly config: TrailWriterConfig, private readonly hasher: ChainHasher, private readonly sink: JsonlFileSink,
-    private readonly end: TrailEnd, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {
+    private readonly end: TrailEndTracker, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {
     this.backlog = new UnwrittenBacklog(config.backlogMaxBytes ?? DEFAULT_BACKLOG_MAX_BYTES);
   }
 

@@ -1,4 +1,4 @@
-import type { TrailWriterStats } from './chained-trail-writer.js';
+import type { TrailWriterStats } from './trail-writer-stats.js';
 import type { JsonlFileSink } from '../jsonl-file-sink.js';
 import type { FsyncMode } from './trail-writer-config.js';
 

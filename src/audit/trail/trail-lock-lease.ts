@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { CrossProcessLock } from './cross-process-lock.js';
-import type { TrailWriterStats } from './chained-trail-writer.js';
+import type { TrailWriterStats } from './trail-writer-stats.js';
 import { checkOwnDirectory, type OnTightened } from './owned-files.js';
 
 /** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */

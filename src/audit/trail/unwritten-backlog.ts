@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../record/audit-record.js';
-import { gapRecord, type WriteGap } from './writer-events.js';
+import { gapRecord, type WriteGap } from './writer-records.js';
 
 /** AUDIT_BACKLOG_MAX_BYTES default: what a full disk may hold in memory, in records' JSON length. */
 export const DEFAULT_BACKLOG_MAX_BYTES = 16 * 1024 * 1024;

@@ -4,7 +4,8 @@ import { startChainCheck } from '../chain-check-thread.js';
 import { CannotRunError, EXIT } from '../command.js';
 import { readPublicKey } from '../public-key.js';
 import type { TrailProblem, VerifyReport } from '../trail-verifier.js';
-import { verifyTree, type TreeProblem } from '../tree-verifier.js';
+import type { TreeProblem } from '../tree-report.js';
+import { verifyTree } from '../tree-verifier.js';
 
 /** The paragraph of `verify --help` on this mode. */
 export const VERIFY_SIGNED_HELP = `With --public-key, also checks the trail against its signed checkpoints with

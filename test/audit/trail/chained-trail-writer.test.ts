@@ -296,7 +296,7 @@ test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the l
   assert.equal(moved[0]!['action'], 'recovery');
   for (const recovery of [records(join(dir, 'rotated-2.jsonl'))[0]!, moved[0]!]) assert.equal(recovery['input_summary']['moved_file']['file'], `audit_${day}.jsonl`);
   // Put back under trail names in the order they were written, the moved files complete the chain.
-  ['rotated-1.jsonl', 'rotated-2.jsonl', 'rotated-3.jsonl'].forEach((name, i) => renameSync(join(dir, name), join(dir, `audit_2026-05-2${i + 7}.jsonl`)));
+  for (const [i, name] of ['rotated-1.jsonl', 'rotated-2.jsonl', 'rotated-3.jsonl'].entries()) renameSync(join(dir, name), join(dir, `audit_2026-05-2${i + 7}.jsonl`));
   const report = await verified(dir);
   assert.equal(report.records - 3, 5); // five records and three recovery records, whichever file record 4 went to
 });

@@ -6,7 +6,7 @@ import { PROMPT_GET_ACTION, RESOURCE_READ_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_A
 import { captureArguments, toolCapturePolicy, type CapturePolicy } from '../audit/record/capture-levels.js';
 import type { Redactor } from '../audit/redaction/redactor.js';
 import { redactAndTruncate, summarizeValue, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
-import type { ToolAuditOptions } from './instrument-mcp-server.js';
+import type { ToolAuditOptions } from './tool-audit-options.js';
 import type { RawRequest } from './sdk-internals.js';
 import { captureResult, isCallToolResult, toolErrorMessage } from './tool-call-result.js';
 
@@ -29,6 +29,9 @@ export interface RequestAudit {
   outcomeOf(result: unknown): { resultSummary: string | null } | { failure: string; type: string };
 }
 
+/** What a request's audit says about it: see MethodAudits. */
+export type DescribeRequest = (params: RequestParams, report: SummaryReport) => RequestAudit;
+
 function countOf(result: unknown, field: string): number {
   const items = (result as Record<string, unknown> | null)?.[field];
   return Array.isArray(items) ? items.length : 0;
@@ -41,7 +44,7 @@ function countOf(result: unknown, field: string): number {
  * only through `declaredFields`: an McpServer's registry when embedded, the
  * `tools/list` results seen on the wire in the proxy.
  */
-export class RequestAudits {
+export class MethodAudits {
   private readonly toolCapture: Map<string, CapturePolicy>;
 
   constructor(

@@ -10,8 +10,8 @@ import { connectInMemory } from '../support/in-memory-client.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 const spans = new InMemorySpanExporter();
-const logDir = makeTempDir('request-auditor');
-const trail = startAuditTrail({ logDir, serviceName: 'request-auditor-test', register: false, spanProcessors: [new SimpleSpanProcessor(spans)] });
+const logDir = makeTempDir('handler-auditor');
+const trail = startAuditTrail({ logDir, serviceName: 'handler-auditor-test', register: false, spanProcessors: [new SimpleSpanProcessor(spans)] });
 after(() => trail.shutdown());
 
 function recordFor(span: ReadableSpan) {
@@ -43,7 +43,7 @@ const thrownCodes: Array<{ kind: string; code: unknown; expected: number }> = [
 ];
 
 function serverWith(options: McpAuditOptions = {}): { server: McpServer; instrumentation: ReturnType<typeof instrumentMcpServer> } {
-  const server = new McpServer({ name: 'request-auditor', version: '0.0.1' });
+  const server = new McpServer({ name: 'handler-auditor', version: '0.0.1' });
   const instrumentation = instrumentMcpServer(server, trail, options);
   for (const { kind, code } of thrownCodes) {
     server.registerResource(kind, `test://code/${kind}`, {}, () => {

@@ -1,32 +1,31 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { context, type Span } from '@opentelemetry/api';
-import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
+import { newSummaryReport } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import type { CallerIdentity } from './caller-identity.js';
-import type { RequestAudit, RequestParams } from './request-audits.js';
+import type { DescribeRequest } from './method-audits.js';
 import type { RawRequest, RawRequestExtra, RawRequestHandler } from './sdk-internals.js';
 import type { SessionEvents } from './session-events.js';
 import { auditWriteFailure, thrownErrorMessage } from './tool-call-result.js';
 
-export interface RequestAuditorConfig extends AuditedRequestConfig {
+export interface HandlerAuditorConfig extends AuditedRequestConfig {
   identity: CallerIdentity;
   sessions: SessionEvents;
   awaitRecord: ((span: Span) => Promise<void>) | undefined;
 }
 
-/** What a request's audit says about it: see RequestAudits. */
-export type DescribeRequest = (params: RequestParams, report: SummaryReport) => RequestAudit;
-
 /**
- * One span and one record for each audited request that reaches the SDK's
- * handler, the response held back until the record is written. Keeps the
+ * Audits at the SDK's request handler (the embedded instrumentation; the
+ * wire proxy has MessageAuditor): one span and one record for each audited
+ * request that reaches the handler, the response held back until the record
+ * is written. Keeps the
  * calls in progress, so that a shutdown can wait for them and record those
  * that never finish.
  */
-export class RequestAuditor {
+export class HandlerAuditor {
   private readonly abandonByCall = new Map<Promise<unknown>, (reason: string) => void>();
 
-  constructor(private readonly config: RequestAuditorConfig) {}
+  constructor(private readonly config: HandlerAuditorConfig) {}
 
   get inFlight(): number {
     return this.abandonByCall.size;

@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrailWriterStats } from './chained-trail-writer.js';
+import type { TrailWriterStats } from './trail-writer-stats.js';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { readTrailHead, type TrailHead, type TrailHeadFile } from './trail-head.js';
 import type { LeaseHolder } from './trail-lock-lease.js';
@@ -29,7 +29,7 @@ export interface FileState {
  * before the lock is let go, and checked against the current file now and
  * then to notice a move.
  */
-export class TrailEnd implements LeaseHolder {
+export class TrailEndTracker implements LeaseHolder {
   /** Known only while the lock is held, from the first commit under it. */
   position: TrailPosition | null = null;
   /** The chain position before the oldest record kept (the head's start anchor). */
