@@ -1,6 +1,6 @@
 import { trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { ReadableSpan, Span as SdkSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { AuditSpanProcessor } from '../audit/audit-span-processor.js';
+import type { AuditSpanProcessor } from '../audit/audit-span-processor.js';
 import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
 import type { RedactionConfig } from '../audit/redaction/redactor.js';
 import { openAuditFileOutput } from './audit-file-output.js';

@@ -1,7 +1,7 @@
 // The request auditor's own guarantees that instrument-mcp-server.test.ts does not reach: the JSON-RPC code rule
 // for thrown errors, a result whose summary cannot be read, and the drain waiting for calls that do finish.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { McpError, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
