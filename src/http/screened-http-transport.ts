@@ -1,10 +1,10 @@
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse } from '../mcp/json-rpc.js';
 import {
   refusedBatch, screenMessage, type RejectedMessage, type RejectionCarrier, type RejectionListener, type ScreeningTransport,
 } from '../mcp/message-screen.js';
+import { refusalAnswer } from '../mcp/refusal-answer.js';
 
 const BATCH_REFUSED = 'Invalid Request: refused with the malformed message(s) of its batch';
 
@@ -33,11 +33,10 @@ export class ScreenedStreamableHTTPServerTransport extends StreamableHTTPServerT
     const refused = req.method === 'POST' && parsedBody !== undefined ? refusedMessages(parsedBody) : null;
     if (!refused) return super.handleRequest(req, res, parsedBody);
     const carrier: RejectionCarrier = { sessionId: this.sessionId, authInfo: req.auth, requestInfo: { headers: req.headers } };
-    await Promise.all(refused.map((rejected) => this.onrejected?.(rejected, carrier)));
-    const answers = refused.filter((rejected) => rejected.answered).map((rejected) => errorResponse(rejected.id, rejected.code, rejected.message));
+    const losses = await Promise.all(refused.map((rejected) => this.onrejected?.(rejected, carrier)));
+    const answers = refused.flatMap((rejected, index) => (rejected.answered ? [refusalAnswer(rejected, losses[index])] : []));
     // Only notifications, which JSON-RPC never answers: HTTP still needs a status, and the first problem says what it was.
-    const first = refused[0]!;
-    const body = answers.length === 0 ? errorResponse(null, first.code, first.message) : Array.isArray(parsedBody) ? answers : answers[0];
+    const body = answers.length === 0 ? refusalAnswer({ ...refused[0]!, id: null }, losses[0]) : Array.isArray(parsedBody) ? answers : answers[0];
     res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 }

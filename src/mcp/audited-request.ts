@@ -5,8 +5,8 @@ import {
 import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
 import { TOOL_CALL_ACTION } from '../audit/record/audit-record.js';
 import type { Redactor } from '../audit/redaction/redactor.js';
-import { redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
-import { commonAttributes, type Who } from './caller-identity.js';
+import { cappedId, redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
+import { cappedWho, commonAttributes, type Who } from './caller-identity.js';
 import type { RequestAudit } from './method-audits.js';
 import { MAX_ERROR_LENGTH } from './tool-call-result.js';
 
@@ -47,6 +47,9 @@ export class AuditedRequest {
     private readonly report: SummaryReport,
     meta: unknown,
   ) {
+    // Both ids may be the client's own choice, of any length: the span and the record keep them capped.
+    requestId = cappedId(requestId, report, config.redactor);
+    who = cappedWho(who, report, config.redactor);
     const attributes = commonAttributes(method, who);
     attributes[ATTR_JSONRPC_REQUEST_ID] = requestId;
     Object.assign(attributes, audit.attributes);

@@ -5,7 +5,8 @@ import {
   ATTR_CLIENT_ADDRESS, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { AuditDetails } from '../audit/record/audit-details.js';
-import type { SummaryReport } from '../audit/record/summarize.js';
+import type { Redactor } from '../audit/redaction/redactor.js';
+import { cappedId, type SummaryReport } from '../audit/record/summarize.js';
 import { actorOf, clientAddressOf } from './actor.js';
 import { CleanedClient } from './cleaned-client.js';
 import { describeTransport, type RawRequestExtra, type TransportDescription } from './sdk-internals.js';
@@ -53,6 +54,11 @@ export class CallerIdentity {
     if (transport !== this.described.transport) this.described = { transport, description: describeTransport(transport) };
     return this.described.description;
   }
+}
+
+/** `who` with its session id capped (see cappedId): whoever chose the id, it cannot fill every record and span. */
+export function cappedWho(who: Who, report: SummaryReport, redactor?: Redactor): Who {
+  return who.sessionId === null ? who : { ...who, sessionId: cappedId(who.sessionId, report, redactor) };
 }
 
 /** The MCP semconv attributes every span of a server carries. */

@@ -140,8 +140,7 @@ export class MessageAuditor {
     const records: Promise<unknown>[] = [];
     for (const entry of abandoned) {
       if (!entry.audited) continue;
-      entry.audited.summarizeInput();
-      entry.audited.failed({ message: reason, type });
+      this.conclude(entry.audited, (audited) => audited.failed({ message: reason, type }));
       records.push(this.records.written(entry.audited.span));
     }
     return Promise.allSettled(records).then(() => abandoned.map((entry) => errorResponse(entry.id, INTERNAL_ERROR, reason)));
@@ -183,8 +182,7 @@ export class MessageAuditor {
 
   private recordCancelled(entry: Pending, why: string | null): void {
     if (!entry.audited) return;
-    entry.audited.summarizeInput();
-    entry.audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' });
+    this.conclude(entry.audited, (audited) => audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }));
     // Nothing is answered to a cancelled request; a late response passes without a second record.
     this.records.written(entry.audited.span);
   }
@@ -197,14 +195,22 @@ export class MessageAuditor {
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
     const { audited } = entry;
     if (!audited) return undefined;
+    this.conclude(audited, () => (message.error ? audited.failed(jsonRpcFailure(message.error)) : audited.returned(message.result)));
+    return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
+  }
+
+  /**
+   * Summarises the request's input, then ends it with `outcome`. The input
+   * waits until now so that a tools/list answered meanwhile counts; an input
+   * or a result that cannot be read ends it as failed instead.
+   */
+  private conclude(audited: AuditedRequest, outcome: (audited: AuditedRequest) => void): void {
     try {
       audited.summarizeInput();
-      if (message.error) audited.failed(jsonRpcFailure(message.error));
-      else audited.returned(message.result);
+      outcome(audited);
     } catch (error) {
       audited.failed({ message: thrownErrorMessage(error), type: 'unreadable_result' });
     }
-    return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
   }
 
   private sessionStarted(entry: Pending, message: JsonRpcResponse): Promise<JsonRpcResponse | undefined> {

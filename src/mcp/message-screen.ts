@@ -1,5 +1,6 @@
 import { JSONRPCMessageSchema, JSONRPCNotificationSchema, JSONRPCRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcId } from './json-rpc.js';
+import type { RecordLoss } from './refusal-answer.js';
 
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
@@ -22,8 +23,12 @@ export interface RejectedMessage {
   answered: boolean;
 }
 
-/** Where a screening transport reports what it refuses; it answers the sender once the returned promise settles. */
-export type RejectionListener = (rejected: RejectedMessage, carrier: RejectionCarrier) => Promise<void>;
+/**
+ * Where a screening transport reports what it refuses; it answers the sender
+ * once the returned promise resolves, saying whether the record was lost
+ * (see refusalAnswer).
+ */
+export type RejectionListener = (rejected: RejectedMessage, carrier: RejectionCarrier) => Promise<RecordLoss>;
 
 /** What the transport knows of the sender: the HTTP request's principal and headers, the session. */
 export interface RejectionCarrier {

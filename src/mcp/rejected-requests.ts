@@ -6,6 +6,7 @@ import type { CallerIdentity } from './caller-identity.js';
 import type { RejectedMessage, RejectionCarrier } from './message-screen.js';
 import type { DescribeRequest, RequestParams } from './method-audits.js';
 import type { SessionEvents } from './session-events.js';
+import type { RecordLoss } from './refusal-answer.js';
 import { sessionEventSpan } from './session-record.js';
 
 export interface RejectedRequestsConfig extends AuditedRequestConfig {
@@ -26,12 +27,12 @@ export interface RejectedRequestsConfig extends AuditedRequestConfig {
  * shape) a `protocol_violation` event.
  */
 export class RejectedRequests {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Set<Promise<RecordLoss>>();
 
   constructor(private readonly config: RejectedRequestsConfig) {}
 
-  /** Writes the record of `rejected`; resolves once it is written or known unwritable (the exporter says so on stderr), never rejects. */
-  record(rejected: RejectedMessage, carrier: RejectionCarrier): Promise<void> {
+  /** Writes the record of `rejected`; resolves once it is written, or to why it could not be (the exporter also says so on stderr); never rejects. */
+  record(rejected: RejectedMessage, carrier: RejectionCarrier): Promise<RecordLoss> {
     const { identity, clean, methods, tracer, awaitRecord } = this.config;
     const report = newSummaryReport();
     const sentId = rejected.sentId;
@@ -46,14 +47,17 @@ export class RejectedRequests {
       const inputSummary = rejected.method === null ? {} : { method: clean(rejected.method, report) };
       span = sessionEventSpan(tracer, PROTOCOL_VIOLATION_ACTION, who, { inputSummary, resultSummary: null, requestId }, report, rejected.message);
     }
-    const written = (awaitRecord ? awaitRecord(span) : Promise.resolve()).catch(() => {});
+    const written = (awaitRecord ? awaitRecord(span) : Promise.resolve()).then(
+      (): RecordLoss => undefined,
+      (error: unknown): RecordLoss => ({ error }),
+    );
     this.pending.add(written);
     void written.then(() => this.pending.delete(written));
     return written;
   }
 
   /** Records not yet written. */
-  pendingRecords(): Promise<void>[] {
+  pendingRecords(): Promise<RecordLoss>[] {
     return [...this.pending];
   }
 

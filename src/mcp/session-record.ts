@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
-import type { SummaryReport } from '../audit/record/summarize.js';
-import { commonAttributes, type Who } from './caller-identity.js';
+import { cappedId, type SummaryReport } from '../audit/record/summarize.js';
+import { cappedWho, commonAttributes, type Who } from './caller-identity.js';
 
 export type SessionFields = Pick<AuditDetails, 'inputSummary' | 'resultSummary'> & Partial<Pick<AuditDetails, 'requestId' | 'toolName'>>;
 
@@ -32,6 +32,8 @@ export function sessionEndFields(startedAt: number, requests: number): SessionFi
  * marks it failed.
  */
 export function sessionEventSpan(tracer: Tracer, action: string, who: Who, fields: SessionFields, report: SummaryReport, error: string | null = null): Span {
+  who = cappedWho(who, report);
+  if (typeof fields.requestId === 'string') fields = { ...fields, requestId: cappedId(fields.requestId, report) };
   const span = tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });
   if (error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
   const { networkTransport: _networkTransport, ...whoRecorded } = who;

@@ -2,9 +2,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
-import { errorResponse } from './json-rpc.js';
 import { LineSplitter, lineText } from './line-splitter.js';
 import { screenLine, type RejectedMessage, type RejectionListener, type ScreeningTransport } from './message-screen.js';
+import { refusalAnswer } from './refusal-answer.js';
 
 /**
  * The SDK's StdioServerTransport, with two differences.
@@ -82,12 +82,14 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
     }
   }
 
-  /** Answered once their records are written, so that each record is in the trail before the client reads its error. */
+  /** Answered once their records are written, so that each record is in the trail before the client reads its error (see refusalAnswer if one is lost). */
   private refuse(refused: RejectedMessage[], batch: boolean): void {
     for (const rejected of refused) this.onerror?.(new Error(rejected.message));
-    const answers = refused.filter((rejected) => rejected.answered).map((rejected) => errorResponse(rejected.id, rejected.code, rejected.message));
     void Promise.all(refused.map((rejected) => this.onrejected?.(rejected, {})))
-      .then(() => (answers.length === 0 ? undefined : this.write(`${JSON.stringify(batch ? answers : answers[0])}\n`)))
+      .then((losses) => {
+        const answers = refused.flatMap((rejected, index) => (rejected.answered ? [refusalAnswer(rejected, losses[index])] : []));
+        return answers.length === 0 ? undefined : this.write(`${JSON.stringify(batch ? answers : answers[0])}\n`);
+      })
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
   }
 }

@@ -15,7 +15,7 @@ test('each busy sample is charged to the deepest module of our src/ on its stack
     endTime: 2_000,
     nodes: [
       { id: 1, callFrame: frame('(root)', ''), children: [2, 5, 6] },
-      { id: 2, callFrame: frame('handle', 'file:///x/dist/src/mcp/request-auditor.js'), children: [3] },
+      { id: 2, callFrame: frame('handle', 'file:///x/dist/src/mcp/handler-auditor.js'), children: [3] },
       { id: 3, callFrame: frame('commit', 'file:///x/dist/src/audit/trail/trail-committer.js'), children: [4] },
       { id: 4, callFrame: frame('stringify', ''), children: [] },
       { id: 5, callFrame: frame('send', 'file:///x/node_modules/@modelcontextprotocol/sdk/dist/esm/shared/protocol.js'), children: [] },
@@ -29,6 +29,6 @@ test('each busy sample is charged to the deepest module of our src/ on its stack
   assert.equal(summary.busyMs, 0.05);
   const share = (name: string): number | undefined => summary.byOwnModule.find((entry) => entry.name === name)?.percent;
   assert.equal(share('src/audit/trail/trail-committer.js'), 60);
-  assert.equal(share('src/mcp/request-auditor.js'), 20);
+  assert.equal(share('src/mcp/handler-auditor.js'), 20);
   assert.equal(share('(outside our modules)'), 20);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../src/index.js';
 import { auditedHttpServers } from '../support/audited-http-server.js';
+import { fillDisk } from '../support/full-disk.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';
 import { readTrail } from '../support/trail-files.js';
 
@@ -103,4 +104,22 @@ test('a 24 MiB body over the default cap is refused 413 with a JSON-RPC error, o
   assert.match(refusals[0]!.error ?? '', /larger than MCP_MAX_BODY_BYTES/);
   const next = await rawRequest(port, { body: JSON.stringify(call(31, { name: 'echo', arguments: { text: 'next' } })), headers: session });
   assert.equal((answerOf(next) as Answer).result?.content?.[0]?.text, 'next');
+});
+
+test('a malformed tools/call whose record cannot be written is answered with the audit failure, still naming what was wrong', async (t) => {
+  const { port } = await servers.start({});
+  const session = await openSession(port);
+  const spaceReturns = fillDisk(0); // every write of this process fails, as on a full disk: keep the window short
+  t.after(spaceReturns);
+  let response: RawResponse;
+  try {
+    response = await rawRequest(port, { body: JSON.stringify(call(41, null)), headers: session });
+  } finally {
+    spaceReturns();
+  }
+  assert.equal(response.status, 400);
+  const answer = answerOf(response) as Answer;
+  assert.equal(answer.id, 41);
+  assert.equal(answer.error?.code, -32603);
+  assert.match(answer.error.message, /^Audit record could not be written \(EFBIG.*; the request is refused all the same \(Invalid params: "params" must be an object\)$/);
 });

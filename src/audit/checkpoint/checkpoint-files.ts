@@ -1,7 +1,7 @@
 import { closeSync, constants, linkSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkOwnDirectory, openOwnFileForWriting, readOwnFile } from '../trail/owned-files.js';
+import { checkOwnDirectory, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
 
 /**
  * Checkpoints on disk: `<dir>/checkpoints/<tree size, 16 digits>.checkpoint`, one signed note per file. Sizes are
@@ -17,13 +17,13 @@ export function checkpointFileName(size: number): string {
 }
 
 /** Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name. */
-export function writeCheckpointFile(dir: string, name: string, note: string): boolean {
+export function writeCheckpointFile(dir: string, name: string, note: string, onTightened: OnTightened | null = null): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // A link planted as the directory or the temporary file is refused, never written through (owned-files.ts).
-  checkOwnDirectory(dir, null);
+  checkOwnDirectory(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
   rmSync(temporary, { force: true });
-  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, null);
+  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
   try {
     writeSync(fd, note);
   } finally {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
+import type { OnTightened } from '../trail/owned-files.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile, writeCheckpointFileAsync } from './checkpoint-files.js';
 import type { SigningConfig } from './signing-config.js';
@@ -23,15 +24,18 @@ export class Checkpointer {
   private timer: NodeJS.Timeout | null = null;
   private broken = false;
   private append: RecordAppender | null = null;
+  private onTightened: OnTightened | null = null;
 
   constructor(logDirectory: string, private readonly config: SigningConfig) {
     this.tree = new TrailTree(logDirectory);
     this.directory = join(logDirectory, CHECKPOINT_DIR);
   }
 
-  /** The writer's way to add records to the trail. */
-  attach(append: RecordAppender): void {
+  /** The writer's way to add records to the trail, and to record loose modes tightened on the tree's files and `checkpoints/`. */
+  attach(append: RecordAppender, onTightened: OnTightened | null = null): void {
     this.append = append;
+    this.onTightened = onTightened;
+    this.tree.onTightened = onTightened;
   }
 
   /** Under the lock, right after `bytes` (whole lines) reached `file` at `offset`. */
@@ -71,7 +75,7 @@ export class Checkpointer {
     const size = this.tree.range.size;
     const note = signNote(formatCheckpoint({ origin: this.config.origin, size, root: this.tree.range.root() }), this.config.origin, this.config.privateKey);
     const name = checkpointFileName(size);
-    if (!writeCheckpointFile(this.directory, name, note)) {
+    if (!writeCheckpointFile(this.directory, name, note, this.onTightened)) {
       process.stderr.write(`audit: ${join(this.directory, name)} already holds another checkpoint of size ${size}: left as it is\n`);
     }
     this.tree.signed = size;

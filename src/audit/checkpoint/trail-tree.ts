@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { OnTightened } from '../trail/owned-files.js';
 import { firstLinkOf, type AnyTrailFile } from '../trail/trail-file-order.js';
 import { CompactRange } from './compact-range.js';
 import { feedFileSync, LineSplitter, sameLink, treeFilesIn } from './trail-lines.js';
@@ -26,6 +27,9 @@ export class TrailTree {
   private readonly statePath: string;
   private readonly startsPath: string;
 
+  /** The writer's report of a file of the tree whose loose mode was tightened; set once it attaches. */
+  onTightened: OnTightened | null = null;
+
   constructor(private readonly directory: string) {
     this.statePath = join(directory, TREE_STATE_FILE);
     this.startsPath = join(directory, FILE_STARTS_FILE);
@@ -41,7 +45,7 @@ export class TrailTree {
   /** Under the lock: shares the tree with the other writers, at most every 20 ms unless `now`. */
   save(now: boolean): void {
     if (!this.position || (!now && Date.now() - this.savedAt < SAVE_EVERY_MS)) return;
-    saveTreeState(this.statePath, { position: this.position, range: this.range, signed: this.signed });
+    saveTreeState(this.statePath, { position: this.position, range: this.range, signed: this.signed }, this.onTightened);
     this.savedAt = Date.now();
   }
 
@@ -92,7 +96,7 @@ export class TrailTree {
   /** Before the first line of `file`: the compact range there, once per file. */
   private noteStart(file: AnyTrailFile): void {
     if (loadFileStarts(this.startsPath).get(file)) return;
-    appendFileStart(this.startsPath, file, this.range);
+    appendFileStart(this.startsPath, file, this.range, this.onTightened);
   }
 }
 

@@ -1,6 +1,6 @@
 import { closeSync, constants, writeSync } from 'node:fs';
 import type { ChainLink } from '../trail/hash-chain.js';
-import { openOwnFileForWriting, readOwnFile } from '../trail/owned-files.js';
+import { openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
 import { CompactRange } from './compact-range.js';
 
 /**
@@ -45,12 +45,12 @@ export function loadTreeState(path: string): SavedTree | null {
   }
 }
 
-export function saveTreeState(path: string, tree: SavedTree): void {
+export function saveTreeState(path: string, tree: SavedTree, onTightened: OnTightened | null = null): void {
   const json = JSON.stringify({ version: 1, ...tree.position, range: tree.range, signed: tree.signed });
   const buffer = Buffer.alloc(STATE_BYTES, 0x20);
   buffer.write(json);
   buffer[STATE_BYTES - 1] = 0x0a;
-  const fd = openOwnFileForWriting(path, constants.O_CREAT, null);
+  const fd = openOwnFileForWriting(path, constants.O_CREAT, onTightened);
   try {
     writeSync(fd, buffer, 0, buffer.length, 0);
   } finally {
@@ -112,9 +112,9 @@ export function loadFileStarts(path: string): FileStarts {
   return starts;
 }
 
-export function appendFileStart(path: string, file: StartedFile, range: CompactRange): void {
+export function appendFileStart(path: string, file: StartedFile, range: CompactRange, onTightened: OnTightened | null = null): void {
   // Led by a newline, so that an entry torn by a crash cannot swallow the next one.
-  const fd = openOwnFileForWriting(path, constants.O_APPEND | constants.O_CREAT, null);
+  const fd = openOwnFileForWriting(path, constants.O_APPEND | constants.O_CREAT, onTightened);
   try {
     writeSync(fd, `\n${JSON.stringify({ file: file.name, first: file.before, range })}\n`);
   } finally {

@@ -50,6 +50,23 @@ export function truncateText(text: string, maxLength: number): string {
   return `${text.slice(0, maxLength)}...[truncated ${text.length - maxLength} chars]`;
 }
 
+/**
+ * Request and session ids are kept whole up to this length: far beyond any
+ * real id (a UUID is 36), short enough that a client cannot have megabytes
+ * copied into every record.
+ */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * An id as a record keeps it: one within MAX_ID_LENGTH as it is (the
+ * record's last pass redacts it), a longer one redacted, then cut with the
+ * usual marker, and `report.truncated` set.
+ */
+export function cappedId(id: string, report: SummaryReport, redactor: Redactor = getDefaultRedactor()): string {
+  if (id.length <= MAX_ID_LENGTH) return id;
+  return cleanText(id, { redactor, report, limits: { ...DEFAULT_SUMMARY_LIMITS, maxStringLength: MAX_ID_LENGTH } });
+}
+
 interface Summarizer {
   limits: SummaryLimits;
   redactor: Redactor;

@@ -100,7 +100,7 @@ export class ChainedTrailWriter {
     this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end, onTightened);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.
-    config.checkpointer?.attach((record) => this.appendWithCallback(record, () => {}));
+    config.checkpointer?.attach((record) => this.appendWithCallback(record, () => {}), onTightened);
   }
 
   /**
