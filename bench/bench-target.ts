@@ -93,7 +93,19 @@ export function openStdioTarget(variant: VariantName, options: TargetOptions): P
  * argument fields each tool declares, and records only those.
  */
 export function openProxyTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
-  const args = [...(options.execArgv ?? []), cliPath, 'proxy', '--service-name', 'it-helpdesk-bench', '--log-dir', options.logDir, '--', process.execPath, benchServerPath, variant];
+  const args = [
+    ...(options.execArgv ?? []),
+    cliPath,
+    'proxy',
+    '--service-name',
+    'it-helpdesk-bench',
+    '--log-dir',
+    options.logDir,
+    '--',
+    process.execPath,
+    benchServerPath,
+    variant,
+  ];
   return openSpawnedTarget(`proxy(${variant})`, args, options, true);
 }
 
@@ -157,7 +169,11 @@ function isAlive(pid: number): boolean {
 
 /** Forks an in-memory worker: server and client in one process of their own. */
 export async function openInMemoryTarget(variant: VariantName, options: TargetOptions): Promise<BenchTarget> {
-  const child = fork(workerPath, [variant], { env: variantEnv(options), execArgv: options.execArgv ?? [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(workerPath, [variant], {
+    env: variantEnv(options),
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   await nextReply(child, 'ready');
   return {
     variant,

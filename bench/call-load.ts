@@ -50,7 +50,13 @@ export interface CallPacing {
 }
 
 /** Sends `calls` tools/call requests keeping up to `inFlight` outstanding. */
-export async function runCalls(client: Client, workload: Workload, calls: number, inFlight: number, { firstIndex = 0, pauseMs = 0 }: CallPacing = {}): Promise<LoadSummary> {
+export async function runCalls(
+  client: Client,
+  workload: Workload,
+  calls: number,
+  inFlight: number,
+  { firstIndex = 0, pauseMs = 0 }: CallPacing = {},
+): Promise<LoadSummary> {
   const latencies = new Float64Array(calls);
   let next = 0;
   let failures = 0;

@@ -25,7 +25,11 @@ async function newSession(json: boolean): Promise<StreamableHTTPServerTransport>
   server.registerTool('bench_stream', { inputSchema: { events: z.number(), holdMs: z.number() } }, async ({ events, holdMs }, extra) => {
     const token = extra._meta?.progressToken;
     for (let event = 1; event <= events; event++) {
-      if (token !== undefined) await extra.sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: event, total: events, message: String(wallMs()) } });
+      if (token !== undefined)
+        await extra.sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: event, total: events, message: String(wallMs()) },
+        });
     }
     await sleep(holdMs);
     return { content: [{ type: 'text', text: `sent ${events} events` }] };

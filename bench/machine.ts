@@ -18,7 +18,9 @@ export function describeMachine(): MachineDescription {
     memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
-    loadAverage: loadavg().map((load) => load.toFixed(2)).join(' / '),
+    loadAverage: loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' / '),
   };
 }
 

@@ -63,7 +63,15 @@ interface BenchPlan {
 const PLAN: BenchPlan = quick
   ? {
       rounds: 3,
-      overhead: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 100, calls: 300 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 100, rounds: 5 },
+      overhead: {
+        concurrency: [
+          { inFlight: 1, calls: 100 },
+          { inFlight: 100, calls: 300 },
+        ],
+        workloads: ['lookup_inventory', 'bench_echo'],
+        warmupCalls: 100,
+        rounds: 5,
+      },
       overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 1 },
       spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
       sinkRecords: 10_000,
@@ -72,7 +80,10 @@ const PLAN: BenchPlan = quick
       startupRounds: 3,
       cliRecords: 50_000,
       proxy: {
-        concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }],
+        concurrency: [
+          { inFlight: 1, calls: 100 },
+          { inFlight: 64, calls: 300 },
+        ],
         rounds: 5,
         warmupCalls: 100,
         spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
@@ -80,19 +91,47 @@ const PLAN: BenchPlan = quick
       },
       // Only the targets' tool: over HTTP at load 10 each call takes ~5 ms, and both tools would double the quick run.
       proxyHttp: {
-        concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }],
+        concurrency: [
+          { inFlight: 1, calls: 100 },
+          { inFlight: 64, calls: 300 },
+        ],
         workloads: ['lookup_inventory'],
         rounds: 5,
         warmupCalls: 50,
         events: { calls: 20, events: 3, holdMs: 5 },
       },
-      signing: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 5, warmupCalls: 100, checkpointRecords: 3_000 },
-      peers: { concurrency: [{ inFlight: 1, calls: 100 }, { inFlight: 64, calls: 300 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 3, warmupCalls: 100 },
+      signing: {
+        concurrency: [
+          { inFlight: 1, calls: 100 },
+          { inFlight: 64, calls: 300 },
+        ],
+        workloads: ['bench_echo', 'lookup_inventory'],
+        rounds: 5,
+        warmupCalls: 100,
+        checkpointRecords: 3_000,
+      },
+      peers: {
+        concurrency: [
+          { inFlight: 1, calls: 100 },
+          { inFlight: 64, calls: 300 },
+        ],
+        workloads: ['bench_echo', 'lookup_inventory'],
+        rounds: 3,
+        warmupCalls: 100,
+      },
       floor: { records: 20_000, rounds: 3, profile: { calls: 1_000, warmupCalls: 100 } },
     }
   : {
       rounds: 5,
-      overhead: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 100, calls: 1000 }], workloads: ['lookup_inventory', 'bench_echo'], warmupCalls: 500, rounds: 15 },
+      overhead: {
+        concurrency: [
+          { inFlight: 1, calls: 300 },
+          { inFlight: 100, calls: 1000 },
+        ],
+        workloads: ['lookup_inventory', 'bench_echo'],
+        warmupCalls: 500,
+        rounds: 15,
+      },
       overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
       spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
       sinkRecords: 100_000,
@@ -101,21 +140,44 @@ const PLAN: BenchPlan = quick
       startupRounds: 10,
       cliRecords: 1_000_000,
       proxy: {
-        concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }],
+        concurrency: [
+          { inFlight: 1, calls: 300 },
+          { inFlight: 64, calls: 1000 },
+        ],
         rounds: 15,
         warmupCalls: 500,
         spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
         loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
       },
       proxyHttp: {
-        concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }],
+        concurrency: [
+          { inFlight: 1, calls: 300 },
+          { inFlight: 64, calls: 1000 },
+        ],
         workloads: ['lookup_inventory', 'bench_echo'],
         rounds: 15,
         warmupCalls: 500,
         events: { calls: 50, events: 3, holdMs: 5 },
       },
-      signing: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500, checkpointRecords: 10_000 },
-      peers: { concurrency: [{ inFlight: 1, calls: 300 }, { inFlight: 64, calls: 1000 }], workloads: ['bench_echo', 'lookup_inventory'], rounds: 15, warmupCalls: 500 },
+      signing: {
+        concurrency: [
+          { inFlight: 1, calls: 300 },
+          { inFlight: 64, calls: 1000 },
+        ],
+        workloads: ['bench_echo', 'lookup_inventory'],
+        rounds: 15,
+        warmupCalls: 500,
+        checkpointRecords: 10_000,
+      },
+      peers: {
+        concurrency: [
+          { inFlight: 1, calls: 300 },
+          { inFlight: 64, calls: 1000 },
+        ],
+        workloads: ['bench_echo', 'lookup_inventory'],
+        rounds: 15,
+        warmupCalls: 500,
+      },
       floor: { records: 200_000, rounds: 5, profile: { calls: 5_000, warmupCalls: 500 } },
     };
 
@@ -129,7 +191,9 @@ const started = performance.now();
 const startedAt = new Date();
 const machineAtStart = describeMachine();
 const bench = createBenchContext(quick, (line) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0)} s] ${line}\n`));
-process.stderr.write(`bench: ${quick ? 'quick' : 'full'} run${scenarios.complete ? '' : ` of ${scenarios.names.join(', ')} only`} on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`);
+process.stderr.write(
+  `bench: ${quick ? 'quick' : 'full'} run${scenarios.complete ? '' : ` of ${scenarios.names.join(', ')} only`} on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`,
+);
 
 const receiver = await LoopbackOtlpReceiver.start('ok');
 try {
@@ -171,7 +235,9 @@ try {
         bench,
       )
     : [];
-  const sinks = scenarios.has('sinks') ? await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench) : [];
+  const sinks = scenarios.has('sinks')
+    ? await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench)
+    : [];
   // Repetition by repetition, every case once in an order rotated each time, so noise falls on all cases alike.
   const loss = [];
   for (let repetition = 0; scenarios.has('loss') && repetition < PLAN.loss.repetitions; repetition++) {
@@ -180,20 +246,35 @@ try {
       bench.progress(`loss ${repetition + 1}/${PLAN.loss.repetitions}: ${lossCase.name}`);
     }
   }
-  const startup = scenarios.has('startup') ? await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench) : [];
+  const startup = scenarios.has('startup')
+    ? await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench)
+    : [];
   const durability = scenarios.has('durability')
     ? await measureOverhead(
-        { ...basePlan, transports: ['stdio'], variants: ['audited', ...DURABILITY_VARIANTS], concurrency: PLAN.overhead.concurrency, workloads: ['bench_echo'] },
+        {
+          ...basePlan,
+          transports: ['stdio'],
+          variants: ['audited', ...DURABILITY_VARIANTS],
+          concurrency: PLAN.overhead.concurrency,
+          workloads: ['bench_echo'],
+        },
         bench,
       )
     : [];
-  const cli = scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1 ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench) : [];
+  const cli =
+    scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1
+      ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench)
+      : [];
   const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
   const proxyHttp = scenarios.has('proxy-http') ? await measureProxyHttp(PLAN.proxyHttp, bench) : undefined;
   const signing = scenarios.has('signing') ? await measureSigning(PLAN.signing, bench) : undefined;
   const peers = scenarios.has('peers') ? await measurePeers(PLAN.peers, bench) : [];
   const floor = scenarios.has('floor') ? await measureFloor(PLAN.floor, bench) : undefined;
-  const profilePlan = { workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[], calls: PLAN.profile.calls, warmupCalls: PLAN.profile.warmupCalls };
+  const profilePlan = {
+    workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[],
+    calls: PLAN.profile.calls,
+    warmupCalls: PLAN.profile.warmupCalls,
+  };
   const profiles = scenarios.has('profile')
     ? [
         ...(await profileVariants({ ...profilePlan, transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'] }, bench)),
@@ -208,7 +289,9 @@ try {
     startedAt,
     durationS,
     machineAtStart,
-    loadAverageAtEnd: loadavg().map((load) => load.toFixed(2)).join(' / '),
+    loadAverageAtEnd: loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' / '),
     rounds: PLAN.rounds,
     overheadRounds: PLAN.overhead.rounds,
     roundsAt10k: PLAN.overheadAt10k.rounds,

@@ -3,7 +3,20 @@
  * `--only=a,b` (e.g. `--only=proxy,profile` to measure the proxy at full
  * size in a few minutes rather than rerunning everything).
  */
-export const SCENARIOS = ['overhead', 'sinks', 'loss', 'startup', 'durability', 'cli', 'profile', 'proxy', 'proxy-http', 'signing', 'peers', 'floor'] as const;
+export const SCENARIOS = [
+  'overhead',
+  'sinks',
+  'loss',
+  'startup',
+  'durability',
+  'cli',
+  'profile',
+  'proxy',
+  'proxy-http',
+  'signing',
+  'peers',
+  'floor',
+] as const;
 
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -18,7 +31,11 @@ export interface ScenarioSelection {
 export function selectScenarios(argv: readonly string[]): ScenarioSelection {
   const option = argv.find((arg) => arg.startsWith('--only='));
   if (option === undefined) return selection([...SCENARIOS]);
-  const asked = option.slice('--only='.length).split(',').map((name) => name.trim()).filter(Boolean);
+  const asked = option
+    .slice('--only='.length)
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = asked.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
   if (asked.length === 0 || unknown.length > 0) {
     throw new Error(`--only takes a comma-separated list of: ${SCENARIOS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}`);

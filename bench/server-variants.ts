@@ -46,8 +46,10 @@ export const SERVER_VARIANTS = {
     return auditedServer(options, []);
   },
   /** Issue 16's peers, what a user would pick instead: the same tools, each handler logging its own record. */
-  'peer:pino': async (options: VariantOptions): Promise<BenchServer> => peerServer(options, (await import('./peers/peer-loggers.js')).pinoLogging(options.logDir)),
-  'peer:otel-span': async (options: VariantOptions): Promise<BenchServer> => peerServer(options, (await import('./peers/peer-loggers.js')).otelSpanLogging(options.logDir)),
+  'peer:pino': async (options: VariantOptions): Promise<BenchServer> =>
+    peerServer(options, (await import('./peers/peer-loggers.js')).pinoLogging(options.logDir)),
+  'peer:otel-span': async (options: VariantOptions): Promise<BenchServer> =>
+    peerServer(options, (await import('./peers/peer-loggers.js')).otelSpanLogging(options.logDir)),
   'peer:seed-appendFile': async (options: VariantOptions): Promise<BenchServer> =>
     peerServer(options, Promise.resolve((await import('./peers/peer-loggers.js')).seedAppendFileLogging(options.logDir))),
 } satisfies Record<string, (options: VariantOptions) => Promise<BenchServer>>;

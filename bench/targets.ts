@@ -18,9 +18,19 @@ export interface TargetResult {
 export function judgeTargets(overhead: OverheadRow[], sinks: SinkRow[], loss: LossResult[]): TargetResult[] {
   const results: TargetResult[] = [];
   const row = (transport: string, inFlight: number, variant: string): OverheadRow | undefined =>
-    overhead.find((candidate) => candidate.transport === transport && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory' && candidate.variant === variant && candidate.pauseMs === 0);
+    overhead.find(
+      (candidate) =>
+        candidate.transport === transport &&
+        candidate.inFlight === inFlight &&
+        candidate.workload === 'lookup_inventory' &&
+        candidate.variant === variant &&
+        candidate.pauseMs === 0,
+    );
 
-  for (const [transport, limit] of [['in-memory', 1.25], ['stdio', 1.1]] as const) {
+  for (const [transport, limit] of [
+    ['in-memory', 1.25],
+    ['stdio', 1.1],
+  ] as const) {
     const audited = row(transport, 1, 'audited');
     results.push({
       target: `1. audited ≤ ${limit}× unaudited, sequential, ${transport}`,
@@ -75,7 +85,12 @@ export function lossCasesByName(loss: LossResult[]): Array<{ name: string; runs:
  * so each run is compared with the one that shared its stretch of machine noise.
  * Undefined when no repetition pairs up or a measure is missing.
  */
-export function ratioPerRepetition(loss: LossResult[], name: string, referenceName: string, measure: (result: LossResult) => number | undefined): Range | undefined {
+export function ratioPerRepetition(
+  loss: LossResult[],
+  name: string,
+  referenceName: string,
+  measure: (result: LossResult) => number | undefined,
+): Range | undefined {
   const ratios: number[] = [];
   for (const result of loss.filter((candidate) => candidate.name === name)) {
     const reference = loss.find((candidate) => candidate.name === referenceName && candidate.repetition === result.repetition);
@@ -107,7 +122,10 @@ export function judgeLoss(loss: LossResult[]): TargetResult[] {
       target: `3. ${calls} calls → exactly as many parseable, distinct records, in every repetition (${name})`,
       figure: inexact.length
         ? `${runs.length - inexact.length}/${runs.length} repetitions exact; ${inexact
-            .map((run) => `repetition ${run.repetition + 1}: ${run.lines} lines, ${run.parseable} parseable, ${run.distinct} distinct, ${run.callsRecordedOnce} calls recorded once`)
+            .map(
+              (run) =>
+                `repetition ${run.repetition + 1}: ${run.lines} lines, ${run.parseable} parseable, ${run.distinct} distinct, ${run.callsRecordedOnce} calls recorded once`,
+            )
             .join('; ')}`
         : `${runs.length}/${runs.length} repetitions exact: ${calls} lines, parseable, distinct, each call recorded once`,
       verdict: inexact.length ? 'missed' : 'met',
@@ -137,7 +155,14 @@ export function judgeLoss(loss: LossResult[]): TargetResult[] {
 }
 
 /** Issue 11's limits: the proxy over the server spoken to directly, by calls in flight; and over the embedded library. */
-export const PROXY_LIMITS = { overDirect: [{ inFlight: 1, limit: 1.2 }, { inFlight: 64, limit: 1.1 }], overEmbedded: 1.1, rssOverTrailOnly: 1.5 } as const;
+export const PROXY_LIMITS = {
+  overDirect: [
+    { inFlight: 1, limit: 1.2 },
+    { inFlight: 64, limit: 1.1 },
+  ],
+  overEmbedded: 1.1,
+  rssOverTrailOnly: 1.5,
+} as const;
 
 /**
  * Section 7's targets, on `lookup_inventory` over stdio. "No more than the
@@ -195,7 +220,13 @@ export function judgeProxy(proxy: ProxyResults): TargetResult[] {
   return results;
 }
 
-export const PROXY_HTTP_LIMITS = { overDirect: [{ inFlight: 1, limit: 1.2 }, { inFlight: 64, limit: 1.1 }], eventDelayP99Ms: 5 } as const;
+export const PROXY_HTTP_LIMITS = {
+  overDirect: [
+    { inFlight: 1, limit: 1.2 },
+    { inFlight: 64, limit: 1.1 },
+  ],
+  eventDelayP99Ms: 5,
+} as const;
 
 /**
  * Section 8's targets (issue 12), on `lookup_inventory` with JSON and with
@@ -209,7 +240,9 @@ export function judgeProxyHttp(results: ProxyHttpResults): TargetResult[] {
   const flight = (inFlight: number): string => (inFlight === 1 ? 'sequential' : `${inFlight} in flight`);
   for (const mode of ['json', 'sse'] as const) {
     for (const { inFlight, limit } of PROXY_HTTP_LIMITS.overDirect) {
-      const row = results.rows.find((candidate) => candidate.mode === mode && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory');
+      const row = results.rows.find(
+        (candidate) => candidate.mode === mode && candidate.inFlight === inFlight && candidate.workload === 'lookup_inventory',
+      );
       out.push({
         target: `8. HTTP proxy ≤ ${limit}× the upstream spoken to directly, ${mode === 'json' ? 'JSON' : 'SSE'} answers, \`lookup_inventory\`, ${flight(inFlight)}`,
         figure: row ? `${ratioText(row.vsDirect)}; +${fixed(row.addedUs.median, 0)} µs per call` : '—',

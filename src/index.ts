@@ -11,8 +11,15 @@ export type { ToolAuditOptions } from './mcp/tool-audit-options.js';
 export { JsonlAuditExporter, type JsonlAuditExporterConfig } from './audit/jsonl-audit-exporter.js';
 export { AuditSpanProcessor } from './audit/audit-span-processor.js';
 export {
-  PROMPT_GET_ACTION, RESOURCE_READ_ACTION, SESSION_END_ACTION, SESSION_START_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_ACTION,
-  auditFileNameFor, type AuditClientInfo, type AuditRecord,
+  PROMPT_GET_ACTION,
+  RESOURCE_READ_ACTION,
+  SESSION_END_ACTION,
+  SESSION_START_ACTION,
+  TOOL_CALL_ACTION,
+  TOOLS_LIST_ACTION,
+  auditFileNameFor,
+  type AuditClientInfo,
+  type AuditRecord,
 } from './audit/record/audit-record.js';
 export { DEFAULT_SUMMARY_LIMITS, REDACTED, isSensitiveKey, type SummaryLimits } from './audit/record/summarize.js';
 export { CAPTURE_LEVELS, type CaptureLevel, type CapturePolicy } from './audit/record/capture-levels.js';

@@ -65,4 +65,3 @@ export function seedAppendFileLogging(logDir: string): PeerLogging {
     close: () => tail,
   };
 }
-

@@ -50,7 +50,13 @@ export async function measureCliThroughput(plan: { records: number; rounds: numb
   const keys = generateKeyPairSync('ed25519');
   const publicKeyFile = `${dir}-signing.pub`;
   writeFileSync(publicKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
-  const checkpointer = new Checkpointer(dir, { privateKey: keys.privateKey, origin: 'bench.example/cli-trail', every: 1000, intervalMs: 10_000, mirror: null });
+  const checkpointer = new Checkpointer(dir, {
+    privateKey: keys.privateKey,
+    origin: 'bench.example/cli-trail',
+    every: 1000,
+    intervalMs: 10_000,
+    mirror: null,
+  });
   const writer = new ChainedTrailWriter({ directory: dir, hasher: ChainHasher.fromEnv(), checkpointer });
   const env = { ...process.env, BENCH_PUBLIC_KEY: publicKeyFile, BENCH_PROVE_SEQ: String(Math.ceil(plan.records / 2)) };
   const chunk = 10_000;

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import {
-  ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_GEN_AI_TOOL_NAME, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION,
-  ATTR_NETWORK_TRANSPORT, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { BenchContext } from '../bench-context.js';
 import { median } from '../stats.js';
@@ -20,7 +26,16 @@ import { profileVariants, type ProfileRow } from './profile.js';
  * servers profiled over stdio, so the audited call's extra µs can be set
  * against the floor module by module.
  */
-export const FLOOR_STEPS = ['span start/end', 'build record', 'JSON.stringify', 'chain hash', 'write(2) per record', 'write(2) per batch of 64', 'all, write per record', 'all, write per batch of 64'] as const;
+export const FLOOR_STEPS = [
+  'span start/end',
+  'build record',
+  'JSON.stringify',
+  'chain hash',
+  'write(2) per record',
+  'write(2) per batch of 64',
+  'all, write per record',
+  'all, write per batch of 64',
+] as const;
 export type FloorStep = (typeof FLOOR_STEPS)[number];
 
 export interface FloorPlan {
@@ -46,18 +61,42 @@ export async function measureFloor(plan: FloorPlan, bench: BenchContext): Promis
   // The attributes ours sets on a stdio tools/call (caller-identity.ts, method-audits.ts, audited-request.ts).
   const span = (index: number): void => {
     const attributes: Attributes = {
-      [ATTR_MCP_METHOD_NAME]: 'tools/call', [ATTR_NETWORK_TRANSPORT]: 'pipe', [ATTR_MCP_PROTOCOL_VERSION]: '2025-06-18', [ATTR_JSONRPC_REQUEST_ID]: String(index),
-      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL, [ATTR_GEN_AI_TOOL_NAME]: 'bench_echo',
+      [ATTR_MCP_METHOD_NAME]: 'tools/call',
+      [ATTR_NETWORK_TRANSPORT]: 'pipe',
+      [ATTR_MCP_PROTOCOL_VERSION]: '2025-06-18',
+      [ATTR_JSONRPC_REQUEST_ID]: String(index),
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+      [ATTR_GEN_AI_TOOL_NAME]: 'bench_echo',
     };
     const started = tracer.startSpan('tools/call bench_echo', { kind: SpanKind.SERVER, attributes });
     started.setAttribute(ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, `{"query":"monitor ${index}"}`);
     started.end();
   };
   const record = (index: number) => ({
-    timestamp: new Date().toISOString(), action: 'tool_call', tool_name: 'bench_echo', input_summary: { query: `monitor ${index}` }, result_summary: '1 content item(s)',
-    success: true, error: null, duration_ms: 0.123, trace_id: '0af7651916cd43dd8448eb211c80319c', span_id: 'b7ad6b7169203331', request_id: String(index), session_id: null,
-    client: { name: 'bench', version: '0' }, transport: 'stdio', service: 'it-helpdesk-bench', actor: 'bench', client_address: null, protocol_version: '2025-06-18',
-    capture: { input: 'summary', result: 'summary' }, redacted: false, truncated: false, redacted_fields: [], seq: index + 1, prev_hash: prevHash,
+    timestamp: new Date().toISOString(),
+    action: 'tool_call',
+    tool_name: 'bench_echo',
+    input_summary: { query: `monitor ${index}` },
+    result_summary: '1 content item(s)',
+    success: true,
+    error: null,
+    duration_ms: 0.123,
+    trace_id: '0af7651916cd43dd8448eb211c80319c',
+    span_id: 'b7ad6b7169203331',
+    request_id: String(index),
+    session_id: null,
+    client: { name: 'bench', version: '0' },
+    transport: 'stdio',
+    service: 'it-helpdesk-bench',
+    actor: 'bench',
+    client_address: null,
+    protocol_version: '2025-06-18',
+    capture: { input: 'summary', result: 'summary' },
+    redacted: false,
+    truncated: false,
+    redacted_fields: [],
+    seq: index + 1,
+    prev_hash: prevHash,
   });
   const hash = (line: string): string => (prevHash = createHash('sha256').update('mcp-audit/record/v1\n').update(line).digest('hex'));
   const line = JSON.stringify(record(0));
@@ -66,12 +105,14 @@ export async function measureFloor(plan: FloorPlan, bench: BenchContext): Promis
     const body = JSON.stringify(record(index));
     return `${body.slice(0, -1)},"hash":"${hash(body)}"}\n`;
   };
-  const batched = (make: (index: number) => string) => (index: number): void => {
-    if (index % BATCH !== 0) return;
-    let lines = '';
-    for (let offset = 0; offset < BATCH; offset++) lines += make(index + offset);
-    writeSync(fd, lines);
-  };
+  const batched =
+    (make: (index: number) => string) =>
+    (index: number): void => {
+      if (index % BATCH !== 0) return;
+      let lines = '';
+      for (let offset = 0; offset < BATCH; offset++) lines += make(index + offset);
+      writeSync(fd, lines);
+    };
   const loops: Record<FloorStep, (index: number) => void> = {
     'span start/end': span,
     'build record': (index) => void record(index),
@@ -98,7 +139,13 @@ export async function measureFloor(plan: FloorPlan, bench: BenchContext): Promis
   // The 'JSON.stringify' loop builds its record too: less 'build record' is stringify alone.
   const steps = FLOOR_STEPS.map((step) => ({ step, usPerRecord: median(perStep.get(step)!) }));
   const profiles = await profileVariants(
-    { transports: ['stdio'], variants: ['unaudited', 'audited'], workloads: ['bench_echo'], calls: { bench_echo: plan.profile.calls, lookup_inventory: plan.profile.calls }, warmupCalls: plan.profile.warmupCalls },
+    {
+      transports: ['stdio'],
+      variants: ['unaudited', 'audited'],
+      workloads: ['bench_echo'],
+      calls: { bench_echo: plan.profile.calls, lookup_inventory: plan.profile.calls },
+      warmupCalls: plan.profile.warmupCalls,
+    },
     bench,
   );
   return { plan, steps, profiles };

@@ -46,7 +46,14 @@ export async function profileVariants(
           await target.close();
         }
         const summary = summarizeCpuProfile(profileDir, window);
-        rows.push({ transport, variant, workload, calls: plan.calls[workload], busyUsPerCall: (summary.busyMs * 1000) / plan.calls[workload], summary });
+        rows.push({
+          transport,
+          variant,
+          workload,
+          calls: plan.calls[workload],
+          busyUsPerCall: (summary.busyMs * 1000) / plan.calls[workload],
+          summary,
+        });
         bench.progress(`profile ${transport} ${workload} ${variant}`);
       }
     }

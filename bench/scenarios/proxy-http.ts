@@ -70,7 +70,12 @@ export interface ProxyHttpResults {
  * where the absolute figures are only close.
  */
 export function eventDelayRound(direct: readonly number[], proxy: readonly number[]): EventDelayRound {
-  return { directP99Ms: quantile(direct, 0.99), proxyP99Ms: quantile(proxy, 0.99), directP50Ms: quantile(direct, 0.5), proxyP50Ms: quantile(proxy, 0.5) };
+  return {
+    directP99Ms: quantile(direct, 0.99),
+    proxyP99Ms: quantile(proxy, 0.99),
+    directP50Ms: quantile(direct, 0.5),
+    proxyP50Ms: quantile(proxy, 0.5),
+  };
 }
 
 /** What the proxy adds to the events' p99, round by round: proxy p99 − direct p99, ms. */
@@ -83,7 +88,12 @@ const upstreamPath = fileURLToPath(new URL('../http-upstream.js', import.meta.ur
 const cliPath = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const wallMs = (): number => performance.timeOrigin + performance.now();
 
-async function startProcess(args: string[], env: Record<string, string>, ready: RegExp, stream: 'stdout' | 'stderr'): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  stream: 'stdout' | 'stderr',
+): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
   const child = spawn(process.execPath, args, { env: { ...(process.env as Record<string, string>), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let seen = '';
   const match = await new Promise<RegExpExecArray>((resolve, reject) => {

@@ -34,7 +34,13 @@ export async function measureProxy(plan: ProxyPlan, bench: BenchContext): Promis
   const base = { transports: ['stdio' as const], variants: PROXY_COMPARISON, workloads: ['lookup_inventory' as const, 'bench_echo' as const] };
   const overhead = await measureOverhead({ ...base, concurrency: plan.concurrency, rounds: plan.rounds, warmupCalls: plan.warmupCalls }, bench);
   const spaced = await measureOverhead(
-    { ...base, concurrency: [{ inFlight: 1, calls: plan.spaced.calls }], rounds: plan.spaced.rounds, warmupCalls: plan.spaced.warmupCalls, pauseMs: plan.spaced.pauseMs },
+    {
+      ...base,
+      concurrency: [{ inFlight: 1, calls: plan.spaced.calls }],
+      rounds: plan.spaced.rounds,
+      warmupCalls: plan.spaced.warmupCalls,
+      pauseMs: plan.spaced.pauseMs,
+    },
     bench,
   );
   const loss: LossResult[] = [];

@@ -35,7 +35,14 @@ export interface SigningResults {
  */
 export async function measureSigning(plan: SigningPlan, bench: BenchContext): Promise<SigningResults> {
   const perCall = await measureOverhead(
-    { transports: ['stdio'], variants: ['audited', 'audited+signed'], concurrency: plan.concurrency, workloads: plan.workloads, rounds: plan.rounds, warmupCalls: plan.warmupCalls },
+    {
+      transports: ['stdio'],
+      variants: ['audited', 'audited+signed'],
+      concurrency: plan.concurrency,
+      workloads: plan.workloads,
+      rounds: plan.rounds,
+      warmupCalls: plan.warmupCalls,
+    },
     bench,
   );
   bench.progress('signing: per-call cost done');
@@ -43,8 +50,15 @@ export async function measureSigning(plan: SigningPlan, bench: BenchContext): Pr
   const dir = bench.scratchDir('signing-checkpoints');
   const origin = defaultOrigin(dir);
   const writer = new ChainedTrailWriter({
-    directory: dir, hasher: ChainHasher.fromEnv(),
-    checkpointer: new Checkpointer(dir, { privateKey: generateKeyPairSync('ed25519').privateKey, origin, every: 1000, intervalMs: 10_000, mirror: null }),
+    directory: dir,
+    hasher: ChainHasher.fromEnv(),
+    checkpointer: new Checkpointer(dir, {
+      privateKey: generateKeyPairSync('ed25519').privateKey,
+      origin,
+      every: 1000,
+      intervalMs: 10_000,
+      mirror: null,
+    }),
   });
   // In awaited batches of 100, as calls come, so the writer signs every 1000 lines rather than once over one huge batch.
   for (let start = 0; start < plan.checkpointRecords; start += 100) {
@@ -54,5 +68,8 @@ export async function measureSigning(plan: SigningPlan, bench: BenchContext): Pr
   }
   writer.close();
   const sizes = readdirSync(join(dir, CHECKPOINT_DIR)).map((name) => readFileSync(join(dir, CHECKPOINT_DIR, name)).length);
-  return { perCall, checkpoint: { count: sizes.length, medianBytes: median(sizes), minBytes: Math.min(...sizes), maxBytes: Math.max(...sizes), origin } };
+  return {
+    perCall,
+    checkpoint: { count: sizes.length, medianBytes: median(sizes), minBytes: Math.min(...sizes), maxBytes: Math.max(...sizes), origin },
+  };
 }

@@ -137,10 +137,7 @@ export function sampleRecord(index: number): AuditRecord {
   };
 }
 
-export async function measureSinkThroughput(
-  plan: { records: number; bursts: number[]; rounds: number },
-  bench: BenchContext,
-): Promise<SinkRow[]> {
+export async function measureSinkThroughput(plan: { records: number; bursts: number[]; rounds: number }, bench: BenchContext): Promise<SinkRow[]> {
   const records = Array.from({ length: plan.records }, (_, index) => sampleRecord(index));
   const contenders = Object.keys(SINK_CONTENDERS);
   const dir = bench.scratchDir('sinks');

@@ -26,9 +26,12 @@ server.registerTool('http_status', { description: 'The HTTP status code of a URL
   return { content: [{ type: 'text', text: String(status) }], structuredContent: { status } };
 });
 
-shutdownGracefully(async () => {
-  await instrumentation.drain(5000);
-  await server.close();
-  await sdk.shutdown(); // exports what is left and closes the audit file
-}, { watchStdin: true });
+shutdownGracefully(
+  async () => {
+    await instrumentation.drain(5000);
+    await server.close();
+    await sdk.shutdown(); // exports what is left and closes the audit file
+  },
+  { watchStdin: true },
+);
 await server.connect(new PipedStdioServerTransport());

@@ -25,7 +25,9 @@ export interface JsonlAuditExporterConfig {
 }
 
 function printUnwrittenRecords(records: AuditRecord[], error: Error): void {
-  process.stderr.write(`audit: could not write ${records.length} record(s) yet: ${error.message}; kept in memory (up to AUDIT_BACKLOG_MAX_BYTES) to be written late\n`);
+  process.stderr.write(
+    `audit: could not write ${records.length} record(s) yet: ${error.message}; kept in memory (up to AUDIT_BACKLOG_MAX_BYTES) to be written late\n`,
+  );
   for (const record of records) process.stderr.write(`audit: unwritten record ${JSON.stringify(record)}\n`);
 }
 

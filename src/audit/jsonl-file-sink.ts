@@ -6,7 +6,10 @@ import { asError } from './as-error.js';
 
 /** A write that failed after `written` of its bytes reached the file. */
 export class PartialWriteError extends Error {
-  constructor(readonly written: number, cause: Error) {
+  constructor(
+    readonly written: number,
+    cause: Error,
+  ) {
     super(cause.message, { cause });
     this.name = 'PartialWriteError';
   }
@@ -39,7 +42,10 @@ export class JsonlFileSink {
    */
   private readonly unsyncedDirectories = new Set<string>();
 
-  constructor(readonly directory: string, private readonly onTightened: OnTightened | null = null) {}
+  constructor(
+    readonly directory: string,
+    private readonly onTightened: OnTightened | null = null,
+  ) {}
 
   /** Creates the directory (0700) and opens `fileName` (0600), throwing if either is impossible. */
   prepare(fileName: string): void {
@@ -101,10 +107,11 @@ export class JsonlFileSink {
     this.closeDescriptor();
     const firstCreated = mkdirSync(this.directory, { recursive: true, mode: 0o700 });
     // Every directory mkdir created is an entry in its parent, from the log directory up to the first one created.
-    if (firstCreated) for (let created = this.directory; ; created = dirname(created)) {
-      this.unsyncedDirectories.add(dirname(created));
-      if (created === firstCreated || dirname(created) === created) break;
-    }
+    if (firstCreated)
+      for (let created = this.directory; ; created = dirname(created)) {
+        this.unsyncedDirectories.add(dirname(created));
+        if (created === firstCreated || dirname(created) === created) break;
+      }
     checkOwnDirectory(this.directory, this.onTightened);
     const fd = openOwnFileForWriting(join(this.directory, fileName), constants.O_APPEND | constants.O_CREAT, this.onTightened);
     // Created now or by another process that may not have synced its name: either way, sync the directory once.

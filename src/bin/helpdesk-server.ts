@@ -6,7 +6,15 @@
 import { createHelpdeskContext } from '../helpdesk/context.js';
 import { createAuditedHelpdeskServer } from '../helpdesk/server.js';
 import { isLoopbackHost } from '../http/http-limits.js';
-import { observabilityFromEnv, PipedStdioServerTransport, serviceResource, shutdownGracefully, startAuditTrail, StreamableHttpMcpServer, type AuditTrail } from '../index.js';
+import {
+  observabilityFromEnv,
+  PipedStdioServerTransport,
+  serviceResource,
+  shutdownGracefully,
+  startAuditTrail,
+  StreamableHttpMcpServer,
+  type AuditTrail,
+} from '../index.js';
 
 const DRAIN_TIMEOUT_MS = 5000;
 const SERVICE_NAME = 'it-helpdesk';
@@ -45,7 +53,8 @@ if (transportName === 'http') {
   });
   const { url, host } = await http.listen().catch(fail);
   log(`serving on ${url}${http.authEnabled ? ' (bearer auth on)' : ''}, audit trail in ${trail.logDir}`);
-  if (!http.authEnabled && !isLoopbackHost(host)) log(`warning: no bearer auth on ${host} (MCP_ALLOW_UNAUTHENTICATED_REMOTE=true): whatever is in front of this server must authenticate`);
+  if (!http.authEnabled && !isLoopbackHost(host))
+    log(`warning: no bearer auth on ${host} (MCP_ALLOW_UNAUTHENTICATED_REMOTE=true): whatever is in front of this server must authenticate`);
 } else {
   const { server, instrumentation } = createAuditedHelpdeskServer(context, trail);
   shutdownGracefully(

@@ -26,7 +26,9 @@ export function parseCommandArgs<const T extends Options>(argv: string[], option
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
     if (option.type === 'string' && (token.value === undefined || token.value === '')) throw new UsageError(`${token.rawName} needs a value`);
     if (option.type === 'string' && !token.inlineValue && token.value!.startsWith('-')) {
-      throw new UsageError(`${token.rawName} needs a value, got the option "${token.value}" (write --${token.name}=${token.value} if that is the value)`);
+      throw new UsageError(
+        `${token.rawName} needs a value, got the option "${token.value}" (write --${token.name}=${token.value} if that is the value)`,
+      );
     }
   }
   try {

@@ -44,5 +44,10 @@ export function startChainCheck(request: ChainCheckRequest): ChainCheck {
       if (!settled) reject(new Error(`the chain check ended (exit code ${code}) without a report`));
     });
   });
-  return { report, stop: async () => { await worker?.terminate(); } };
+  return {
+    report,
+    stop: async () => {
+      await worker?.terminate();
+    },
+  };
 }

@@ -21,12 +21,30 @@ export interface Column {
 }
 
 /** A plain-text table; `paint` colours a cell after its width is measured, so escapes do not break alignment. */
-export function renderTable(columns: Column[], rows: string[][], paint: (row: number, column: number, text: string) => string = (_r, _c, t) => t, colour = useColour()): string {
+export function renderTable(
+  columns: Column[],
+  rows: string[][],
+  paint: (row: number, column: number, text: string) => string = (_r, _c, t) => t,
+  colour = useColour(),
+): string {
   const widths = columns.map((column, index) => Math.max(column.header.length, ...rows.map((row) => row[index]!.length)));
   const pad = (text: string, index: number) => (columns[index]!.align === 'right' ? text.padStart(widths[index]!) : text.padEnd(widths[index]!));
   const { bold } = painter(colour);
-  const lines = [bold(columns.map((column, index) => pad(column.header, index)).join('  ').trimEnd())];
-  for (const [rowIndex, row] of rows.entries()) lines.push(row.map((cell, index) => paint(rowIndex, index, pad(cell, index))).join('  ').trimEnd());
+  const lines = [
+    bold(
+      columns
+        .map((column, index) => pad(column.header, index))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
+  for (const [rowIndex, row] of rows.entries())
+    lines.push(
+      row
+        .map((cell, index) => paint(rowIndex, index, pad(cell, index)))
+        .join('  ')
+        .trimEnd(),
+    );
   return lines.join('\n') + '\n';
 }
 

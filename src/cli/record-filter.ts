@@ -55,7 +55,9 @@ export class RecordFilter {
     this.until = values.until === undefined ? undefined : parseTime(values.until, '--until');
     // An empty window is a mistake (the two swapped, a typo in a date), not a question whose answer is "0 records".
     if (this.since !== undefined && this.until !== undefined && this.since >= this.until) {
-      throw new UsageError(`--since ${values.since} (${new Date(this.since).toISOString()}) is not before --until ${values.until} (${new Date(this.until).toISOString()}): the window is empty`);
+      throw new UsageError(
+        `--since ${values.since} (${new Date(this.since).toISOString()}) is not before --until ${values.until} (${new Date(this.until).toISOString()}): the window is empty`,
+      );
     }
   }
 

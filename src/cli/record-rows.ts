@@ -3,8 +3,14 @@ import { cut, painter, type Column } from './output.js';
 
 /** The columns a human scans a list of records by; the full record is one `--json` away. */
 export const RECORD_COLUMNS: Column[] = [
-  { header: 'timestamp' }, { header: 'action' }, { header: 'tool' }, { header: 'ok' },
-  { header: 'ms', align: 'right' }, { header: 'actor' }, { header: 'session' }, { header: 'error / result' },
+  { header: 'timestamp' },
+  { header: 'action' },
+  { header: 'tool' },
+  { header: 'ok' },
+  { header: 'ms', align: 'right' },
+  { header: 'actor' },
+  { header: 'session' },
+  { header: 'error / result' },
 ];
 
 export function recordRow(record: AuditRecord): string[] {
@@ -36,9 +42,11 @@ export function recordLine(record: AuditRecord): string {
 }
 
 export function recordHeaderLine(): string {
-  return painter().bold(RECORD_COLUMNS.map((column, index) => {
-    const width = LINE_WIDTHS[index];
-    if (width === undefined) return column.header;
-    return column.align === 'right' ? column.header.padStart(width) : column.header.padEnd(width);
-  }).join('  '));
+  return painter().bold(
+    RECORD_COLUMNS.map((column, index) => {
+      const width = LINE_WIDTHS[index];
+      if (width === undefined) return column.header;
+      return column.align === 'right' ? column.header.padStart(width) : column.header.padEnd(width);
+    }).join('  '),
+  );
 }

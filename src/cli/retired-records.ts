@@ -25,7 +25,8 @@ export class RetentionLedger {
   add(summary: RetentionSummary | undefined, by: string): void {
     for (const { file, first_seq, last_seq } of summary?.retired ?? []) {
       if (first_seq === null || last_seq === null) continue;
-      if (!this.retired.some((known) => known.first_seq === first_seq && known.last_seq === last_seq)) this.retired.push({ file, first_seq, last_seq, by });
+      if (!this.retired.some((known) => known.first_seq === first_seq && known.last_seq === last_seq))
+        this.retired.push({ file, first_seq, last_seq, by });
     }
     if (summary?.start) this.starts.push(summary.start);
   }
@@ -53,7 +54,9 @@ export class RetentionLedger {
   notes(headStart: ChainLink | null): string[] {
     const notes = this.retired.map((range) => `seq ${range.first_seq}..${range.last_seq} retired by retention at ${range.by} (${range.file})`);
     if (headStart && headStart.seq > 0 && !this.starts.some((start) => start.seq === headStart.seq && start.hash === headStart.hash)) {
-      notes.push(`the trail starts after seq ${headStart.seq}, and no retention record in it says so (a writer before retention records, or a rebuilt head): seq 1..${headStart.seq} are taken as retired`);
+      notes.push(
+        `the trail starts after seq ${headStart.seq}, and no retention record in it says so (a writer before retention records, or a rebuilt head): seq 1..${headStart.seq} are taken as retired`,
+      );
     }
     return notes;
   }

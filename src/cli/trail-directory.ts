@@ -15,12 +15,21 @@ export interface TrailDirectory {
   from: 'DIR' | '--dir' | 'AUDIT_LOG_DIR' | 'default';
 }
 
-export function chooseTrailDirectory(positional: string | undefined, option: string | undefined, env: NodeJS.ProcessEnv = process.env): TrailDirectory {
-  if (positional !== undefined && option !== undefined) throw new UsageError('the trail directory is given twice (as DIR and as --dir): give it once');
+export function chooseTrailDirectory(
+  positional: string | undefined,
+  option: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): TrailDirectory {
+  if (positional !== undefined && option !== undefined)
+    throw new UsageError('the trail directory is given twice (as DIR and as --dir): give it once');
   const [raw, from]: [string, TrailDirectory['from']] =
-    positional !== undefined ? [positional, 'DIR']
-      : option !== undefined ? [option, '--dir']
-        : env['AUDIT_LOG_DIR'] ? [env['AUDIT_LOG_DIR'], 'AUDIT_LOG_DIR'] : ['logs', 'default'];
+    positional !== undefined
+      ? [positional, 'DIR']
+      : option !== undefined
+        ? [option, '--dir']
+        : env['AUDIT_LOG_DIR']
+          ? [env['AUDIT_LOG_DIR'], 'AUDIT_LOG_DIR']
+          : ['logs', 'default'];
   return { path: resolve(raw.replace(/[\\/]+/g, sep)), from };
 }
 

@@ -7,7 +7,17 @@ import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } 
 import { listTrailFiles, readTrailLines, unreadableReason } from './trail-files.js';
 
 export type ProblemKind =
-  | 'modified' | 'deleted' | 'missing-file' | 'inserted' | 'reordered' | 'truncated' | 'torn' | 'malformed' | 'wrong-key' | 'head' | 'unreadable';
+  | 'modified'
+  | 'deleted'
+  | 'missing-file'
+  | 'inserted'
+  | 'reordered'
+  | 'truncated'
+  | 'torn'
+  | 'malformed'
+  | 'wrong-key'
+  | 'head'
+  | 'unreadable';
 
 /** One finding, located like CloudTrail's validate-logs output: file, line and seq where known. */
 export interface TrailProblem {
@@ -45,7 +55,11 @@ interface ParsedRecord {
   seq: number;
   prev_hash: string;
   action?: unknown;
-  input_summary?: { torn_lines?: { file: string; line: number }[]; head?: string; missing_records?: { first_seq: number; last_seq: number } } & RetentionSummary;
+  input_summary?: {
+    torn_lines?: { file: string; line: number }[];
+    head?: string;
+    missing_records?: { first_seq: number; last_seq: number };
+  } & RetentionSummary;
 }
 
 /**
@@ -107,11 +121,17 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       summary.firstSeq ??= seq;
       summary.lastSeq = seq;
       if (check.stored === check.computed) hashMatches++;
-      else problem('modified', file.name, lineNumber, seq, 'hash does not match the record\'s content: the record was edited');
+      else problem('modified', file.name, lineNumber, seq, "hash does not match the record's content: the record was edited");
       if (head && seq === head.last.seq) headHashSeen = check.stored;
 
       if (seq === last.seq + 1 && record.prev_hash !== last.hash) {
-        problem('inserted', file.name, lineNumber, seq, `prev_hash does not match the hash of seq ${last.seq} (${lastPlace}): record replaced or inserted`);
+        problem(
+          'inserted',
+          file.name,
+          lineNumber,
+          seq,
+          `prev_hash does not match the hash of seq ${last.seq} (${lastPlace}): record replaced or inserted`,
+        );
       } else if (seen.has(seq)) {
         problem('inserted', file.name, lineNumber, seq, `seq ${seq} appears a second time: inserted or duplicated record`);
         continue;
@@ -124,9 +144,15 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
         const atFileStart = lineNumber === 1;
         const where = fileIndex === 0 && atFileStart ? 'before the oldest file' : `between ${lastPlace} and here`;
         gaps.push({
-          from: last.seq + 1, to: seq - 1,
-          problem: problem(atFileStart ? 'missing-file' : 'deleted', file.name, lineNumber, seq,
-            `${range} missing ${where}: ${atFileStart ? 'a deleted file (missing day) or records' : 'records deleted'}`),
+          from: last.seq + 1,
+          to: seq - 1,
+          problem: problem(
+            atFileStart ? 'missing-file' : 'deleted',
+            file.name,
+            lineNumber,
+            seq,
+            `${range} missing ${where}: ${atFileStart ? 'a deleted file (missing day) or records' : 'records deleted'}`,
+          ),
         });
       }
       seen.add(seq);
@@ -139,8 +165,13 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
         const gone = record.input_summary?.missing_records;
         if (gone) foundGone.push({ first: gone.first_seq, last: gone.last_seq, place: lastPlace });
         if (record.input_summary?.head) {
-          problem('head', file.name, lineNumber, seq,
-            `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`);
+          problem(
+            'head',
+            file.name,
+            lineNumber,
+            seq,
+            `a writer rebuilt the head here (${record.input_summary.head}): records cut off the end before this point cannot be ruled out`,
+          );
         }
       }
     }
@@ -167,12 +198,25 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   for (const line of unparseable) {
     const place = `${line.file}:${line.line}`;
     if (recovered.has(place)) report.notes.push(`${place}: torn line from an interrupted write, recovered by the writer (not tampering)`);
-    else if (line.lastInFile && !line.terminated) problem('torn', line.file, line.line, null, 'torn last line: a write was interrupted (not tampering); the next writer start records its recovery');
+    else if (line.lastInFile && !line.terminated)
+      problem(
+        'torn',
+        line.file,
+        line.line,
+        null,
+        'torn last line: a write was interrupted (not tampering); the next writer start records its recovery',
+      );
     else problem('malformed', line.file, line.line, null, 'not a JSON record: the line was edited');
   }
   if (hashMatches === 0 && report.records > 0) {
     report.problems = report.problems.filter((found) => found.kind !== 'modified');
-    problem('wrong-key', null, null, null, `no record's hash matches with ${hasher.keyId ? `the key given (key id ${hasher.keyId})` : 'no key (AUDIT_HMAC_KEY unset)'}: wrong key, or the trail is keyed and no key was given`);
+    problem(
+      'wrong-key',
+      null,
+      null,
+      null,
+      `no record's hash matches with ${hasher.keyId ? `the key given (key id ${hasher.keyId})` : 'no key (AUDIT_HMAC_KEY unset)'}: wrong key, or the trail is keyed and no key was given`,
+    );
   }
   if (head) checkEnd(head, last, lastLine, headHashSeen, report, problem);
   report.retired = retention.retired;
@@ -181,7 +225,12 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   return report;
 }
 
-function loadHead(dir: string, options: VerifyOptions, report: VerifyReport, problem: (kind: ProblemKind, file: null, line: null, seq: null, message: string) => void): TrailHead | null {
+function loadHead(
+  dir: string,
+  options: VerifyOptions,
+  report: VerifyReport,
+  problem: (kind: ProblemKind, file: null, line: null, seq: null, message: string) => void,
+): TrailHead | null {
   if (options.headPath === null) {
     report.notes.push('head not checked (--no-head): records cut off the end would not be detected');
     return null;
@@ -200,16 +249,29 @@ function loadHead(dir: string, options: VerifyOptions, report: VerifyReport, pro
   return null;
 }
 
-function checkEnd(head: TrailHead, last: ChainLink, lastLine: { file: string; line: number } | null, headHashSeen: string | null,
-  report: VerifyReport, problem: (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string) => void): void {
+function checkEnd(
+  head: TrailHead,
+  last: ChainLink,
+  lastLine: { file: string; line: number } | null,
+  headHashSeen: string | null,
+  report: VerifyReport,
+  problem: (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string) => void,
+): void {
   if (last.seq < head.last.seq) {
     const where = lastLine ? `${lastLine.file}:${lastLine.line}` : 'no record';
-    problem('truncated', lastLine?.file ?? head.file, (lastLine?.line ?? 0) + 1, last.seq + 1,
-      `the trail ends at seq ${last.seq} (${where}) but the head says seq ${head.last.seq} in ${head.file}: seq ${last.seq + 1}..${head.last.seq} cut off the end`);
+    problem(
+      'truncated',
+      lastLine?.file ?? head.file,
+      (lastLine?.line ?? 0) + 1,
+      last.seq + 1,
+      `the trail ends at seq ${last.seq} (${where}) but the head says seq ${head.last.seq} in ${head.file}: seq ${last.seq + 1}..${head.last.seq} cut off the end`,
+    );
   } else if (headHashSeen !== head.last.hash) {
     problem('head', head.file, null, head.last.seq, `seq ${head.last.seq} does not have the hash the head recorded: the trail was rewritten`);
   } else if (last.seq > head.last.seq) {
-    report.notes.push(`${last.seq - head.last.seq} record(s) after the head's seq ${head.last.seq}: a writer is still writing, or stopped before its head caught up (not a problem: the records chain)`);
+    report.notes.push(
+      `${last.seq - head.last.seq} record(s) after the head's seq ${head.last.seq}: a writer is still writing, or stopped before its head caught up (not a problem: the records chain)`,
+    );
   }
 }
 

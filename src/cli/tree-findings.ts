@@ -34,21 +34,26 @@ export function judge(report: TreeReport): void {
     const last = first.size - 1;
     const later = wrong.length > 1 ? `; ${wrong.length - 1} later checkpoint(s) do not match either` : '';
     report.problems.push({
-      kind: 'modified', file: holderOf(report, lastGood)?.name ?? null,
-      message: `the trail does not give the root signed in ${join(first.source, first.name)} (size ${first.size}): a line among leaves ${lastGood}..${last} ` +
+      kind: 'modified',
+      file: holderOf(report, lastGood)?.name ?? null,
+      message:
+        `the trail does not give the root signed in ${join(first.source, first.name)} (size ${first.size}): a line among leaves ${lastGood}..${last} ` +
         `(${placeOf(report, lastGood)} to ${placeOf(report, Math.min(last, report.leaves - 1))}) was edited, inserted, deleted or moved${later}`,
     });
   }
   const longest = checkpoints.at(-1)!;
   if (longest.size > report.leaves) {
     report.problems.push({
-      kind: 'truncated', file: report.files.at(-1)?.name ?? null,
+      kind: 'truncated',
+      file: report.files.at(-1)?.name ?? null,
       message: `${join(longest.source, longest.name)} signed ${longest.size} lines but the trail has ${report.leaves}: lines ${report.leaves}..${longest.size - 1} were cut off the end`,
     });
   }
   const signed = Math.max(...checkpoints.filter((checkpoint) => checkpoint.matches).map((checkpoint) => checkpoint.size), 0);
   if (report.problems.length === 0 && report.leaves > signed) {
-    report.notes.push(`${report.leaves - signed} line(s) after the last checkpoint (size ${signed}) are not signed yet: a checkpoint comes every AUDIT_CHECKPOINT_EVERY lines, after AUDIT_CHECKPOINT_INTERVAL_MS and at a clean shutdown`);
+    report.notes.push(
+      `${report.leaves - signed} line(s) after the last checkpoint (size ${signed}) are not signed yet: a checkpoint comes every AUDIT_CHECKPOINT_EVERY lines, after AUDIT_CHECKPOINT_INTERVAL_MS and at a clean shutdown`,
+    );
   }
   const retired = checkpoints.filter((checkpoint) => checkpoint.size < report.retired).length;
   if (retired > 0) report.notes.push(`${retired} checkpoint(s) older than the retired lines: signatures checked, roots not recomputable`);

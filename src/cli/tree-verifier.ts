@@ -49,9 +49,19 @@ export async function verifyTree(dir: string, publicKey: KeyObject, mirrors: str
   report.checkpoints = checkpoints;
   for (const checkpoint of checkpoints) {
     report.origin ??= checkpoint.origin;
-    if (checkpoint.origin !== report.origin) report.problems.push({ kind: 'signature', file: join(checkpoint.source, checkpoint.name), message: `origin ${checkpoint.origin}, not ${report.origin}: another trail's checkpoint` });
+    if (checkpoint.origin !== report.origin)
+      report.problems.push({
+        kind: 'signature',
+        file: join(checkpoint.source, checkpoint.name),
+        message: `origin ${checkpoint.origin}, not ${report.origin}: another trail's checkpoint`,
+      });
     const twin = checkpoints.find((other) => other.size === checkpoint.size && !other.root.equals(checkpoint.root));
-    if (twin) report.problems.push({ kind: 'fork', file: join(checkpoint.source, checkpoint.name), message: `two different roots signed for size ${checkpoint.size} (also ${join(twin.source, twin.name)})` });
+    if (twin)
+      report.problems.push({
+        kind: 'fork',
+        file: join(checkpoint.source, checkpoint.name),
+        message: `two different roots signed for size ${checkpoint.size} (also ${join(twin.source, twin.name)})`,
+      });
   }
   const range = retiredPrefix(dir) ?? new CompactRange();
   report.retired = range.size;
@@ -66,16 +76,22 @@ export async function verifyTree(dir: string, publicKey: KeyObject, mirrors: str
   };
   check();
   let current: TreeReport['files'][number] | null = null;
-  await forEachLeaf(dir, (name) => {
-    current = { name, lines: 0, firstLeaf: range.size };
-    report.files.push(current);
-  }, (leaf) => {
-    range.append(leaf);
-    current!.lines++;
-    check();
-  });
+  await forEachLeaf(
+    dir,
+    (name) => {
+      current = { name, lines: 0, firstLeaf: range.size };
+      report.files.push(current);
+    },
+    (leaf) => {
+      range.append(leaf);
+      current!.lines++;
+      check();
+    },
+  );
   if (range.size > 0 && report.retired > 0) {
-    report.notes.push(`leaves 0..${report.retired - 1} (before ${report.files[0]!.name}) are no longer in the trail (retention, or a deleted file: plain \`verify\` tells which); later roots are computed from the compact range noted at its start`);
+    report.notes.push(
+      `leaves 0..${report.retired - 1} (before ${report.files[0]!.name}) are no longer in the trail (retention, or a deleted file: plain \`verify\` tells which); later roots are computed from the compact range noted at its start`,
+    );
   }
   report.leaves = range.size;
   judge(report);

@@ -67,7 +67,11 @@ async function main(): Promise<void> {
   await client.close();
 
   // Each response was sent only after its record was written: the file is complete now.
-  const records = readFileSync(file).subarray(offset).toString('utf8').split('\n').filter(Boolean)
+  const records = readFileSync(file)
+    .subarray(offset)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
     .map((line) => JSON.parse(line) as AuditRecord)
     .filter((record) => record.client?.name === CLIENT_INFO.name && record.action === 'tool_call');
   out(`\nAudit records written to ${file}:`);
@@ -104,7 +108,9 @@ function printSummary(records: AuditRecord[]): void {
   out('\nPer tool:');
   out(`${'tool'.padEnd(22)}${'calls'.padStart(6)}${'failed'.padStart(8)}${'mean ms'.padStart(10)}`);
   for (const [tool, entry] of byTool) {
-    out(`${tool.padEnd(22)}${String(entry.calls).padStart(6)}${String(entry.failures).padStart(8)}${(entry.totalMs / entry.calls).toFixed(2).padStart(10)}`);
+    out(
+      `${tool.padEnd(22)}${String(entry.calls).padStart(6)}${String(entry.failures).padStart(8)}${(entry.totalMs / entry.calls).toFixed(2).padStart(10)}`,
+    );
   }
 }
 

@@ -9,7 +9,11 @@ import Fuse, { type FuseOptionKey } from 'fuse.js';
 export class FuzzyIndex<T> {
   private readonly fuse: Fuse<T>;
 
-  constructor(records: readonly T[], keys: FuseOptionKey<T>[], private readonly defaultLimit: number) {
+  constructor(
+    records: readonly T[],
+    keys: FuseOptionKey<T>[],
+    private readonly defaultLimit: number,
+  ) {
     // Token search ignores where in a field a word occurs, so words deep in long text match too.
     this.fuse = new Fuse(records, { keys, useTokenSearch: true, threshold: 0.3 });
   }

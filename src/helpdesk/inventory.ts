@@ -30,13 +30,17 @@ export interface InventoryItem {
 /** The inventory: matched by name first, then category and id, then tags and location. */
 export class InventoryCatalog extends FuzzyIndex<InventoryItem> {
   constructor(items: readonly InventoryItem[]) {
-    super(items, [
-      { name: 'name', weight: 3 },
-      { name: 'category', weight: 2 },
-      { name: 'id', weight: 2 },
-      { name: 'tags', weight: 1 },
-      { name: 'location', weight: 1 },
-    ], 10);
+    super(
+      items,
+      [
+        { name: 'name', weight: 3 },
+        { name: 'category', weight: 2 },
+        { name: 'id', weight: 2 },
+        { name: 'tags', weight: 1 },
+        { name: 'location', weight: 1 },
+      ],
+      10,
+    );
   }
 
   /** The catalogue shipped with the server. The JSON's literal types widen to string; the tests check its values. */

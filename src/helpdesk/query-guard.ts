@@ -17,9 +17,22 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 /** Look-alikes NFKC leaves alone (it does map fullwidth forms, U+2024 `․`, U+FE52 `﹒` and U+FE68 `﹨`). */
 const LOOKALIKES: Record<string, string> = {
-  '\u2044': '/', '\u2215': '/', '\u29f8': '/', '\u2571': '/', '\u27cb': '/', // fraction, division, big solidus, box diagonal, rising diagonal
-  '\u2216': '\\', '\u29f5': '\\', '\u29f9': '\\', '\u2572': '\\', '\u27cd': '\\', // set minus, reverse solidus operator, big reverse solidus, …
-  '\u3002': '.', '\uff61': '.', '\ufe12': '.', '\u2219': '.', '\u22c5': '.', '\u00b7': '.', // ideographic full stops (IDNA reads them as dots), dot operators
+  '\u2044': '/',
+  '\u2215': '/',
+  '\u29f8': '/',
+  '\u2571': '/',
+  '\u27cb': '/', // fraction, division, big solidus, box diagonal, rising diagonal
+  '\u2216': '\\',
+  '\u29f5': '\\',
+  '\u29f9': '\\',
+  '\u2572': '\\',
+  '\u27cd': '\\', // set minus, reverse solidus operator, big reverse solidus, …
+  '\u3002': '.',
+  '\uff61': '.',
+  '\ufe12': '.',
+  '\u2219': '.',
+  '\u22c5': '.',
+  '\u00b7': '.', // ideographic full stops (IDNA reads them as dots), dot operators
 };
 const LOOKALIKE = new RegExp(`[${Object.keys(LOOKALIKES).join('')}]`, 'g');
 
@@ -41,7 +54,10 @@ function replacements(text: string): number {
 }
 
 function fold(text: string): string {
-  return text.replace(IGNORED, '').replace(LOOKALIKE, (char) => LOOKALIKES[char]!).normalize('NFKC');
+  return text
+    .replace(IGNORED, '')
+    .replace(LOOKALIKE, (char) => LOOKALIKES[char]!)
+    .normalize('NFKC');
 }
 
 /**

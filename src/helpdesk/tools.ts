@@ -7,7 +7,10 @@ import { assertSafeQuery } from './query-guard.js';
 import { TICKET_PRIORITIES } from './ticket-store.js';
 
 const query = z.string().min(1).max(200).describe('Free text; typos are tolerated');
-const ticketId = z.string().regex(/^TCK-[0-9A-F]{8}$/, 'expected an id like TCK-1A2B3C4D').describe('Ticket id, e.g. TCK-1A2B3C4D');
+const ticketId = z
+  .string()
+  .regex(/^TCK-[0-9A-F]{8}$/, 'expected an id like TCK-1A2B3C4D')
+  .describe('Ticket id, e.g. TCK-1A2B3C4D');
 
 function reply(text: string, structuredContent: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent };

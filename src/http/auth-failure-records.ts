@@ -33,7 +33,11 @@ export class AuthFailureRecords {
   private suppressed: Suppressed | null = null;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly trail: Pick<AuditTrail, 'recordEvent'>, perMinute: number, private readonly counterIntervalMs = COUNTER_INTERVAL_MS) {
+  constructor(
+    private readonly trail: Pick<AuditTrail, 'recordEvent'>,
+    perMinute: number,
+    private readonly counterIntervalMs = COUNTER_INTERVAL_MS,
+  ) {
     this.limiter = new SourceRateLimiter(perMinute);
   }
 

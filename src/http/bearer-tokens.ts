@@ -27,7 +27,10 @@ export class BearerTokens {
   static parse(text: string, source: string): BearerTokens {
     const pairs: Array<[string, string]> = [];
     const seen = new Set<string>();
-    const entries = text.split(/[\n,]/).map((entry) => entry.trim()).filter((entry) => entry !== '' && !entry.startsWith('#'));
+    const entries = text
+      .split(/[\n,]/)
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '' && !entry.startsWith('#'));
     entries.forEach((entry, index) => {
       const separator = entry.lastIndexOf('=');
       const token = entry.slice(0, separator).trim();

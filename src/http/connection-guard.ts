@@ -30,7 +30,11 @@ export function createGuardedHttpServer(limits: HttpLimits, handle: (req: Incomi
     },
     (req, res) => {
       if (!overCap.has(req.socket)) return handle(req, res);
-      const body = JSON.stringify({ jsonrpc: '2.0', error: { code: REFUSED, message: 'Service unavailable: too many open connections (MCP_MAX_CONNECTIONS)' }, id: null });
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        error: { code: REFUSED, message: 'Service unavailable: too many open connections (MCP_MAX_CONNECTIONS)' },
+        id: null,
+      });
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': String(RETRY_AFTER_SECONDS), connection: 'close' }).end(body);
     },
   );

@@ -26,7 +26,8 @@ export function jsonBody(maxBytes: number, recordOversized: OversizedBodyRecorde
     sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${maxBytes} bytes (MCP_MAX_BODY_BYTES)`, { Connection: 'close' });
   };
   // The SDK transport reads any body whose type merely contains application/json itself (with its own 4 MB cap): parse those here, under ours.
-  const isJson = (req: { headers: { 'content-type'?: string | undefined } }): boolean => (req.headers['content-type'] ?? '').includes('application/json');
+  const isJson = (req: { headers: { 'content-type'?: string | undefined } }): boolean =>
+    (req.headers['content-type'] ?? '').includes('application/json');
   return [tooLarge, express.json({ limit: maxBytes, type: isJson })];
 }
 

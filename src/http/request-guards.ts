@@ -4,7 +4,6 @@ import type { AuthFailureRecords } from './auth-failure-records.js';
 import type { BearerTokens } from './bearer-tokens.js';
 import { REFUSED, sendJsonRpcError } from './json-rpc-responses.js';
 
-
 /**
  * Refuses a request whose Origin names a host outside `allowedHostnames`: a
  * page on another site cannot drive a local server from the user's browser,

@@ -2,7 +2,12 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  refusedBatch, screenMessage, type RejectedMessage, type RejectionCarrier, type RejectionListener, type ScreeningTransport,
+  refusedBatch,
+  screenMessage,
+  type RejectedMessage,
+  type RejectionCarrier,
+  type RejectionListener,
+  type ScreeningTransport,
 } from '../mcp/message-screen.js';
 import { refusalAnswer } from '../mcp/refusal-answer.js';
 

@@ -5,7 +5,10 @@ class Bucket {
   private tokens: number;
   private refilledAt: number;
 
-  constructor(private readonly capacity: number, now: number) {
+  constructor(
+    private readonly capacity: number,
+    now: number,
+  ) {
     this.tokens = capacity;
     this.refilledAt = now;
   }
@@ -44,7 +47,10 @@ export class SourceRateLimiter {
   private readonly sources = new Map<string, Bucket>();
   private readonly overall: Bucket;
 
-  constructor(private readonly perMinute: number, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.overall = new Bucket(perMinute * 10, now());
   }
 
@@ -78,5 +84,8 @@ export function sourceKey(address: string | null): string {
   const groups = [...head.split(':').filter(Boolean)];
   const tailGroups = tail.split(':').filter(Boolean);
   const full = address.includes('::') ? [...groups, ...Array<string>(8 - groups.length - tailGroups.length).fill('0'), ...tailGroups] : groups;
-  return `${full.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${full
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -59,7 +59,10 @@ export class StreamableHttpMcpServer {
     this.host = config.host ?? (env['HOST']?.trim() || '127.0.0.1');
     this.port = config.port ?? Number(env['PORT']?.trim() || 3000);
     if (!Number.isInteger(this.port) || this.port < 0 || this.port > 65535) throw new Error(`PORT=${env['PORT']} is not a port number`);
-    const listed = env['MCP_ALLOWED_HOSTS']?.split(',').map((name) => name.trim()).filter(Boolean);
+    const listed = env['MCP_ALLOWED_HOSTS']
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const allowedHosts = config.allowedHosts ?? (listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES);
     const tokens = config.tokens === undefined ? BearerTokens.fromEnv(env) : config.tokens;
     this.authEnabled = tokens !== null;
@@ -123,7 +126,8 @@ export class StreamableHttpMcpServer {
         return sendJsonRpcError(res, 403, REFUSED, 'Forbidden: session belongs to another principal');
       }
       if (!session) {
-        if (req.method !== 'POST' || !isInitializeRequest(req.body)) return sendJsonRpcError(res, 400, INVALID_REQUEST, 'Bad Request: no valid session id');
+        if (req.method !== 'POST' || !isInitializeRequest(req.body))
+          return sendJsonRpcError(res, 400, INVALID_REQUEST, 'Bad Request: no valid session id');
         if (this.sessions.full) {
           const message = `Service unavailable: ${this.limits.maxSessions} sessions open (MCP_MAX_SESSIONS); retry later`;
           return sendJsonRpcError(res, 503, REFUSED, message, { 'Retry-After': String(RETRY_AFTER_SECONDS) });

@@ -1,6 +1,9 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import {
-  ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, ATTR_JSONRPC_REQUEST_ID, ATTR_RPC_RESPONSE_STATUS_CODE,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { attachAuditDetails, type AuditDetails } from '../audit/record/audit-details.js';
 import { TOOL_CALL_ACTION } from '../audit/record/audit-record.js';

@@ -2,7 +2,11 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Attributes } from '@opentelemetry/api';
 import {
-  ATTR_CLIENT_ADDRESS, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_MCP_SESSION_ID, ATTR_NETWORK_TRANSPORT,
+  ATTR_CLIENT_ADDRESS,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_TRANSPORT,
 } from '@opentelemetry/semantic-conventions/incubating';
 import type { AuditDetails } from '../audit/record/audit-details.js';
 import type { Redactor } from '../audit/redaction/redactor.js';
@@ -25,7 +29,10 @@ export type Who = Pick<AuditDetails, 'sessionId' | 'client' | 'transport' | 'act
 export class CallerIdentity {
   /** Set once the session's initialize request is answered. */
   protocolVersion: string | undefined;
-  private described: { transport: Transport | undefined; description: TransportDescription } = { transport: undefined, description: describeTransport(undefined) };
+  private described: { transport: Transport | undefined; description: TransportDescription } = {
+    transport: undefined,
+    description: describeTransport(undefined),
+  };
   private readonly client: CleanedClient;
 
   constructor(

@@ -7,7 +7,11 @@ import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.
  * every call of a session, or every request of a stateless client, carries them.
  */
 export class CleanedClient {
-  private cleaned: { key: string | undefined; client: AuditClientInfo | null; report: SummaryReport } = { key: undefined, client: null, report: newSummaryReport() };
+  private cleaned: { key: string | undefined; client: AuditClientInfo | null; report: SummaryReport } = {
+    key: undefined,
+    client: null,
+    report: newSummaryReport(),
+  };
 
   constructor(private readonly clean: (text: string, report: SummaryReport) => string) {}
 

@@ -64,22 +64,45 @@ export function instrumentMcpServer(server: McpServer, recorder: AuditRecorder, 
   const awaitRecord = options.respondBeforeRecord ? undefined : (span: Span) => recorder.awaitRecord(span);
   const limits = options.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
   const redactor = new Redactor(options.redaction);
-  const audits = new MethodAudits((name) => declaredInputFields(server, name), options.tools ?? {}, capturePolicyFrom(options.capture), limits, redactor);
+  const audits = new MethodAudits(
+    (name) => declaredInputFields(server, name),
+    options.tools ?? {},
+    capturePolicyFrom(options.capture),
+    limits,
+    redactor,
+  );
   const recordToolsList = options.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true';
   const clean = (text: string, report: SummaryReport): string => audits.clean(text, report);
   const identity = new CallerIdentity(server, clean);
   const sessions = new SessionEvents(server, tracer, identity, clean, awaitRecord);
   sessions.install();
   const auditor = new HandlerAuditor({
-    tracer, identity, sessions, redactor, limits, awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
+    tracer,
+    identity,
+    sessions,
+    redactor,
+    limits,
+    awaitRecord,
+    captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
 
   const methods = audits.auditedMethods(recordToolsList);
   const rejections = new RejectedRequests({
-    tracer, identity, sessions, clean, methods, redactor, limits, awaitRecord, captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
+    tracer,
+    identity,
+    sessions,
+    clean,
+    methods,
+    redactor,
+    limits,
+    awaitRecord,
+    captureArgumentsInSpan: options.captureArgumentsInSpan ?? false,
   });
   // Messages the SDK would drop before any handler: a screening transport (ours, stdio and HTTP) reports them here instead.
-  onTransportConnected(server, (transport) => ((transport as ScreeningTransport).onrejected = (rejected, carrier) => rejections.record(rejected, carrier)));
+  onTransportConnected(
+    server,
+    (transport) => ((transport as ScreeningTransport).onrejected = (rejected, carrier) => rejections.record(rejected, carrier)),
+  );
 
   for (const [method, describe] of methods) {
     interceptRequestHandler(server, method, (handler) => (request, extra) => auditor.audit(method, handler, request, extra, describe));
@@ -95,7 +118,10 @@ export function instrumentMcpServer(server: McpServer, recorder: AuditRecorder, 
     async drain(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([Promise.allSettled([...auditor.callsInProgress(), ...sessions.pendingRecords(), ...rejections.pendingRecords()]), timedOut]);
+      await Promise.race([
+        Promise.allSettled([...auditor.callsInProgress(), ...sessions.pendingRecords(), ...rejections.pendingRecords()]),
+        timedOut,
+      ]);
       clearTimeout(timer);
       // The SDK sends a response a few microtasks after its handler settles: let those go out.
       await new Promise((resolve) => setImmediate(resolve));

@@ -6,7 +6,15 @@ import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '..
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import { ConnectionRecords } from './connection-records.js';
 import {
-  errorResponse, idKey, isNotification, isRequest, isResponse, paramsObject, type JsonRpcId, type JsonRpcMessage, type JsonRpcResponse,
+  errorResponse,
+  idKey,
+  isNotification,
+  isRequest,
+  isResponse,
+  paramsObject,
+  type JsonRpcId,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
 } from './json-rpc.js';
 import { PendingRequests } from './pending-requests.js';
 import { MethodAudits, type RequestParams } from './method-audits.js';
@@ -165,11 +173,29 @@ export class MessageAuditor {
     const report = newSummaryReport();
     if (describe) {
       const audit = describe(params as RequestParams, report);
-      audited = new AuditedRequest(this.requestConfig, method, String(id), this.identity.whoFor(params, report, carrier), audit, report, params['_meta']);
+      audited = new AuditedRequest(
+        this.requestConfig,
+        method,
+        String(id),
+        this.identity.whoFor(params, report, carrier),
+        audit,
+        report,
+        params['_meta'],
+      );
     }
     if (this.pending.add(idKey(id), { id, method, params, carrier, audited })) {
-      const fields = { inputSummary: { method: this.audits.clean(method, report) }, resultSummary: null, requestId: this.audits.clean(String(id), report) };
-      this.records.event(PROTOCOL_VIOLATION_ACTION, this.identity.whoFor(params, report, carrier), fields, report, `request id ${fields.requestId} reused while a request with that id is pending`);
+      const fields = {
+        inputSummary: { method: this.audits.clean(method, report) },
+        resultSummary: null,
+        requestId: this.audits.clean(String(id), report),
+      };
+      this.records.event(
+        PROTOCOL_VIOLATION_ACTION,
+        this.identity.whoFor(params, report, carrier),
+        fields,
+        report,
+        `request id ${fields.requestId} reused while a request with that id is pending`,
+      );
     }
   }
 
@@ -182,7 +208,9 @@ export class MessageAuditor {
 
   private recordCancelled(entry: Pending, why: string | null): void {
     if (!entry.audited) return;
-    this.conclude(entry.audited, (audited) => audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }));
+    this.conclude(entry.audited, (audited) =>
+      audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }),
+    );
     // Nothing is answered to a cancelled request; a late response passes without a second record.
     this.records.written(entry.audited.span);
   }
@@ -191,7 +219,8 @@ export class MessageAuditor {
     if (!isResponse(message)) return undefined;
     const entry = this.pending.take(idKey(message.id));
     if (!entry) return undefined;
-    if (entry.method === 'initialize' && !message.error) return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
+    if (entry.method === 'initialize' && !message.error)
+      return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
     const { audited } = entry;
     if (!audited) return undefined;

@@ -77,7 +77,15 @@ export function screenLine(text: string): Screened | { batch: RejectedMessage[] 
   try {
     value = JSON.parse(text);
   } catch {
-    const rejected = { code: PARSE_ERROR, message: 'Parse error: the message is not valid JSON', id: null, sentId: null, method: null, params: {}, answered: true };
+    const rejected = {
+      code: PARSE_ERROR,
+      message: 'Parse error: the message is not valid JSON',
+      id: null,
+      sentId: null,
+      method: null,
+      params: {},
+      answered: true,
+    };
     return { rejected };
   }
   return Array.isArray(value) && value.length > 0 ? { batch: refusedBatch(value, NO_BATCHES) } : screenMessage(value);
@@ -100,7 +108,12 @@ export function screenMessage(value: unknown): Screened {
   const reject = (code: number, message: string): Screened => ({
     rejected: {
       // A response (no method) with a bad shape is answered with id null: its id is one of the server's own requests.
-      code, message, id: method === null ? null : usableId(sentId), sentId, method, params: isObject(fields['params']) ? fields['params'] : {},
+      code,
+      message,
+      id: method === null ? null : usableId(sentId),
+      sentId,
+      method,
+      params: isObject(fields['params']) ? fields['params'] : {},
       // A method without an id is a notification; anything else that is not even a message is answered, with id null.
       answered: method === null || 'id' in fields,
     },

@@ -1,6 +1,10 @@
 import type { Attributes } from '@opentelemetry/api';
 import {
-  ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_PROMPT_NAME, ATTR_GEN_AI_TOOL_NAME, ATTR_MCP_RESOURCE_URI, GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_MCP_RESOURCE_URI,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { PROMPT_GET_ACTION, RESOURCE_READ_ACTION, TOOL_CALL_ACTION, TOOLS_LIST_ACTION } from '../audit/record/audit-record.js';
 import { captureArguments, toolCapturePolicy, type CapturePolicy } from '../audit/record/capture-levels.js';

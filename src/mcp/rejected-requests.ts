@@ -61,7 +61,14 @@ export class RejectedRequests {
     return [...this.pending];
   }
 
-  private failedRequest(rejected: RejectedMessage, method: string, describe: DescribeRequest, requestId: string, who: ReturnType<CallerIdentity['whoFor']>, report: SummaryReport): Span {
+  private failedRequest(
+    rejected: RejectedMessage,
+    method: string,
+    describe: DescribeRequest,
+    requestId: string,
+    who: ReturnType<CallerIdentity['whoFor']>,
+    report: SummaryReport,
+  ): Span {
     this.config.sessions.countRequest();
     const params = rejected.params as RequestParams;
     const audited = new AuditedRequest(this.config, method, requestId, who, describe(params, report), report, params._meta);

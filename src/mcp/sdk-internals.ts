@@ -43,11 +43,7 @@ function requestHandlers(server: McpServer): Map<string, RawRequestHandler> {
 }
 
 /** Wraps the handler of `method` now and whenever it is (re)installed later. */
-export function interceptRequestHandler(
-  server: McpServer,
-  method: string,
-  wrap: (handler: RawRequestHandler) => RawRequestHandler,
-): void {
+export function interceptRequestHandler(server: McpServer, method: string, wrap: (handler: RawRequestHandler) => RawRequestHandler): void {
   const typed = requestHandlers(server);
   const originalSet = typed.set.bind(typed);
   typed.set = (key, handler) => originalSet(key, key === method ? wrap(handler) : handler);

@@ -55,7 +55,9 @@ export class SessionEvents {
       this.session = { who, report, startedAt, requests: 0 };
       return result;
     });
-    refuseRequestsWhen(this.server, (method) => (this.refused && method !== 'initialize' ? new McpError(ErrorCode.InvalidRequest, REFUSED_SESSION) : null));
+    refuseRequestsWhen(this.server, (method) =>
+      this.refused && method !== 'initialize' ? new McpError(ErrorCode.InvalidRequest, REFUSED_SESSION) : null,
+    );
 
     onConnectionClosed(this.server, () => {
       if (!this.session) return;

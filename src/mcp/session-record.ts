@@ -31,7 +31,14 @@ export function sessionEndFields(startedAt: number, requests: number): SessionFi
  * one span, ended at once, whose record has no request to answer. An `error`
  * marks it failed.
  */
-export function sessionEventSpan(tracer: Tracer, action: string, who: Who, fields: SessionFields, report: SummaryReport, error: string | null = null): Span {
+export function sessionEventSpan(
+  tracer: Tracer,
+  action: string,
+  who: Who,
+  fields: SessionFields,
+  report: SummaryReport,
+  error: string | null = null,
+): Span {
   who = cappedWho(who, report);
   if (typeof fields.requestId === 'string') fields = { ...fields, requestId: cappedId(fields.requestId, report) };
   const span = tracer.startSpan(action, { kind: SpanKind.SERVER, attributes: commonAttributes(action, who) });

@@ -31,7 +31,10 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
   private readonly onData = (chunk: Buffer): void => this.lines.push(chunk);
   private readonly onInputError = (error: Error): void => this.onerror?.(error);
 
-  constructor(private readonly input: Readable = process.stdin, private readonly output: Writable = process.stdout) {
+  constructor(
+    private readonly input: Readable = process.stdin,
+    private readonly output: Writable = process.stdout,
+  ) {
     super(input, output);
   }
 

@@ -40,7 +40,9 @@ const ALWAYS_DROPPED = ['host', 'content-length', 'accept-encoding'];
 export async function forwardExchange(req: Request, res: Response, context: ForwardContext): Promise<void> {
   const body = req.method === 'POST' ? await readBody(req, context.maxBodyBytes) : null;
   if (body === 'too large') {
-    return sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${context.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES)`, { Connection: 'close' });
+    return sendJsonRpcError(res, 413, INVALID_REQUEST, `Request body larger than ${context.maxBodyBytes} bytes (MCP_MAX_BODY_BYTES)`, {
+      Connection: 'close',
+    });
   }
   const parsed = body ? parseJson(body) : undefined;
   const payload = isJsonRpcPayload(parsed) ? parsed : undefined;
@@ -51,7 +53,8 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   // An initialize outside any session may open one upstream: only while the proxy has room for it.
   const admitted = initialize && typeof sessionId !== 'string' ? context.admission.admit(actor) : null;
   if (admitted !== null && typeof admitted !== 'function') {
-    if (admitted.status === 429) await context.recordRefusal(req, 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)', actor);
+    if (admitted.status === 429)
+      await context.recordRefusal(req, 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)', actor);
     return sendJsonRpcError(res, admitted.status, REFUSED, admitted.message, { 'Retry-After': String(SESSION_RETRY_AFTER_SECONDS) });
   }
   let session: ProxySession | null = typeof sessionId === 'string' ? context.sessions.get(sessionId, context.principal, actor) : null;
@@ -84,7 +87,11 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
     if (payload !== undefined) auditor.fromClient(payload, carrier);
     if (mismatch !== null) {
       await auditor.abandonRequests(exchange.requestIds, `Bad Request: ${mismatch}`, 'header_mismatch');
-      const answer = { jsonrpc: '2.0', id: exchange.requestIds[0] ?? null, error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch}` } };
+      const answer = {
+        jsonrpc: '2.0',
+        id: exchange.requestIds[0] ?? null,
+        error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch}` },
+      };
       return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     }
 

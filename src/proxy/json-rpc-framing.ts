@@ -1,7 +1,10 @@
 import { isJsonRpcPayload, type JsonRpcMessage } from '../mcp/json-rpc.js';
 import { lineText } from '../mcp/line-splitter.js';
 
-export type DecodedLine = { kind: 'message'; payload: JsonRpcMessage | JsonRpcMessage[] } | { kind: 'blank' } | { kind: 'not-json-rpc'; text: string };
+export type DecodedLine =
+  | { kind: 'message'; payload: JsonRpcMessage | JsonRpcMessage[] }
+  | { kind: 'blank' }
+  | { kind: 'not-json-rpc'; text: string };
 
 /** What one line holds: a JSON-RPC message or batch, nothing, or something else (noise, or not JSON at all). */
 export function decodeLine(line: Buffer): DecodedLine {

@@ -63,7 +63,13 @@ export class ProxySessions {
   }
 
   /** The upstream answered an initialize with this session id. */
-  opened(sessionId: string, auditor: MessageAuditor, principal: string | null, actor: string | null, upstreamHeaders: OutgoingHttpHeaders): ProxySession {
+  opened(
+    sessionId: string,
+    auditor: MessageAuditor,
+    principal: string | null,
+    actor: string | null,
+    upstreamHeaders: OutgoingHttpHeaders,
+  ): ProxySession {
     auditor.sessionIdentified(sessionId);
     const session: ProxySession = { auditor, principal, actor, open: 0, idleSince: Date.now(), upstreamHeaders };
     this.sessions.set(sessionId, session);

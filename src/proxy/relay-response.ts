@@ -51,7 +51,8 @@ export async function relayResponse(upstream: IncomingMessage, exchange: Exchang
   const status = upstream.statusCode ?? 502;
   const payload = type.includes('application/json') ? parseJson(body) : undefined;
   if (!isJsonRpcPayload(payload)) {
-    if (status < 300 && exchange.requestIds.length > 0) return failExchange(exchange, 502, `the upstream answered HTTP ${status} with something that is not JSON-RPC`);
+    if (status < 300 && exchange.requestIds.length > 0)
+      return failExchange(exchange, 502, `the upstream answered HTTP ${status} with something that is not JSON-RPC`);
     await unanswered(exchange, `the upstream answered HTTP ${status} without a response`);
     if (exchange.clientGone()) return;
     return void exchange.res.writeHead(status, { ...responseHeaders(upstream.headers), 'content-length': body.length }).end(body);
@@ -85,7 +86,7 @@ export function answerWithErrors(exchange: Pick<Exchange, 'res' | 'batch'>, stat
     for (const error of errors) res.write(`event: message\ndata: ${JSON.stringify(error)}\n\n`);
     return void res.end();
   }
-  const body: JsonRpcResponse | JsonRpcResponse[] = exchange.batch ? errors : errors[0] ?? errorResponse(null, UPSTREAM_ERROR, reason);
+  const body: JsonRpcResponse | JsonRpcResponse[] = exchange.batch ? errors : (errors[0] ?? errorResponse(null, UPSTREAM_ERROR, reason));
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
@@ -111,4 +112,3 @@ export function parseJson(body: Buffer): unknown {
     return undefined;
   }
 }
-

@@ -43,7 +43,10 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT=${env['PORT']} is not a port number`);
     const tokens = BearerTokens.fromEnv(env);
     checkExposure(host, tokens !== null, undefined, env);
-    const listed = env['MCP_ALLOWED_HOSTS']?.split(',').map((name) => name.trim()).filter(Boolean);
+    const listed = env['MCP_ALLOWED_HOSTS']
+      ?.split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
     const limits = httpLimitsFromEnv({}, env);
     const perPrincipal = maxSessionsPerPrincipal(limits.maxSessions, env);
     const serviceName = options.serviceName ?? url.hostname;

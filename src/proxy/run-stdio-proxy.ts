@@ -15,7 +15,26 @@ export interface StdioProxyOptions {
 }
 
 /** Launchers whose arguments, not themselves, name the server. */
-const LAUNCHERS = new Set(['node', 'nodejs', 'python', 'python3', 'npx', 'uvx', 'uv', 'pipx', 'deno', 'bun', 'bunx', 'java', 'ruby', 'php', 'go', 'dotnet', 'sh', 'bash']);
+const LAUNCHERS = new Set([
+  'node',
+  'nodejs',
+  'python',
+  'python3',
+  'npx',
+  'uvx',
+  'uv',
+  'pipx',
+  'deno',
+  'bun',
+  'bunx',
+  'java',
+  'ruby',
+  'php',
+  'go',
+  'dotnet',
+  'sh',
+  'bash',
+]);
 /** Path parts that say nothing about which server it is. */
 const GENERIC = new Set(['index', 'main', 'server', 'cli', 'app', 'dist', 'build', 'lib', 'src', 'bin', 'run', 'exec', 'stdio', 'tool', '__main__']);
 
@@ -31,7 +50,10 @@ export function serviceNameFor(command: string, args: readonly string[]): string
   if (!LAUNCHERS.has(named.replace(/[\d.]+$/, ''))) return named;
   for (const arg of args) {
     if (arg.startsWith('-')) continue;
-    const parts = arg.split(/[\\/]/).map(stem).filter((part) => part !== '' && !GENERIC.has(part));
+    const parts = arg
+      .split(/[\\/]/)
+      .map(stem)
+      .filter((part) => part !== '' && !GENERIC.has(part));
     const specific = parts.at(-1);
     if (specific) return specific;
   }

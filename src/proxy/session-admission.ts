@@ -20,7 +20,8 @@ export function maxSessionsPerPrincipal(maxSessions: number, env: Env = process.
   const raw = env['MCP_MAX_SESSIONS_PER_PRINCIPAL']?.trim();
   if (raw === undefined || raw === '') return Math.max(1, Math.ceil(maxSessions / 4));
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) throw new Error(`MCP_MAX_SESSIONS_PER_PRINCIPAL must be a whole number >= 1, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1)
+    throw new Error(`MCP_MAX_SESSIONS_PER_PRINCIPAL must be a whole number >= 1, not "${raw}"`);
   return value;
 }
 
@@ -48,7 +49,10 @@ export class SessionAdmission {
     }
     const held = this.sessions.heldBy(actor) + (this.opening.get(actor) ?? 0);
     if (actor !== null && held >= this.perPrincipal) {
-      return { status: 429, message: `Too many sessions: ${this.perPrincipal} open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL); end one or retry later` };
+      return {
+        status: 429,
+        message: `Too many sessions: ${this.perPrincipal} open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL); end one or retry later`,
+      };
     }
     this.count(actor, 1);
     let released = false;

@@ -115,7 +115,8 @@ export class StdioProxy {
     const { auditor, log } = this.config;
     await Promise.allSettled([...this.held]);
     const how = describeExit(exit);
-    const reason = this.stopping === null ? `the MCP server ${how} before answering` : `the MCP server was stopped (${this.stopping}) before answering`;
+    const reason =
+      this.stopping === null ? `the MCP server ${how} before answering` : `the MCP server was stopped (${this.stopping}) before answering`;
     for (const response of await auditor.abandonPending(reason, 'server_exited')) this.send(`${JSON.stringify(response)}\n`, undefined);
     await auditor.close();
     await new Promise<void>((resolve) => (this.clientGone ? resolve() : this.config.output.write('', () => resolve())));

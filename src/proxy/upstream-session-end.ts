@@ -44,6 +44,9 @@ export class UpstreamSessionEnder {
     const status = response.statusCode ?? 0;
     // 404: the upstream had already forgotten it, which is what the DELETE asks for.
     if ((status >= 200 && status < 300) || status === 404) return;
-    throw new UpstreamFailure(502, `the upstream answered the DELETE with HTTP ${status}${status === 405 ? ' (it does not let clients end sessions)' : ''}`);
+    throw new UpstreamFailure(
+      502,
+      `the upstream answered the DELETE with HTTP ${status}${status === 405 ? ' (it does not let clients end sessions)' : ''}`,
+    );
   }
 }

@@ -2,11 +2,24 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /** Headers of one hop only (RFC 9110 §7.6.1), never passed on by a proxy. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 /** Why the upstream gave no usable answer: 502 (down, refused, cut off, garbage) or 504 (too slow). */
 export class UpstreamFailure extends Error {
-  constructor(readonly status: 502 | 504, message: string) {
+  constructor(
+    readonly status: 502 | 504,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -46,7 +59,10 @@ export class Upstream {
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
 
-  constructor(readonly url: URL, private readonly timeoutMs: number | null = null) {
+  constructor(
+    readonly url: URL,
+    private readonly timeoutMs: number | null = null,
+  ) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--upstream must be an http: or https: URL, not ${url.protocol}`);
     this.agent = url.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -56,10 +72,13 @@ export class Upstream {
   request(method: string, headers: OutgoingHttpHeaders, body: Buffer | null, signal: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const outgoing = this.send(this.url, { method, headers, agent: this.agent, signal });
-      const timer = this.timeoutMs === null ? null : setTimeout(() => {
-        reject(new UpstreamFailure(504, `the upstream did not answer within ${this.timeoutMs} ms`));
-        outgoing.destroy();
-      }, this.timeoutMs);
+      const timer =
+        this.timeoutMs === null
+          ? null
+          : setTimeout(() => {
+              reject(new UpstreamFailure(504, `the upstream did not answer within ${this.timeoutMs} ms`));
+              outgoing.destroy();
+            }, this.timeoutMs);
       outgoing.once('response', (response) => {
         if (timer) clearTimeout(timer);
         resolve(response);

@@ -39,7 +39,7 @@ export class AuditGuaranteedTracer implements Tracer {
     // A recording span the processor never saw means the processor is missing from the SDK: say so once.
     if (span.isRecording() && !this.warned) {
       this.warned = true;
-      this.warn('the audit span processor is not among the tracer provider\'s span processors: audit spans are recorded apart and not exported');
+      this.warn("the audit span processor is not among the tracer provider's span processors: audit spans are recorded apart and not exported");
     }
     return this.fallback.startSpan(name, options, parent);
   }

@@ -118,7 +118,9 @@ export class ForwardingSpanProcessor implements SpanProcessor {
     for (const count of byReason.values()) total += count;
     if (total <= this.reported) return;
     const reasons = [...byReason].map(([reason, count]) => `${reason}: ${count}`).join(', ');
-    this.report(`mcp-audit: ${total - this.reported} spans not forwarded since the last report (${total} in total; ${reasons}); the audit trail is unaffected`);
+    this.report(
+      `mcp-audit: ${total - this.reported} spans not forwarded since the last report (${total} in total; ${reasons}); the audit trail is unaffected`,
+    );
     this.reported = total;
   }
 }

@@ -1,7 +1,12 @@
 import type { Attributes, Context, Histogram, Meter } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import {
-  ATTR_ERROR_TYPE, ATTR_GEN_AI_TOOL_NAME, ATTR_JSONRPC_REQUEST_ID, ATTR_MCP_METHOD_NAME, ATTR_MCP_PROTOCOL_VERSION, ATTR_NETWORK_TRANSPORT,
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT,
   METRIC_MCP_SERVER_OPERATION_DURATION,
 } from '@opentelemetry/semantic-conventions/incubating';
 
@@ -20,7 +25,11 @@ export const METRIC_ATTRIBUTES = [ATTR_MCP_METHOD_NAME, ATTR_GEN_AI_TOOL_NAME, A
 export class OperationDurationProcessor implements SpanProcessor {
   private readonly duration: Histogram;
 
-  constructor(meter: Meter, private readonly onShutdown: () => Promise<void> = async () => {}, private readonly onFlush: () => Promise<void> = async () => {}) {
+  constructor(
+    meter: Meter,
+    private readonly onShutdown: () => Promise<void> = async () => {},
+    private readonly onFlush: () => Promise<void> = async () => {},
+  ) {
     this.duration = meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
       unit: 's',
       description: 'Duration of MCP requests on the server side.',

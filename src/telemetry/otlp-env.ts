@@ -40,14 +40,20 @@ export function otlpTargetFromEnv(signal: OtlpSignal, env: Env = process.env): O
   const specificEndpoint = read(env, `OTEL_EXPORTER_OTLP_${upper}_ENDPOINT`);
   const baseEndpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   const exporters = read(env, `OTEL_${upper}_EXPORTER`);
-  const enabled = exporters === undefined
-    ? specificEndpoint !== undefined || baseEndpoint !== undefined
-    : exporters.split(',').map((name) => name.trim().toLowerCase()).includes('otlp');
+  const enabled =
+    exporters === undefined
+      ? specificEndpoint !== undefined || baseEndpoint !== undefined
+      : exporters
+          .split(',')
+          .map((name) => name.trim().toLowerCase())
+          .includes('otlp');
   if (!enabled) return null;
 
   const protocol = read(env, `OTEL_EXPORTER_OTLP_${upper}_PROTOCOL`) ?? read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf';
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported for ${signal}: use http/protobuf or http/json (OTLP over HTTP, port 4318)`);
+    throw new Error(
+      `OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported for ${signal}: use http/protobuf or http/json (OTLP over HTTP, port 4318)`,
+    );
   }
   // The signal-specific endpoint is used as is; the base one gets /v1/<signal> appended.
   const url = specificEndpoint ?? `${(baseEndpoint ?? DEFAULT_BASE_URL).replace(/\/+$/, '')}/v1/${signal}`;

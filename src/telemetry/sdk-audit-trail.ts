@@ -80,7 +80,13 @@ export function auditTrailForNodeSdk(config: SdkAuditTrailConfig = {}): SdkAudit
   const { redactor, exporter, processor: audit } = output;
   const spanProcessor = new StartNotingProcessor(audit);
   const warn = (message: string): void => void process.stderr.write(`mcp-audit-trail: ${message}\n`);
-  const tracer = new AuditGuaranteedTracer(trace.getTracer('mcp-audit-trail'), spanProcessor, (span) => spanProcessor.saw(span), serviceResource(config.serviceName), warn);
+  const tracer = new AuditGuaranteedTracer(
+    trace.getTracer('mcp-audit-trail'),
+    spanProcessor,
+    (span) => spanProcessor.saw(span),
+    serviceResource(config.serviceName),
+    warn,
+  );
   const awaitRecord = (span: Span): Promise<void> => audit.whenRecorded(span);
   return {
     logDir: exporter.logDir,

@@ -56,7 +56,10 @@ test('concurrent exports neither interleave nor reorder lines', async () => {
   const results = await Promise.all(spans.map((span) => exportAsync(exporter, [span])));
   assert.ok(results.every((result) => result.code === ExportResultCode.SUCCESS));
   await exporter.shutdown();
-  assert.deepEqual(readTrail(dir).map((record) => record.request_id), spans.map((_, i) => String(i)));
+  assert.deepEqual(
+    readTrail(dir).map((record) => record.request_id),
+    spans.map((_, i) => String(i)),
+  );
 });
 
 test('spans without audit details are not records', async () => {
@@ -87,7 +90,9 @@ test('an export of several spans calls back once: SUCCESS after all are in the f
   const exporter = new JsonlAuditExporter({ logDir: dir });
   const spans = endedSpans(5);
   const results: Array<{ code: ExportResultCode; inFile: number }> = [];
-  await new Promise<void>((resolve) => exporter.export(spans, (result) => resolve(void results.push({ code: result.code, inFile: readTrail(dir).length }))));
+  await new Promise<void>((resolve) =>
+    exporter.export(spans, (result) => resolve(void results.push({ code: result.code, inFile: readTrail(dir).length }))),
+  );
   await new Promise((resolve) => setTimeout(resolve, 20)); // room for a wrong second call
   assert.deepEqual(results, [{ code: ExportResultCode.SUCCESS, inFile: 5 }]);
   await exporter.shutdown();
@@ -102,7 +107,10 @@ test('an export of several spans calls back once: SUCCESS after all are in the f
   assert.equal(failures.length, 1);
   assert.equal(failures[0]!.code, ExportResultCode.FAILED);
   assert.match(String(failures[0]!.error), FULL_DISK_ERROR);
-  assert.deepEqual(unwritten.map((records) => records.map((record) => record.span_id)), [spans.map((span) => span.spanContext().spanId)]);
+  assert.deepEqual(
+    unwritten.map((records) => records.map((record) => record.span_id)),
+    [spans.map((span) => span.spanContext().spanId)],
+  );
   await failing.shutdown();
 });
 
@@ -128,5 +136,8 @@ test('checkWritable names the directory it cannot write', () => {
   writeFileSync(join(parent, 'file'), '');
   const logDir = join(parent, 'file', 'logs');
   const exporter = new JsonlAuditExporter({ logDir });
-  assert.throws(() => exporter.checkWritable(), (error: Error) => error.message.startsWith(`audit log directory ${logDir} is not writable: ENOTDIR`));
+  assert.throws(
+    () => exporter.checkWritable(),
+    (error: Error) => error.message.startsWith(`audit log directory ${logDir} is not writable: ENOTDIR`),
+  );
 });

@@ -45,8 +45,10 @@ test('a write that fails part-way (a full disk) throws with the bytes written, a
   const ino = sink.append('a.jsonl', Buffer.from('ok\n'), null);
   const spaceReturns = fillDisk(5);
   t.after(spaceReturns);
-  assert.throws(() => sink.append('a.jsonl', Buffer.from('{"lost":true}\n'), ino), (error: unknown) =>
-    error instanceof PartialWriteError && error.written === 2 && FULL_DISK_ERROR.test(error.message));
+  assert.throws(
+    () => sink.append('a.jsonl', Buffer.from('{"lost":true}\n'), ino),
+    (error: unknown) => error instanceof PartialWriteError && error.written === 2 && FULL_DISK_ERROR.test(error.message),
+  );
   spaceReturns();
   sink.append('a.jsonl', Buffer.from('\nok\n'), ino);
   sink.close();

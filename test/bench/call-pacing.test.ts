@@ -13,7 +13,7 @@ after(() => rmSync(bench.root, { recursive: true, force: true }));
 const CALLS = 6;
 const PAUSE_MS = 20;
 
-test('spaced calls: per-call time is the calls\' own, and every call is recorded once', async () => {
+test("spaced calls: per-call time is the calls' own, and every call is recorded once", async () => {
   const dir = bench.scratchDir('pacing');
   const target = await openInMemoryTarget('audited', { logDir: dir, dataDir: dir });
   let summary;

@@ -39,7 +39,11 @@ test(`loss check through mcp-audit proxy: ${CALLS} calls give ${CALLS} parseable
 });
 
 test('the loss check notices a missing record', async () => {
-  const result = await checkLoss({ name: 'unaudited (writes no trail)', variant: 'unaudited' }, { calls: 50, inFlight: 10, transport: 'in-memory' }, bench);
+  const result = await checkLoss(
+    { name: 'unaudited (writes no trail)', variant: 'unaudited' },
+    { calls: 50, inFlight: 10, transport: 'in-memory' },
+    bench,
+  );
   assert.equal(result.lines, 0);
   assert.equal(result.callsRecordedOnce, 0);
 });

@@ -51,8 +51,13 @@ test('p99 is compared with the receiver-up run of the same repetition, and judge
 });
 
 test('a p99 median ratio above 1.2 misses, however good the best repetition', () => {
-  const loss = threeRepetitions().map((result) => (result.name === DOWN && result.repetition !== 1 ? { ...result, p99Ms: result.p99Ms * 2 } : result));
-  assert.deepEqual(ratioPerRepetition(loss, DOWN, RECEIVER_UP_CASE, (result) => result.p99Ms), { min: 0.5, median: 2.2, max: 4 });
+  const loss = threeRepetitions().map((result) =>
+    result.name === DOWN && result.repetition !== 1 ? { ...result, p99Ms: result.p99Ms * 2 } : result,
+  );
+  assert.deepEqual(
+    ratioPerRepetition(loss, DOWN, RECEIVER_UP_CASE, (result) => result.p99Ms),
+    { min: 0.5, median: 2.2, max: 4 },
+  );
   assert.equal(verdictOf(judgeLoss(loss), '3. p99', DOWN), 'missed');
 });
 
@@ -64,8 +69,14 @@ test('peak RSS is compared with the trail-only run of the same repetition', () =
 
 test('a repetition without its reference run is left out of the ratio, not compared with another repetition', () => {
   const loss = threeRepetitions().filter((result) => !(result.name === RECEIVER_UP_CASE && result.repetition === 0));
-  assert.deepEqual(ratioPerRepetition(loss, DOWN, RECEIVER_UP_CASE, (result) => result.p99Ms), { min: 0.5, median: 0.5, max: 1.1 });
-  assert.equal(ratioPerRepetition(loss, DOWN, 'no such case', (result) => result.p99Ms), undefined);
+  assert.deepEqual(
+    ratioPerRepetition(loss, DOWN, RECEIVER_UP_CASE, (result) => result.p99Ms),
+    { min: 0.5, median: 0.5, max: 1.1 },
+  );
+  assert.equal(
+    ratioPerRepetition(loss, DOWN, 'no such case', (result) => result.p99Ms),
+    undefined,
+  );
 });
 
 test('the loss target is met only when every repetition of a case is exact', () => {
@@ -87,6 +98,11 @@ test('the reference cases are not judged against themselves, and a case without 
   assert.ok(!targets.some((target) => target.startsWith('3. p99') && target.endsWith(`(${RECEIVER_UP_CASE})`)));
   assert.deepEqual(
     lossCasesByName(loss).map(({ name, runs }) => [name, runs.map((result) => result.repetition)]),
-    [[TRAIL_ONLY_CASE, [0, 1, 2]], [RECEIVER_UP_CASE, [0, 1, 2]], [DOWN, [0, 1, 2]], ['unaudited (reference: no trail)', [0]]],
+    [
+      [TRAIL_ONLY_CASE, [0, 1, 2]],
+      [RECEIVER_UP_CASE, [0, 1, 2]],
+      [DOWN, [0, 1, 2]],
+      ['unaudited (reference: no trail)', [0]],
+    ],
   );
 });

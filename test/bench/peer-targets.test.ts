@@ -32,7 +32,8 @@ const rows = (auditedWall: number, auditedCpu: number, inFlight = 1): OverheadRo
   row('peer:otel-span', inFlight, 1.3, 300),
   row('peer:seed-appendFile', inFlight, 1.5, 280),
 ];
-const verdict = (judged: ReturnType<typeof judgePeers>, fragment: string): string | undefined => judged.find((result) => result.target.includes(fragment))?.verdict;
+const verdict = (judged: ReturnType<typeof judgePeers>, fragment: string): string | undefined =>
+  judged.find((result) => result.target.includes(fragment))?.verdict;
 
 test('ours is judged against each peer on server CPU per call, and on wall time against unaudited at one in flight', () => {
   const judged = judgePeers(rows(1.15, 250));

@@ -12,13 +12,25 @@ const benchServer = fileURLToPath(new URL('../../bench/bench-server.js', import.
 
 function linesOf(file: string): Array<Record<string, unknown>> {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-async function withPeer(variant: string, body: (client: Client, dir: string) => Promise<void>, t: { after(fn: () => void | Promise<void>): void }): Promise<string> {
+async function withPeer(
+  variant: string,
+  body: (client: Client, dir: string) => Promise<void>,
+  t: { after(fn: () => void | Promise<void>): void },
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-peer-'));
   const client = new Client({ name: 'peer-test', version: '0' });
-  const transport = new StdioClientTransport({ command: process.execPath, args: [benchServer, variant], env: { ...(process.env as Record<string, string>), BENCH_LOG_DIR: dir, BENCH_DATA_DIR: dir }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [benchServer, variant],
+    env: { ...(process.env as Record<string, string>), BENCH_LOG_DIR: dir, BENCH_DATA_DIR: dir },
+    stderr: 'pipe',
+  });
   t.after(async () => {
     await client.close().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
@@ -32,28 +44,39 @@ async function withPeer(variant: string, body: (client: Client, dir: string) => 
 const echo = (index: number) => ({ name: 'bench_echo', arguments: { query: `monitor ${index}` } });
 const seedFile = (dir: string): string => join(dir, `audit_${new Date().toISOString().slice(0, 10)}.jsonl`);
 
-for (const [variant, file] of [['peer:pino', (dir: string) => join(dir, 'pino.jsonl')], ['peer:seed-appendFile', seedFile]] as const) {
+for (const [variant, file] of [
+  ['peer:pino', (dir: string) => join(dir, 'pino.jsonl')],
+  ['peer:seed-appendFile', seedFile],
+] as const) {
   test(`${variant} has written each call's record when the call's answer arrives`, { timeout: 60_000 }, async (t) => {
-    await withPeer(variant, async (client, dir) => {
-      for (let index = 0; index < 5; index++) {
-        await client.callTool(echo(index));
-        const last = linesOf(file(dir)).at(-1);
-        assert.equal(linesOf(file(dir)).length, index + 1);
-        assert.deepEqual(last?.['input_summary'], { query: `monitor ${index}` });
-        assert.equal(last?.['tool_name'], 'bench_echo');
-        assert.equal(last?.['success'], true);
-      }
-      // Concurrent calls: the seed's mutex and pino's sync writes keep one whole line per call.
-      await Promise.all(Array.from({ length: 20 }, (_, index) => client.callTool(echo(100 + index))));
-      assert.equal(linesOf(file(dir)).length, 25);
-    }, t);
+    await withPeer(
+      variant,
+      async (client, dir) => {
+        for (let index = 0; index < 5; index++) {
+          await client.callTool(echo(index));
+          const last = linesOf(file(dir)).at(-1);
+          assert.equal(linesOf(file(dir)).length, index + 1);
+          assert.deepEqual(last?.['input_summary'], { query: `monitor ${index}` });
+          assert.equal(last?.['tool_name'], 'bench_echo');
+          assert.equal(last?.['success'], true);
+        }
+        // Concurrent calls: the seed's mutex and pino's sync writes keep one whole line per call.
+        await Promise.all(Array.from({ length: 20 }, (_, index) => client.callTool(echo(100 + index))));
+        assert.equal(linesOf(file(dir)).length, 25);
+      },
+      t,
+    );
   });
 }
 
 test('peer:otel-span exports one span per tool call to its file stream', { timeout: 60_000 }, async (t) => {
-  const dir = await withPeer('peer:otel-span', async (client) => {
-    await Promise.all(Array.from({ length: 10 }, (_, index) => client.callTool(echo(index))));
-  }, t);
+  const dir = await withPeer(
+    'peer:otel-span',
+    async (client) => {
+      await Promise.all(Array.from({ length: 10 }, (_, index) => client.callTool(echo(index))));
+    },
+    t,
+  );
   // The stream is flushed at shutdown; closing the client ends the server.
   const file = join(dir, 'spans.jsonl');
   for (let waited = 0; linesOf(file).length < 10 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));

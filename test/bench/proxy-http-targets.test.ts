@@ -23,7 +23,16 @@ function row(mode: 'json' | 'sse', inFlight: number, ratio: number): ProxyHttpRo
 
 function results(ratios: { json: [number, number]; sse: [number, number] }, events: Array<[number, number]>): ProxyHttpResults {
   return {
-    plan: { concurrency: [{ inFlight: 1, calls: 10 }, { inFlight: 64, calls: 64 }], workloads: ['lookup_inventory'], rounds: events.length, warmupCalls: 1, events: { calls: 1, events: 3, holdMs: 5 } },
+    plan: {
+      concurrency: [
+        { inFlight: 1, calls: 10 },
+        { inFlight: 64, calls: 64 },
+      ],
+      workloads: ['lookup_inventory'],
+      rounds: events.length,
+      warmupCalls: 1,
+      events: { calls: 1, events: 3, holdMs: 5 },
+    },
     rows: (['json', 'sse'] as const).flatMap((mode) => [row(mode, 1, ratios[mode][0]), row(mode, 64, ratios[mode][1])]),
     events: events.map(([direct, proxy]) => ({ directP99Ms: direct, proxyP99Ms: proxy, directP50Ms: direct / 2, proxyP50Ms: proxy / 2 })),
     proxyPeakRssBytes: { json: 1, sse: 1 },
@@ -43,10 +52,21 @@ test('each mode is judged at 1.20× sequential and 1.10× at 64 in flight, on th
 
 test('the event delay is judged on what the proxy adds to the p99, median over rounds', () => {
   // Added per round: 1, 6, 4 → median 4 ms: met, though one round added 6.
-  const met = judgeProxyHttp(results({ json: [1, 1], sse: [1, 1] }, [[10, 11], [10, 16], [2, 6]])).at(-1)!;
+  const met = judgeProxyHttp(
+    results({ json: [1, 1], sse: [1, 1] }, [
+      [10, 11],
+      [10, 16],
+      [2, 6],
+    ]),
+  ).at(-1)!;
   assert.equal(met.verdict, 'met');
   assert.match(met.figure, /^\+4\.00 ms \(min 1\.00, max 6\.00\)/);
-  const missed = judgeProxyHttp(results({ json: [1, 1], sse: [1, 1] }, [[1, 7], [1, 6.5]])).at(-1)!;
+  const missed = judgeProxyHttp(
+    results({ json: [1, 1], sse: [1, 1] }, [
+      [1, 7],
+      [1, 6.5],
+    ]),
+  ).at(-1)!;
   assert.equal(missed.verdict, 'missed');
 });
 

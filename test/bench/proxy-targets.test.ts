@@ -53,10 +53,23 @@ function lossRun(name: string, repetition: number, peakMiB: number, lost = 0): L
 /** Proxy over direct 1.15× sequential and 1.12× at 64 in flight; over the embedded library 1.05× and 1.02×. */
 function results(overrides: Partial<ProxyResults> = {}): ProxyResults {
   return {
-    plan: { concurrency: [{ inFlight: 1, calls: 10 }, { inFlight: 64, calls: 64 }], rounds: 3, warmupCalls: 1, spaced: { calls: 1, pauseMs: 50, rounds: 1, warmupCalls: 1 }, loss: { calls: 10_000, inFlight: 10_000, repetitions: 2 } },
+    plan: {
+      concurrency: [
+        { inFlight: 1, calls: 10 },
+        { inFlight: 64, calls: 64 },
+      ],
+      rounds: 3,
+      warmupCalls: 1,
+      spaced: { calls: 1, pauseMs: 50, rounds: 1, warmupCalls: 1 },
+      loss: { calls: 10_000, inFlight: 10_000, repetitions: 2 },
+    },
     overhead: [
-      row('unaudited', 1, 1), row('audited', 1, 1.1, 1.1), row('proxy(unaudited)', 1, 1.15, 1.05),
-      row('unaudited', 64, 1), row('audited', 64, 1.1, 1.1), row('proxy(unaudited)', 64, 1.12, 1.02),
+      row('unaudited', 1, 1),
+      row('audited', 1, 1.1, 1.1),
+      row('proxy(unaudited)', 1, 1.15, 1.05),
+      row('unaudited', 64, 1),
+      row('audited', 64, 1.1, 1.1),
+      row('proxy(unaudited)', 64, 1.12, 1.02),
     ],
     spaced: [],
     loss: [0, 1].flatMap((repetition) => [lossRun(EMBEDDED_CASE, repetition, 200), lossRun(PROXY_CASE, repetition, 120)]),
@@ -64,7 +77,8 @@ function results(overrides: Partial<ProxyResults> = {}): ProxyResults {
   };
 }
 
-const verdict = (all: ReturnType<typeof judgeProxy>, fragment: string): string | undefined => all.find((result) => result.target.includes(fragment))?.verdict;
+const verdict = (all: ReturnType<typeof judgeProxy>, fragment: string): string | undefined =>
+  all.find((result) => result.target.includes(fragment))?.verdict;
 
 test('the proxy is judged on its own ratio to direct: 1.20× sequential, 1.10× at 64 in flight', () => {
   const judged = judgeProxy(results());
@@ -76,7 +90,9 @@ test('the proxy is judged on its own ratio to direct: 1.20× sequential, 1.10× 
 test('"the embedded library plus 10%" is the per-round proxy / embedded ratio, not a difference of medians', () => {
   const judged = judgeProxy(results());
   assert.equal(verdict(judged, 'embedded audited ≤ 1.1×), `lookup_inventory`, sequential'), 'met');
-  const slower = results({ overhead: results().overhead.map((r) => (r.variant === 'proxy(unaudited)' && r.inFlight === 1 ? row('proxy(unaudited)', 1, 1.15, 1.11) : r)) });
+  const slower = results({
+    overhead: results().overhead.map((r) => (r.variant === 'proxy(unaudited)' && r.inFlight === 1 ? row('proxy(unaudited)', 1, 1.15, 1.11) : r)),
+  });
   assert.equal(verdict(judgeProxy(slower), 'embedded audited ≤ 1.1×), `lookup_inventory`, sequential'), 'missed');
 });
 

@@ -9,9 +9,21 @@ import { judgeSigning } from '../../bench/targets.js';
 // How section 9's figures become verdicts, on made-up rows.
 function row(variant: TargetName, workload: 'bench_echo' | 'lookup_inventory', inFlight: number, ratio: number): OverheadRow {
   return {
-    transport: 'stdio', inFlight, workload, variant, pauseMs: 0, perCallUs: 500 * ratio, p99Ms: 2,
-    vsBaseline: { min: ratio - 0.1, median: ratio }, addedUs: { min: 0, median: 500 * (ratio - 1) }, vsPrevious: undefined,
-    cpuUsPerCall: 400, cpuVsBaseline: { min: 1, median: 1 }, proxyCpuUsPerCall: Number.NaN, failures: 0, memory: { peakRssBytes: 2 ** 26 },
+    transport: 'stdio',
+    inFlight,
+    workload,
+    variant,
+    pauseMs: 0,
+    perCallUs: 500 * ratio,
+    p99Ms: 2,
+    vsBaseline: { min: ratio - 0.1, median: ratio },
+    addedUs: { min: 0, median: 500 * (ratio - 1) },
+    vsPrevious: undefined,
+    cpuUsPerCall: 400,
+    cpuVsBaseline: { min: 1, median: 1 },
+    proxyCpuUsPerCall: Number.NaN,
+    failures: 0,
+    memory: { peakRssBytes: 2 ** 26 },
   };
 }
 
@@ -20,9 +32,17 @@ function cliRow(command: string, roundSeconds: number[]): CliRow {
 }
 
 test('signing is judged per call on signed over unsigned (≤ 1.03×), one target per workload and concurrency; the unsigned rows are the baseline', () => {
-  const perCall = [row('audited', 'bench_echo', 1, 1), row('audited+signed', 'bench_echo', 1, 1.02), row('audited', 'bench_echo', 64, 1), row('audited+signed', 'bench_echo', 64, 1.04)];
+  const perCall = [
+    row('audited', 'bench_echo', 1, 1),
+    row('audited+signed', 'bench_echo', 1, 1.02),
+    row('audited', 'bench_echo', 64, 1),
+    row('audited+signed', 'bench_echo', 64, 1.04),
+  ];
   const targets = judgeSigning(perCall, [], 1_000_000);
-  assert.deepEqual(targets.map((target) => target.verdict), ['met', 'missed']);
+  assert.deepEqual(
+    targets.map((target) => target.verdict),
+    ['met', 'missed'],
+  );
   assert.match(targets[0]!.target, /`bench_echo`, sequential/);
   assert.match(targets[1]!.target, /`bench_echo`, 64 in flight/);
   assert.match(targets[0]!.figure, /^1\.02× \(min 0\.92×\); \+10\.0 µs per call$/);

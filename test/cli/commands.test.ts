@@ -35,16 +35,38 @@ function dayOfRecords(date: string, count: number, next: () => number): string[]
     const session = `s-${Math.floor(i / 50)}`;
     const actor = ACTORS[Math.floor(next() * ACTORS.length)]!;
     if (i % 50 === 0) {
-      lines.push(JSON.stringify({ timestamp: at, action: 'session_start', tool_name: null, input_summary: {}, result_summary: 'protocol x', success: true, error: null, duration_ms: 0.2, session_id: session, actor }));
+      lines.push(
+        JSON.stringify({
+          timestamp: at,
+          action: 'session_start',
+          tool_name: null,
+          input_summary: {},
+          result_summary: 'protocol x',
+          success: true,
+          error: null,
+          duration_ms: 0.2,
+          session_id: session,
+          actor,
+        }),
+      );
       continue;
     }
     const tool = next() < 0.02 ? null : TOOLS[Math.floor(next() * TOOLS.length)]!;
     const success = next() > 0.15;
-    lines.push(JSON.stringify({
-      timestamp: at, action: 'tool_call', tool_name: tool, input_summary: { query: `q${i}, "quoted"` },
-      result_summary: success ? 'Found 3 items' : null, success, error: success ? null : '=HYPERLINK("x") failed',
-      duration_ms: Math.round(next() * 200_000) / 1000, session_id: session, actor,
-    }));
+    lines.push(
+      JSON.stringify({
+        timestamp: at,
+        action: 'tool_call',
+        tool_name: tool,
+        input_summary: { query: `q${i}, "quoted"` },
+        result_summary: success ? 'Found 3 items' : null,
+        success,
+        error: success ? null : '=HYPERLINK("x") failed',
+        duration_ms: Math.round(next() * 200_000) / 1000,
+        session_id: session,
+        actor,
+      }),
+    );
   }
   return lines;
 }
@@ -74,10 +96,15 @@ test('stats agrees with the seed jq recipes: calls per tool, failures, mean and 
 
   // The seed's "calls per tool": jq -r '.tool_name' | sort | uniq -c | sort -rn (on tool calls).
   const perTool = shell(`${JQ_RECORDS} | jq -r 'select(.action == "tool_call") | .tool_name' | sort | uniq -c | sort -rn`, dir);
-  const expectedCalls = new Map(perTool.trim().split('\n').map((line) => {
-    const [count, name] = line.trim().split(/\s+/);
-    return [name === 'null' ? null : name!, Number(count)];
-  }));
+  const expectedCalls = new Map(
+    perTool
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [count, name] = line.trim().split(/\s+/);
+        return [name === 'null' ? null : name!, Number(count)];
+      }),
+  );
   assert.deepEqual(new Map(stats.tools.map((tool) => [tool['tool'], tool['calls']])), expectedCalls);
 
   // The seed's "mean duration": jq '.duration_ms' | awk '{s+=$1; n++} END {print s/n}'.
@@ -85,14 +112,23 @@ test('stats agrees with the seed jq recipes: calls per tool, failures, mean and 
   assert.ok(Math.abs(stats.total['mean_ms']! - mean) < 1e-5, `${stats.total['mean_ms']} vs ${mean}`);
 
   // Failures and nearest-rank percentiles per tool, computed by jq over the same records.
-  const oracle = JSON.parse(shell(`${JQ_RECORDS} | jq -s '[.[] | select(.action == "tool_call")] | group_by(.tool_name) | map({
+  const oracle = JSON.parse(
+    shell(
+      `${JQ_RECORDS} | jq -s '[.[] | select(.action == "tool_call")] | group_by(.tool_name) | map({
       tool: .[0].tool_name, failures: (map(select(.success == false)) | length),
       p50: (map(.duration_ms) | sort | .[((length * 0.50) | ceil) - 1]),
       p95: (map(.duration_ms) | sort | .[((length * 0.95) | ceil) - 1]),
-      p99: (map(.duration_ms) | sort | .[((length * 0.99) | ceil) - 1]) })'`, dir)) as Array<Record<string, unknown>>;
+      p99: (map(.duration_ms) | sort | .[((length * 0.99) | ceil) - 1]) })'`,
+      dir,
+    ),
+  ) as Array<Record<string, unknown>>;
   for (const expected of oracle) {
     const actual = stats.tools.find((tool) => tool['tool'] === expected['tool'])!;
-    assert.deepEqual([actual['failures'], actual['p50_ms'], actual['p95_ms'], actual['p99_ms']], [expected['failures'], expected['p50'], expected['p95'], expected['p99']], String(expected['tool']));
+    assert.deepEqual(
+      [actual['failures'], actual['p50_ms'], actual['p95_ms'], actual['p99_ms']],
+      [expected['failures'], expected['p50'], expected['p95'], expected['p99']],
+      String(expected['tool']),
+    );
   }
   assert.equal(stats.total['failures'], jqLines('select(.action == "tool_call" and .success == false)').length);
 });
@@ -111,7 +147,10 @@ test('damaged lines are reported with file:line on stderr and do not stop the re
 test('failures --json gives exactly jq select(.success == false), in order', () => {
   const run = runCli(['failures', '--dir', dir, '--json']);
   assert.equal(run.status, 0, run.stderr);
-  const actual = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const actual = run.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const expected = jqLines('select(.success == false)').map((line) => JSON.parse(line));
   assert.ok(expected.length > 100);
   assert.deepEqual(actual, expected);
@@ -122,14 +161,19 @@ test('query combines --tool --actor --session --action --since --until --failed 
     [['--tool', 'create_ticket', '--actor', 'bob'], 'select(.tool_name == "create_ticket" and .actor == "bob")'],
     [['--session', 's-3', '--failed'], 'select(.session_id == "s-3" and .success == false)'],
     [['--action', 'session_start'], 'select(.action == "session_start")'],
-    [['--since', '2026-01-14T12:00:00Z', '--until', '2026-01-15T06:00:00Z', '--tool', 'get_ticket'],
-      'select(.timestamp >= "2026-01-14T12:00:00" and .timestamp < "2026-01-15T06:00:00" and .tool_name == "get_ticket")'],
+    [
+      ['--since', '2026-01-14T12:00:00Z', '--until', '2026-01-15T06:00:00Z', '--tool', 'get_ticket'],
+      'select(.timestamp >= "2026-01-14T12:00:00" and .timestamp < "2026-01-15T06:00:00" and .tool_name == "get_ticket")',
+    ],
     [['--since', '2026-01-15'], 'select(.timestamp >= "2026-01-15")'],
   ];
   for (const [args, jq] of cases) {
     const run = runCli(['query', '--dir', dir, '--json', ...args]);
     assert.equal(run.status, 0, run.stderr);
-    const actual = run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const actual = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
     const expected = jqLines(jq).map((line) => JSON.parse(line));
     assert.ok(expected.length > 0, jq);
     assert.deepEqual(actual, expected, args.join(' '));
@@ -176,12 +220,25 @@ test('--dir accepts backslash separators', () => {
 
 test('tail -n shows the last records; tail -f prints a line appended after it starts, and follows into the next day', async () => {
   const last = runCli(['tail', '-n', '2', '--dir', dir, '--json']);
-  assert.deepEqual(last.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)), jqLines('.').slice(-2).map((line) => JSON.parse(line)));
+  assert.deepEqual(
+    last.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+    jqLines('.')
+      .slice(-2)
+      .map((line) => JSON.parse(line)),
+  );
 
   const followDir = makeTempDir('cli-tail');
   const today = join(followDir, 'audit_2026-01-15.jsonl');
-  writeFileSync(today, JSON.stringify({ timestamp: '2026-01-15T10:00:00.000Z', action: 'tool_call', tool_name: 'old', success: true, duration_ms: 1 }) + '\n');
-  const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '50', '--json', '--dir', followDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    today,
+    JSON.stringify({ timestamp: '2026-01-15T10:00:00.000Z', action: 'tool_call', tool_name: 'old', success: true, duration_ms: 1 }) + '\n',
+  );
+  const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '50', '--json', '--dir', followDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let errors = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -193,9 +250,15 @@ test('tail -n shows the last records; tail -f prints a line appended after it st
   try {
     // Appending before tail has taken its starting point would make the line "old": wait until it says it follows.
     await waitFor('following', () => errors);
-    appendFileSync(today, JSON.stringify({ timestamp: '2026-01-15T23:59:59.000Z', action: 'tool_call', tool_name: 'appended', success: true, duration_ms: 2 }) + '\n');
+    appendFileSync(
+      today,
+      JSON.stringify({ timestamp: '2026-01-15T23:59:59.000Z', action: 'tool_call', tool_name: 'appended', success: true, duration_ms: 2 }) + '\n',
+    );
     await waitFor('"appended"');
-    writeFileSync(join(followDir, 'audit_2026-01-16.jsonl'), JSON.stringify({ timestamp: '2026-01-16T00:00:00.100Z', action: 'tool_call', tool_name: 'next_day', success: true, duration_ms: 3 }) + '\n');
+    writeFileSync(
+      join(followDir, 'audit_2026-01-16.jsonl'),
+      JSON.stringify({ timestamp: '2026-01-16T00:00:00.100Z', action: 'tool_call', tool_name: 'next_day', success: true, duration_ms: 3 }) + '\n',
+    );
     await waitFor('"next_day"');
     assert.ok(!output.includes('"old"'), 'with -n 0 the existing record is not shown');
   } finally {
@@ -203,7 +266,9 @@ test('tail -n shows the last records; tail -f prints a line appended after it st
   }
 });
 
-test('colour on a terminal only, and never with NO_COLOR', { skip: !existsSync('/usr/bin/script') && 'needs script(1) for a pseudo-terminal' }, () => {
+test('colour on a terminal only, and never with NO_COLOR', {
+  skip: !existsSync('/usr/bin/script') && 'needs script(1) for a pseudo-terminal',
+}, () => {
   // script(1) gives the CLI a real pseudo-terminal as stdout.
   const onTerminal = (env: string) => shell(`${env} script -qec "${process.execPath} ${CLI_PATH} failures --dir ${dir} --limit 1" /dev/null`, dir);
   assert.match(onTerminal(''), /\x1b\[31m/);

@@ -18,7 +18,9 @@ const live = `audit_${today}.jsonl`;
 /** A real help-desk server over stdio, its pid at hand for SIGHUP (what logrotate's postrotate sends). */
 async function startServer(dirs: HelpdeskDirs) {
   const transport = new StdioClientTransport({
-    command: process.execPath, args: [helpdeskServerPath], stderr: 'pipe',
+    command: process.execPath,
+    args: [helpdeskServerPath],
+    stderr: 'pipe',
     env: { ...(process.env as Record<string, string>), AUDIT_LOG_DIR: dirs.logDir, HELPDESK_DATA_DIR: dirs.dataDir, AUDIT_HMAC_KEY: KEY },
   });
   const client = new Client({ name: 'rotation-test', version: '1.0.0' });
@@ -54,14 +56,25 @@ function compress(dir: string, name: string): void {
 }
 
 function assertVerifiesWithEveryCall(dir: string, calls: number, files: string[]): void {
-  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('audit_')).sort(), [...files].sort());
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((name) => name.startsWith('audit_'))
+      .sort(),
+    [...files].sort(),
+  );
   const verified = runCli(['verify', dir], { AUDIT_HMAC_KEY: KEY });
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
   for (const name of files) assert.match(verified.stdout, new RegExp(`VALID {3}${name.replaceAll('.', '\\.')} `));
   const queried = runCli(['query', '--dir', dir, '--json', '--action', 'tool_call']);
   assert.equal(queried.status, 0, queried.stderr);
-  const queries = queried.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { input_summary: { query: string } }).input_summary.query);
-  assert.deepEqual(queries, Array.from({ length: calls }, (_, i) => `monitor ${i}`));
+  const queries = queried.stdout
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { input_summary: { query: string } }).input_summary.query);
+  assert.deepEqual(
+    queries,
+    Array.from({ length: calls }, (_, i) => `monitor ${i}`),
+  );
 }
 
 test('logrotate numbered rotation with compress and delaycompress (.jsonl.1, then .jsonl.2.gz): verify follows the chain, query reads every call', async () => {
@@ -140,7 +153,10 @@ test('the documented logrotate stanza, run by the real logrotate twice while the
   const server = await startServer(dirs);
   await server.call(3);
   const config = join(dirs.dataDir, '..', 'logrotate.conf');
-  writeFileSync(config, stanza.replace('/var/log/mcp-audit', dirs.logDir).replace('systemctl kill --signal=HUP mcp-helpdesk.service', `kill -HUP ${server.pid}`));
+  writeFileSync(
+    config,
+    stanza.replace('/var/log/mcp-audit', dirs.logDir).replace('systemctl kill --signal=HUP mcp-helpdesk.service', `kill -HUP ${server.pid}`),
+  );
   chmodSync(config, 0o644);
   const run = () => {
     const result = spawnSync('logrotate', ['--force', '--state', join(dirs.dataDir, '..', 'logrotate.state'), config], { encoding: 'utf8' });
@@ -156,13 +172,16 @@ test('the documented logrotate stanza, run by the real logrotate twice while the
   assertVerifiesWithEveryCall(dirs.logDir, server.calls(), [`${live}.2.gz`, `${live}.1`, live]);
 });
 
-test('tail -f follows the file it opened through a rotation: the renamed file\'s last lines, then the new file\'s', async () => {
+test("tail -f follows the file it opened through a rotation: the renamed file's last lines, then the new file's", async () => {
   const dir = helpdeskDirs('rotate-tail').dataDir;
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
-  const line = (tool: string) => JSON.stringify({ timestamp: `${today}T10:00:00.000Z`, action: 'tool_call', tool_name: tool, success: true, duration_ms: 1 }) + '\n';
+  const line = (tool: string) =>
+    JSON.stringify({ timestamp: `${today}T10:00:00.000Z`, action: 'tool_call', tool_name: tool, success: true, duration_ms: 1 }) + '\n';
   writeFileSync(join(dir, live), line('before'));
-  const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '200', '--json', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_PATH, 'tail', '-f', '-n', '0', '--interval', '200', '--json', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let errors = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -178,7 +197,10 @@ test('tail -f follows the file it opened through a rotation: the renamed file\'s
     renameSync(join(dir, live), join(dir, `${live}.1`));
     writeFileSync(join(dir, live), line('first-after-rotation'));
     await waitFor('first-after-rotation', () => output);
-    const tools = output.trim().split('\n').map((text) => (JSON.parse(text) as { tool_name: string }).tool_name);
+    const tools = output
+      .trim()
+      .split('\n')
+      .map((text) => (JSON.parse(text) as { tool_name: string }).tool_name);
     assert.deepEqual(tools, ['last-before-rotation', 'first-after-rotation']);
   } finally {
     child.kill();

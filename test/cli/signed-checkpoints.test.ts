@@ -17,8 +17,14 @@ const DAY1 = 'audit_2026-01-15.jsonl';
 const DAY2 = 'audit_2026-01-16.jsonl';
 
 function writer(dir: string, id: string, count: number, day: string): Promise<void> {
-  const env = { ...process.env, AUDIT_HMAC_KEY: '', AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'), AUDIT_CHECKPOINT_EVERY: '40',
-    AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/help-desk', AUDIT_CHECKPOINT_MIRROR: join(root, 'pristine-mirror') };
+  const env = {
+    ...process.env,
+    AUDIT_HMAC_KEY: '',
+    AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'),
+    AUDIT_CHECKPOINT_EVERY: '40',
+    AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/help-desk',
+    AUDIT_CHECKPOINT_MIRROR: join(root, 'pristine-mirror'),
+  };
   const process_ = spawn(process.execPath, [child, dir, id, String(count), day], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => process_.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${id} exited ${code}`)))));
 }
@@ -31,7 +37,8 @@ function copy(): { dir: string; mirror: string } {
   return { dir: join(dir, 'logs'), mirror: join(dir, 'mirror') };
 }
 
-const verify = (dir: string, ...more: string[]) => runCli(['verify', dir, '--public-key', join(keys, 'audit-signing.pub'), ...more], { AUDIT_HMAC_KEY: '' });
+const verify = (dir: string, ...more: string[]) =>
+  runCli(['verify', dir, '--public-key', join(keys, 'audit-signing.pub'), ...more], { AUDIT_HMAC_KEY: '' });
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').slice(0, -1);
 
 before(async () => {
@@ -57,7 +64,10 @@ test('an intact trail written by several processes across a day boundary verifie
   const result = verify(dir, '--checkpoints', mirror);
   assert.equal(result.status, 0, result.stdout + result.stderr);
   assert.match(result.stdout, /^VALID {3}audit_2026-01-15\.jsonl \(240 records, seq 1-240; 240 lines, leaves 0-239\)$/m);
-  assert.match(result.stdout, /OK: chain intact; 300 lines in \d file\(s\) give the roots of \d+ checkpoint\(s\) signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}/);
+  assert.match(
+    result.stdout,
+    /OK: chain intact; 300 lines in \d file\(s\) give the roots of \d+ checkpoint\(s\) signed by example\.org\/audit\/help-desk\+[0-9a-f]{8}/,
+  );
   const last = readFileSync(join(dir, 'checkpoints', '0000000000000300.checkpoint'), 'utf8');
   assert.match(last, /^example\.org\/audit\/help-desk\n300\n[A-Za-z0-9+/]{43}=\n\n— example\.org\/audit\/help-desk [A-Za-z0-9+/]{91}=\n$/);
   assert.equal(readFileSync(join(mirror, '0000000000000300.checkpoint'), 'utf8'), last);
@@ -90,7 +100,10 @@ test('a record edited and the plain SHA-256 chain recomputed after it: the chain
   const signed = verify(dir);
   assert.equal(signed.status, 1);
   assert.match(signed.stdout, /^INVALID audit_2026-01-15\.jsonl/m);
-  assert.match(signed.stdout, /modified: the trail does not give the root signed in .*\(size \d+\): a line among leaves \d+\.\.\d+ \(audit_2026-01-15\.jsonl:\d+ to audit_2026-01-15\.jsonl:\d+\) was edited/);
+  assert.match(
+    signed.stdout,
+    /modified: the trail does not give the root signed in .*\(size \d+\): a line among leaves \d+\.\.\d+ \(audit_2026-01-15\.jsonl:\d+ to audit_2026-01-15\.jsonl:\d+\) was edited/,
+  );
   const leaves = /leaves (\d+)\.\.(\d+)/.exec(signed.stdout)!.slice(1).map(Number);
   assert.ok(leaves[0]! <= 99 && 99 <= leaves[1]!, signed.stdout);
 });
@@ -102,16 +115,27 @@ for (const [name, change] of [
 ] as const) {
   test(`a record ${name}: the signed tree fails`, () => {
     const { dir } = copy();
-    writeFileSync(join(dir, DAY1), change(lines(join(dir, DAY1))).map((line) => `${line}\n`).join(''));
+    writeFileSync(
+      join(dir, DAY1),
+      change(lines(join(dir, DAY1)))
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     const result = verify(dir);
     assert.equal(result.status, 1);
     assert.match(result.stdout, /modified: the trail does not give the root signed/);
   });
 }
 
-test('the tail cut and the local checkpoints rolled back to match: the chain\'s head catches it, and without the head the mirror does', () => {
+test("the tail cut and the local checkpoints rolled back to match: the chain's head catches it, and without the head the mirror does", () => {
   const { dir, mirror } = copy();
-  writeFileSync(join(dir, DAY2), lines(join(dir, DAY2)).slice(0, 20).map((line) => `${line}\n`).join(''));
+  writeFileSync(
+    join(dir, DAY2),
+    lines(join(dir, DAY2))
+      .slice(0, 20)
+      .map((line) => `${line}\n`)
+      .join(''),
+  );
   for (const name of readdirSync(join(dir, 'checkpoints'))) if (Number(name.slice(0, 16)) > 260) rmSync(join(dir, 'checkpoints', name));
   const withHead = verify(dir);
   assert.equal(withHead.status, 1, withHead.stdout);
@@ -120,7 +144,10 @@ test('the tail cut and the local checkpoints rolled back to match: the chain\'s 
   assert.equal(verify(dir, '--no-head').status, 0, 'without the head or the mirror, a consistent rollback is not visible');
   const result = verify(dir, '--no-head', '--checkpoints', mirror);
   assert.equal(result.status, 1);
-  assert.match(result.stdout, /truncated: .*mirror\/0000000000000300\.checkpoint signed 300 lines but the trail has 260: lines 260\.\.299 were cut off the end/);
+  assert.match(
+    result.stdout,
+    /truncated: .*mirror\/0000000000000300\.checkpoint signed 300 lines but the trail has 260: lines 260\.\.299 were cut off the end/,
+  );
 });
 
 test('a whole day file removed: the signed tree fails', () => {
@@ -159,7 +186,10 @@ test('checkpoints signed by another key, an edited checkpoint and a swapped one 
   const result = verify(dir);
   assert.equal(result.status, 1);
   assert.match(result.stdout, /0000000000000300\.checkpoint: signature: invalid signature by example\.org\/audit\/help-desk\+/);
-  assert.match(result.stdout, new RegExp(`0000000000000290\\.checkpoint: signature: signed for size ${Number(swappedFrom.slice(0, 16))}, but named for size 290`));
+  assert.match(
+    result.stdout,
+    new RegExp(`0000000000000290\\.checkpoint: signature: signed for size ${Number(swappedFrom.slice(0, 16))}, but named for size 290`),
+  );
 });
 
 test('prove prints one record with its inclusion proof and checkpoint; verify-proof checks it with the public key alone, and refuses an edited record', () => {
@@ -171,7 +201,8 @@ test('prove prints one record with its inclusion proof and checkpoint; verify-pr
   assert.equal(proof.leaf_index, 149);
   assert.equal(proof.tree_size, 300);
   assert.equal(proof.proof.length, 9);
-  const check = (input: string) => spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], { input, encoding: 'utf8' });
+  const check = (input: string) =>
+    spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], { input, encoding: 'utf8' });
   const ok = check(proved.stdout);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^OK: the record is leaf 149 of example\.org\/audit\/help-desk, size 300/);
@@ -192,7 +223,10 @@ test('prove on a trail whose oldest day retention deleted: the proof comes out o
   assert.equal(proof.record, lines(join(dir, DAY2))[39]);
   assert.equal(proof.leaf_index, 279);
   assert.equal(proof.tree_size, 300);
-  const ok = spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], { input: proved.stdout, encoding: 'utf8' });
+  const ok = spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', join(keys, 'audit-signing.pub')], {
+    input: proved.stdout,
+    encoding: 'utf8',
+  });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^OK: the record is leaf 279 of example\.org\/audit\/help-desk, size 300/);
   const retired = runCli(['prove', dir, '--seq', '150']);
@@ -211,7 +245,10 @@ test('--json on the signed checks: verify --public-key, prove and verify-proof p
     spawnSync(process.execPath, [CLI_PATH, 'verify-proof', '--public-key', key, '--json'], { input, encoding: 'utf8' });
   const ok = check(proved.stdout);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, message: 'the record is leaf 9 of example.org/audit/help-desk, size 300, signed by example.org/audit/help-desk' });
+  assert.deepEqual(JSON.parse(ok.stdout), {
+    ok: true,
+    message: 'the record is leaf 9 of example.org/audit/help-desk, size 300, signed by example.org/audit/help-desk',
+  });
   const forged = check(proved.stdout.replace('\\"seq\\":10,', '\\"seq\\":11,'));
   assert.equal(forged.status, 1, forged.stderr);
   assert.equal((JSON.parse(forged.stdout) as { ok: boolean }).ok, false);
@@ -231,11 +268,21 @@ test('with the chain checked on a worker thread and the tree on the main one, a 
   assert.match(result.stdout, /^ {2}chain: audit_2026-01-15\.jsonl:100 seq 100: modified: /m);
   assert.match(result.stdout, /^ {2}tree: .*: modified: the trail does not give the root signed/m);
   assert.match(result.stdout, /FAILED: 1 chain problem\(s\), [1-9]\d* tree problem\(s\); 300 records, 300 lines/);
-  const json = JSON.parse(verify(dir, '--json').stdout) as { ok: boolean; problems: { kind: string }[]; chain: { ok: boolean; records: number; problems: { kind: string; seq: number }[] } };
+  const json = JSON.parse(verify(dir, '--json').stdout) as {
+    ok: boolean;
+    problems: { kind: string }[];
+    chain: { ok: boolean; records: number; problems: { kind: string; seq: number }[] };
+  };
   assert.equal(json.ok, false);
   assert.equal(json.chain.records, 300);
-  assert.deepEqual(json.chain.problems.map(({ kind, seq }) => ({ kind, seq })), [{ kind: 'modified', seq: 100 }]);
-  assert.ok(json.problems.some((problem) => problem.kind === 'modified'), JSON.stringify(json.problems));
+  assert.deepEqual(
+    json.chain.problems.map(({ kind, seq }) => ({ kind, seq })),
+    [{ kind: 'modified', seq: 100 }],
+  );
+  assert.ok(
+    json.problems.some((problem) => problem.kind === 'modified'),
+    JSON.stringify(json.problems),
+  );
 });
 
 test('an install whose chain-check worker module is missing: verify --public-key says the chain check could not start, exit 2, and does not hang', () => {
@@ -247,8 +294,11 @@ test('an install whose chain-check worker module is missing: verify --public-key
   symlinkSync(join(built, '..', '..', 'node_modules'), join(install, 'node_modules'));
   rmSync(join(install, 'dist', 'src', 'cli', 'chain-check-worker.js'));
   const { dir } = copy();
-  const result = spawnSync(process.execPath, [join(install, 'dist', 'src', 'cli', 'main.js'), 'verify', dir, '--public-key', join(keys, 'audit-signing.pub')],
-    { encoding: 'utf8', env: { ...process.env, AUDIT_HMAC_KEY: '' }, timeout: 60_000 });
+  const result = spawnSync(
+    process.execPath,
+    [join(install, 'dist', 'src', 'cli', 'main.js'), 'verify', dir, '--public-key', join(keys, 'audit-signing.pub')],
+    { encoding: 'utf8', env: { ...process.env, AUDIT_HMAC_KEY: '' }, timeout: 60_000 },
+  );
   assert.equal(result.status, 2, `status ${result.status}, signal ${result.signal}: ${result.stdout}${result.stderr}`);
   assert.match(result.stderr, /^mcp-audit verify: the chain check failed: .*chain-check-worker\.js/m);
   assert.equal(result.stdout, '');

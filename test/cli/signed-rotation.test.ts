@@ -29,10 +29,17 @@ before(() => {
 /** A real help-desk server over stdio, signing every 2 lines; its stderr kept to show signing never stopped. */
 async function startServer(dirs: HelpdeskDirs, firstCall: number, hmacKey = '') {
   const transport = new StdioClientTransport({
-    command: process.execPath, args: [helpdeskServerPath], stderr: 'pipe',
+    command: process.execPath,
+    args: [helpdeskServerPath],
+    stderr: 'pipe',
     env: {
-      ...(process.env as Record<string, string>), AUDIT_LOG_DIR: dirs.logDir, HELPDESK_DATA_DIR: dirs.dataDir, AUDIT_HMAC_KEY: hmacKey,
-      AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'), AUDIT_CHECKPOINT_EVERY: '2', AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/rotation',
+      ...(process.env as Record<string, string>),
+      AUDIT_LOG_DIR: dirs.logDir,
+      HELPDESK_DATA_DIR: dirs.dataDir,
+      AUDIT_HMAC_KEY: hmacKey,
+      AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'),
+      AUDIT_CHECKPOINT_EVERY: '2',
+      AUDIT_CHECKPOINT_ORIGIN: 'example.org/audit/rotation',
     },
   });
   let stderr = '';
@@ -66,11 +73,13 @@ function compress(dir: string, name: string): void {
 }
 
 function lineCount(dir: string): number {
-  return readdirSync(dir).filter((name) => name.startsWith('audit_')).reduce((sum, name) => {
-    const bytes = readFileSync(join(dir, name));
-    const text = name.endsWith('.gz') ? spawnSync('gzip', ['-dc'], { input: bytes }).stdout : bytes;
-    return sum + text.toString('utf8').split('\n').length - 1;
-  }, 0);
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('audit_'))
+    .reduce((sum, name) => {
+      const bytes = readFileSync(join(dir, name));
+      const text = name.endsWith('.gz') ? spawnSync('gzip', ['-dc'], { input: bytes }).stdout : bytes;
+      return sum + text.toString('utf8').split('\n').length - 1;
+    }, 0);
 }
 
 /** `prove --seq` for a record, checked by `verify-proof` with the public key alone. */
@@ -104,12 +113,14 @@ test('logrotate renames the live file twice (.1, then .2.gz with delaycompress),
   for (const name of [`${live}.2.gz`, `${live}.1`, live]) assert.match(verified.stdout, new RegExp(`^VALID {3}${name.replaceAll('.', '\\.')} `, 'm'));
   assert.match(verified.stdout, new RegExp(`OK: chain intact; ${lines} lines in 3 file\\(s\\) give the roots of \\d+ checkpoint\\(s\\)`));
   // The last checkpoint (the second server's clean close) covers every line: the tree never restarted.
-  const sizes = readdirSync(join(dirs.logDir, 'checkpoints')).filter((name) => name.endsWith('.checkpoint')).map((name) => Number(name.slice(0, 16)));
+  const sizes = readdirSync(join(dirs.logDir, 'checkpoints'))
+    .filter((name) => name.endsWith('.checkpoint'))
+    .map((name) => Number(name.slice(0, 16)));
   assert.equal(Math.max(...sizes), lines);
   for (const seq of [2, 8, lines - 1]) provesRecord(dirs.logDir, seq);
 });
 
-test('logrotate dateext rotation compressed at once, under a running server with a keyed chain: the tree follows the gzipped file; verify --public-key checks the chain\'s hashes only with its key', async () => {
+test("logrotate dateext rotation compressed at once, under a running server with a keyed chain: the tree follows the gzipped file; verify --public-key checks the chain's hashes only with its key", async () => {
   const dirs = helpdeskDirs('signed-rotation-dateext');
   const server = await startServer(dirs, 0, 'chain-key');
   await server.call(3);

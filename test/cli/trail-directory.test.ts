@@ -31,7 +31,10 @@ const COUNTERS: Record<string, { args: string[]; count: (run: CliRun) => number 
 };
 
 function jsonLines(run: CliRun): unknown[] {
-  return run.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return run.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 before(async () => {
@@ -83,16 +86,28 @@ const TRAIL_COMMANDS: Array<[string, string[]]> = [
 
 test('a missing directory says where it looked and how to look elsewhere, exit 2, in every command', () => {
   for (const [name, args] of TRAIL_COMMANDS) {
-    for (const [where, env, source] of [[[missing], undefined, 'given as DIR'], [[], missing, 'from \\$AUDIT_LOG_DIR']] as const) {
+    for (const [where, env, source] of [
+      [[missing], undefined, 'given as DIR'],
+      [[], missing, 'from \\$AUDIT_LOG_DIR'],
+    ] as const) {
       const result = run([...args, ...where], env);
       assert.equal(result.status, 2, `${name}: ${result.stderr}`);
       assert.equal(result.stdout, '', name);
-      assert.match(result.stderr, new RegExp(`trail directory ${missing} \\(${source}\\): no such directory; give the trail directory as DIR or --dir DIR, or set AUDIT_LOG_DIR\\n$`), name);
+      assert.match(
+        result.stderr,
+        new RegExp(
+          `trail directory ${missing} \\(${source}\\): no such directory; give the trail directory as DIR or --dir DIR, or set AUDIT_LOG_DIR\\n$`,
+        ),
+        name,
+      );
     }
   }
   const fallback = runCli(['query'], { AUDIT_LOG_DIR: undefined }, root);
   assert.equal(fallback.status, 2);
-  assert.match(fallback.stderr, /trail directory .*\/logs \(the default \.\/logs, as neither DIR, --dir nor \$AUDIT_LOG_DIR is set\): no such directory/);
+  assert.match(
+    fallback.stderr,
+    /trail directory .*\/logs \(the default \.\/logs, as neither DIR, --dir nor \$AUDIT_LOG_DIR is set\): no such directory/,
+  );
 });
 
 test('a directory with no trail in it says so, exit 2, in every command; tail -f alone waits there for the first file', () => {
@@ -100,7 +115,13 @@ test('a directory with no trail in it says so, exit 2, in every command; tail -f
     const result = run([...args, '--dir', empty], undefined);
     assert.equal(result.status, 2, `${name}: ${result.stderr}`);
     assert.equal(result.stdout, '', name);
-    assert.match(result.stderr, new RegExp(`trail directory ${empty} \\(given as --dir\\) holds no audit trail \\(no audit_\\*\\.jsonl file\\); give the trail directory as DIR or --dir DIR, or set AUDIT_LOG_DIR\\n$`), name);
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `trail directory ${empty} \\(given as --dir\\) holds no audit trail \\(no audit_\\*\\.jsonl file\\); give the trail directory as DIR or --dir DIR, or set AUDIT_LOG_DIR\\n$`,
+      ),
+      name,
+    );
   }
 });
 
@@ -118,7 +139,10 @@ test('tail -f on a directory with no trail yet waits, then prints the first reco
     assert.ok(stream().includes(text), `no ${text} in: ${stream()} / ${errors}`);
   };
   await waitFor('(no trail file yet)', () => errors);
-  writeFileSync(join(waiting, 'audit_2026-01-15.jsonl'), JSON.stringify(auditRecord(1, '2026-01-15T10:00:00.000Z', { tool_name: 'first_one' })) + '\n');
+  writeFileSync(
+    join(waiting, 'audit_2026-01-15.jsonl'),
+    JSON.stringify(auditRecord(1, '2026-01-15T10:00:00.000Z', { tool_name: 'first_one' })) + '\n',
+  );
   await waitFor('"first_one"', () => output);
 });
 
@@ -135,7 +159,10 @@ test('proxy writes the trail to --dir (or its old name --log-dir) over $AUDIT_LO
     const proxy = new WireProxy(envDir, PYTHON_SERVER, {}, [option, chosen]);
     await proxy.handshake();
     assert.equal(await proxy.close(), 0, proxy.stderr);
-    assert.ok(trailNow(chosen).some((record) => record.action === 'session_start'), option);
+    assert.ok(
+      trailNow(chosen).some((record) => record.action === 'session_start'),
+      option,
+    );
     assert.deepEqual(trailNow(envDir), [], option);
   }
 });

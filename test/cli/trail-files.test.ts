@@ -14,18 +14,23 @@ async function collect(lines: AsyncGenerator<TrailLine>): Promise<TrailLine[]> {
 
 test('lists trail files oldest first, parts in order, gzipped ones included, others ignored', () => {
   const dir = makeTempDir('cli-files');
-  for (const name of ['audit_2026-01-16.jsonl', 'audit_2026-01-15.2.jsonl', 'audit_2026-01-15.jsonl.gz', 'audit_2026-01-15.1.jsonl', 'notes.txt', 'audit_latest.jsonl']) {
-    writeFileSync(join(dir, name), '');
-  }
-  assert.deepEqual(listTrailFiles(dir).map((file) => file.name), [
+  for (const name of [
+    'audit_2026-01-16.jsonl',
+    'audit_2026-01-15.2.jsonl',
     'audit_2026-01-15.jsonl.gz',
     'audit_2026-01-15.1.jsonl',
-    'audit_2026-01-15.2.jsonl',
-    'audit_2026-01-16.jsonl',
-  ]);
+    'notes.txt',
+    'audit_latest.jsonl',
+  ]) {
+    writeFileSync(join(dir, name), '');
+  }
+  assert.deepEqual(
+    listTrailFiles(dir).map((file) => file.name),
+    ['audit_2026-01-15.jsonl.gz', 'audit_2026-01-15.1.jsonl', 'audit_2026-01-15.2.jsonl', 'audit_2026-01-16.jsonl'],
+  );
 });
 
-test('rotated files (logrotate numbered, dateext, extension) are listed in chain order, by their first record\'s seq, gzip known by content', () => {
+test("rotated files (logrotate numbered, dateext, extension) are listed in chain order, by their first record's seq, gzip known by content", () => {
   const dir = makeTempDir('cli-files');
   const first = (seq: number) => `{"seq":${seq},"prev_hash":"${'0'.repeat(64)}","hash":"x"}\n`;
   writeFileSync(join(dir, 'audit_2026-01-15.jsonl.2.gz'), gzipSync(first(1)));
@@ -37,15 +42,18 @@ test('rotated files (logrotate numbered, dateext, extension) are listed in chain
   writeFileSync(join(dir, 'audit_2026-01-16.jsonl.gz.tmp'), '');
   // Misnamed by hand: the chain, not the name, decides the order; files without records keep their name's place.
   writeFileSync(join(dir, 'audit_2026-01-17.jsonl.9'), first(3));
-  assert.deepEqual(listTrailFiles(dir).map((file) => [file.name, file.compressed]), [
-    ['audit_2026-01-15.jsonl.2.gz', true],
-    ['audit_2026-01-17.jsonl.9', false],
-    ['audit_2026-01-15.jsonl.1', false],
-    ['audit_2026-01-15.jsonl', false],
-    ['audit_2026-01-16.jsonl-20260116', false],
-    ['audit_2026-01-16.jsonl', false],
-    ['audit_2026-01-16-20260117.jsonl', false],
-  ]);
+  assert.deepEqual(
+    listTrailFiles(dir).map((file) => [file.name, file.compressed]),
+    [
+      ['audit_2026-01-15.jsonl.2.gz', true],
+      ['audit_2026-01-17.jsonl.9', false],
+      ['audit_2026-01-15.jsonl.1', false],
+      ['audit_2026-01-15.jsonl', false],
+      ['audit_2026-01-16.jsonl-20260116', false],
+      ['audit_2026-01-16.jsonl', false],
+      ['audit_2026-01-16-20260117.jsonl', false],
+    ],
+  );
 });
 
 test('reads plain and gzipped files alike and flags a torn last line', async () => {
@@ -55,11 +63,14 @@ test('reads plain and gzipped files alike and flags a torn last line', async () 
   writeFileSync(join(dir, 'audit_2026-01-16.jsonl.gz'), gzipSync(text));
   for (const file of listTrailFiles(dir)) {
     const lines = await collect(readTrailLines(file));
-    assert.deepEqual(lines.map((line) => [line.lineNumber, line.text, line.terminated]), [
-      [1, '{"a":1}', true],
-      [2, '{"a":2}', true],
-      [3, '{"a":3,"to', false],
-    ]);
+    assert.deepEqual(
+      lines.map((line) => [line.lineNumber, line.text, line.terminated]),
+      [
+        [1, '{"a":1}', true],
+        [2, '{"a":2}', true],
+        [3, '{"a":3,"to', false],
+      ],
+    );
   }
 });
 
@@ -68,6 +79,9 @@ test('lines split across read chunks come back whole', async () => {
   const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(i % 50) }));
   writeFileSync(join(dir, 'audit_2026-01-15.jsonl'), lines.join('\n') + '\n');
   const read = await collect(readTrailLines(listTrailFiles(dir)[0]!));
-  assert.deepEqual(read.map((line) => line.text), lines);
+  assert.deepEqual(
+    read.map((line) => line.text),
+    lines,
+  );
   assert.ok(read.every((line) => line.terminated));
 });

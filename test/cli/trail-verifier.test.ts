@@ -22,7 +22,9 @@ async function writeTrail(dir: string, hasher: ChainHasher, tag = 'q'): Promise<
   const writer = new ChainedTrailWriter({ directory: dir, hasher });
   let n = 0;
   for (const day of DAYS) {
-    await Promise.all([0, 1, 2, 3].map((i) => writer.append(auditRecord(++n, `${day}T10:00:0${i}.000Z`, { input_summary: { query: `${tag}${n}` } }))));
+    await Promise.all(
+      [0, 1, 2, 3].map((i) => writer.append(auditRecord(++n, `${day}T10:00:0${i}.000Z`, { input_summary: { query: `${tag}${n}` } }))),
+    );
   }
   writer.close();
 }
@@ -50,13 +52,22 @@ const writeLines = (path: string, text: string[]) => writeFileSync(path, text.ma
 const found = (report: VerifyReport) => report.problems.map(({ kind, file: name, line, seq }) => ({ kind, file: name, line, seq }));
 
 test('the pristine trails verify, keyed and unkeyed, with no notes', async () => {
-  for (const [dir, hasher] of [[keyedTrail, keyed], [unkeyedTrail, unkeyed]] as const) {
+  for (const [dir, hasher] of [
+    [keyedTrail, keyed],
+    [unkeyedTrail, unkeyed],
+  ] as const) {
     const report = await verifyTrail(dir, { hasher });
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.notes, []);
     assert.equal(report.records, 12);
-    assert.deepEqual(report.files.map((summary) => [summary.name, summary.records, summary.firstSeq, summary.lastSeq]),
-      [[file(0), 4, 1, 4], [file(1), 4, 5, 8], [file(2), 4, 9, 12]]);
+    assert.deepEqual(
+      report.files.map((summary) => [summary.name, summary.records, summary.firstSeq, summary.lastSeq]),
+      [
+        [file(0), 4, 1, 4],
+        [file(1), 4, 5, 8],
+        [file(2), 4, 9, 12],
+      ],
+    );
   }
 });
 
@@ -93,15 +104,18 @@ test('a head whose seq points at a record with another hash: the unkeyed chain r
   // Without a key anyone can re-chain the trail after an edit (here with plain SHA-256, as the definition says); the head's hash cannot follow.
   const dir = copyOf(unkeyedTrail);
   let previous = '';
-  writeLines(join(dir, file(2)), lines(join(dir, file(2))).map((line, i) => {
-    const { hash: _hash, ...record } = JSON.parse(line) as Record<string, unknown>;
-    if (i === 2) record['input_summary'] = { query: 'rewritten' };
-    if (i >= 2) record['prev_hash'] = previous;
-    const body = JSON.stringify(record);
-    const hash = createHash('sha256').update(`mcp-audit/record/v1\n${body}`).digest('hex');
-    previous = hash;
-    return `${body.slice(0, -1)},"hash":"${hash}"}`;
-  }));
+  writeLines(
+    join(dir, file(2)),
+    lines(join(dir, file(2))).map((line, i) => {
+      const { hash: _hash, ...record } = JSON.parse(line) as Record<string, unknown>;
+      if (i === 2) record['input_summary'] = { query: 'rewritten' };
+      if (i >= 2) record['prev_hash'] = previous;
+      const body = JSON.stringify(record);
+      const hash = createHash('sha256').update(`mcp-audit/record/v1\n${body}`).digest('hex');
+      previous = hash;
+      return `${body.slice(0, -1)},"hash":"${hash}"}`;
+    }),
+  );
   const report = await verifyTrail(dir, { hasher: unkeyed });
   assert.deepEqual(found(report), [{ kind: 'head', file: file(2), line: null, seq: 12 }]);
   assert.match(report.problems[0]!.message, /seq 12 does not have the hash the head recorded: the trail was rewritten/);
@@ -117,7 +131,10 @@ test('a missing first file is reported at the first record kept, as missing befo
 
 test('a missing record in the middle of a file is deleted, a single one named by its seq', async () => {
   const dir = copyOf(keyedTrail);
-  writeLines(join(dir, file(1)), lines(join(dir, file(1))).filter((_, i) => i !== 2));
+  writeLines(
+    join(dir, file(1)),
+    lines(join(dir, file(1))).filter((_, i) => i !== 2),
+  );
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'deleted', file: file(1), line: 3, seq: 8 }]);
   assert.match(report.problems[0]!.message, new RegExp(`^seq 7 missing between ${file(1)}:2 and here: records deleted`));
@@ -161,7 +178,10 @@ test('records moved to another file keep their order check across files: reorder
 test('the wrong key is one wrong-key finding, whether the head says so or only the records do', async () => {
   const other = new ChainHasher('not-the-key');
   const withHead = await verifyTrail(keyedTrail, { hasher: other });
-  assert.deepEqual(found(withHead), [{ kind: 'wrong-key', file: null, line: null, seq: null }, { kind: 'wrong-key', file: null, line: null, seq: null }]);
+  assert.deepEqual(found(withHead), [
+    { kind: 'wrong-key', file: null, line: null, seq: null },
+    { kind: 'wrong-key', file: null, line: null, seq: null },
+  ]);
   assert.match(withHead.problems[0]!.message, /head was sealed with key id [0-9a-f]{16}, not [0-9a-f]{16}/);
   assert.match(withHead.problems[1]!.message, new RegExp(`the key given \\(key id ${other.keyId}\\)`));
   const noHead = await verifyTrail(keyedTrail, { hasher: unkeyed, headPath: null });
@@ -172,7 +192,10 @@ test('the wrong key is one wrong-key finding, whether the head says so or only t
 
 test('one edited record among good ones is modified, not wrong-key', async () => {
   const dir = copyOf(keyedTrail);
-  writeLines(join(dir, file(2)), lines(join(dir, file(2))).map((line, i) => (i === 0 ? line.replace('"q9"', '"q-edited"') : line)));
+  writeLines(
+    join(dir, file(2)),
+    lines(join(dir, file(2))).map((line, i) => (i === 0 ? line.replace('"q9"', '"q-edited"') : line)),
+  );
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'modified', file: file(2), line: 1, seq: 9 }]);
 });
@@ -188,14 +211,18 @@ test('records past a lagging head are a note, not a problem; records cut off the
   writeFileSync(join(dir, HEAD), headBefore); // as a crash between the writes and the head update leaves it
   const lagging = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(lagging.problems, []);
-  assert.deepEqual(lagging.notes, [`2 record(s) after the head's seq 12: a writer is still writing, or stopped before its head caught up (not a problem: the records chain)`]);
+  assert.deepEqual(lagging.notes, [
+    `2 record(s) after the head's seq 12: a writer is still writing, or stopped before its head caught up (not a problem: the records chain)`,
+  ]);
 
   const cut = copyOf(keyedTrail);
   writeLines(join(cut, file(2)), lines(join(cut, file(2))).slice(0, 1));
   const truncated = await verifyTrail(cut, { hasher: keyed });
   assert.deepEqual(found(truncated), [{ kind: 'truncated', file: file(2), line: 2, seq: 10 }]);
-  assert.equal(truncated.problems[0]!.message,
-    `the trail ends at seq 9 (${file(2)}:1) but the head says seq 12 in ${file(2)}: seq 10..12 cut off the end`);
+  assert.equal(
+    truncated.problems[0]!.message,
+    `the trail ends at seq 9 (${file(2)}:1) but the head says seq 12 in ${file(2)}: seq 10..12 cut off the end`,
+  );
 
   const emptied = copyOf(keyedTrail);
   for (const day of [0, 1, 2]) writeFileSync(join(emptied, file(day)), '');
@@ -216,7 +243,7 @@ test('a day without a file between two days is a note; the chain decides', async
   assert.deepEqual(report.notes, ['no file for 2026-03-03', 'no file for 2026-03-04']);
 });
 
-test('a foreign line appended to a trail file is named by the next writer\'s recovery record, and verify still reports it as inserted', async () => {
+test("a foreign line appended to a trail file is named by the next writer's recovery record, and verify still reports it as inserted", async () => {
   const dir = makeTempDir('verifier-foreign');
   const day = '2026-03-05';
   const writer = new ChainedTrailWriter({ directory: dir, hasher: keyed, now: () => new Date(`${day}T10:00:05.000Z`) });
@@ -229,12 +256,23 @@ test('a foreign line appended to a trail file is named by the next writer\'s rec
   await next.append(auditRecord(3, `${day}T10:00:04.000Z`));
   next.close();
   const written = lines(path).map((line) => JSON.parse(line) as Record<string, any>);
-  assert.deepEqual(written.map((record) => [record['action'], record['seq'] ?? null]),
-    [['tool_call', 1], ['tool_call', 2], ['tool_call', null], ['recovery', 3], ['tool_call', 4]]);
+  assert.deepEqual(
+    written.map((record) => [record['action'], record['seq'] ?? null]),
+    [
+      ['tool_call', 1],
+      ['tool_call', 2],
+      ['tool_call', null],
+      ['recovery', 3],
+      ['tool_call', 4],
+    ],
+  );
   assert.deepEqual(written[3]!['input_summary']['foreign_lines'], [{ file: `audit_${day}.jsonl`, line: 3 }]);
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'inserted', file: `audit_${day}.jsonl`, line: 3, seq: null }]);
-  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('audit_')), [`audit_${day}.jsonl`]);
+  assert.deepEqual(
+    readdirSync(dir).filter((name) => name.startsWith('audit_')),
+    [`audit_${day}.jsonl`],
+  );
 });
 
 test('a last line that lost its newline is torn even if it parses, and a torn line the next writer recovered is only a note', async () => {
@@ -242,7 +280,10 @@ test('a last line that lost its newline is torn even if it parses, and a torn li
   const path = join(dir, file(2));
   writeFileSync(path, readFileSync(path, 'utf8').slice(0, -1));
   const report = await verifyTrail(dir, { hasher: keyed });
-  assert.deepEqual(found(report), [{ kind: 'torn', file: file(2), line: 4, seq: null }, { kind: 'truncated', file: file(2), line: 4, seq: 12 }]);
+  assert.deepEqual(found(report), [
+    { kind: 'torn', file: file(2), line: 4, seq: null },
+    { kind: 'truncated', file: file(2), line: 4, seq: 12 },
+  ]);
   assert.match(report.problems[0]!.message, /^torn last line: a write was interrupted \(not tampering\)/);
 
   const live = makeTempDir('verifier-torn');
@@ -273,20 +314,25 @@ test('a head rebuilt by a writer is a head problem for good, at the recovery rec
   writer.close();
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'head', file: file(2), line: 5, seq: 13 }]);
-  assert.equal(report.problems[0]!.message,
-    `a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 4 (seq 12)): records cut off the end before this point cannot be ruled out`);
+  assert.equal(
+    report.problems[0]!.message,
+    `a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 4 (seq 12)): records cut off the end before this point cannot be ruled out`,
+  );
 });
 
 test('a line with a hash but without seq or prev_hash is inserted, not part of the chain', async () => {
   for (const drop of ['seq', 'prev_hash']) {
     const dir = copyOf(keyedTrail);
-    writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => {
-      if (i !== 1) return line;
-      const { hash: _hash, [drop]: _dropped, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      // Hashed like a record, with the key: only the missing chain field gives it away.
-      const body = JSON.stringify(rest);
-      return `${body.slice(0, -1)},"hash":"${keyed.chain(rest, { seq: 0, hash: '0'.repeat(64) }).link.hash}"}`;
-    }));
+    writeLines(
+      join(dir, file(0)),
+      lines(join(dir, file(0))).map((line, i) => {
+        if (i !== 1) return line;
+        const { hash: _hash, [drop]: _dropped, ...rest } = JSON.parse(line) as Record<string, unknown>;
+        // Hashed like a record, with the key: only the missing chain field gives it away.
+        const body = JSON.stringify(rest);
+        return `${body.slice(0, -1)},"hash":"${keyed.chain(rest, { seq: 0, hash: '0'.repeat(64) }).link.hash}"}`;
+      }),
+    );
     const report = await verifyTrail(dir, { hasher: keyed });
     assert.deepEqual(found(report)[0], { kind: 'inserted', file: file(0), line: 2, seq: null }, drop);
     assert.equal(report.problems[0]!.message, 'record without seq/prev_hash/hash: not written by the chained writer (inserted?)');
@@ -295,23 +341,35 @@ test('a line with a hash but without seq or prev_hash is inserted, not part of t
 
 test('a first record that does not continue from the start of the trail says so', async () => {
   const dir = copyOf(keyedTrail);
-  writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => {
-    if (i !== 0) return line;
-    const { hash: _hash, seq: _seq, prev_hash: _prev, ...rest } = JSON.parse(line) as Record<string, unknown>;
-    return keyed.chain(rest, { seq: 0, hash: 'ab'.repeat(32) }).line.trimEnd();
-  }));
+  writeLines(
+    join(dir, file(0)),
+    lines(join(dir, file(0))).map((line, i) => {
+      if (i !== 0) return line;
+      const { hash: _hash, seq: _seq, prev_hash: _prev, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      return keyed.chain(rest, { seq: 0, hash: 'ab'.repeat(32) }).line.trimEnd();
+    }),
+  );
   const report = await verifyTrail(dir, { hasher: keyed });
-  assert.deepEqual(found(report), [{ kind: 'inserted', file: file(0), line: 1, seq: 1 }, { kind: 'inserted', file: file(0), line: 2, seq: 2 }]);
+  assert.deepEqual(found(report), [
+    { kind: 'inserted', file: file(0), line: 1, seq: 1 },
+    { kind: 'inserted', file: file(0), line: 2, seq: 2 },
+  ]);
   assert.equal(report.problems[0]!.message, 'prev_hash does not match the hash of seq 0 (the start of the trail): record replaced or inserted');
 });
 
 test('a missing file in the middle is missing between the files around it; an edited record is modified with its message', async () => {
   const dir = copyOf(keyedTrail);
   rmSync(join(dir, file(1)));
-  writeLines(join(dir, file(0)), lines(join(dir, file(0))).map((line, i) => (i === 0 ? line.replace('"q1"', '"q-edited"') : line)));
+  writeLines(
+    join(dir, file(0)),
+    lines(join(dir, file(0))).map((line, i) => (i === 0 ? line.replace('"q1"', '"q-edited"') : line)),
+  );
   const report = await verifyTrail(dir, { hasher: keyed });
-  assert.deepEqual(found(report), [{ kind: 'modified', file: file(0), line: 1, seq: 1 }, { kind: 'missing-file', file: file(2), line: 1, seq: 9 }]);
-  assert.equal(report.problems[0]!.message, 'hash does not match the record\'s content: the record was edited');
+  assert.deepEqual(found(report), [
+    { kind: 'modified', file: file(0), line: 1, seq: 1 },
+    { kind: 'missing-file', file: file(2), line: 1, seq: 9 },
+  ]);
+  assert.equal(report.problems[0]!.message, "hash does not match the record's content: the record was edited");
   assert.equal(report.problems[1]!.message, `seq 5..8 missing between ${file(0)}:4 and here: a deleted file (missing day) or records`);
 });
 

@@ -12,8 +12,16 @@ const nowhere = `${makeTempDir('cli-usage')}/missing`;
 
 /** Each command, and one of its options that takes a value. */
 const COMMANDS: Array<[string, string]> = [
-  ['stats', '--since'], ['failures', '--limit'], ['query', '--tool'], ['tail', '--lines'], ['export', '--format'],
-  ['verify', '--key-file'], ['keygen', '--out'], ['prove', '--seq'], ['verify-proof', '--public-key'], ['proxy', '--service-name'],
+  ['stats', '--since'],
+  ['failures', '--limit'],
+  ['query', '--tool'],
+  ['tail', '--lines'],
+  ['export', '--format'],
+  ['verify', '--key-file'],
+  ['keygen', '--out'],
+  ['prove', '--seq'],
+  ['verify-proof', '--public-key'],
+  ['proxy', '--service-name'],
 ];
 
 function assertUsageError(args: string[], message: RegExp): void {
@@ -31,7 +39,11 @@ function assertUsageError(args: string[], message: RegExp): void {
 
 test('--help and -h print the usage on stdout and exit 0, whatever else is on the line', () => {
   for (const [name] of COMMANDS) {
-    for (const args of [[name, '--help'], [name, '-h'], [name, '--bogus', '--help']]) {
+    for (const args of [
+      [name, '--help'],
+      [name, '-h'],
+      [name, '--bogus', '--help'],
+    ]) {
       const result = runCli(args, { AUDIT_LOG_DIR: nowhere });
       assert.equal(result.status, 0, `${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stdout, new RegExp(`^Usage: .*mcp-audit ${name}\\b`), args.join(' '));
@@ -51,7 +63,10 @@ test('an unknown option is named, with the usage line, exit 2', () => {
 test('an option without its value says so, at the end of the line or followed by another option', () => {
   for (const [name, option] of COMMANDS) {
     assertUsageError([name, option], new RegExp(`${option} needs a value`));
-    assertUsageError([name, option, '--json'], new RegExp(`${option} needs a value, got the option "--json" \\(write ${option}=--json if that is the value\\)`));
+    assertUsageError(
+      [name, option, '--json'],
+      new RegExp(`${option} needs a value, got the option "--json" \\(write ${option}=--json if that is the value\\)`),
+    );
     assertUsageError([name, `${option}=`], new RegExp(`${option} needs a value`));
   }
   assertUsageError(['tail', '-n'], /-n needs a value/);

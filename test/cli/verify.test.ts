@@ -32,7 +32,12 @@ function copyOfTrail(): string {
 
 function editLines(path: string, edit: (lines: string[]) => string[]): void {
   const lines = readFileSync(path, 'utf8').split('\n').slice(0, -1);
-  writeFileSync(path, edit(lines).map((line) => line + '\n').join(''));
+  writeFileSync(
+    path,
+    edit(lines)
+      .map((line) => line + '\n')
+      .join(''),
+  );
 }
 
 function verify(dir: string, key: string | undefined = KEY) {
@@ -112,12 +117,14 @@ test('the wrong key, or no key for a keyed trail, is reported as such rather tha
 test('an edit re-hashed by someone without the key is still caught', () => {
   const dir = copyOfTrail();
   const forger = new ChainHasher(undefined);
-  editLines(join(dir, file(0)), (lines) => lines.map((line, i) => {
-    if (i !== 3) return line;
-    const { hash: _hash, ...record } = JSON.parse(line.replace('"q4"', '"q-edited"')) as Record<string, unknown>;
-    const { seq, prev_hash, ...rest } = record;
-    return forger.chain(rest, { seq: (seq as number) - 1, hash: prev_hash as string }).line.trimEnd();
-  }));
+  editLines(join(dir, file(0)), (lines) =>
+    lines.map((line, i) => {
+      if (i !== 3) return line;
+      const { hash: _hash, ...record } = JSON.parse(line.replace('"q4"', '"q-edited"')) as Record<string, unknown>;
+      const { seq, prev_hash, ...rest } = record;
+      return forger.chain(rest, { seq: (seq as number) - 1, hash: prev_hash as string }).line.trimEnd();
+    }),
+  );
   assertProblem(verify(dir), `${file(0)}:4 seq 4: modified`);
 });
 
@@ -135,7 +142,10 @@ test('cutting the end and deleting the head is still reported after a writer res
   const writer = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher(KEY), now: () => new Date(`${DAYS[2]}T11:00:00.000Z`) });
   await writer.append(auditRecord(13, `${DAYS[2]}T11:00:00.000Z`));
   writer.close();
-  assertProblem(verify(dir), `${file(2)}:3 seq 11: head: a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 2 (seq 10))`);
+  assertProblem(
+    verify(dir),
+    `${file(2)}:3 seq 11: head: a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 2 (seq 10))`,
+  );
 });
 
 test('gzipped files are verified like plain ones, tampering inside them included', () => {
@@ -198,7 +208,14 @@ test('--json gives the same verdict as one JSON object a script can read', () =>
   const good = JSON.parse(intact.stdout) as { ok: boolean; records: number; files: { name: string; records: number }[]; problems: unknown[] };
   assert.equal(good.ok, true);
   assert.equal(good.records, 12);
-  assert.deepEqual(good.files.map((f) => [f.name, f.records]), [[file(0), 4], [file(1), 4], [file(2), 4]]);
+  assert.deepEqual(
+    good.files.map((f) => [f.name, f.records]),
+    [
+      [file(0), 4],
+      [file(1), 4],
+      [file(2), 4],
+    ],
+  );
   assert.deepEqual(good.problems, []);
 
   const dir = copyOfTrail();
@@ -208,10 +225,15 @@ test('--json gives the same verdict as one JSON object a script can read', () =>
   assert.equal(edited.stdout.trim().split('\n').length, 1, 'one line of JSON');
   const bad = JSON.parse(edited.stdout) as { ok: boolean; problems: { kind: string; file: string; line: number; seq: number }[] };
   assert.equal(bad.ok, false);
-  assert.deepEqual(bad.problems.map(({ kind, file: name, line, seq }) => ({ kind, name, line, seq })), [{ kind: 'modified', name: file(1), line: 2, seq: 6 }]);
+  assert.deepEqual(
+    bad.problems.map(({ kind, file: name, line, seq }) => ({ kind, name, line, seq })),
+    [{ kind: 'modified', name: file(1), line: 2, seq: 6 }],
+  );
 });
 
-test('an auditor who is not the writer\'s user can verify the trail: reads do not check the owner, only writes do', { skip: process.getuid?.() !== 0 && 'needs root to give the files to another user' }, () => {
+test("an auditor who is not the writer's user can verify the trail: reads do not check the owner, only writes do", {
+  skip: process.getuid?.() !== 0 && 'needs root to give the files to another user',
+}, () => {
   const dir = copyOfTrail();
   for (const name of readdirSync(dir)) chownSync(join(dir, name), 4321, 4321);
   chownSync(dir, 4321, 4321);

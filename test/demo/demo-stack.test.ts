@@ -35,7 +35,8 @@ const inProfile = (profile: string): string[] => Object.keys(services).filter((n
 const portOf = (endpoint: string): number => Number(/:(\d+)(\/|$)/.exec(endpoint)?.[1]);
 const hostOf = (url: string): string => new URL(url.includes('://') ? url : `tcp://${url}`).hostname;
 /** `./host/path:/container/path[:ro]` → [host, container]. */
-const mounts = (service: string): Array<[string, string]> => (services[service].volumes ?? []).map((volume: string) => volume.split(':').slice(0, 2) as [string, string]);
+const mounts = (service: string): Array<[string, string]> =>
+  (services[service].volumes ?? []).map((volume: string) => volume.split(':').slice(0, 2) as [string, string]);
 const mountTarget = (service: string, hostPath: string): string | undefined => mounts(service).find(([source]) => source === hostPath)?.[1];
 const argValue = (service: string, flag: string): string | undefined => {
   const args: string[] = services[service].command ?? [];
@@ -58,7 +59,9 @@ test('dclint accepts docker-compose.yml, and does reject a compose file with a p
 });
 
 test('every image is pinned to a version tag, in compose and in the Dockerfile', () => {
-  const images = Object.values(services).filter((service) => service.image).map((service) => service.image as string);
+  const images = Object.values(services)
+    .filter((service) => service.image)
+    .map((service) => service.image as string);
   images.push(...[...read('Dockerfile').matchAll(/^FROM (\S+)/gm)].map((match) => match[1]!));
   assert.ok(images.length >= 7);
   for (const image of images) assert.match(image, /^[\w./-]+:v?\d+\.\d+\.\d+[\w.-]*$/, `${image} is not pinned`);
@@ -72,12 +75,20 @@ test('the Dockerfile copies files that exist and builds the entry points compose
   const buildConfig = /tsc -p (\S+)/.exec(dockerfile)?.[1];
   assert.ok(buildConfig && existsSync(join(root, buildConfig)));
   const include: string[] = JSON.parse(read(buildConfig)).include;
-  const entryPoints = [JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!).at(-1), ...Object.values(services).filter((service) => service.command && service.build).map((service) => service.command.at(-1))];
+  const entryPoints = [
+    JSON.parse(/^CMD (.+)$/m.exec(dockerfile)![1]!).at(-1),
+    ...Object.values(services)
+      .filter((service) => service.command && service.build)
+      .map((service) => service.command.at(-1)),
+  ];
   assert.ok(entryPoints.length >= 3);
   for (const entry of entryPoints as string[]) {
     const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
     assert.ok(existsSync(join(root, source)), `${entry} has no source ${source}`);
-    assert.ok(include.some((pattern) => source.startsWith(pattern.split('*')[0]!)), `${source} is not compiled by ${buildConfig}`);
+    assert.ok(
+      include.some((pattern) => source.startsWith(pattern.split('*')[0]!)),
+      `${source} is not compiled by ${buildConfig}`,
+    );
   }
 });
 
@@ -86,7 +97,8 @@ test('each profile runs the server over HTTP, a load generator that reaches it, 
   for (const profile of ['jaeger', 'grafana']) {
     const names = inProfile(profile);
     for (const name of names) {
-      for (const dependency of services[name].depends_on ?? []) assert.ok(names.includes(dependency), `${name} depends on ${dependency}, not in profile ${profile}`);
+      for (const dependency of services[name].depends_on ?? [])
+        assert.ok(names.includes(dependency), `${name} depends on ${dependency}, not in profile ${profile}`);
     }
     const servers = names.filter((name) => services[name].environment?.MCP_TRANSPORT === 'http');
     assert.equal(servers.length, 1, profile);
@@ -134,20 +146,32 @@ test('every mounted file exists, and each service reads its config from where it
 
 test('every collector pipeline uses defined components, named as collector-contrib 0.147 names them', () => {
   assert.match(services['otel-collector'].image, /^otel\/opentelemetry-collector-contrib:0\.147\./);
-  const known = { receivers: ['otlp', 'filelog'], processors: [] as string[], exporters: ['otlp_grpc', 'otlp_http', 'prometheus'], extensions: ['file_storage'] };
+  const known = {
+    receivers: ['otlp', 'filelog'],
+    processors: [] as string[],
+    exporters: ['otlp_grpc', 'otlp_http', 'prometheus'],
+    extensions: ['file_storage'],
+  };
   for (const kind of ['receivers', 'processors', 'exporters', 'extensions'] as const) {
-    for (const id of Object.keys(collector[kind] ?? {})) assert.ok(known[kind].includes(id.split('/')[0]!), `${kind}: ${id} is not a ${kind.slice(0, -1)} of the pinned collector (or is a deprecated alias)`);
+    for (const id of Object.keys(collector[kind] ?? {}))
+      assert.ok(
+        known[kind].includes(id.split('/')[0]!),
+        `${kind}: ${id} is not a ${kind.slice(0, -1)} of the pinned collector (or is a deprecated alias)`,
+      );
   }
   const pipelines: Record<string, Doc> = collector.service.pipelines;
   assert.deepEqual(Object.keys(pipelines).sort(), ['logs', 'metrics', 'traces']);
   for (const [name, pipeline] of Object.entries(pipelines)) {
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
-      for (const id of pipeline[kind] ?? []) assert.ok(collector[kind]?.[id] !== undefined, `pipeline ${name} uses undefined ${kind.slice(0, -1)} ${id}`);
+      for (const id of pipeline[kind] ?? [])
+        assert.ok(collector[kind]?.[id] !== undefined, `pipeline ${name} uses undefined ${kind.slice(0, -1)} ${id}`);
     }
   }
   const used = new Set(Object.values(pipelines).flatMap((pipeline) => [...pipeline.receivers, ...(pipeline.exporters ?? [])]));
-  for (const id of [...Object.keys(collector.receivers), ...Object.keys(collector.exporters)]) assert.ok(used.has(id), `${id} is defined but in no pipeline`);
-  for (const id of collector.service.extensions ?? []) assert.ok(collector.extensions?.[id] !== undefined, `service enables undefined extension ${id}`);
+  for (const id of [...Object.keys(collector.receivers), ...Object.keys(collector.exporters)])
+    assert.ok(used.has(id), `${id} is defined but in no pipeline`);
+  for (const id of collector.service.extensions ?? [])
+    assert.ok(collector.extensions?.[id] !== undefined, `service enables undefined extension ${id}`);
 });
 
 test('collector exporters reach Tempo, Loki and the Prometheus scrape on the hosts and ports those services use', () => {
@@ -225,7 +249,12 @@ test('the filelog receiver tails the audit files the server writes, and parses t
   const glob = include[0]!;
   assert.equal(include.length, 1);
   assert.ok(glob.startsWith(`${logsMount}/`));
-  const pattern = new RegExp(`^${glob.slice(logsMount.length + 1).replaceAll('.', '\\.').replaceAll('*', '.*')}$`);
+  const pattern = new RegExp(
+    `^${glob
+      .slice(logsMount.length + 1)
+      .replaceAll('.', '\\.')
+      .replaceAll('*', '.*')}$`,
+  );
   assert.match(auditFileNameFor(new Date().toISOString()), pattern);
 
   // A real record, written by a real trail.
@@ -255,7 +284,9 @@ test('the filelog receiver tails the audit files the server writes, and parses t
   assert.equal(derived.datasourceUid, datasources.find((source) => source.type === 'tempo').uid);
 
   // The dashboard's Loki query selects the stream the receiver labels, on fields the records have.
-  const lokiQuery: string = dashboard.panels.flatMap((panel: Doc) => panel.targets).find((target: Doc) => target.datasource.uid === lokiSource.uid).expr;
+  const lokiQuery: string = dashboard.panels
+    .flatMap((panel: Doc) => panel.targets)
+    .find((target: Doc) => target.datasource.uid === lokiSource.uid).expr;
   assert.equal(/service_name="([^"]+)"/.exec(lokiQuery)?.[1], collector.receivers['filelog/audit'].resource['service.name']);
   const table = dashboard.panels.find((panel: Doc) => panel.type === 'table');
   for (const key of Object.keys(table.transformations.find((step: Doc) => step.id === 'organize').options.includeByName)) {
@@ -296,11 +327,16 @@ test('the dashboard "MCP tool calls" uses provisioned uids and the metric and la
   assert.equal(promql.length, 5);
   for (const expr of promql) {
     for (const [name] of expr.matchAll(/\b[a-z_]+_(count|bucket|sum)\b/g)) assert.match(name, new RegExp(`^${metric}_(count|bucket|sum)$`));
-    for (const [, list] of expr.matchAll(/by \(([^)]*)\)/g)) for (const label of list!.split(',')) assert.ok(labels.has(label.trim()), `${label} in ${expr}`);
-    for (const [, selector] of expr.matchAll(/\{([^}]*)\}/g)) for (const [, label] of selector!.matchAll(/(\w+)\s*!?=/g)) assert.ok(labels.has(label!), `${label} in ${expr}`);
+    for (const [, list] of expr.matchAll(/by \(([^)]*)\)/g))
+      for (const label of list!.split(',')) assert.ok(labels.has(label.trim()), `${label} in ${expr}`);
+    for (const [, selector] of expr.matchAll(/\{([^}]*)\}/g))
+      for (const [, label] of selector!.matchAll(/(\w+)\s*!?=/g)) assert.ok(labels.has(label!), `${label} in ${expr}`);
     assert.match(expr, /\$__rate_interval/);
   }
-  assert.deepEqual(promql.filter((expr) => expr.startsWith('histogram_quantile')).map((expr) => /histogram_quantile\(([\d.]+)/.exec(expr)?.[1]), ['0.5', '0.95', '0.99']);
+  assert.deepEqual(
+    promql.filter((expr) => expr.startsWith('histogram_quantile')).map((expr) => /histogram_quantile\(([\d.]+)/.exec(expr)?.[1]),
+    ['0.5', '0.95', '0.99'],
+  );
   assert.ok(promql.some((expr) => expr.includes('error_type!=""')));
   const table = dashboard.panels.find((panel: Doc) => panel.type === 'table');
   const link = table.fieldConfig.overrides[0].properties[0].value[0];

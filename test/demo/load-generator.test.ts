@@ -20,8 +20,12 @@ test('the load generator drives the HTTP server as the demo does: successes, fai
   const logDir = makeTempDir('loadgen-trail');
   const server = spawn(process.execPath, [SERVER_PATH], {
     env: cleanEnv({
-      MCP_TRANSPORT: 'http', PORT: '0', AUDIT_LOG_DIR: logDir, MCP_AUTH_TOKENS: 'demo-token=loadgen',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, OTEL_METRICS_EXPORTER: 'none',
+      MCP_TRANSPORT: 'http',
+      PORT: '0',
+      AUDIT_LOG_DIR: logDir,
+      MCP_AUTH_TOKENS: 'demo-token=loadgen',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl,
+      OTEL_METRICS_EXPORTER: 'none',
     }),
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CrossProcessLock } from '../../src/audit/trail/cross-process-lock.js';
 import {
-  collectLines, connectOverStdio, exited, helpdeskDirs, helpdeskServerPath, INITIALIZE, jsonRpc, spawnHelpdesk, waitFor,
+  collectLines,
+  connectOverStdio,
+  exited,
+  helpdeskDirs,
+  helpdeskServerPath,
+  INITIALIZE,
+  jsonRpc,
+  spawnHelpdesk,
+  waitFor,
 } from '../support/helpdesk-process.js';
 import { fillDisk } from '../support/full-disk.js';
 import { readTrail, readTrailLines } from '../support/trail-files.js';
@@ -36,17 +44,20 @@ test('every tool and every failure kind over real stdio gives exactly one record
   await client.close();
 
   const records = readTrail(dirs.logDir).filter((record) => record.action === 'tool_call');
-  assert.deepEqual(records.map((record) => [record.tool_name, record.success]), [
-    ['lookup_inventory', true],
-    ['create_ticket', true],
-    ['get_ticket', true],
-    ['search_policies', true],
-    ['lookup_inventory', false],
-    ['search_policies', false],
-    ['create_ticket', false],
-    ['drop_database', false],
-    ['get_ticket', false],
-  ]);
+  assert.deepEqual(
+    records.map((record) => [record.tool_name, record.success]),
+    [
+      ['lookup_inventory', true],
+      ['create_ticket', true],
+      ['get_ticket', true],
+      ['search_policies', true],
+      ['lookup_inventory', false],
+      ['search_policies', false],
+      ['create_ticket', false],
+      ['drop_database', false],
+      ['get_ticket', false],
+    ],
+  );
   for (const record of records) {
     assert.equal(record.transport, 'stdio');
     assert.deepEqual(record.client, { name: 'e2e-client', version: '2.0.0' });
@@ -67,7 +78,12 @@ test('stdout carries JSON-RPC only, even with OpenTelemetry diagnostics at their
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines = collectLines(child);
-  child.stdin.write(INITIALIZE + jsonRpc(1, 'tools/list') + jsonRpc(2, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } }) + jsonRpc(3, 'tools/call', { name: 'nope' }));
+  child.stdin.write(
+    INITIALIZE +
+      jsonRpc(1, 'tools/list') +
+      jsonRpc(2, 'tools/call', { name: 'lookup_inventory', arguments: { query: 'dock' } }) +
+      jsonRpc(3, 'tools/call', { name: 'nope' }),
+  );
   child.stdin.end();
   assert.deepEqual(await exited(child), { code: 0, signal: null });
   assert.equal(lines.length, 4);
@@ -104,7 +120,9 @@ test('a write failure at run time fails the call with a clear error; the server 
   await waitFor(() => lines.length >= 3, 'three responses', 60_000);
   child.stdin.end();
   await exited(child);
-  const byId = new Map(lines.map((line) => JSON.parse(line) as { id: number; error?: { message: string }; result?: { tools?: unknown[] } }).map((m) => [m.id, m]));
+  const byId = new Map(
+    lines.map((line) => JSON.parse(line) as { id: number; error?: { message: string }; result?: { tools?: unknown[] } }).map((m) => [m.id, m]),
+  );
   assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(EFBIG.*the result of this call is withheld/);
   assert.equal(byId.get(2)?.result?.tools?.length, 4);
   assert.match(stderr, /audit: unwritten record \{.*"tool_name":"lookup_inventory"/);
@@ -134,7 +152,7 @@ test('over stdio no response arrives before its record: checked in the client at
   };
   // Another process holds the writers' lock, as a busy writer would: the records wait for it, and so must the responses.
   const lock = new CrossProcessLock(join(dirs.logDir, 'audit.lock'), 10_000);
-  await waitFor(() => lock.tryAcquire(), 'the writers\' lock');
+  await waitFor(() => lock.tryAcquire(), "the writers' lock");
   const calls = Array.from({ length: 20 }, (_, i) => client.callTool({ name: 'lookup_inventory', arguments: { query: `dock ${i}` } }));
   await new Promise((resolve) => setTimeout(resolve, 300)); // ample time to answer, had the server not waited for its records
   const answeredWhileLocked = recordedOnArrival.length + unrecordedOnArrival.length;

@@ -46,23 +46,40 @@ test("the README's jq recipes run as printed on the trail and give the right ans
     return shell(cwd, command);
   };
 
-  const failures = recipe('failures only').trim().split(/\n(?=\{)/);
-  assert.deepEqual(failures.map((text) => (JSON.parse(text) as AuditRecord).tool_name), ['lookup_inventory', 'create_ticket']);
+  const failures = recipe('failures only')
+    .trim()
+    .split(/\n(?=\{)/);
+  assert.deepEqual(
+    failures.map((text) => (JSON.parse(text) as AuditRecord).tool_name),
+    ['lookup_inventory', 'create_ticket'],
+  );
 
   const perTool = recipe('calls per tool');
   // The session's start and end records carry no tool name: they count under null.
-  assert.deepEqual(perTool.trim().split('\n').map((line) => line.trim().split(/\s+/)), [
-    ['4', 'lookup_inventory'],
-    ['2', 'null'],
-    ['2', 'create_ticket'],
-    ['1', 'search_policies'],
-  ]);
+  assert.deepEqual(
+    perTool
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)),
+    [
+      ['4', 'lookup_inventory'],
+      ['2', 'null'],
+      ['2', 'create_ticket'],
+      ['1', 'search_policies'],
+    ],
+  );
   // Keeping only tool calls drops them.
-  assert.deepEqual(recipe('tool calls per tool').trim().split('\n').map((line) => line.trim().split(/\s+/)), [
-    ['4', 'lookup_inventory'],
-    ['2', 'create_ticket'],
-    ['1', 'search_policies'],
-  ]);
+  assert.deepEqual(
+    recipe('tool calls per tool')
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)),
+    [
+      ['4', 'lookup_inventory'],
+      ['2', 'create_ticket'],
+      ['1', 'search_policies'],
+    ],
+  );
 
   const mean = (text: string, of: AuditRecord[]): void => {
     const expected = of.reduce((sum, record) => sum + record.duration_ms, 0) / of.length;
@@ -70,10 +87,18 @@ test("the README's jq recipes run as printed on the trail and give the right ans
     assert.ok(Math.abs(parseFloat(text) - expected) <= expected * 1e-4, `${text} vs ${expected}`);
   };
   mean(recipe('mean duration'), records);
-  mean(recipe('mean tool-call duration'), records.filter((record) => record.action === 'tool_call'));
+  mean(
+    recipe('mean tool-call duration'),
+    records.filter((record) => record.action === 'tool_call'),
+  );
 
-  const security = recipe('security events').trim().split(/\n(?=\{)/);
-  assert.deepEqual(security.map((text) => (JSON.parse(text) as AuditRecord).input_summary), [{ query: '../../etc/shadow' }]);
+  const security = recipe('security events')
+    .trim()
+    .split(/\n(?=\{)/);
+  assert.deepEqual(
+    security.map((text) => (JSON.parse(text) as AuditRecord).input_summary),
+    [{ query: '../../etc/shadow' }],
+  );
 
   const viewed = recipe('view');
   assert.equal(viewed.match(/"tool_name"/g)?.length, records.length);

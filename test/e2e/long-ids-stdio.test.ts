@@ -19,7 +19,9 @@ test('the embedded instrumentation keeps a 2 MiB request id capped in the record
   child.stdin.write(INITIALIZE);
   await waitFor(() => lines.length === 1, `the initialize answer (stderr: ${stderr})`, 30_000);
   const longId = `id-${'z'.repeat(2 * 1024 * 1024)}`;
-  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: longId, method: 'tools/call', params: { name: 'lookup_inventory', arguments: { query: 'dock' } } })}\n`);
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: longId, method: 'tools/call', params: { name: 'lookup_inventory', arguments: { query: 'dock' } } })}\n`,
+  );
   await waitFor(() => lines.length === 2, `the call's answer (stderr: ${stderr})`, 60_000);
   const answer = JSON.parse(lines[1]!) as { id: unknown; result?: unknown };
   assert.equal(answer.id, longId, 'the client gets its own id back, whole');

@@ -33,7 +33,10 @@ test('a malformed message whose record cannot be written is answered with the au
   const paramsNull = await exchange('{"jsonrpc":"2.0","id":11,"method":"tools/call","params":null}');
   assert.equal(paramsNull.id, 11);
   assert.equal(paramsNull.error?.code, -32603);
-  assert.match(paramsNull.error.message, /^Audit record could not be written \(EFBIG.*; the request is refused all the same \(Invalid params: "params" must be an object\)$/);
+  assert.match(
+    paramsNull.error.message,
+    /^Audit record could not be written \(EFBIG.*; the request is refused all the same \(Invalid params: "params" must be an object\)$/,
+  );
   const notJson = await exchange('{"jsonrpc":"2.0","id":12,');
   assert.equal(notJson.id, null);
   assert.equal(notJson.error?.code, -32603);

@@ -20,14 +20,23 @@ test('the README shows the minimal example as it is in examples/, the file the n
 test("the README's minimal example audits its tool through the package's public entry point", async () => {
   const logDir = join(makeTempDir('e2e-example'), 'logs');
   const client = new Client({ name: 'example-test', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: process.execPath, args: [examplePath], env: { ...(process.env as Record<string, string>), AUDIT_LOG_DIR: logDir } }));
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [examplePath],
+      env: { ...(process.env as Record<string, string>), AUDIT_LOG_DIR: logDir },
+    }),
+  );
   assert.deepEqual((await client.callTool({ name: 'add', arguments: { a: 2, b: 3 } })).structuredContent, { sum: 5 });
   await client.callTool({ name: 'add', arguments: { a: 'two', b: 3 } });
   await client.close();
   const records = readTrail(logDir).filter((record) => record.action === 'tool_call');
-  assert.deepEqual(records.map((record) => [record.tool_name, record.success, record.result_summary, record.service]), [
-    ['add', true, 'sum is {"sum":5}', 'calculator'],
-    ['add', false, null, 'calculator'],
-  ]);
+  assert.deepEqual(
+    records.map((record) => [record.tool_name, record.success, record.result_summary, record.service]),
+    [
+      ['add', true, 'sum is {"sum":5}', 'calculator'],
+      ['add', false, null, 'calculator'],
+    ],
+  );
   assert.deepEqual(records[1]?.input_summary, { a: 'two', b: 3 });
 });

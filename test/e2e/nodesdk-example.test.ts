@@ -49,40 +49,54 @@ async function runExample(sampler: Record<string, string>, calls: number) {
     // Answered only once recorded: the record is in the file when the answer arrives.
     assert.equal(readTrail(logDir).filter((record) => record.action === 'tool_call').length, i, stderr);
   }
-  const exited = new Promise((resolve) => transport.onclose = () => resolve(undefined));
+  const exited = new Promise((resolve) => (transport.onclose = () => resolve(undefined)));
   await client.close();
   await exited;
   return { records: readTrail(logDir), receiver, stderr: () => stderr };
 }
 
-test('with the user\'s NodeSDK: the tool call is one span of the user\'s trace, the HTTP request its handler makes is its child, and only MCP operations are records', async (t) => {
+test("with the user's NodeSDK: the tool call is one span of the user's trace, the HTTP request its handler makes is its child, and only MCP operations are records", async (t) => {
   const { records, receiver, stderr } = await runExample({ OTEL_TRACES_SAMPLER: 'always_on' }, 2);
   t.after(() => receiver.close());
   const spansNamed = (prefix: string): ReceivedSpan[] => receiver.spans.filter((span) => span.name.startsWith(prefix));
   await until(() => spansNamed('tools/call').length === 2 && spansNamed('GET').length === 2, `2 tool and 2 HTTP spans (stderr: ${stderr()})`);
   for (const toolSpan of spansNamed('tools/call')) {
     const children = receiver.spans.filter((span) => span.parentSpanId === toolSpan.spanId);
-    assert.deepEqual(children.map((span) => [span.name, span.traceId]), [['GET', toolSpan.traceId]]);
+    assert.deepEqual(
+      children.map((span) => [span.name, span.traceId]),
+      [['GET', toolSpan.traceId]],
+    );
     assert.equal(toolSpan.resource['service.name'], 'status-checker');
   }
   // The exported tool spans are the very spans the records were made from.
   const toolRecords = records.filter((record) => record.action === 'tool_call');
-  assert.deepEqual(toolRecords.map((record) => record.span_id).sort(), spansNamed('tools/call').map((span) => span.spanId).sort());
-  assert.deepEqual(records.map((record) => record.action), ['session_start', 'tool_call', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    toolRecords.map((record) => record.span_id).sort(),
+    spansNamed('tools/call')
+      .map((span) => span.spanId)
+      .sort(),
+  );
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['session_start', 'tool_call', 'tool_call', 'session_end'],
+  );
   const httpSpanIds = new Set(spansNamed('GET').map((span) => span.spanId));
   assert.ok(records.every((record) => !httpSpanIds.has(record.span_id)));
 });
 
-test('a sampler that drops every trace drops no audit record, and the user\'s exporter still gets only what the sampler kept', async (t) => {
+test("a sampler that drops every trace drops no audit record, and the user's exporter still gets only what the sampler kept", async (t) => {
   const { records, receiver } = await runExample({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, 3);
   t.after(() => receiver.close());
-  assert.deepEqual(records.map((record) => [record.action, record.tool_name, record.success]), [
-    ['session_start', null, true],
-    ['tool_call', 'http_status', true],
-    ['tool_call', 'http_status', true],
-    ['tool_call', 'http_status', true],
-    ['session_end', null, true],
-  ]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.tool_name, record.success]),
+    [
+      ['session_start', null, true],
+      ['tool_call', 'http_status', true],
+      ['tool_call', 'http_status', true],
+      ['tool_call', 'http_status', true],
+      ['session_end', null, true],
+    ],
+  );
   assert.equal(new Set(records.map((record) => record.span_id)).size, records.length);
   assert.deepEqual(receiver.spans, []);
 });

@@ -6,7 +6,9 @@ import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 const CALLS = 400;
 
-test('a burst of answers to a client that reads slowly: no MaxListenersExceededWarning, every call answered and recorded', { timeout: 60_000 }, async () => {
+test('a burst of answers to a client that reads slowly: no MaxListenersExceededWarning, every call answered and recorded', {
+  timeout: 60_000,
+}, async () => {
   const logDir = makeTempDir('stdio-burst');
   const child = spawn(process.execPath, [SERVER_PATH], { env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -14,9 +16,14 @@ test('a burst of answers to a client that reads slowly: no MaxListenersExceededW
   // The client does not read: the server's stdout pipe fills up (about 1 KB per answer, far past the pipe's 64 KB).
   child.stdout.pause();
   const line = (message: object) => `${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`;
-  let burst = line({ id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'burst', version: '1' } } });
+  let burst = line({
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'burst', version: '1' } },
+  });
   burst += line({ method: 'notifications/initialized' });
-  for (let id = 1; id <= CALLS; id++) burst += line({ id, method: 'tools/call', params: { name: 'search_policies', arguments: { query: 'password reset' } } });
+  for (let id = 1; id <= CALLS; id++)
+    burst += line({ id, method: 'tools/call', params: { name: 'search_policies', arguments: { query: 'password reset' } } });
   child.stdin.write(burst);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const answered = new Set<number>();

@@ -53,6 +53,9 @@ test('the constructor searches the items it is given', () => {
     { id: 'X-2', name: 'Spare Printer Toner', category: 'printer', location: 'Lab', status: 'in_stock', quantity: 4, tags: ['consumable'] },
   ];
   const small = new InventoryCatalog(own);
-  assert.deepEqual(small.search('label printer').map((item) => item.id), ['X-1', 'X-2']);
+  assert.deepEqual(
+    small.search('label printer').map((item) => item.id),
+    ['X-1', 'X-2'],
+  );
   assert.deepEqual(small.search('monitor'), []);
 });

@@ -28,9 +28,20 @@ async function call(name: string, query: string): Promise<CallToolResult> {
 }
 
 const LOOKALIKES = [
-  '\uff0e\uff0e\uff0fetc\uff0fpasswd', '\u2024\u2024/etc/passwd', '..\u2044etc\u2044passwd', '..\u2215etc', '%25252e%25252e%25252fetc',
-  '%EF%BC%8E%EF%BC%8E%EF%BC%8Fetc', 'file:///etc/passwd', 'smb://fileserver/share', '~root', '....//....//etc/passwd', '..;/etc',
-  '.\u200b./etc', '\u3000/etc/passwd', '\u200b../etc',
+  '\uff0e\uff0e\uff0fetc\uff0fpasswd',
+  '\u2024\u2024/etc/passwd',
+  '..\u2044etc\u2044passwd',
+  '..\u2215etc',
+  '%25252e%25252e%25252fetc',
+  '%EF%BC%8E%EF%BC%8E%EF%BC%8Fetc',
+  'file:///etc/passwd',
+  'smb://fileserver/share',
+  '~root',
+  '....//....//etc/passwd',
+  '..;/etc',
+  '.\u200b./etc',
+  '\u3000/etc/passwd',
+  '\u200b../etc',
 ];
 
 for (const tool of ['lookup_inventory', 'search_policies']) {
@@ -41,7 +52,10 @@ for (const tool of ['lookup_inventory', 'search_policies']) {
       assert.equal(textOf(result), 'Invalid query');
     }
     const refused = readTrail(logDir).filter((record) => record.tool_name === tool && record.error === 'Invalid query');
-    assert.deepEqual(refused.map((record) => record.input_summary['query']), LOOKALIKES);
+    assert.deepEqual(
+      refused.map((record) => record.input_summary['query']),
+      LOOKALIKES,
+    );
     assert.ok(refused.every((record) => record.success === false));
   });
 }

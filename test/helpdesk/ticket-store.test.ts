@@ -10,7 +10,10 @@ function tempDir(): string {
 }
 
 function fileLines(store: TicketStore): string[] {
-  return fs.readFileSync(store.filePath, 'utf8').split('\n').filter((line) => line !== '');
+  return fs
+    .readFileSync(store.filePath, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 test('create then get round-trips a ticket', async () => {
@@ -40,14 +43,18 @@ test('the file holds one JSON object per line', async () => {
 
   const text = fs.readFileSync(store.filePath, 'utf8');
   assert.ok(text.endsWith('\n'));
-  assert.deepEqual(text.trimEnd().split('\n').map((line) => JSON.parse(line)), [first, second]);
+  assert.deepEqual(
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+    [first, second],
+  );
 });
 
 test('200 concurrent creates lose nothing and get distinct ids', async () => {
   const store = new TicketStore(tempDir());
-  const created = await Promise.all(
-    Array.from({ length: 200 }, (_, i) => store.create({ title: `ticket ${i}`, priority: 'P3' })),
-  );
+  const created = await Promise.all(Array.from({ length: 200 }, (_, i) => store.create({ title: `ticket ${i}`, priority: 'P3' })));
 
   assert.equal(new Set(created.map((ticket) => ticket.id)).size, 200);
   const stored = fileLines(store).map((line) => JSON.parse(line) as Ticket);

@@ -24,11 +24,14 @@ test('a file holds one token=principal per line, with comments; a token may cont
 test('no variable means no auth; bad input is refused naming the entry, never the token', () => {
   assert.equal(BearerTokens.fromEnv({}), null);
   assert.throws(() => BearerTokens.fromEnv({ MCP_AUTH_TOKENS: 'a=b', MCP_AUTH_TOKENS_FILE: '/x' }), /not both/);
-  assert.throws(() => BearerTokens.parse('good=alice,secret-without-principal', 'MCP_AUTH_TOKENS'), (error: Error) => {
-    assert.match(error.message, /MCP_AUTH_TOKENS: entry 2 is not token=principal/);
-    assert.doesNotMatch(error.message, /secret/);
-    return true;
-  });
+  assert.throws(
+    () => BearerTokens.parse('good=alice,secret-without-principal', 'MCP_AUTH_TOKENS'),
+    (error: Error) => {
+      assert.match(error.message, /MCP_AUTH_TOKENS: entry 2 is not token=principal/);
+      assert.doesNotMatch(error.message, /secret/);
+      return true;
+    },
+  );
   assert.throws(() => BearerTokens.parse('same=alice,same=bob', 'test'), /entry 2 repeats a token/);
   assert.throws(() => BearerTokens.parse(' , ', 'test'), /no tokens/);
   assert.throws(() => BearerTokens.fromEnv({ MCP_AUTH_TOKENS_FILE: join(makeTempDir('tokens'), 'missing') }), /ENOENT/);

@@ -22,7 +22,14 @@ function createSession() {
 }
 
 async function start(limits: { authFailureRecordsPerMinute?: number; maxBodyBytes?: number } = {}) {
-  const http = new StreamableHttpMcpServer({ createSession, trail, host: '127.0.0.1', port: 0, tokens, limits: { authFailureRecordsPerMinute: 1000, ...limits } });
+  const http = new StreamableHttpMcpServer({
+    createSession,
+    trail,
+    host: '127.0.0.1',
+    port: 0,
+    tokens,
+    limits: { authFailureRecordsPerMinute: 1000, ...limits },
+  });
   const { port, url } = await http.listen();
   return { http, port, url: new URL(url) };
 }
@@ -50,7 +57,10 @@ test('without a valid token the body is never parsed: not JSON, huge or empty, i
   // No token at all, with a body larger than the body cap: still 401, not 413.
   assert.equal((await rawRequest(guarded.port, { body: Buffer.alloc(200 * 1024, '{') })).status, 401);
   const recorded = authFailures().slice(before);
-  assert.deepEqual(recorded.map((record) => record.error), [...bodies.map(() => 'invalid bearer token'), 'missing bearer token']);
+  assert.deepEqual(
+    recorded.map((record) => record.error),
+    [...bodies.map(() => 'invalid bearer token'), 'missing bearer token'],
+  );
   assert.ok(!readTrailLines(logDir).some((line) => line.includes('wrong-token-123')));
 });
 
@@ -67,11 +77,17 @@ test('with a valid token, a body that is not JSON gets 400 and a JSON-RPC parse 
   assert.equal(tooLarge.status, 413);
   assert.match(JSON.parse(tooLarge.body).error.message, /larger than 65536 bytes \(MCP_MAX_BODY_BYTES\)/);
   // The same cap holds when the body comes chunked, with no length declared up front.
-  const chunked = await rawRequest(guarded.port, { body: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }), headers: { ...ALICE, 'transfer-encoding': 'chunked' } });
+  const chunked = await rawRequest(guarded.port, {
+    body: JSON.stringify({ padding: 'x'.repeat(70 * 1024) }),
+    headers: { ...ALICE, 'transfer-encoding': 'chunked' },
+  });
   assert.equal(chunked.status, 413);
   assert.equal(JSON.parse(chunked.body).error.code, -32600);
   // And when the type only resembles JSON's, which the SDK transport would otherwise read itself, past our cap.
-  const lookalike = await rawRequest(guarded.port, { body: `{"p":"${'x'.repeat(70 * 1024)}"}`, headers: { ...ALICE, 'content-type': 'application/json-seq', 'transfer-encoding': 'chunked' } });
+  const lookalike = await rawRequest(guarded.port, {
+    body: `{"p":"${'x'.repeat(70 * 1024)}"}`,
+    headers: { ...ALICE, 'content-type': 'application/json-seq', 'transfer-encoding': 'chunked' },
+  });
   assert.equal(lookalike.status, 413);
 });
 
@@ -79,10 +95,16 @@ test('every client-chosen string of an auth_failure record is redacted and trunc
   const before = authFailures().length;
   const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtYWxsb3J5In0.c2lnbmF0dXJlLW9mLW1hbGxvcnk';
   const answers = [
-    await rawRequest(guarded.port, { path: `/mcp/${'A'.repeat(12_000)}`, headers: { 'mcp-session-id': `Bearer ${jwt}`, 'user-agent': `probe ${'u'.repeat(3000)}` } }),
+    await rawRequest(guarded.port, {
+      path: `/mcp/${'A'.repeat(12_000)}`,
+      headers: { 'mcp-session-id': `Bearer ${jwt}`, 'user-agent': `probe ${'u'.repeat(3000)}` },
+    }),
     await rawRequest(guarded.port, { headers: { 'mcp-session-id': 'S'.repeat(8000), authorization: `Bearer ${'B'.repeat(40)}` } }),
   ];
-  assert.deepEqual(answers.map((answer) => answer.status), [401, 401]);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [401, 401],
+  );
   const [longPath, longSession] = authFailures().slice(before);
   assert.ok(longPath && longSession);
   assert.equal(longPath.session_id, '[REDACTED:bearer-token]');
@@ -91,7 +113,9 @@ test('every client-chosen string of an auth_failure record is redacted and trunc
   assert.equal(longPath.redacted, true);
   assert.equal(longPath.truncated, true);
   assert.match(String(longSession.session_id), /^S{256}\.\.\.\[truncated 7744 chars\]$/);
-  const lines = readTrailLines(logDir).filter((line) => line.includes('"auth_failure"')).slice(-2);
+  const lines = readTrailLines(logDir)
+    .filter((line) => line.includes('"auth_failure"'))
+    .slice(-2);
   for (const line of lines) assert.ok(line.length < 2000, `an auth_failure record of ${line.length} bytes`);
   assert.ok(!readTrailLines(logDir).some((line) => line.includes(jwt) || line.includes('B'.repeat(40))));
 });
@@ -102,7 +126,10 @@ test('auth_failure records are rate-limited per source; what was held back is wr
   const statuses: number[] = [];
   for (let i = 0; i < 20; i++) statuses.push((await rawRequest(limited.port, { headers: { authorization: `Bearer guess-${i}` } })).status);
   for (let i = 0; i < 5; i++) statuses.push((await rawRequest(limited.port, { body: 'x' })).status);
-  assert.ok(statuses.every((status) => status === 401), 'every request is still refused');
+  assert.ok(
+    statuses.every((status) => status === 401),
+    'every request is still refused',
+  );
   assert.equal(authFailures().length - before, 3, 'only the first 3 are written one by one');
   await limited.http.close(); // writes the counter now rather than a minute later
   const counter = authFailures().at(-1)!;
@@ -136,7 +163,10 @@ test('no response says X-Powered-By, and unknown paths get a JSON 404', async ()
     await rawRequest(guarded.port, { path: '/elsewhere', method: 'GET' }),
     await rawRequest(guarded.port, { headers: { host: 'evil.example' } }),
   ];
-  assert.deepEqual(answers.map((answer) => answer.status), [200, 401, 404, 403]);
+  assert.deepEqual(
+    answers.map((answer) => answer.status),
+    [200, 401, 404, 403],
+  );
   for (const answer of answers) assert.equal(answer.headers['x-powered-by'], undefined);
   assert.equal(JSON.parse(answers[2]!.body).error.code, -32600);
 });

@@ -21,11 +21,23 @@ async function connect(url: URL) {
 test('bad limits are refused at startup, naming the variable; the defaults hold otherwise', () => {
   assert.deepEqual(httpLimitsFromEnv({}, {}), DEFAULT_HTTP_LIMITS);
   assert.equal(httpLimitsFromEnv({}, { MCP_MAX_SESSIONS: ' 7 ' }).maxSessions, 7);
-  for (const [name, value] of [['MCP_MAX_SESSIONS', 'many'], ['MCP_MAX_BODY_BYTES', '1e6'], ['MCP_REQUEST_TIMEOUT_MS', '0'], ['MCP_MAX_CONNECTIONS', '-3'], ['MCP_SESSION_IDLE_TIMEOUT_MS', '1.5']]) {
+  for (const [name, value] of [
+    ['MCP_MAX_SESSIONS', 'many'],
+    ['MCP_MAX_BODY_BYTES', '1e6'],
+    ['MCP_REQUEST_TIMEOUT_MS', '0'],
+    ['MCP_MAX_CONNECTIONS', '-3'],
+    ['MCP_SESSION_IDLE_TIMEOUT_MS', '1.5'],
+  ]) {
     assert.throws(() => httpLimitsFromEnv({}, { [name!]: value }), new RegExp(`^Error: ${name} must be a whole number >= 1, not "${value}"`));
   }
-  assert.throws(() => httpLimitsFromEnv({}, { MCP_HEADERS_TIMEOUT_MS: '5000', MCP_REQUEST_TIMEOUT_MS: '1000' }), /MCP_HEADERS_TIMEOUT_MS \(5000\) must not exceed MCP_REQUEST_TIMEOUT_MS \(1000\)/);
-  assert.throws(() => new StreamableHttpMcpServer({ createSession, trail, port: 0, tokens: null }, { MCP_AUTH_FAILURE_RECORDS_PER_MINUTE: 'lots' }), /MCP_AUTH_FAILURE_RECORDS_PER_MINUTE/);
+  assert.throws(
+    () => httpLimitsFromEnv({}, { MCP_HEADERS_TIMEOUT_MS: '5000', MCP_REQUEST_TIMEOUT_MS: '1000' }),
+    /MCP_HEADERS_TIMEOUT_MS \(5000\) must not exceed MCP_REQUEST_TIMEOUT_MS \(1000\)/,
+  );
+  assert.throws(
+    () => new StreamableHttpMcpServer({ createSession, trail, port: 0, tokens: null }, { MCP_AUTH_FAILURE_RECORDS_PER_MINUTE: 'lots' }),
+    /MCP_AUTH_FAILURE_RECORDS_PER_MINUTE/,
+  );
 });
 
 test('past MCP_MAX_SESSIONS an initialize gets 503 with Retry-After and a JSON-RPC error; a closed session frees its place', async () => {

@@ -10,7 +10,10 @@ import { makeTempDir, readTrail } from '../support/trail-files.js';
 
 /** The help-desk server over HTTP as a real process; stderr collected. */
 function spawnHttpServer(env: Record<string, string>): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [SERVER_PATH], { env: cleanEnv({ MCP_TRANSPORT: 'http', PORT: '0', ...env }), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER_PATH], {
+    env: cleanEnv({ MCP_TRANSPORT: 'http', PORT: '0', ...env }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let text = '';
   child.stderr!.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   return { child, stderr: () => text };
@@ -25,7 +28,10 @@ test('on a non-loopback address without tokens the server refuses to start, and 
   for (const host of ['0.0.0.0', '::']) {
     const { child, stderr } = spawnHttpServer({ HOST: host, AUDIT_LOG_DIR: makeTempDir('http-exposed') });
     assert.equal(await exitOf(child), 1);
-    assert.match(stderr(), new RegExp(`refusing to listen on ${host.replace('.', '\\.')} without MCP_AUTH_TOKENS: any client that can reach it could call every tool`));
+    assert.match(
+      stderr(),
+      new RegExp(`refusing to listen on ${host.replace('.', '\\.')} without MCP_AUTH_TOKENS: any client that can reach it could call every tool`),
+    );
     assert.match(stderr(), /MCP_ALLOW_UNAUTHENTICATED_REMOTE=true/);
     assert.doesNotMatch(stderr(), /serving on/);
   }
@@ -35,7 +41,10 @@ test('the operator can say they mean it; loopback needs no flag; a misspelt flag
   assert.doesNotThrow(() => checkExposure('0.0.0.0', false, undefined, { MCP_ALLOW_UNAUTHENTICATED_REMOTE: 'true' }));
   assert.doesNotThrow(() => checkExposure('0.0.0.0', true, undefined, {}));
   assert.throws(() => checkExposure('0.0.0.0', false, undefined, { MCP_ALLOW_UNAUTHENTICATED_REMOTE: 'false' }), /refusing to listen/);
-  assert.throws(() => checkExposure('10.0.0.5', false, undefined, { MCP_ALLOW_UNAUTHENTICATED_REMOTE: 'yes' }), /MCP_ALLOW_UNAUTHENTICATED_REMOTE must be true or false, not "yes"/);
+  assert.throws(
+    () => checkExposure('10.0.0.5', false, undefined, { MCP_ALLOW_UNAUTHENTICATED_REMOTE: 'yes' }),
+    /MCP_ALLOW_UNAUTHENTICATED_REMOTE must be true or false, not "yes"/,
+  );
   for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) assert.equal(isLoopbackHost(host), true, host);
   for (const host of ['0.0.0.0', '::', '192.168.1.2', 'example.com', '::ffff:10.0.0.1']) assert.equal(isLoopbackHost(host), false, host);
 });
@@ -71,7 +80,12 @@ test('malformed bodies with a valid token get 400 and -32700, with at most one l
   assert.ok(logged.length <= 1, `stderr grew by: ${logged.join(' | ')}`);
   child.kill('SIGTERM');
   assert.equal(await exitOf(child), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => record.action).sort(), ['auth_failure', 'session_end', 'session_start']);
+  assert.deepEqual(
+    readTrail(logDir)
+      .map((record) => record.action)
+      .sort(),
+    ['auth_failure', 'session_end', 'session_start'],
+  );
   const verified = runCli(['verify', logDir]);
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
 });

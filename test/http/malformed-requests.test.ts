@@ -32,7 +32,8 @@ async function openSession(port: number): Promise<Record<string, string>> {
 }
 
 const call = (id: unknown, params: unknown): Record<string, unknown> => ({ jsonrpc: '2.0', id, method: 'tools/call', params });
-const recordsOf = (trail: AuditRecord[], requestId: string) => trail.filter((record) => record.action === 'tool_call' && record.request_id === requestId);
+const recordsOf = (trail: AuditRecord[], requestId: string) =>
+  trail.filter((record) => record.action === 'tool_call' && record.request_id === requestId);
 
 test('a tools/call the SDK would refuse with no record (params null, a string, an array, a bad id) is recorded before its JSON-RPC error', async () => {
   const { port } = await servers.start({});
@@ -69,7 +70,13 @@ test('a batch with one malformed tools/call is refused whole: every request in i
   const trail = readTrail(servers.logDir);
   assert.equal(response.status, 400);
   const answers = answerOf(response) as Answer[];
-  assert.deepEqual(answers.map((answer) => [answer.id, answer.error?.code]), [[10, -32600], [11, -32602]]);
+  assert.deepEqual(
+    answers.map((answer) => [answer.id, answer.error?.code]),
+    [
+      [10, -32600],
+      [11, -32602],
+    ],
+  );
   assert.equal(recordsOf(trail, '10').length, 1);
   assert.equal(recordsOf(trail, '11').length, 1);
 });
@@ -121,5 +128,8 @@ test('a malformed tools/call whose record cannot be written is answered with the
   const answer = answerOf(response) as Answer;
   assert.equal(answer.id, 41);
   assert.equal(answer.error?.code, -32603);
-  assert.match(answer.error.message, /^Audit record could not be written \(EFBIG.*; the request is refused all the same \(Invalid params: "params" must be an object\)$/);
+  assert.match(
+    answer.error.message,
+    /^Audit record could not be written \(EFBIG.*; the request is refused all the same \(Invalid params: "params" must be an object\)$/,
+  );
 });

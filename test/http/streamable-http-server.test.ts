@@ -19,7 +19,9 @@ function createSession() {
   const server = new McpServer({ name: 'http-test', version: '0.0.1' });
   const instrumentation = instrumentMcpServer(server, trail);
   server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => ({ content: [{ type: 'text', text }] }));
-  server.registerTool('whoami', { inputSchema: {} }, (_args, extra) => ({ content: [{ type: 'text', text: extra.authInfo?.clientId ?? 'anonymous' }] }));
+  server.registerTool('whoami', { inputSchema: {} }, (_args, extra) => ({
+    content: [{ type: 'text', text: extra.authInfo?.clientId ?? 'anonymous' }],
+  }));
   return { server, instrumentation };
 }
 
@@ -51,10 +53,21 @@ function text(result: unknown): string {
 
 /** A raw HTTP POST with chosen headers, for what an SDK client would never send. */
 function rawPost(port: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
       (res) => {
         let data = '';
         res.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
@@ -69,7 +82,9 @@ function rawPost(port: number, headers: Record<string, string>): Promise<{ statu
 test('two sessions at once give records with distinct session ids, and spans carry tcp, the session and the client address', async () => {
   const [first, second] = await Promise.all([connect(open.url), connect(open.url)]);
   spans.reset();
-  await Promise.all([first, second].flatMap(({ client }, n) => [0, 1, 2].map((i) => client.callTool({ name: 'echo', arguments: { text: `s${n}-${i}` } }))));
+  await Promise.all(
+    [first, second].flatMap(({ client }, n) => [0, 1, 2].map((i) => client.callTool({ name: 'echo', arguments: { text: `s${n}-${i}` } }))),
+  );
   const sessionIds = [first.transport.sessionId, second.transport.sessionId];
   assert.ok(sessionIds[0] && sessionIds[1] && sessionIds[0] !== sessionIds[1]);
 
@@ -117,7 +132,11 @@ test('a missing or bad token gets 401 and an auth_failure record that does not c
   assert.equal(malformed.status, 401);
 
   const failures = readTrail(logDir).filter((record) => record.action === 'auth_failure');
-  assert.deepEqual(failures.map((record) => record.error).slice(-3), ['missing bearer token', 'invalid bearer token', 'malformed Authorization header']);
+  assert.deepEqual(failures.map((record) => record.error).slice(-3), [
+    'missing bearer token',
+    'invalid bearer token',
+    'malformed Authorization header',
+  ]);
   for (const record of failures) {
     assert.equal(record.success, false);
     assert.equal(record.transport, 'streamable-http');
@@ -130,7 +149,10 @@ test('a missing or bad token gets 401 and an auth_failure record that does not c
 
 test("one principal's session cannot be used with another principal's token", async () => {
   const alice = await connect(guarded.url, 'alice-secret-token');
-  const transport = new StreamableHTTPClientTransport(guarded.url, { sessionId: alice.transport.sessionId!, requestInit: { headers: { Authorization: 'Bearer bob-secret-token' } } });
+  const transport = new StreamableHTTPClientTransport(guarded.url, {
+    sessionId: alice.transport.sessionId!,
+    requestInit: { headers: { Authorization: 'Bearer bob-secret-token' } },
+  });
   const bob = new Client({ name: 'hijacker', version: '1' });
   await transport.start();
   await assert.rejects(transport.send({ jsonrpc: '2.0', id: 7, method: 'tools/list' }), /Forbidden: session belongs to another principal/);
@@ -149,10 +171,19 @@ test('a foreign Host header is refused (DNS rebinding); so is a foreign Origin; 
 test('an unknown session id gets 404 and a request without one that is not initialize gets 400', async () => {
   assert.equal((await rawPost(open.port, { 'mcp-session-id': 'no-such-session' })).status, 404);
   const notInitialize = await new Promise<number>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: open.port, path: '/mcp', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: open.port,
+        path: '/mcp',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
   });

@@ -46,7 +46,10 @@ test('in process: session start and end frame the calls, every record names the 
   await client.close();
   await instrumentation.drain(1000);
   const records = recordsOf('inproc-client');
-  assert.deepEqual(records.map((record) => record.action), ['session_start', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
   const [start, call, end] = records as [AuditRecord, AuditRecord, AuditRecord];
   assert.ok(records.every((record) => record.actor === osUser && record.client?.version === '9.9.9'));
   assert.equal(typeof start.protocol_version, 'string');
@@ -68,11 +71,14 @@ test('resource reads and prompt gets are records of their own action; tools/list
   const byAction = new Map(recordsOf('discovery-client').map((record) => [record.action, record]));
   assert.equal(byAction.get('tools_list')?.result_summary, '1 tools');
   const read = recordsOf('discovery-client').filter((record) => record.action === 'resource_read');
-  assert.deepEqual(read.map((record) => [record.input_summary['uri'], record.success, record.result_summary]), [
-    // A credential in a resource URI's query is redacted like any other value.
-    ['docs://vpn?token=[REDACTED:assigned-secret]', true, '1 contents'],
-    ['nowhere://x', false, null],
-  ]);
+  assert.deepEqual(
+    read.map((record) => [record.input_summary['uri'], record.success, record.result_summary]),
+    [
+      // A credential in a resource URI's query is redacted like any other value.
+      ['docs://vpn?token=[REDACTED:assigned-secret]', true, '1 contents'],
+      ['nowhere://x', false, null],
+    ],
+  );
   assert.match(read[1]!.error ?? '', /not found/);
   const prompt = byAction.get('prompt_get')!;
   assert.deepEqual(prompt.input_summary, { prompt: 'triage', issue: 'printer on fire' });
@@ -104,7 +110,10 @@ test('stdio: the spawned help-desk server records the OS user, its session start
     await new Promise((resolve) => setTimeout(resolve, 100));
     records = readTrail(dir);
   }
-  assert.deepEqual(records.map((record) => record.action), ['session_start', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
   for (const record of records) {
     assert.equal(record.actor, osUser);
     assert.equal(record.transport, 'stdio');
@@ -141,7 +150,10 @@ test('HTTP: the authenticated principal is the actor, with the client address; t
   await trail.forceFlush();
 
   const records = recordsOf('http-client');
-  assert.deepEqual(records.map((record) => record.action), ['session_start', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
   for (const record of records) {
     assert.equal(record.actor, 'alice@example.org');
     assert.equal(record.transport, 'streamable-http');
@@ -158,6 +170,13 @@ test('a secret in the client info is redacted in every record of the session, wh
   await client.close();
   await instrumentation.drain(1000);
   const records = recordsOf('leaky-client [REDACTED:bearer-token]');
-  assert.deepEqual(records.map((record) => [record.action, record.redacted]), [['session_start', true], ['tool_call', true], ['session_end', true]]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.redacted]),
+    [
+      ['session_start', true],
+      ['tool_call', true],
+      ['session_end', true],
+    ],
+  );
   assert.ok(!JSON.stringify(readTrail(logDir)).includes('sEcReTtOkEn12345'));
 });

@@ -55,11 +55,14 @@ function serverWith(options: McpAuditOptions = {}): { server: McpServer; instrum
   return { server, instrumentation };
 }
 
-test('a thrown error\'s code becomes the recorded JSON-RPC code only where the SDK answers with it: a safe integer', async () => {
+test("a thrown error's code becomes the recorded JSON-RPC code only where the SDK answers with it: a safe integer", async () => {
   const client = await connectInMemory(serverWith().server);
   spans.reset();
   for (const { kind, expected } of thrownCodes) {
-    const answered = await client.readResource({ uri: `test://code/${kind}` }).then(() => assert.fail('answered'), (error: McpError) => error);
+    const answered = await client.readResource({ uri: `test://code/${kind}` }).then(
+      () => assert.fail('answered'),
+      (error: McpError) => error,
+    );
     assert.equal(answered.code, expected, kind);
     const span = spanNamed(`resources/read test://code/${kind}`);
     assert.ok(span, kind);
@@ -85,7 +88,11 @@ test('a handler that rejects with null is still recorded as failed, with the int
 });
 
 test('a result whose summary cannot be read is recorded as failed, and the client gets an error, not the result', async () => {
-  const unreadable = { toString: () => { throw new Error('summary unreadable'); } } as unknown as string;
+  const unreadable = {
+    toString: () => {
+      throw new Error('summary unreadable');
+    },
+  } as unknown as string;
   const client = await connectInMemory(serverWith({ tools: { echo: { summarizeResult: () => unreadable } } }).server);
   spans.reset();
   await assert.rejects(client.callTool({ name: 'echo', arguments: {} }), /summary unreadable/);

@@ -77,7 +77,12 @@ test('a successful call gives one SERVER span with the MCP attributes and one re
 
 const failures: Array<{ name: string; call: { name: string; arguments: Record<string, unknown> }; error: RegExp; errorType: string }> = [
   { name: 'an unknown tool', call: { name: 'nope', arguments: {} }, error: /Tool nope not found$/, errorType: 'tool_error' },
-  { name: 'invalid arguments', call: { name: 'echo', arguments: { text: 42 } }, error: /Input validation error: Invalid arguments for tool echo/, errorType: 'tool_error' },
+  {
+    name: 'invalid arguments',
+    call: { name: 'echo', arguments: { text: 42 } },
+    error: /Input validation error: Invalid arguments for tool echo/,
+    errorType: 'tool_error',
+  },
   { name: 'a handler that throws', call: { name: 'explode', arguments: {} }, error: /^boom$/, errorType: 'tool_error' },
   { name: 'an isError result', call: { name: 'refuse', arguments: {} }, error: /^not allowed$/, errorType: 'tool_error' },
 ];
@@ -148,9 +153,13 @@ test('when the record cannot be written the client gets an error, not an unaudit
   // The session_start record fails first: the session is refused.
   await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(EFBIG.*the session is refused/);
   // Waiting only for tool-call records lets the session open; the call itself is then withheld.
-  const onlyToolCalls = (span: Span) => ((span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve());
+  const onlyToolCalls = (span: Span) =>
+    (span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve();
   const client = await connectInMemory(auditedServer({ tracer: brokenTrail.tracer, awaitRecord: onlyToolCalls }));
-  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), /Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/);
+  await assert.rejects(
+    client.callTool({ name: 'echo', arguments: { text: 'x' } }),
+    /Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/,
+  );
   await brokenTrail.shutdown();
 });
 

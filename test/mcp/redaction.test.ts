@@ -20,7 +20,10 @@ after(() => trail.shutdown());
 
 function rawTrail(): string {
   // Every file: the trail and its head (the lock directory may be there while a writer holds it).
-  return readdirSync(logDir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => readFileSync(join(logDir, entry.name), 'utf8')).join('');
+  return readdirSync(logDir, { withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => readFileSync(join(logDir, entry.name), 'utf8'))
+    .join('');
 }
 
 function serverWith(options: McpAuditOptions = {}): McpServer {

@@ -12,7 +12,12 @@ import { rawRequest } from '../support/raw-http.js';
 import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
-const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'refused', version: '1' } } } as const;
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'refused', version: '1' } },
+} as const;
 const CALL = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'count', arguments: {} } } as const;
 
 let giveSpaceBack = (): void => {};
@@ -22,12 +27,14 @@ afterEach(() => giveSpaceBack()); // a failed test must not leave this process's
 async function fullDiskTrail(name: string) {
   const logDir = makeTempDir(name);
   const trail = startAuditTrail({ logDir, register: false, serviceName: name });
-  const spaceReturns = giveSpaceBack = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())));
+  const spaceReturns = (giveSpaceBack = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString()))));
   const counter = { ran: 0 };
   const createSession = () => {
     const server = new McpServer({ name, version: '0.0.1' });
     const instrumentation = instrumentMcpServer(server, trail);
-    server.registerTool('count', { inputSchema: { note: z.string().optional() } }, () => ({ content: [{ type: 'text', text: String(++counter.ran) }] }));
+    server.registerTool('count', { inputSchema: { note: z.string().optional() } }, () => ({
+      content: [{ type: 'text', text: String(++counter.ran) }],
+    }));
     return { server, instrumentation };
   };
   return { logDir, trail, counter, createSession, spaceReturns };
@@ -64,8 +71,16 @@ test('a refused initialize leaves no session: every later request is refused unt
   assert.equal(counter.ran, 1);
   await server.close();
   const records = await verifiedTrail(logDir, trail);
-  assert.deepEqual(records.map((record) => [record.action, record.late ?? false]),
-    [['audit_gap', false], ['session_start', true], ['session_start', false], ['tool_call', false], ['session_end', false]]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.late ?? false]),
+    [
+      ['audit_gap', false],
+      ['session_start', true],
+      ['session_start', false],
+      ['tool_call', false],
+      ['session_end', false],
+    ],
+  );
 });
 
 test('over Streamable HTTP a refused initialize leaves no session id that works once space returns', async () => {
@@ -78,11 +93,20 @@ test('over Streamable HTTP a refused initialize leaves no session id that works 
   // The transport handed out an id with the refusal: it must not work.
   const sessionId = refused.headers['mcp-session-id'];
   assert.equal(typeof sessionId, 'string');
-  const call = await rawRequest(port, { headers: { 'mcp-session-id': String(sessionId), 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify(CALL) });
+  const call = await rawRequest(port, {
+    headers: { 'mcp-session-id': String(sessionId), 'mcp-protocol-version': '2025-06-18' },
+    body: JSON.stringify(CALL),
+  });
   assert.equal(call.status, 404, call.body);
   assert.equal(counter.ran, 0);
   assert.equal(http.sessionCount, 0, 'the refused session is gone from the table');
   await http.close();
   const records = await verifiedTrail(logDir, trail);
-  assert.deepEqual(records.map((record) => [record.action, record.late ?? false]), [['audit_gap', false], ['session_start', true]]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.late ?? false]),
+    [
+      ['audit_gap', false],
+      ['session_start', true],
+    ],
+  );
 });

@@ -35,7 +35,13 @@ const env: NodeJS.ProcessEnv = Object.fromEntries(
 );
 const OFFLINE = ['--offline', '--no-audit', '--no-fund', '--loglevel=error'];
 
-interface LockEntry { version?: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; [key: string]: unknown }
+interface LockEntry {
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  [key: string]: unknown;
+}
 
 /** The node_modules path `name` resolves to from `from`, Node's way: nearest first. */
 function resolveIn(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
@@ -65,7 +71,10 @@ function consumerLock(tarball: string, manifest: LockEntry, integrity: string): 
   for (const name of Object.keys(manifest.peerDependencies ?? {})) packages[`node_modules/${name}`]!.peer = true;
   const { dependencies, peerDependencies, version, bin, engines, license } = manifest;
   return {
-    name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true,
+    name: 'app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
     packages: {
       '': { name: 'app', version: '1.0.0', license: 'ISC', dependencies: { 'mcp-audit-trail': `file:../${tarball}` } },
       'node_modules/mcp-audit-trail': { version, resolved: `file:../${tarball}`, integrity, license, dependencies, peerDependencies, bin, engines },
@@ -87,14 +96,21 @@ function filesUnder(dir: string): string[] {
 }
 
 test('the packed tarball installs offline into an empty project, imports, type-checks and runs its CLI', { timeout: 180_000 }, async () => {
-  const [packed] = JSON.parse(await npm(ROOT, 'pack', '--json', '--pack-destination', work, ...OFFLINE)) as
-    { filename: string; integrity: string; files: { path: string }[] }[];
+  const [packed] = JSON.parse(await npm(ROOT, 'pack', '--json', '--pack-destination', work, ...OFFLINE)) as {
+    filename: string;
+    integrity: string;
+    files: { path: string }[];
+  }[];
 
   // Only the build of src/, the README, the licence and package.json.
-  const outside = packed.files.map((file) => file.path)
+  const outside = packed.files
+    .map((file) => file.path)
     .filter((path) => !path.startsWith('dist/src/') && !['README.md', 'LICENSE', 'package.json'].includes(path));
   assert.deepEqual(outside, []);
-  assert.ok(packed.files.some((file) => file.path === 'dist/src/index.d.ts'), 'declarations are shipped');
+  assert.ok(
+    packed.files.some((file) => file.path === 'dist/src/index.d.ts'),
+    'declarations are shipped',
+  );
 
   await run('mkdir', [app]);
   await npm(app, 'init', '-y');
@@ -116,33 +132,48 @@ test('the packed tarball installs offline into an empty project, imports, type-c
     assert.equal(sourcesContent?.filter((content) => typeof content === 'string').length, sources.length, map);
   }
 
-  writeFileSync(join(app, 'index.js'), [
-    "import { startAuditTrail, instrumentMcpServer } from 'mcp-audit-trail';",
-    "console.log(typeof startAuditTrail, typeof instrumentMcpServer);",
-  ].join('\n'));
+  writeFileSync(
+    join(app, 'index.js'),
+    [
+      "import { startAuditTrail, instrumentMcpServer } from 'mcp-audit-trail';",
+      'console.log(typeof startAuditTrail, typeof instrumentMcpServer);',
+    ].join('\n'),
+  );
   assert.equal((await run(process.execPath, ['index.js'], { cwd: app, env })).stdout.trim(), 'function function');
 
   // The import type-checks from the shipped declarations (through `exports`).
-  writeFileSync(join(app, 'check.ts'), [
-    "import { startAuditTrail, instrumentMcpServer, type AuditTrailConfig } from 'mcp-audit-trail';",
-    "const start: (config?: AuditTrailConfig) => unknown = startAuditTrail;",
-    "const instrument: typeof instrumentMcpServer = instrumentMcpServer;",
-    "// @ts-expect-error: a wrong argument is caught, so the types are real, not any",
-    "startAuditTrail(42);",
-    "export { start, instrument };",
-  ].join('\n'));
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true,
-      skipLibCheck: true, typeRoots: [join(ROOT, 'node_modules/@types')], types: ['node'],
-    },
-    files: ['check.ts'],
-  }));
+  writeFileSync(
+    join(app, 'check.ts'),
+    [
+      "import { startAuditTrail, instrumentMcpServer, type AuditTrailConfig } from 'mcp-audit-trail';",
+      'const start: (config?: AuditTrailConfig) => unknown = startAuditTrail;',
+      'const instrument: typeof instrumentMcpServer = instrumentMcpServer;',
+      '// @ts-expect-error: a wrong argument is caught, so the types are real, not any',
+      'startAuditTrail(42);',
+      'export { start, instrument };',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        typeRoots: [join(ROOT, 'node_modules/@types')],
+        types: ['node'],
+      },
+      files: ['check.ts'],
+    }),
+  );
   await run(process.execPath, [TSC, '-p', '.'], { cwd: app, env }).catch((error: { stdout?: string }) => {
     assert.fail(`tsc in the consumer project:\n${error.stdout ?? String(error)}`);
   });
 
-  const help = (await npm(app, 'exec', '--offline', '--', 'mcp-audit', '--help'));
+  const help = await npm(app, 'exec', '--offline', '--', 'mcp-audit', '--help');
   assert.match(help, /^Usage: mcp-audit <command>/);
   assert.match(help, /^ {2}proxy /m);
   // Like every command's (docs/cli.md), the proxy's help is on stdout: no JSON-RPC is spoken when it is asked for.
@@ -154,12 +185,28 @@ test('the packed tarball installs offline into an empty project, imports, type-c
   mkdirSync(trail);
   writeFileSync(join(trail, 'audit_2026-01-15.jsonl'), new ChainHasher(undefined).chain({ tool_name: 'ping' }, GENESIS).line);
   await npm(app, 'exec', '--offline', '--', 'mcp-audit', 'keygen', '--out', 'keys');
-  const verifyArgs = ['exec', '--offline', '--', 'mcp-audit', 'verify', trail, '--no-head', '--public-key', join(app, 'keys', 'audit-signing.pub'), '--json'];
+  const verifyArgs = [
+    'exec',
+    '--offline',
+    '--',
+    'mcp-audit',
+    'verify',
+    trail,
+    '--no-head',
+    '--public-key',
+    join(app, 'keys', 'audit-signing.pub'),
+    '--json',
+  ];
   // Exit 1: an unsigned trail has no checkpoint; what matters is that the chain's report came back from the worker.
-  const verified = await run('npm', verifyArgs, { cwd: app, env: { ...env, AUDIT_HMAC_KEY: '' } })
-    .then(() => assert.fail('an unsigned trail has no checkpoint: exit 1'), (error: { code?: number; stdout?: string; stderr?: string }) => error);
+  const verified = await run('npm', verifyArgs, { cwd: app, env: { ...env, AUDIT_HMAC_KEY: '' } }).then(
+    () => assert.fail('an unsigned trail has no checkpoint: exit 1'),
+    (error: { code?: number; stdout?: string; stderr?: string }) => error,
+  );
   assert.equal(verified.code, 1, verified.stderr);
   const report = JSON.parse(verified.stdout!) as { chain: { ok: boolean; records: number }; problems: { kind: string }[] };
   assert.deepEqual(report.chain, { ...report.chain, ok: true, records: 1 });
-  assert.deepEqual(report.problems.map((problem) => problem.kind), ['no-checkpoint']);
+  assert.deepEqual(
+    report.problems.map((problem) => problem.kind),
+    ['no-checkpoint'],
+  );
 });

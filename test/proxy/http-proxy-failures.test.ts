@@ -12,7 +12,13 @@ const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.mode
 const call = (url: URL, id: string, name: string, args: object): Promise<Response> =>
   fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: meta } }),
   });
 
@@ -24,7 +30,11 @@ test('an upstream slower than --timeout-ms: 504, a JSON-RPC error and a failed r
   started.push(upstream.process, proxy.process);
   const answer = await call(proxy.url, 'slow-1', 'slow', { ms: 30_000 });
   assert.equal(answer.status, 504);
-  assert.deepEqual(await answer.json(), { jsonrpc: '2.0', id: 'slow-1', error: { code: -32603, message: 'the upstream did not answer within 2000 ms' } });
+  assert.deepEqual(await answer.json(), {
+    jsonrpc: '2.0',
+    id: 'slow-1',
+    error: { code: -32603, message: 'the upstream did not answer within 2000 ms' },
+  });
   const [record] = toolCalls(readTrail(logDir), 'slow-1');
   assert.deepEqual([record?.success, record?.error], [false, 'the upstream did not answer within 2000 ms']);
   const quick = await call(proxy.url, 'greet-1', 'greet', { name: 'in time' });

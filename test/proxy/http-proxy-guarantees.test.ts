@@ -34,7 +34,13 @@ function messagesOf(type: string, text: string): WireMessage[] {
   }
   return text
     .split(/\r?\n\r?\n/)
-    .map((event) => event.split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n'))
+    .map((event) =>
+      event
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n'),
+    )
     .filter((data) => data !== '')
     .flatMap((data) => {
       const value = JSON.parse(data) as WireMessage | WireMessage[];
@@ -57,14 +63,23 @@ class RawSession {
   }
 
   async open(protocolVersion = '2025-03-26'): Promise<void> {
-    const init = await this.post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-client', version: '1' } } });
+    const init = await this.post({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-client', version: '1' } },
+    });
     assert.equal(init.status, 200, init.text);
     this.sessionId = init.headers.get('mcp-session-id') ?? '';
     assert.ok(this.sessionId, 'the upstream gave a session id through the proxy');
     assert.equal((await this.post({ jsonrpc: '2.0', method: 'notifications/initialized' })).status, 202);
   }
 
-  async post(body: unknown, sessionId = this.sessionId, authorization = this.authorization): Promise<{ status: number; headers: Headers; text: string; messages: WireMessage[] }> {
+  async post(
+    body: unknown,
+    sessionId = this.sessionId,
+    authorization = this.authorization,
+  ): Promise<{ status: number; headers: Headers; text: string; messages: WireMessage[] }> {
     const headers: Record<string, string> = { ...ACCEPT };
     if (sessionId) headers['mcp-session-id'] = sessionId;
     if (authorization) headers['authorization'] = authorization;
@@ -84,7 +99,12 @@ class RawSession {
   }
 }
 
-const toolCall = (id: number | string, name: string, args: object): object => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const toolCall = (id: number | string, name: string, args: object): object => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 
 test('a JSON-RPC batch over HTTP (2025-03-26, SSE): each tools/call recorded before its answer, the rest passes; exact counts', async () => {
   const logDir = join(makeTempDir('http-proxy-batch'), 'logs');
@@ -113,7 +133,11 @@ test('a JSON-RPC batch over HTTP (2025-03-26, SSE): each tools/call recorded bef
     assert.ok(arrival, `the answer to ${id} arrived`);
     assert.equal(toolCalls(arrival.trailAtArrival, id).length, 1, `the record of ${id} was on disk when its answer arrived`);
   }
-  assert.deepEqual(calls.map((record) => [record.request_id, record.tool_name, record.success]).sort(), [['1', 'echo', true], ['3', 'get-sum', true], ['4', 'no-such-tool', false]]);
+  assert.deepEqual(calls.map((record) => [record.request_id, record.tool_name, record.success]).sort(), [
+    ['1', 'echo', true],
+    ['3', 'get-sum', true],
+    ['4', 'no-such-tool', false],
+  ]);
   for (const record of calls) {
     assert.equal(record.session_id, session.sessionId);
     assert.deepEqual(record.client, { name: 'raw-client', version: '1' });
@@ -121,7 +145,10 @@ test('a JSON-RPC batch over HTTP (2025-03-26, SSE): each tools/call recorded bef
 
   assert.equal(await session.delete(), 200);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => record.action), ['session_start', 'tool_call', 'tool_call', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.action),
+    ['session_start', 'tool_call', 'tool_call', 'tool_call', 'session_end'],
+  );
   verifies(logDir);
 });
 
@@ -136,10 +163,14 @@ test('a session used by another principal: 403, an auth_failure naming who tried
 
   const hijack = await alice.post(toolCall(5, 'echo', { message: 'not yours' }), alice.sessionId, bob);
   assert.equal(hijack.status, 403);
-  assert.deepEqual(JSON.parse(hijack.text), { jsonrpc: '2.0', error: { code: -32001, message: 'Forbidden: session belongs to another principal' }, id: null });
+  assert.deepEqual(JSON.parse(hijack.text), {
+    jsonrpc: '2.0',
+    error: { code: -32001, message: 'Forbidden: session belongs to another principal' },
+    id: null,
+  });
   assert.equal(await alice.delete(bob), 403, "bob cannot end alice's session either");
   const stream = await fetch(proxy.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': alice.sessionId, authorization: bob } });
-  assert.equal(stream.status, 403, "nor open its GET stream");
+  assert.equal(stream.status, 403, 'nor open its GET stream');
   await stream.text();
 
   const failures = readTrail(logDir).filter((record) => record.action === 'auth_failure');
@@ -159,14 +190,28 @@ test('a session used by another principal: 403, an auth_failure naming who tried
 
   assert.equal(await alice.delete(), 200);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => record.action), ['session_start', 'auth_failure', 'auth_failure', 'auth_failure', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.action),
+    ['session_start', 'auth_failure', 'auth_failure', 'auth_failure', 'tool_call', 'session_end'],
+  );
   assert.ok(!JSON.stringify(readTrail(logDir)).includes('tok-'), 'no token is written');
   verifies(logDir);
 });
 
-const modernMeta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {}, 'io.modelcontextprotocol/clientInfo': { name: 'raw-modern', version: '1' } };
+const modernMeta = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+  'io.modelcontextprotocol/clientInfo': { name: 'raw-modern', version: '1' },
+};
 /** A 2026-07-28 tools/call (no session), its answer noted with the trail at its arrival. */
-async function modernCall(url: URL, arrivals: HttpArrival[], logDir: string, id: string, name: string, args: object): Promise<{ status: number; text: string; messages: WireMessage[] }> {
+async function modernCall(
+  url: URL,
+  arrivals: HttpArrival[],
+  logDir: string,
+  id: string,
+  name: string,
+  args: object,
+): Promise<{ status: number; text: string; messages: WireMessage[] }> {
   const response = await watchingFetch(logDir, arrivals)(url, {
     method: 'POST',
     headers: { ...ACCEPT, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name },
@@ -204,7 +249,15 @@ test('fail closed over HTTP: a record that cannot be written turns the answer in
 
   assert.equal(await proxy.process.stop(), 0);
   const records = readTrail(logDir);
-  assert.deepEqual(records.map((record) => [record.action, record.request_id]), [['tool_call', 'before-1'], ['audit_gap', null], ['tool_call', 'lost-1'], ['tool_call', 'after-1']]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.request_id]),
+    [
+      ['tool_call', 'before-1'],
+      ['audit_gap', null],
+      ['tool_call', 'lost-1'],
+      ['tool_call', 'after-1'],
+    ],
+  );
   assert.deepEqual([records[2]!.success, records[2]!.late], [true, true], 'the withheld call: its effect happened, its record written late');
   assert.equal(records[1]!.input_summary['records_not_written'], 1);
   verifies(logDir);
@@ -216,20 +269,33 @@ test('the body cap over HTTP: 413 with a JSON-RPC error, with or without Content
   const proxy = await startHttpProxy(logDir, upstream.url, { MCP_MAX_BODY_BYTES: '4096' });
   started.push(upstream.process, proxy.process);
   const refusal = { jsonrpc: '2.0', error: { code: -32600, message: 'Request body larger than 4096 bytes (MCP_MAX_BODY_BYTES)' }, id: null };
-  const big = JSON.stringify({ jsonrpc: '2.0', id: 'big-1', method: 'tools/call', params: { name: 'greet', arguments: { name: 'x'.repeat(16_384) }, _meta: modernMeta } });
+  const big = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 'big-1',
+    method: 'tools/call',
+    params: { name: 'greet', arguments: { name: 'x'.repeat(16_384) }, _meta: modernMeta },
+  });
 
-  const declared = await fetch(proxy.url, { method: 'POST', headers: { ...ACCEPT, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' }, body: big });
+  const declared = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { ...ACCEPT, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' },
+    body: big,
+  });
   assert.equal(declared.status, 413);
   assert.deepEqual(await declared.json(), refusal);
 
   // Chunked, no Content-Length: the cap is met while reading.
   const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(proxy.url, { method: 'POST', headers: { ...ACCEPT, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      proxy.url,
+      { method: 'POST', headers: { ...ACCEPT, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet' } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     for (let start = 0; start < big.length; start += 2048) req.write(big.slice(start, start + 2048));
     req.end();
@@ -243,7 +309,10 @@ test('the body cap over HTTP: 413 with a JSON-RPC error, with or without Content
   assert.equal(small.status, 200);
   assert.match(JSON.stringify(small.messages), /hello small/);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(toolCalls(readTrail(logDir)).map((record) => [record.request_id, record.success]), [['small-1', true]]);
+  assert.deepEqual(
+    toolCalls(readTrail(logDir)).map((record) => [record.request_id, record.success]),
+    [['small-1', true]],
+  );
   verifies(logDir);
 });
 
@@ -267,7 +336,11 @@ test('the idle sweep: a session idle past MCP_SESSION_IDLE_TIMEOUT_MS gets its s
   assert.equal(ends.length, 1);
   assert.equal(ends[0]!.session_id, session.sessionId);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => record.action), ['session_start', 'tool_call', 'session_end'], 'ended once: stopping the proxy ends nothing twice');
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+    'ended once: stopping the proxy ends nothing twice',
+  );
   verifies(logDir);
 });
 
@@ -280,9 +353,13 @@ test('a batch answered in one JSON body: the body waits for every record in it; 
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
       const batch = JSON.parse(body) as Array<{ id?: number; method: string; params?: { name?: string } }>;
-      const answers = batch.filter((message) => message.id !== undefined).map((message) =>
-        message.method === 'tools/call' ? { jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: `done ${message.params?.name}` }] } } : { jsonrpc: '2.0', id: message.id, result: {} },
-      );
+      const answers = batch
+        .filter((message) => message.id !== undefined)
+        .map((message) =>
+          message.method === 'tools/call'
+            ? { jsonrpc: '2.0', id: message.id, result: { content: [{ type: 'text', text: `done ${message.params?.name}` }] } }
+            : { jsonrpc: '2.0', id: message.id, result: {} },
+        );
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answers));
     });
   });
@@ -298,23 +375,45 @@ test('a batch answered in one JSON body: the body waits for every record in it; 
   started.push(proxy.process);
   const client = new RawSession(proxy.url, logDir);
 
-  const batch = [toolCall(1, 'alpha', { n: 1 }), toolCall(2, 'beta', { n: 2 }), { jsonrpc: '2.0', id: 3, method: 'ping' }, toolCall(4, 'gamma', { n: 3 })];
+  const batch = [
+    toolCall(1, 'alpha', { n: 1 }),
+    toolCall(2, 'beta', { n: 2 }),
+    { jsonrpc: '2.0', id: 3, method: 'ping' },
+    toolCall(4, 'gamma', { n: 3 }),
+  ];
   const answered = await client.post(batch, '');
   assert.equal(answered.status, 200, answered.text);
-  assert.deepEqual(answered.messages.map((message) => message.id), [1, 2, 3, 4]);
+  assert.deepEqual(
+    answered.messages.map((message) => message.id),
+    [1, 2, 3, 4],
+  );
   assert.equal(client.arrivals.length, 4);
   for (const arrival of client.arrivals) {
-    assert.equal(toolCalls(arrival.trailAtArrival).length, 3, `all three records were on disk when the batch (answer ${String(arrival.message.id)}) arrived`);
+    assert.equal(
+      toolCalls(arrival.trailAtArrival).length,
+      3,
+      `all three records were on disk when the batch (answer ${String(arrival.message.id)}) arrived`,
+    );
   }
 
   jsonUpstream.closeAllConnections();
   await closeUpstream();
   const refused = await client.post([toolCall(5, 'alpha', {}), { jsonrpc: '2.0', id: 6, method: 'ping' }, toolCall(7, 'beta', {})], '');
   assert.equal(refused.status, 502, refused.text);
-  assert.deepEqual(refused.messages.map((message) => message.id), [5, 6, 7], `a batch is answered with a batch, one error per request: ${refused.text}`);
+  assert.deepEqual(
+    refused.messages.map((message) => message.id),
+    [5, 6, 7],
+    `a batch is answered with a batch, one error per request: ${refused.text}`,
+  );
   for (const message of refused.messages) assert.match(message.error?.message ?? '', /the upstream/);
   const failed = toolCalls(readTrail(logDir)).filter((record) => ['5', '7'].includes(record.request_id ?? ''));
-  assert.deepEqual(failed.map((record) => [record.request_id, record.success]), [['5', false], ['7', false]]);
+  assert.deepEqual(
+    failed.map((record) => [record.request_id, record.success]),
+    [
+      ['5', false],
+      ['7', false],
+    ],
+  );
   for (const record of failed) assert.match(record.error ?? '', /the upstream/);
 
   assert.equal(await proxy.process.stop(), 0);
@@ -332,7 +431,11 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
 
   const spaceReturns = fillDiskAfter(join(logDir, auditFileNameFor(new Date().toISOString())), proxy.process.child.pid!);
 
-  const batch = await first.post([toolCall(1, 'echo', { message: 'SECRET-ONE' }), { jsonrpc: '2.0', id: 2, method: 'ping' }, toolCall(3, 'echo', { message: 'SECRET-TWO' })]);
+  const batch = await first.post([
+    toolCall(1, 'echo', { message: 'SECRET-ONE' }),
+    { jsonrpc: '2.0', id: 2, method: 'ping' },
+    toolCall(3, 'echo', { message: 'SECRET-TWO' }),
+  ]);
   assert.equal(batch.status, 200, batch.text);
   assert.deepEqual(batch.messages.map((message) => message.id).sort(), [1, 2, 3]);
   for (const id of [1, 3]) {
@@ -344,7 +447,15 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   assert.ok(!/Echo: SECRET/.test(batch.text), 'no part of an unaudited result reaches the client');
 
   const second = new RawSession(proxy.url, logDir);
-  const init = await second.post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'refused-client', version: '1' } } }, '');
+  const init = await second.post(
+    {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'refused-client', version: '1' } },
+    },
+    '',
+  );
   const refusedId = init.headers.get('mcp-session-id');
   assert.equal(init.messages.length, 1, init.text);
   assert.equal(init.messages[0]!.result, undefined, 'an initialize whose session_start is not written is refused');
@@ -363,13 +474,34 @@ test('fail closed in a 2025 session: a batch whose records cannot be written get
   assert.equal(await proxy.process.stop(), 0);
   const records = readTrail(logDir);
   assert.equal(toolCalls(records).length, 3, 'the two withheld calls written late, and the one after');
-  assert.deepEqual(toolCalls(records).filter((record) => record.late).map((record) => record.request_id).sort(), ['1', '3']);
-  assert.equal(records.filter((record) => record.action === 'tool_call' && record.request_id === '9').length, 0, 'nothing ran in the refused session');
-  const ofSession = (id: string): Array<[string, boolean]> => records.filter((record) => record.session_id === id).map((record) => [record.action, record.late === true]);
+  assert.deepEqual(
+    toolCalls(records)
+      .filter((record) => record.late)
+      .map((record) => record.request_id)
+      .sort(),
+    ['1', '3'],
+  );
+  assert.equal(
+    records.filter((record) => record.action === 'tool_call' && record.request_id === '9').length,
+    0,
+    'nothing ran in the refused session',
+  );
+  const ofSession = (id: string): Array<[string, boolean]> =>
+    records.filter((record) => record.session_id === id).map((record) => [record.action, record.late === true]);
   // Ended by the proxy at once; whether that end met the full disk too (and was written late) is a matter of timing.
-  assert.deepEqual(ofSession(refusedId).map(([action]) => action), ['session_start', 'session_end'], 'the refused session: its start written late, then ended by the proxy');
+  assert.deepEqual(
+    ofSession(refusedId).map(([action]) => action),
+    ['session_start', 'session_end'],
+    'the refused session: its start written late, then ended by the proxy',
+  );
   assert.equal(ofSession(refusedId)[0]![1], true);
-  assert.deepEqual(ofSession(first.sessionId), [['session_start', false], ['tool_call', true], ['tool_call', true], ['tool_call', false], ['session_end', false]]);
+  assert.deepEqual(ofSession(first.sessionId), [
+    ['session_start', false],
+    ['tool_call', true],
+    ['tool_call', true],
+    ['tool_call', false],
+    ['session_end', false],
+  ]);
   assert.equal(records.filter((record) => record.action === 'audit_gap').length, 1);
   verifies(logDir);
 });
@@ -394,6 +526,13 @@ test('the idle sweep leaves a session whose GET stream is open; once the stream 
   listening.abort();
   await until(() => readTrail(logDir).some((record) => record.action === 'session_end'), 'the session to be swept once its stream closed', 60_000);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => [record.action, record.session_id]), [['session_start', session.sessionId], ['tool_call', session.sessionId], ['session_end', session.sessionId]]);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => [record.action, record.session_id]),
+    [
+      ['session_start', session.sessionId],
+      ['tool_call', session.sessionId],
+      ['session_end', session.sessionId],
+    ],
+  );
   verifies(logDir);
 });

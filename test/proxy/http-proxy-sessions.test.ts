@@ -35,12 +35,16 @@ async function openSession(url: URL): Promise<string> {
   await init.text();
   const sessionId = init.headers.get('mcp-session-id');
   assert.ok(sessionId, `the upstream named a session (HTTP ${init.status})`);
-  const initialized = await fetch(url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sessionId }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  const initialized = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'mcp-session-id': sessionId },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
   await initialized.text();
   return sessionId;
 }
 
-test('a session refused because its session_start could not be written is ended upstream too: a DELETE with the client\'s Authorization', async () => {
+test("a session refused because its session_start could not be written is ended upstream too: a DELETE with the client's Authorization", async () => {
   const logDir = join(makeTempDir('http-proxy-refused-delete'), 'logs');
   const upstream = await startUpstream('v1Sessions');
   const proxy = await startHttpProxy(logDir, upstream.url);
@@ -75,7 +79,7 @@ test('a session refused because its session_start could not be written is ended 
   verifies(logDir);
 });
 
-test('a session the idle sweep ended: its id gets 404 and goes no further, the SDK client initializes again; the upstream\'s refusal of the DELETE is on stderr', async () => {
+test("a session the idle sweep ended: its id gets 404 and goes no further, the SDK client initializes again; the upstream's refusal of the DELETE is on stderr", async () => {
   const logDir = join(makeTempDir('http-proxy-swept'), 'logs');
   // This upstream refuses DELETE (405), so it still knows the swept session: only the proxy can stop a request naming it.
   const upstream = await startUpstream('v1Sessions', undefined, { SESSION_DELETE: 'refused' });
@@ -86,7 +90,9 @@ test('a session the idle sweep ended: its id gets 404 and goes no further, the S
   await until(() => proxy.process.output.includes('could not end the upstream session'), 'the DELETE to fail');
   assert.match(
     proxy.process.output,
-    new RegExp(`could not end the upstream session ${swept} \\(it was idle past MCP_SESSION_IDLE_TIMEOUT_MS\\): the upstream answered the DELETE with HTTP 405`),
+    new RegExp(
+      `could not end the upstream session ${swept} \\(it was idle past MCP_SESSION_IDLE_TIMEOUT_MS\\): the upstream answered the DELETE with HTTP 405`,
+    ),
   );
   assert.match(upstream.process.output, new RegExp(`DELETE ${swept} -> 405`));
 
@@ -111,13 +117,16 @@ test('a session the idle sweep ended: its id gets 404 and goes no further, the S
 
   assert.equal(await proxy.process.stop(), 0);
   const records = readTrail(logDir);
-  assert.deepEqual(records.map((record) => [record.action, record.session_id]), [
-    ['session_start', swept],
-    ['session_end', swept],
-    ['session_start', transport.sessionId],
-    ['tool_call', transport.sessionId],
-    ['session_end', transport.sessionId],
-  ]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.session_id]),
+    [
+      ['session_start', swept],
+      ['session_end', swept],
+      ['session_start', transport.sessionId],
+      ['tool_call', transport.sessionId],
+      ['session_end', transport.sessionId],
+    ],
+  );
   verifies(logDir);
 });
 
@@ -137,7 +146,10 @@ test('SIGTERM with calls in flight (a 2026-07-28 call, a call in a 2025 session)
   // Each call has reached its upstream once its first progress event is back; then the proxies are stopped.
   let progressed = 0;
   const modernCall = modern.callTool({ name: 'slow', arguments: { ms: 120_000, steps: 1 } }, { onprogress: () => void progressed++ });
-  const legacyCall = legacy.callTool({ name: 'wait', arguments: { ms: 120_000 } }, undefined, { onprogress: () => void progressed++, timeout: 300_000 });
+  const legacyCall = legacy.callTool({ name: 'wait', arguments: { ms: 120_000 } }, undefined, {
+    onprogress: () => void progressed++,
+    timeout: 300_000,
+  });
   const modernFailed = assert.rejects(modernCall, /the proxy shut down \(SIGTERM\) before the upstream answered/);
   const legacyFailed = assert.rejects(legacyCall, /the proxy shut down \(SIGTERM\) before the upstream answered/);
   await until(() => progressed === 2, 'both calls to be under way');
@@ -170,7 +182,12 @@ test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize 
     fetch(proxy.url, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
   const upstreamSessions = (): number => upstream.process.output.match(/Session initialized with ID/g)?.length ?? 0;
 
@@ -179,7 +196,8 @@ test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize 
   assert.equal(third.status, 429);
   assert.equal(third.headers.get('retry-after'), '5');
   assert.deepEqual(await third.json(), {
-    jsonrpc: '2.0', id: null,
+    jsonrpc: '2.0',
+    id: null,
     error: { code: -32001, message: 'Too many sessions: 2 open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL); end one or retry later' },
   });
   await assert.rejects(connect('tok-alice-0123456789'), (error: Error & { code?: number }) => error.code === 429);
@@ -200,10 +218,14 @@ test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize 
   await Promise.all([again, alice[1]!, ...bob].map(({ client }) => client.close()));
   assert.equal(await proxy.process.stop(), 0);
   const failures = readTrail(logDir).filter((record) => record.action === 'auth_failure');
-  assert.deepEqual(failures.map((record) => [record.actor, record.error]), [
-    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
-    ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
-  ], 'each 429 recorded with who asked; the 503 is not a principal\'s doing and records nothing');
+  assert.deepEqual(
+    failures.map((record) => [record.actor, record.error]),
+    [
+      ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+      ['alice', 'too many sessions open for this principal (MCP_MAX_SESSIONS_PER_PRINCIPAL)'],
+    ],
+    "each 429 recorded with who asked; the 503 is not a principal's doing and records nothing",
+  );
   assert.equal(readTrail(logDir).filter((record) => record.action === 'session_start').length, 5);
   verifies(logDir);
 });

@@ -48,7 +48,10 @@ test('SDK v2 server, v2 client pinned to 2026-07-28, bearer auth on the front: a
   assert.equal(text(slow), 'waited 20 ms');
   assert.deepEqual(progress, [1, 2], 'progress streamed through as SSE before the answer');
   const many = await Promise.all(Array.from({ length: 20 }, (_, n) => client.callTool({ name: 'greet', arguments: { name: `n${n}` } })));
-  assert.deepEqual(many.map(text), Array.from({ length: 20 }, (_, n) => `hello n${n}`));
+  assert.deepEqual(
+    many.map(text),
+    Array.from({ length: 20 }, (_, n) => `hello n${n}`),
+  );
 
   const calls = toolCalls(readTrail(logDir));
   assert.equal(calls.length, 24);
@@ -63,7 +66,10 @@ test('SDK v2 server, v2 client pinned to 2026-07-28, bearer auth on the front: a
   }
   const greetRecord = calls.find((record) => record.input_summary['name'] === 'ada')!;
   assert.deepEqual(greetRecord.input_summary, { name: 'ada', api_key: '[REDACTED]' });
-  assert.deepEqual([calls.find((r) => r.tool_name === 'refuse')?.success, calls.find((r) => r.tool_name === 'refuse')?.error], [false, 'refused: policy']);
+  assert.deepEqual(
+    [calls.find((r) => r.tool_name === 'refuse')?.success, calls.find((r) => r.tool_name === 'refuse')?.error],
+    [false, 'refused: policy'],
+  );
   assert.match(calls.find((r) => r.tool_name === 'no_such_tool')?.error ?? '', /^MCP error -32602/);
 
   // Closing the response stream cancels the call in this era: one failed record.
@@ -81,10 +87,19 @@ test('SDK v2 server, v2 client pinned to 2026-07-28, bearer auth on the front: a
   const mismatch = await fetch(proxy.url, {
     method: 'POST',
     headers: {
-      authorization: 'Bearer tok-alice-0123456789', 'content-type': 'application/json', accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'greet',
+      authorization: 'Bearer tok-alice-0123456789',
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'greet',
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 'mismatch-1', method: 'tools/call', params: { name: 'refuse', arguments: { why: 'x' }, _meta: meta } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'mismatch-1',
+      method: 'tools/call',
+      params: { name: 'refuse', arguments: { why: 'x' }, _meta: meta },
+    }),
   });
   assert.equal(mismatch.status, 400);
   const answer = (await mismatch.json()) as { id: string; error: { code: number } };
@@ -137,14 +152,25 @@ test('v1 client to the v2 server (2025 era, no sessions): the upstream credentia
 
   upstream = await startUpstream('v2', upstream.port);
   started.push(upstream.process);
-  assert.equal(text(await client.callTool({ name: 'greet', arguments: { name: 'again' } })), 'hello again', 'the proxy recovers once the upstream is back');
+  assert.equal(
+    text(await client.callTool({ name: 'greet', arguments: { name: 'again' } })),
+    'hello again',
+    'the proxy recovers once the upstream is back',
+  );
 
   await client.close();
   assert.equal(await proxy.process.stop(), 0);
   const calls = toolCalls(readTrail(logDir));
-  assert.deepEqual(calls.map((record) => record.success), [true, false, false, true]);
+  assert.deepEqual(
+    calls.map((record) => record.success),
+    [true, false, false, true],
+  );
   // No session follows an initialize there, so none is recorded: no session_start/session_end pair per initialize.
-  assert.deepEqual([...new Set(readTrail(logDir).map((record) => record.action))], ['tool_call'], 'no session records for an upstream without sessions');
+  assert.deepEqual(
+    [...new Set(readTrail(logDir).map((record) => record.action))],
+    ['tool_call'],
+    'no session records for an upstream without sessions',
+  );
   verifies(logDir);
 });
 
@@ -157,11 +183,24 @@ test('server-everything: a Last-Event-ID replay of an answer the client already 
   const post = (body: object, sessionId?: string): Promise<Response> =>
     fetch(proxy.url, { method: 'POST', headers: { ...headers, ...(sessionId ? { 'mcp-session-id': sessionId } : {}) }, body: JSON.stringify(body) });
 
-  const init = await post({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+  const init = await post({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  });
   const sessionId = init.headers.get('mcp-session-id')!;
   await init.text();
   await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId)).text();
-  const call = await post({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'trigger-long-running-operation', arguments: { duration: 0.2, steps: 2 }, _meta: { progressToken: 'p' } } }, sessionId);
+  const call = await post(
+    {
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'trigger-long-running-operation', arguments: { duration: 0.2, steps: 2 }, _meta: { progressToken: 'p' } },
+    },
+    sessionId,
+  );
   const stream = await call.text();
   const ids = [...stream.matchAll(/^id: ?(.+)$/gm)].map((match) => match[1]!.trim());
   assert.ok(ids.length >= 3 && /"id":7/.test(stream), `progress and the answer, each with an event id: ${stream}`);
@@ -176,6 +215,9 @@ test('server-everything: a Last-Event-ID replay of an answer the client already 
 
   assert.equal((await fetch(proxy.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } })).status, 200);
   assert.equal(await proxy.process.stop(), 0);
-  assert.deepEqual(readTrail(logDir).map((record) => record.action), ['session_start', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
   verifies(logDir);
 });

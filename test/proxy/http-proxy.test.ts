@@ -28,7 +28,11 @@ test('server-everything (2025 era, sessions, SSE) behind the proxy, SDK v1 clien
   const arrivals: HttpArrival[] = [];
   const transport = new StreamableHTTPClientTransport(proxy.url, { fetch: watchingFetch(logDir, arrivals) });
   const client = new Client({ name: 'http-wire-test', version: '1.2.3' }, { capabilities: { sampling: {} } });
-  client.setRequestHandler(CreateMessageRequestSchema, async () => ({ model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled answer' } }));
+  client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+    model: 'test-model',
+    role: 'assistant',
+    content: { type: 'text', text: 'sampled answer' },
+  }));
   await client.connect(transport);
   const sessionId = transport.sessionId;
   assert.ok(sessionId, 'the upstream gave a session id through the proxy');

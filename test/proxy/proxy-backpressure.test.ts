@@ -21,8 +21,12 @@ test(`${CALLS} calls sent in one write: the proxy waits for the server's stdin o
   proxy.stdout.on('data', (chunk: Buffer) => {
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) answered++;
   });
-  const lines = [{ jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams() }, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }];
-  for (let id = 2; id < CALLS + 2; id++) lines.push({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `call ${id} ${'x'.repeat(100)}` } } });
+  const lines = [
+    { jsonrpc: '2.0', id: 0, method: 'initialize', params: initializeParams() },
+    { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+  ];
+  for (let id = 2; id < CALLS + 2; id++)
+    lines.push({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `call ${id} ${'x'.repeat(100)}` } } });
   proxy.stdin.write(`${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
 
   const deadline = Date.now() + 60_000;

@@ -17,7 +17,10 @@ test('the server crashes mid-call: every pending call is recorded as failed and 
   await proxy.response(3);
   proxy.call(4, 'crash', { code: 3 });
   const [slow, crash] = [await proxy.response(2), await proxy.response(4)];
-  for (const [arrival, id] of [[slow, 2], [crash, 4]] as const) {
+  for (const [arrival, id] of [
+    [slow, 2],
+    [crash, 4],
+  ] as const) {
     assert.equal(arrival.message.error?.code, -32603);
     assert.equal(arrival.message.error?.message, 'the MCP server exited with code 3 before answering');
     const [record] = callRecords(arrival.trailAtArrival, id);
@@ -82,7 +85,10 @@ test('SIGTERM: the server is told to stop (stdin closed), the call in progress i
   assert.equal(callRecords(answer.trailAtArrival, 2)[0]?.success, true);
   assert.equal(await proxy.exited(), 0);
   const trail = readTrail(logDir);
-  assert.deepEqual(trail.map((record) => record.action), ['session_start', 'tool_call', 'session_end']);
+  assert.deepEqual(
+    trail.map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
   assert.equal(runCli(['verify', logDir]).status, 0);
 });
 

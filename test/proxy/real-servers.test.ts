@@ -70,12 +70,15 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   const seen = watchResponses(transport as never, logDir);
 
   const tools = (await client.listTools()).tools.map((tool) => tool.name);
-  for (const name of ['echo', 'get-sum', 'trigger-long-running-operation', 'trigger-sampling-request', 'trigger-elicitation-request']) assert.ok(tools.includes(name), name);
+  for (const name of ['echo', 'get-sum', 'trigger-long-running-operation', 'trigger-sampling-request', 'trigger-elicitation-request'])
+    assert.ok(tools.includes(name), name);
 
   assert.equal(text(await client.callTool({ name: 'echo', arguments: { message: 'through the proxy' } })), 'Echo: through the proxy');
   assert.match(text(await client.callTool({ name: 'get-sum', arguments: { a: 2, b: 40 } })), /42/);
   const progress: number[] = [];
-  await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+  await client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, {
+    onprogress: (p) => progress.push(p.progress),
+  });
   const [longRunningId] = seen.responses.slice(-1).map((response) => response.id);
   const end = seen.wire.indexOf(`response ${longRunningId}`);
   assert.deepEqual(seen.wire.slice(end - 3, end), ['progress 1', 'progress 2', 'progress 3'], 'progress passes in order, before the answer');
@@ -87,7 +90,9 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   await client.callTool({ name: 'trigger-elicitation-request', arguments: {} });
 
   const abort = new AbortController();
-  const cancelled = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } }, undefined, { signal: abort.signal });
+  const cancelled = client.callTool({ name: 'trigger-long-running-operation', arguments: { duration: 5, steps: 5 } }, undefined, {
+    signal: abort.signal,
+  });
   setTimeout(() => abort.abort('the user changed their mind'), 200);
   await assert.rejects(cancelled);
   const unknown = (await client.callTool({ name: 'no-such-tool', arguments: {} })) as CallToolResult;
@@ -97,18 +102,24 @@ test('server-everything (SDK v1) behind the proxy, driven by the v1 client: prog
   await client.close();
 
   const calls = readTrail(logDir).filter((record) => record.action === 'tool_call');
-  assert.deepEqual(calls.map((record) => [record.tool_name, record.success]), [
-    ['echo', true],
-    ['get-sum', true],
-    ['trigger-long-running-operation', true],
-    ['trigger-sampling-request', true],
-    ['trigger-elicitation-request', true],
-    ['trigger-long-running-operation', false],
-    ['no-such-tool', false],
-    ['get-sum', false],
-  ]);
+  assert.deepEqual(
+    calls.map((record) => [record.tool_name, record.success]),
+    [
+      ['echo', true],
+      ['get-sum', true],
+      ['trigger-long-running-operation', true],
+      ['trigger-sampling-request', true],
+      ['trigger-elicitation-request', true],
+      ['trigger-long-running-operation', false],
+      ['no-such-tool', false],
+      ['get-sum', false],
+    ],
+  );
   for (const record of calls.filter((call) => call.error === null || !call.error.startsWith('cancelled'))) {
-    assert.ok(recordedBeforeAnswer(seen, record), `the record of ${record.tool_name} (request ${record.request_id}) was in the file when its answer arrived`);
+    assert.ok(
+      recordedBeforeAnswer(seen, record),
+      `the record of ${record.tool_name} (request ${record.request_id}) was in the file when its answer arrived`,
+    );
   }
   assert.match(calls[5]!.error ?? '', /^cancelled by the client/);
   assert.deepEqual(calls[1]!.input_summary, { a: 2, b: 40 });
@@ -127,7 +138,10 @@ test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no 
   t.after(() => modern.close());
   const modernSeen = watchResponses(modernTransport as never, logDir);
   // Called before any tools/list passed: the proxy does not know the declared fields yet, so it keeps none.
-  assert.equal(text(await modern.callTool({ name: 'greet', arguments: { name: 'unlisted', api_key: 'sk-live-0123456789abcdef0123' } })), 'hello unlisted');
+  assert.equal(
+    text(await modern.callTool({ name: 'greet', arguments: { name: 'unlisted', api_key: 'sk-live-0123456789abcdef0123' } })),
+    'hello unlisted',
+  );
   await modern.listTools();
   assert.equal(text(await modern.callTool({ name: 'greet', arguments: { name: 'Grace', api_key: 'sk-live-0123456789abcdef0123' } })), 'hello Grace');
   const refused = await modern.callTool({ name: 'refuse', arguments: { why: 'policy' } });
@@ -146,21 +160,27 @@ test('an SDK v2 server behind the proxy: the v2 client pinned to 2026-07-28 (no 
   const trail = readTrail(logDir);
   const calls = trail.filter((record) => record.action === 'tool_call');
   assert.deepEqual(calls.shift()?.input_summary, {}, 'a tool never seen listed: no input written');
-  assert.deepEqual(calls.map((record) => [record.client?.name, record.protocol_version, record.tool_name, record.success]), [
-    ['modern-client', '2026-07-28', 'greet', true],
-    ['modern-client', '2026-07-28', 'refuse', false],
-    ['modern-client', '2026-07-28', 'absent', false],
-    ['legacy-client', '2025-11-25', 'greet', true],
-  ]);
+  assert.deepEqual(
+    calls.map((record) => [record.client?.name, record.protocol_version, record.tool_name, record.success]),
+    [
+      ['modern-client', '2026-07-28', 'greet', true],
+      ['modern-client', '2026-07-28', 'refuse', false],
+      ['modern-client', '2026-07-28', 'absent', false],
+      ['legacy-client', '2025-11-25', 'greet', true],
+    ],
+  );
   assert.deepEqual(calls[0]!.input_summary, { name: 'Grace', api_key: '[REDACTED]' });
   assert.equal(calls[1]!.error, 'refused: policy');
   assert.match(calls[2]!.error ?? '', /^MCP error -32602: .*absent/, 'SDK v2 answers an unknown tool with a JSON-RPC error');
   for (const record of calls.slice(0, 3)) assert.ok(recordedBeforeAnswer(modernSeen, record), record.tool_name!);
   assert.ok(recordedBeforeAnswer(legacySeen, calls[3]!));
-  assert.deepEqual(trail.filter((record) => record.action.startsWith('session_')).map((record) => [record.action, record.client?.name]), [
-    ['session_start', 'legacy-client'],
-    ['session_end', 'legacy-client'],
-  ]);
+  assert.deepEqual(
+    trail.filter((record) => record.action.startsWith('session_')).map((record) => [record.action, record.client?.name]),
+    [
+      ['session_start', 'legacy-client'],
+      ['session_end', 'legacy-client'],
+    ],
+  );
   assert.equal(runCli(['verify', logDir]).status, 0);
 });
 
@@ -181,10 +201,13 @@ test('server-memory, an npm package server, behind the proxy: its knowledge-grap
   await client.close();
 
   const calls = readTrail(logDir).filter((record) => record.action === 'tool_call');
-  assert.deepEqual(calls.map((record) => [record.tool_name, record.success, record.service]), [
-    ['create_entities', true, 'server-memory'],
-    ['search_nodes', true, 'server-memory'],
-  ]);
+  assert.deepEqual(
+    calls.map((record) => [record.tool_name, record.success, record.service]),
+    [
+      ['create_entities', true, 'server-memory'],
+      ['search_nodes', true, 'server-memory'],
+    ],
+  );
   assert.deepEqual(calls[1]!.input_summary, { query: 'Ada' });
   assert.deepEqual(calls[0]!.input_summary, { entities });
   for (const record of calls) assert.ok(recordedBeforeAnswer(seen, record), record.tool_name!);
@@ -192,11 +215,15 @@ test('server-memory, an npm package server, behind the proxy: its knowledge-grap
 });
 
 const pythonSdk = spawnSync('python3', ['-c', 'import mcp.server.mcpserver'], { encoding: 'utf8' });
-const pythonSdkMissing = pythonSdk.status === 0 ? false : 'the official Python MCP SDK (pip install mcp, 2.x) is not installed here, and no Python package index is reachable from this machine to install it';
+const pythonSdkMissing =
+  pythonSdk.status === 0
+    ? false
+    : 'the official Python MCP SDK (pip install mcp, 2.x) is not installed here, and no Python package index is reachable from this machine to install it';
 
 test('a server built on the official Python SDK behind the proxy', { skip: pythonSdkMissing }, async (t) => {
   const logDir = join(makeTempDir('proxy-python-sdk'), 'logs');
-  const script = 'from mcp.server.mcpserver import MCPServer\napp = MCPServer("py-sdk")\n@app.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\napp.run()\n';
+  const script =
+    'from mcp.server.mcpserver import MCPServer\napp = MCPServer("py-sdk")\n@app.tool()\ndef add(a: int, b: int) -> int:\n    return a + b\napp.run()\n';
   const [command, ...args] = [process.execPath, ...proxyArgs(['python3', '-c', script], ['--service-name', 'py-sdk'])];
   const transport = new StdioClientTransport({ command: command!, args, env: cleanEnv({ AUDIT_LOG_DIR: logDir }), stderr: 'pipe' });
   const client = new Client({ name: 'py-test', version: '1.0.0' });

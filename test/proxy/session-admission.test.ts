@@ -8,6 +8,9 @@ test('MCP_MAX_SESSIONS_PER_PRINCIPAL: a quarter of MCP_MAX_SESSIONS by default (
   assert.equal(maxSessionsPerPrincipal(1, {}), 1);
   assert.equal(maxSessionsPerPrincipal(500, { MCP_MAX_SESSIONS_PER_PRINCIPAL: ' 7 ' }), 7);
   for (const bad of ['0', '-1', '2.5', 'many']) {
-    assert.throws(() => maxSessionsPerPrincipal(500, { MCP_MAX_SESSIONS_PER_PRINCIPAL: bad }), new RegExp(`MCP_MAX_SESSIONS_PER_PRINCIPAL must be a whole number >= 1, not "${bad}"`));
+    assert.throws(
+      () => maxSessionsPerPrincipal(500, { MCP_MAX_SESSIONS_PER_PRINCIPAL: bad }),
+      new RegExp(`MCP_MAX_SESSIONS_PER_PRINCIPAL must be a whole number >= 1, not "${bad}"`),
+    );
   }
 });

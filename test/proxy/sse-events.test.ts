@@ -19,12 +19,15 @@ test('events split on blank lines whatever the line ends and however the bytes a
     for (let start = 0; start < bytes.length; start += size) splitter.push(bytes.subarray(start, start + size));
     chunks.push(...events.map((event) => event.raw));
     assert.equal(chunks.join(''), stream, `cut every ${size} bytes, the events put back together are the stream`);
-    assert.deepEqual(events.map((event) => [event.id, event.event, event.data]), [
-      ['1', 'message', '{"a":1}'],
-      [null, null, null],
-      ['2', null, '{"b":\n2}'],
-      [null, null, 'é'],
-    ]);
+    assert.deepEqual(
+      events.map((event) => [event.id, event.event, event.data]),
+      [
+        ['1', 'message', '{"a":1}'],
+        [null, null, null],
+        ['2', null, '{"b":\n2}'],
+        [null, null, 'é'],
+      ],
+    );
   }
 });
 

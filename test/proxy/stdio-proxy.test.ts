@@ -39,7 +39,13 @@ test('a Python server behind the proxy: each call recorded once, before its resp
   proxy.call(6, 'no_such_tool', {});
   proxy.call(7, 'noisy', { text: 'after the noise' });
   const [login, fail, rpcError, unknown, noisy] = await Promise.all([3, 4, 5, 6, 7].map((id) => proxy.response(id)));
-  for (const [arrival, id] of [[login, 3], [fail, 4], [rpcError, 5], [unknown, 6], [noisy, 7]] as const) {
+  for (const [arrival, id] of [
+    [login, 3],
+    [fail, 4],
+    [rpcError, 5],
+    [unknown, 6],
+    [noisy, 7],
+  ] as const) {
     assert.equal(callRecords(arrival!.trailAtArrival, id).length, 1, `record of call ${id} written before its response arrived`);
   }
   const trail = readTrail(logDir);
@@ -49,7 +55,10 @@ test('a Python server behind the proxy: each call recorded once, before its resp
   assert.ok(!JSON.stringify(trail).includes('hunter2'));
   assert.deepEqual([record(4).success, record(4).error], [false, 'failed on purpose: bad input']);
   assert.deepEqual([record(5).success, record(5).error], [false, 'MCP error -32001: tool refused by the server']);
-  assert.deepEqual([record(6).success, record(6).tool_name, record(6).error], [false, 'no_such_tool', 'MCP error -32602: Unknown tool: no_such_tool']);
+  assert.deepEqual(
+    [record(6).success, record(6).tool_name, record(6).error],
+    [false, 'no_such_tool', 'MCP error -32602: Unknown tool: no_such_tool'],
+  );
   assert.equal(record(7).success, true);
   assert.equal(text(noisy!), 'after the noise');
   assert.match(proxy.stderr, /dropped a line on the server's stdout that is not JSON-RPC: "debug: about to answer after the noise"/);
@@ -121,7 +130,7 @@ test('batches, a reused id, a cancellation with a late answer and a caller trace
   verifies(logDir);
 });
 
-test('the 2026-07-28 era: no initialize, the client and protocol version from each request\'s _meta', async () => {
+test("the 2026-07-28 era: no initialize, the client and protocol version from each request's _meta", async () => {
   const logDir = join(makeTempDir('proxy-stateless'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
   const meta = {
@@ -137,7 +146,11 @@ test('the 2026-07-28 era: no initialize, the client and protocol version from ea
   assert.equal(record?.protocol_version, '2026-07-28');
   assert.deepEqual(record?.input_summary, { a: 1, b: 1 });
   assert.equal(await proxy.close(), 0);
-  assert.equal(readTrail(logDir).filter((r) => r.action === 'session_start' || r.action === 'session_end').length, 0, 'no session in the stateless era');
+  assert.equal(
+    readTrail(logDir).filter((r) => r.action === 'session_start' || r.action === 'session_end').length,
+    0,
+    'no session in the stateless era',
+  );
   verifies(logDir);
 });
 

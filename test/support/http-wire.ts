@@ -12,7 +12,10 @@ const fromRoot = (path: string): string => fileURLToPath(new URL(`../../../${pat
 /** Upstream MCP servers over Streamable HTTP that the project did not write, as the tests start them. */
 export const UPSTREAMS = {
   // 2025 era with sessions, SSE answers and an event store (resumption); its own banner says when it listens.
-  everything: { args: [fromRoot('node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'streamableHttp'], ready: /listening on port/ },
+  everything: {
+    args: [fromRoot('node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'streamableHttp'],
+    ready: /listening on port/,
+  },
   // SDK v2's createMcpHandler: the 2026-07-28 era, and the 2025 era without sessions.
   v2: { args: [fileURLToPath(new URL('../fixtures/v2-http-server.js', import.meta.url))], ready: /listening/ },
   // SDK v1's transport with sessions, behind a bearer token of its own (see the fixture for SESSION_DELETE=refused).
@@ -52,14 +55,23 @@ export class Spawned {
   }
 }
 
-export async function startUpstream(kind: keyof typeof UPSTREAMS, port?: number, env: Record<string, string> = {}): Promise<{ process: Spawned; port: number; url: string }> {
+export async function startUpstream(
+  kind: keyof typeof UPSTREAMS,
+  port?: number,
+  env: Record<string, string> = {},
+): Promise<{ process: Spawned; port: number; url: string }> {
   const chosen = port ?? (await freePort());
   const process = await Spawned.start(UPSTREAMS[kind].args, { ...env, PORT: String(chosen) }, UPSTREAMS[kind].ready);
   return { process, port: chosen, url: `http://127.0.0.1:${chosen}/mcp` };
 }
 
 /** `mcp-audit proxy --upstream URL` as a user starts it, on a free port. */
-export async function startHttpProxy(logDir: string, upstream: string, env: Record<string, string> = {}, options: string[] = []): Promise<{ process: Spawned; url: URL }> {
+export async function startHttpProxy(
+  logDir: string,
+  upstream: string,
+  env: Record<string, string> = {},
+  options: string[] = [],
+): Promise<{ process: Spawned; url: URL }> {
   const port = await freePort();
   const args = [CLI_PATH, 'proxy', '--upstream', upstream, '--port', String(port), ...options];
   const process = await Spawned.start(args, { AUDIT_LOG_DIR: logDir, ...env }, /listening on/);
@@ -95,7 +107,12 @@ export function watchingFetch(logDir: string, arrivals: HttpArrival[]): typeof f
         if (type.includes('text/event-stream')) {
           let end: number;
           while ((end = text.search(/\r?\n\r?\n/)) !== -1) {
-            const data = text.slice(0, end).split(/\r?\n/).filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+            const data = text
+              .slice(0, end)
+              .split(/\r?\n/)
+              .filter((line) => line.startsWith('data:'))
+              .map((line) => line.slice(5).trimStart())
+              .join('\n');
             text = text.slice(text.slice(end).match(/^\r?\n\r?\n/)![0].length + end);
             if (data !== '') note(JSON.parse(data));
           }

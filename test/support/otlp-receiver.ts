@@ -74,8 +74,17 @@ export interface ReceivedSpan {
 
 export type ReceiverMode = 'ok' | 'fail-500' | 'hang';
 
-interface AnyValueJson { stringValue?: string; boolValue?: boolean; intValue?: string | number; doubleValue?: number; arrayValue?: { values?: AnyValueJson[] } }
-interface KeyValueJson { key: string; value?: AnyValueJson }
+interface AnyValueJson {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValueJson[] };
+}
+interface KeyValueJson {
+  key: string;
+  value?: AnyValueJson;
+}
 
 function anyValueOf(value: AnyValueJson | undefined): unknown {
   if (!value) return undefined;
@@ -94,7 +103,17 @@ function attributesOf(list: KeyValueJson[] | undefined): Record<string, unknown>
 interface RequestJson {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValueJson[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: KeyValueJson[]; status?: { code?: number } }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        attributes?: KeyValueJson[];
+        status?: { code?: number };
+      }>;
+    }>;
   }>;
 }
 

@@ -9,7 +9,9 @@ import { auditRecord } from './chained-trail.js';
 const [dir, countArg] = process.argv.slice(2);
 if (dir && countArg) {
   const writer = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher('child-key') });
-  const records = Array.from({ length: Number(countArg) }, (_, i) => auditRecord(i, undefined, { request_id: `partial-${i}`, result_summary: 'x'.repeat(200) }));
+  const records = Array.from({ length: Number(countArg) }, (_, i) =>
+    auditRecord(i, undefined, { request_id: `partial-${i}`, result_summary: 'x'.repeat(200) }),
+  );
   const outcomes = await Promise.allSettled(records.map((record) => writer.append(record)));
   writer.close();
   process.stdout.write(JSON.stringify(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? 'written' : String(outcome.reason)))));

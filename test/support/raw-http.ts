@@ -10,16 +10,25 @@ export interface RawResponse {
 export const MCP_ACCEPT = 'application/json, text/event-stream';
 
 export const INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0', id: 1, method: 'initialize',
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
 /** One HTTP request to 127.0.0.1 with whatever method, path, headers and body a hostile client would choose. */
-export function rawRequest(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: '127.0.0.1', port, path: options.path ?? '/mcp', method: options.method ?? 'POST', agent: false,
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/mcp',
+        method: options.method ?? 'POST',
+        agent: false,
         headers: { 'content-type': 'application/json', accept: MCP_ACCEPT, ...options.headers },
       },
       (res) => {

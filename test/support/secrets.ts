@@ -19,7 +19,12 @@ export const SECRET_SAMPLES: readonly SecretSample[] = [
   { kind: 'jwt', value: jwt, tell: 'c2lnbmF0dXJlLWZvci10ZXN0cy1vbmx5' },
   {
     kind: 'private-key',
-    value: ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQprivKeyBodyLine1', 'kEyB0dyL1ne2zzzz', '-----END RSA PRIVATE KEY-----'].join('\n'),
+    value: [
+      '-----BEGIN RSA PRIVATE KEY-----',
+      'MIIEowIBAAKCAQEAq7BFUpkGp3+LQmlQprivKeyBodyLine1',
+      'kEyB0dyL1ne2zzzz',
+      '-----END RSA PRIVATE KEY-----',
+    ].join('\n'),
     tell: 'kEyB0dyL1ne2zzzz',
   },
   { kind: 'aws-access-key', value: 'AKIA' + 'Q3EGT7WXYZ2ABCDE', tell: 'Q3EGT7WXYZ2ABCDE' },

@@ -9,7 +9,10 @@ export const SERVER_PATH = fileURLToPath(new URL('../../src/bin/helpdesk-server.
 const INHERITED_OTEL = /^(OTEL_|PROMETHEUS_|MCP_)/;
 
 export function cleanEnv(extra: Record<string, string>): Record<string, string> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => value !== undefined && !INHERITED_OTEL.test(name))) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name, value]) => value !== undefined && !INHERITED_OTEL.test(name))) as Record<
+    string,
+    string
+  >;
   return { ...env, HELPDESK_DATA_DIR: makeTempDir('helpdesk-data'), ...extra };
 }
 

@@ -12,7 +12,11 @@ export function readTrailLines(dir: string): string[] {
   return readdirSync(dir)
     .filter((name) => /^audit_\d{4}-\d{2}-\d{2}\.jsonl$/.test(name))
     .sort()
-    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').filter((line) => line !== ''));
+    .flatMap((name) =>
+      readFileSync(join(dir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
 }
 
 export function readTrail(dir: string): AuditRecord[] {

@@ -21,7 +21,8 @@ const hasher = new ChainHasher('child-key');
 /** Whether the head on disk says less than the trail files hold. */
 function headLags(directory: string): boolean {
   const read = readTrailHead(join(directory, 'audit.head.json'), hasher);
-  const lines = readdirSync(directory).filter((name) => name.endsWith('.jsonl'))
+  const lines = readdirSync(directory)
+    .filter((name) => name.endsWith('.jsonl'))
     .reduce((sum, name) => sum + readFileSync(join(directory, name), 'utf8').split('\n').length - 1, 0);
   return read.status === 'ok' && read.head.last.seq < lines;
 }
@@ -33,8 +34,12 @@ if (dir && writerId) {
   const count = Number(countArg ?? 0);
   const padding = 'x'.repeat(Number(paddingArg ?? 0));
   const stopFile = process.env['STOP_FILE'];
-  const appendAll = (from: number, to: number): Promise<unknown> => Promise.all(Array.from({ length: to - from }, (_, k) => from + k)
-    .map((i) => writer.append(auditRecord(i, undefined, { request_id: `${writerId}-${i}`, result_summary: padding }))));
+  const appendAll = (from: number, to: number): Promise<unknown> =>
+    Promise.all(
+      Array.from({ length: to - from }, (_, k) => from + k).map((i) =>
+        writer.append(auditRecord(i, undefined, { request_id: `${writerId}-${i}`, result_summary: padding })),
+      ),
+    );
   let n = 0;
   while ((count === 0 || n < count) && !(stopFile && existsSync(stopFile))) {
     const from = n;
@@ -54,7 +59,9 @@ if (dir && writerId) {
   if (then === 'hang' || then === 'hang-lagging') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   if (then === 'freeze') {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
-    await Promise.all(Array.from({ length: count }, (_, i) => writer.append(auditRecord(count + i, undefined, { request_id: `${writerId}-${count + i}` }))));
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => writer.append(auditRecord(count + i, undefined, { request_id: `${writerId}-${count + i}` }))),
+    );
     process.stdout.write(`acked ${2 * count}\n`);
   }
   if (then === 'exit') process.exit(0);

@@ -21,7 +21,11 @@ export function trailNow(logDir: string): AuditRecord[] {
   return readdirSync(logDir)
     .filter((name) => /^audit_\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && lstatSync(join(logDir, name)).isFile())
     .sort()
-    .flatMap((name) => readFileSync(join(logDir, name), 'utf8').split('\n').filter((line) => line !== ''))
+    .flatMap((name) =>
+      readFileSync(join(logDir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    )
     .map((line) => JSON.parse(line) as AuditRecord);
 }
 
@@ -30,7 +34,14 @@ export function proxyArgs(server: readonly string[], options: string[] = []): st
   return [CLI_PATH, 'proxy', ...options, '--', ...server];
 }
 
-export type WireMessage = { jsonrpc: '2.0'; id?: string | number | null; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } };
+export type WireMessage = {
+  jsonrpc: '2.0';
+  id?: string | number | null;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string };
+};
 
 /** A message from the proxy, with the trail as it stood at the moment the message arrived. */
 export interface Arrival {
@@ -55,7 +66,12 @@ export class WireProxy {
   private stderrText = '';
   private pending: Buffer[] = [];
 
-  constructor(readonly logDir: string, server: readonly string[], env: Record<string, string> = {}, options: string[] = []) {
+  constructor(
+    readonly logDir: string,
+    server: readonly string[],
+    env: Record<string, string> = {},
+    options: string[] = [],
+  ) {
     this.child = spawn(process.execPath, proxyArgs(server, options), { env: cleanEnv({ AUDIT_LOG_DIR: logDir, ...env }), stdio: 'pipe' });
     running.add(this.child);
     this.child.once('exit', () => running.delete(this.child));
@@ -103,7 +119,8 @@ export class WireProxy {
 
   /** Resolves with the arrival of the (single, non-batch) response with exactly this id. */
   async response(id: string | number, timeoutMs = 15_000): Promise<Arrival & { message: WireMessage }> {
-    const found = (): Arrival | undefined => this.arrivals.find((arrival) => !Array.isArray(arrival.message) && arrival.message.id === id && arrival.message.method === undefined);
+    const found = (): Arrival | undefined =>
+      this.arrivals.find((arrival) => !Array.isArray(arrival.message) && arrival.message.id === id && arrival.message.method === undefined);
     await this.until(() => found() !== undefined, `the response to ${JSON.stringify(id)}`, timeoutMs);
     return found() as Arrival & { message: WireMessage };
   }

@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 const child = fileURLToPath(new URL('./trail-writer-child.js', import.meta.url));
 
 /** Starts trail-writer-child.js (see there for the arguments) and follows its "acked <n>" lines. */
-export function startWriter(dir: string, id: string, count: number, padding = 0, then: 'close' | 'exit' | 'hang' | 'hang-lagging' | 'freeze' = 'close', stopFile?: string) {
+export function startWriter(
+  dir: string,
+  id: string,
+  count: number,
+  padding = 0,
+  then: 'close' | 'exit' | 'hang' | 'hang-lagging' | 'freeze' = 'close',
+  stopFile?: string,
+) {
   const env = stopFile ? { ...process.env, STOP_FILE: stopFile } : process.env;
   const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let acked = 0;
@@ -24,8 +31,12 @@ export function startWriter(dir: string, id: string, count: number, padding = 0,
     exited,
     /** Resolves once a `hang-lagging` child blocks with its head lagging. */
     hanging,
-    get acked() { return acked; },
-    get output() { return output; },
+    get acked() {
+      return acked;
+    },
+    get output() {
+      return output;
+    },
     ackedAtLeast: (atLeast: number) => new Promise<void>((resolve) => (acked >= atLeast ? resolve() : acks.push({ atLeast, resolve }))),
   };
 }

@@ -11,7 +11,12 @@ test('recordEvent writes one record for a non-tool event, failed when it carries
   const logDir = makeTempDir('trail');
   const spans = new InMemorySpanExporter();
   const trail = startAuditTrail({ logDir, serviceName: 'events', register: false, spanProcessors: [new SimpleSpanProcessor(spans)] });
-  await trail.recordEvent({ action: 'auth_failure', error: 'invalid bearer token', transport: 'streamable-http', attributes: { 'client.address': '127.0.0.1' } });
+  await trail.recordEvent({
+    action: 'auth_failure',
+    error: 'invalid bearer token',
+    transport: 'streamable-http',
+    attributes: { 'client.address': '127.0.0.1' },
+  });
   assert.equal(spans.getFinishedSpans()[0]?.attributes['client.address'], '127.0.0.1');
   await trail.shutdown();
   const [record] = readTrail(logDir);
@@ -66,5 +71,9 @@ test('a process with a dozen trails exits without a listener warning, and the ex
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(child.status, 0, child.stderr);
   assert.doesNotMatch(child.stderr, /MaxListenersExceededWarning/);
-  for (const dir of dirs) assert.deepEqual(readTrail(dir).map((record) => record.action), ['exit_probe']);
+  for (const dir of dirs)
+    assert.deepEqual(
+      readTrail(dir).map((record) => record.action),
+      ['exit_probe'],
+    );
 });

@@ -41,7 +41,13 @@ test('a failed export does not make forceFlush or shutdown reject', async () => 
   tracer.startSpan('two').end();
   await processor.shutdown();
   await collector.close();
-  assert.deepEqual(reports.map((line) => /^mcp-audit: (\d+) spans not forwarded since the last report \((\d+) in total/.exec(line)?.slice(1)), [['1', '1'], ['1', '2']]);
+  assert.deepEqual(
+    reports.map((line) => /^mcp-audit: (\d+) spans not forwarded since the last report \((\d+) in total/.exec(line)?.slice(1)),
+    [
+      ['1', '1'],
+      ['1', '2'],
+    ],
+  );
 });
 
 test('shutdown does not wait out a hanging collector: what is still queued or in flight is reported as abandoned', async () => {
@@ -58,6 +64,8 @@ test('shutdown does not wait out a hanging collector: what is still queued or in
   for (let i = 0; i < 5; i++) tracer.startSpan(`span ${i}`).end();
   await processor.forceFlush();
   await processor.shutdown();
-  assert.deepEqual(reports, ['mcp-audit: 5 spans not forwarded since the last report (5 in total; abandoned at shutdown: 5); the audit trail is unaffected']);
+  assert.deepEqual(reports, [
+    'mcp-audit: 5 spans not forwarded since the last report (5 in total; abandoned at shutdown: 5); the audit trail is unaffected',
+  ]);
   await collector.close();
 });

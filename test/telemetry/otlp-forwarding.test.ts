@@ -75,37 +75,52 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
 interface MetricJson {
   name: string;
   unit: string;
-  histogram?: { dataPoints: Array<{ count: number | string; explicitBounds: number[]; attributes: Array<{ key: string; value: { stringValue?: string } }> }> };
+  histogram?: {
+    dataPoints: Array<{ count: number | string; explicitBounds: number[]; attributes: Array<{ key: string; value: { stringValue?: string } }> }>;
+  };
 }
 
 // No protocol set is the default, http/protobuf, decoded by the receiver as a collector would.
-for (const protocol of [undefined, 'http/json'] as const) test(`mcp.server.operation.duration goes out over OTLP (${protocol ?? 'default: http/protobuf'}): seconds, per tool, error.type on failures, the advised buckets`, async () => {
-  const collector = await receiver();
-  await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, ...(protocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) });
-  const metricTypes = collector.paths.flatMap((path, i) => (path === '/v1/metrics' ? [collector.contentTypes[i]] : []));
-  assert.ok(metricTypes.length > 0 && metricTypes.every((type) => type?.startsWith(protocol ? 'application/json' : 'application/x-protobuf')), metricTypes.join());
-  // The periodic reader exports once more at shutdown: the last request holds every call.
-  const last = collector.metricRequests.at(-1) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: MetricJson[] }> }> } | undefined;
-  assert.ok(last, 'no metrics arrived');
-  const metric = last.resourceMetrics.flatMap((resource) => resource.scopeMetrics).flatMap((scope) => scope.metrics).find((candidate) => candidate.name === 'mcp.server.operation.duration');
-  assert.ok(metric?.histogram, 'no mcp.server.operation.duration histogram');
-  assert.equal(metric.unit, 's');
-  const points = metric.histogram.dataPoints.map((point) => ({
-    count: Number(point.count),
-    bounds: point.explicitBounds,
-    attributes: Object.fromEntries(point.attributes.map((attribute) => [attribute.key, attribute.value.stringValue])),
-  }));
-  assert.equal(points.reduce((sum, point) => sum + point.count, 0), CALLS.length);
-  for (const point of points) {
-    assert.deepEqual(point.bounds, OPERATION_DURATION_BUCKETS);
-    assert.equal(point.attributes['mcp.method.name'], 'tools/call');
-    assert.equal(point.attributes['network.transport'], 'pipe');
-  }
-  const failed = (tool: string): number => points.filter((point) => point.attributes['gen_ai.tool.name'] === tool && point.attributes['error.type'] === 'tool_error').reduce((sum, point) => sum + point.count, 0);
-  assert.equal(failed('lookup_inventory'), 1);
-  assert.equal(failed('create_ticket'), 1);
-  assert.equal(failed('search_policies'), 0);
-});
+for (const protocol of [undefined, 'http/json'] as const)
+  test(`mcp.server.operation.duration goes out over OTLP (${protocol ?? 'default: http/protobuf'}): seconds, per tool, error.type on failures, the advised buckets`, async () => {
+    const collector = await receiver();
+    await runCalls({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl, ...(protocol ? { OTEL_EXPORTER_OTLP_PROTOCOL: protocol } : {}) });
+    const metricTypes = collector.paths.flatMap((path, i) => (path === '/v1/metrics' ? [collector.contentTypes[i]] : []));
+    assert.ok(
+      metricTypes.length > 0 && metricTypes.every((type) => type?.startsWith(protocol ? 'application/json' : 'application/x-protobuf')),
+      metricTypes.join(),
+    );
+    // The periodic reader exports once more at shutdown: the last request holds every call.
+    const last = collector.metricRequests.at(-1) as { resourceMetrics: Array<{ scopeMetrics: Array<{ metrics: MetricJson[] }> }> } | undefined;
+    assert.ok(last, 'no metrics arrived');
+    const metric = last.resourceMetrics
+      .flatMap((resource) => resource.scopeMetrics)
+      .flatMap((scope) => scope.metrics)
+      .find((candidate) => candidate.name === 'mcp.server.operation.duration');
+    assert.ok(metric?.histogram, 'no mcp.server.operation.duration histogram');
+    assert.equal(metric.unit, 's');
+    const points = metric.histogram.dataPoints.map((point) => ({
+      count: Number(point.count),
+      bounds: point.explicitBounds,
+      attributes: Object.fromEntries(point.attributes.map((attribute) => [attribute.key, attribute.value.stringValue])),
+    }));
+    assert.equal(
+      points.reduce((sum, point) => sum + point.count, 0),
+      CALLS.length,
+    );
+    for (const point of points) {
+      assert.deepEqual(point.bounds, OPERATION_DURATION_BUCKETS);
+      assert.equal(point.attributes['mcp.method.name'], 'tools/call');
+      assert.equal(point.attributes['network.transport'], 'pipe');
+    }
+    const failed = (tool: string): number =>
+      points
+        .filter((point) => point.attributes['gen_ai.tool.name'] === tool && point.attributes['error.type'] === 'tool_error')
+        .reduce((sum, point) => sum + point.count, 0);
+    assert.equal(failed('lookup_inventory'), 1);
+    assert.equal(failed('create_ticket'), 1);
+    assert.equal(failed('search_policies'), 0);
+  });
 
 test('OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED=true keep forwarding off and the audit trail on', async () => {
   const cases: Array<Record<string, string>> = [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }];
@@ -133,8 +148,14 @@ for (const fault of faults) {
       OTEL_METRICS_EXPORTER: 'none',
     });
     const toolCalls = records.filter((record) => record.action === 'tool_call');
-    assert.deepEqual(toolCalls.map((record) => record.tool_name), CALLS.map((call) => call.name));
+    assert.deepEqual(
+      toolCalls.map((record) => record.tool_name),
+      CALLS.map((call) => call.name),
+    );
     // Every span is accounted for: one per record (the tool calls and the session's events).
-    assert.match(stderr, new RegExp(`spans not forwarded since the last report \\(${records.length} in total; [^)]+\\); the audit trail is unaffected`));
+    assert.match(
+      stderr,
+      new RegExp(`spans not forwarded since the last report \\(${records.length} in total; [^)]+\\); the audit trail is unaffected`),
+    );
   });
 }

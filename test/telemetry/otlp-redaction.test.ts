@@ -14,7 +14,9 @@ import { SECRET_SAMPLES } from '../support/secrets.js';
 import { makeTempDir, readTrail, readTrailLines } from '../support/trail-files.js';
 
 const sample = (kind: string) => SECRET_SAMPLES.find((candidate) => candidate.kind === kind)!;
-const [github, jwt, slack, conn, aws] = ['github-token', 'jwt', 'slack-token', 'connection-string', 'aws-secret-key'].map(sample) as Array<ReturnType<typeof sample>>;
+const [github, jwt, slack, conn, aws] = ['github-token', 'jwt', 'slack-token', 'connection-string', 'aws-secret-key'].map(sample) as Array<
+  ReturnType<typeof sample>
+>;
 const SECRETS = [github!, jwt!, slack!, conn!, aws!];
 
 // What startAuditTrail's `register` installs: the caller's traceparent and tracestate are read from params._meta.
@@ -48,7 +50,12 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     const url = `${collector.baseUrl}/v1/traces`;
     const exporter = protocol === 'http/json' ? new OtlpJsonTraceExporter({ url }) : new OtlpProtoTraceExporter({ url });
     const logDir = makeTempDir('otlp-redaction');
-    const trail = startAuditTrail({ logDir, serviceName: 'otlp-redaction', register: false, spanProcessors: [new ForwardingSpanProcessor({ exporter })] });
+    const trail = startAuditTrail({
+      logDir,
+      serviceName: 'otlp-redaction',
+      register: false,
+      spanProcessors: [new ForwardingSpanProcessor({ exporter })],
+    });
     const server = new McpServer({ name: 'otlp-redaction', version: '1.0.0' });
     instrumentMcpServer(server, trail);
     server.registerTool('echo', { inputSchema: { text: z.string() } }, ({ text }) => {
@@ -66,7 +73,9 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     await client.notify('notifications/initialized');
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const called = await client.request(github!.value, 'tools/call', {
-      name: 'echo', arguments: { text: `hi ${slack!.value}` }, _meta: { traceparent, tracestate: `vendor=${slack!.value}` },
+      name: 'echo',
+      arguments: { text: `hi ${slack!.value}` },
+      _meta: { traceparent, tracestate: `vendor=${slack!.value}` },
     });
     assert.ok('result' in called, JSON.stringify(called));
     await client.request(7, 'tools/call', { name: conn!.value, arguments: {} });
@@ -89,7 +98,9 @@ for (const protocol of ['http/protobuf', 'http/json'] as const) {
     const records = readTrail(logDir);
     const echo = records.find((record) => record.tool_name === 'echo')!;
     assert.deepEqual([echo.request_id, echo.session_id], ['[REDACTED:github-token]', 'sess-[REDACTED:jwt]']);
-    assert.ok(echo.redacted_fields.includes('request_id') && echo.redacted_fields.includes('session_id') && echo.redacted_fields.includes('client.name'));
+    assert.ok(
+      echo.redacted_fields.includes('request_id') && echo.redacted_fields.includes('session_id') && echo.redacted_fields.includes('client.name'),
+    );
     const start = records.find((record) => record.action === 'session_start')!;
     assert.deepEqual(start.input_summary['client_capabilities'], ['roots', 'x-[REDACTED:slack-token]']);
     assert.ok(start.redacted_fields.includes('input_summary.client_capabilities'));

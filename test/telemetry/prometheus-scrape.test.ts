@@ -52,18 +52,27 @@ test('a real Prometheus scrapes the metrics endpoint and the dashboard PromQL re
   t.after(() => server.close());
 
   const dir = makeTempDir('prometheus');
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
-    'scrape_configs:',
-    '  - job_name: it-helpdesk',
-    `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+      'scrape_configs:',
+      '  - job_name: it-helpdesk',
+      `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]`,
+      '',
+    ].join('\n'),
+  );
   const webPort = await freePort();
-  const prometheus = spawn(PROMETHEUS, [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${webPort}`, '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const prometheus = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${webPort}`,
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   t.after(() => void prometheus.kill('SIGTERM'));
   const query = async (expr: string): Promise<QueryResult['data']['result']> => {
     const response = await fetch(`http://127.0.0.1:${webPort}/api/v1/query?query=${encodeURIComponent(expr)}`);

@@ -1,7 +1,15 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { AlwaysOffSampler, AlwaysOnSampler, InMemorySpanExporter, ParentBasedSampler, SimpleSpanProcessor, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type Sampler,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { z } from 'zod';
@@ -44,7 +52,10 @@ async function callEchoThrice(trail: SdkAuditTrail): Promise<void> {
   await client.close();
 }
 
-const toolCalls = (logDir: string) => readTrail(logDir).filter((record) => record.action === 'tool_call').map((record) => record.input_summary);
+const toolCalls = (logDir: string) =>
+  readTrail(logDir)
+    .filter((record) => record.action === 'tool_call')
+    .map((record) => record.input_summary);
 
 test('an SDK whose sampler is AlwaysOff still gets every call recorded, and its own exporter none of the dropped spans', async () => {
   const exported = new InMemorySpanExporter();
@@ -56,20 +67,31 @@ test('an SDK whose sampler is AlwaysOff still gets every call recorded, and its 
   assert.deepEqual(exported.getFinishedSpans(), []);
 });
 
-test('with a sampling SDK the spans the user exports are the ones recorded, under the SDK\'s service name', async (t) => {
+test("with a sampling SDK the spans the user exports are the ones recorded, under the SDK's service name", async (t) => {
   const stderr = t.mock.method(process.stderr, 'write');
   const exported = new InMemorySpanExporter();
   const userProcessor = new SimpleSpanProcessor(exported);
   const { trail, logDir } = trailWith((audit) => sdkWith(new AlwaysOnSampler(), [audit.spanProcessor, audit.redacting(userProcessor)]));
   await callEchoThrice(trail);
   await userProcessor.forceFlush();
-  const recordedSpanIds = readTrail(logDir).filter((record) => record.action === 'tool_call').map((record) => record.span_id);
-  const exportedToolSpanIds = exported.getFinishedSpans().filter((span) => span.name === 'tools/call echo').map((span) => span.spanContext().spanId);
+  const recordedSpanIds = readTrail(logDir)
+    .filter((record) => record.action === 'tool_call')
+    .map((record) => record.span_id);
+  const exportedToolSpanIds = exported
+    .getFinishedSpans()
+    .filter((span) => span.name === 'tools/call echo')
+    .map((span) => span.spanContext().spanId);
   assert.deepEqual(exportedToolSpanIds, recordedSpanIds);
   assert.equal(recordedSpanIds.length, 3);
-  assert.deepEqual(readTrail(logDir).map((record) => record.service), ['sdk-test', 'sdk-test', 'sdk-test', 'sdk-test', 'sdk-test']);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.service),
+    ['sdk-test', 'sdk-test', 'sdk-test', 'sdk-test', 'sdk-test'],
+  );
   // Records written while the SDK's resource detectors still run name the service without an error each.
-  assert.deepEqual(stderr.mock.calls.map((call) => String(call.arguments[0])).filter((line) => line.includes('async attributes')), []);
+  assert.deepEqual(
+    stderr.mock.calls.map((call) => String(call.arguments[0])).filter((line) => line.includes('async attributes')),
+    [],
+  );
 });
 
 test('an SDK started without the audit processor still gets every call recorded, and says once on stderr what is missing', async (t) => {
@@ -83,7 +105,13 @@ test('an SDK started without the audit processor still gets every call recorded,
   const warnings = stderr.mock.calls.map((call) => String(call.arguments[0])).filter((line) => line.includes('audit span processor is not among'));
   assert.equal(warnings.length, 1);
   // The spans the SDK made in vain are never ended, so never exported half-formed.
-  assert.deepEqual(exported.getFinishedSpans().map((span) => span.name).filter((name) => name.startsWith('tools/call')), []);
+  assert.deepEqual(
+    exported
+      .getFinishedSpans()
+      .map((span) => span.name)
+      .filter((name) => name.startsWith('tools/call')),
+    [],
+  );
 });
 
 test('under the usual parent-based sampler, a client traceparent with sampled=0 keeps its record, and its trace', async () => {
@@ -101,7 +129,10 @@ test('under the usual parent-based sampler, a client traceparent with sampled=0 
   await userProcessor.forceFlush();
   const record = readTrail(logDir).find((line) => line.action === 'tool_call');
   assert.deepEqual([record?.input_summary, record?.trace_id], [{ text: 'unsampled' }, traceId]);
-  assert.deepEqual(exported.getFinishedSpans().filter((span) => span.name.startsWith('tools/call')), []);
+  assert.deepEqual(
+    exported.getFinishedSpans().filter((span) => span.name.startsWith('tools/call')),
+    [],
+  );
 });
 
 test('with no SDK started at all, every call is still recorded, and so is an event', async () => {
@@ -109,5 +140,10 @@ test('with no SDK started at all, every call is still recorded, and so is an eve
   await callEchoThrice(trail);
   await trail.recordEvent({ action: 'auth_failure', error: 'bad token', transport: 'streamable-http' });
   assert.deepEqual(toolCalls(logDir), [{ text: 'a' }, { text: 'b' }, { text: 'c' }]);
-  assert.deepEqual(readTrail(logDir).filter((record) => record.action === 'auth_failure').map((record) => [record.error, record.service]), [['bad token', 'sdk-test']]);
+  assert.deepEqual(
+    readTrail(logDir)
+      .filter((record) => record.action === 'auth_failure')
+      .map((record) => [record.error, record.service]),
+    [['bad token', 'sdk-test']],
+  );
 });

@@ -18,7 +18,7 @@ function echoServer(trail: AuditTrail): McpServer {
   return server;
 }
 
-test('full disk: the call fails with a clear error, the server stays up, writing resumes, the gap is recorded and the withheld call\'s record is written late', async (t) => {
+test("full disk: the call fails with a clear error, the server stays up, writing resumes, the gap is recorded and the withheld call's record is written late", async (t) => {
   const logDir = makeTempDir('full-disk');
   const trail = startAuditTrail({ logDir, register: false, serviceName: 'full-disk' });
   const client = await connectInMemory(echoServer(trail));
@@ -32,7 +32,10 @@ test('full disk: the call fails with a clear error, the server stays up, writing
   assert.deepEqual(result.content, [{ type: 'text', text: 'kept' }]);
   await trail.shutdown();
   const records = readTrail(logDir).filter((record) => record.action !== 'session_start' && record.action !== 'session_end');
-  assert.deepEqual(records.map((record) => record.action), ['tool_call', 'audit_gap', 'tool_call', 'tool_call']);
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['tool_call', 'audit_gap', 'tool_call', 'tool_call'],
+  );
   assert.equal(records[1]!.input_summary['records_not_written'], 1);
   assert.equal(records[1]!.input_summary['succeeded'], 1);
   assert.match(records[1]!.result_summary ?? '', /1 had succeeded: their effects happened, their results were withheld/);

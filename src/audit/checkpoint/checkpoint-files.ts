@@ -74,8 +74,10 @@ export function listCheckpointFiles(dir: string): CheckpointFile[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return names.flatMap((name) => {
-    const match = NAME.exec(name);
-    return match ? [{ name, path: join(dir, name), size: Number(match[1]) }] : [];
-  }).sort((a, b) => a.size - b.size);
+  return names
+    .flatMap((name) => {
+      const match = NAME.exec(name);
+      return match ? [{ name, path: join(dir, name), size: Number(match[1]) }] : [];
+    })
+    .sort((a, b) => a.size - b.size);
 }

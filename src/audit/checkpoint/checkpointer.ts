@@ -26,7 +26,10 @@ export class Checkpointer {
   private append: RecordAppender | null = null;
   private onTightened: OnTightened | null = null;
 
-  constructor(logDirectory: string, private readonly config: SigningConfig) {
+  constructor(
+    logDirectory: string,
+    private readonly config: SigningConfig,
+  ) {
     this.tree = new TrailTree(logDirectory);
     this.directory = join(logDirectory, CHECKPOINT_DIR);
   }
@@ -73,7 +76,11 @@ export class Checkpointer {
 
   private sign(mirrorNow = false): void {
     const size = this.tree.range.size;
-    const note = signNote(formatCheckpoint({ origin: this.config.origin, size, root: this.tree.range.root() }), this.config.origin, this.config.privateKey);
+    const note = signNote(
+      formatCheckpoint({ origin: this.config.origin, size, root: this.tree.range.root() }),
+      this.config.origin,
+      this.config.privateKey,
+    );
     const name = checkpointFileName(size);
     if (!writeCheckpointFile(this.directory, name, note, this.onTightened)) {
       process.stderr.write(`audit: ${join(this.directory, name)} already holds another checkpoint of size ${size}: left as it is\n`);
@@ -116,9 +123,27 @@ const ANOTHER_NOTE = 'the mirror already holds another checkpoint of that size: 
 /** The writer's own record of a failed mirror copy, in the shape of `recovery` and `audit_gap`. */
 function mirrorFailure(message: string): AuditRecord {
   return {
-    timestamp: new Date().toISOString(), action: 'checkpoint_mirror_failed', tool_name: null, input_summary: {}, result_summary: null,
-    success: false, error: message, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
-    request_id: null, session_id: null, client: null, transport: null, service: 'mcp-audit',
-    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false, redacted_fields: [],
+    timestamp: new Date().toISOString(),
+    action: 'checkpoint_mirror_failed',
+    tool_name: null,
+    input_summary: {},
+    result_summary: null,
+    success: false,
+    error: message,
+    duration_ms: 0,
+    trace_id: '0'.repeat(32),
+    span_id: '0'.repeat(16),
+    request_id: null,
+    session_id: null,
+    client: null,
+    transport: null,
+    service: 'mcp-audit',
+    actor: null,
+    client_address: null,
+    protocol_version: null,
+    capture: null,
+    redacted: false,
+    truncated: false,
+    redacted_fields: [],
   };
 }

@@ -6,7 +6,10 @@ import { EMPTY_ROOT, nodeHash, type Hash } from './merkle-tree.js';
  * leaves themselves: what a writer keeps between processes, and what stands for lines retention has deleted.
  */
 export class CompactRange {
-  constructor(public size = 0, public hashes: Hash[] = []) {
+  constructor(
+    public size = 0,
+    public hashes: Hash[] = [],
+  ) {
     if (hashes.length !== popcount(size)) throw new Error(`a compact range of size ${size} has ${popcount(size)} hashes, not ${hashes.length}`);
   }
 

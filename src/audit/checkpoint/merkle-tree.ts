@@ -53,9 +53,7 @@ export function inclusionPath(index: number, size: number, subtree: (from: numbe
     const n = to - from;
     if (n === 1) return [];
     const k = split(n);
-    return m < k
-      ? [...path(m, from, from + k), subtree(from + k, to)]
-      : [...path(m - k, from + k, to), subtree(from, from + k)];
+    return m < k ? [...path(m, from, from + k), subtree(from + k, to)] : [...path(m - k, from + k, to), subtree(from, from + k)];
   };
   return path(index, 0, size);
 }

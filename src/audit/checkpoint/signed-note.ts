@@ -40,9 +40,7 @@ export function signNote(text: string, name: string, privateKey: KeyObject): str
   return `${text}\n${SIGNATURE_PREFIX}${name} ${encoded}\n`;
 }
 
-export type OpenedNote =
-  | { ok: true; text: string; keyName: string }
-  | { ok: false; reason: string };
+export type OpenedNote = { ok: true; text: string; keyName: string } | { ok: false; reason: string };
 
 /**
  * Parses a signed note and checks the signatures made with `publicKey`, under whatever key name the line gives
@@ -79,7 +77,8 @@ export function openNote(note: Buffer | string, publicKey: KeyObject): OpenedNot
       others.push(`${name}+${id.toString('hex')}`);
       continue;
     }
-    if (!verify(null, Buffer.from(text), publicKey, bytes.subarray(4))) return { ok: false, reason: `invalid signature by ${name}+${id.toString('hex')}` };
+    if (!verify(null, Buffer.from(text), publicKey, bytes.subarray(4)))
+      return { ok: false, reason: `invalid signature by ${name}+${id.toString('hex')}` };
     keyName ??= name;
   }
   if (keyName === null) {

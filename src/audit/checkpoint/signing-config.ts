@@ -50,7 +50,8 @@ export function signingConfigFromEnv(directory: string, env: NodeJS.ProcessEnv):
   const origin = env['AUDIT_CHECKPOINT_ORIGIN'] || defaultOrigin(directory);
   if (!isValidKeyName(origin)) throw new Error(`AUDIT_CHECKPOINT_ORIGIN must be non-empty, without spaces or "+", not "${origin}"`);
   return {
-    privateKey, origin,
+    privateKey,
+    origin,
     every: whole(env, 'AUDIT_CHECKPOINT_EVERY', 1000),
     intervalMs: whole(env, 'AUDIT_CHECKPOINT_INTERVAL_MS', 10_000),
     mirror: env['AUDIT_CHECKPOINT_MIRROR'] || null,

@@ -20,7 +20,10 @@ export class StreamingInclusionProof {
   private blockLevel = -1;
 
   /** `before`: the compact range of the leaves before `index`. */
-  constructor(readonly index: number, before: CompactRange) {
+  constructor(
+    readonly index: number,
+    before: CompactRange,
+  ) {
     if (before.size !== index) throw new RangeError(`the compact range before leaf ${index} has ${before.size} leaves`);
     let next = 0;
     for (let level = Math.floor(Math.log2(Math.max(index, 1))); level >= 0; level--) {

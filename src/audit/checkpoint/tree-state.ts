@@ -36,7 +36,13 @@ const STATE_BYTES = 4096;
 
 export function loadTreeState(path: string): SavedTree | null {
   try {
-    const value = JSON.parse(readOwnFile(path).toString('utf8')) as { file?: unknown; offset?: unknown; first?: unknown; range?: unknown; signed?: unknown };
+    const value = JSON.parse(readOwnFile(path).toString('utf8')) as {
+      file?: unknown;
+      offset?: unknown;
+      first?: unknown;
+      range?: unknown;
+      signed?: unknown;
+    };
     if (typeof value.file !== 'string' || !Number.isSafeInteger(value.offset) || !Number.isSafeInteger(value.signed)) return null;
     const position = { file: value.file, offset: value.offset as number, first: chainLink(value.first) };
     return { position, range: CompactRange.fromJSON(value.range), signed: value.signed as number };

@@ -10,6 +10,8 @@ import type { Resource } from '@opentelemetry/resources';
  */
 export function serviceNameOf(resource: Resource): string {
   if (!resource.asyncAttributesPending) return String(resource.attributes['service.name'] ?? 'unknown_service');
-  const settled = resource.getRawAttributes().find(([key, value]) => key === 'service.name' && value !== undefined && typeof (value as { then?: unknown }).then !== 'function');
+  const settled = resource
+    .getRawAttributes()
+    .find(([key, value]) => key === 'service.name' && value !== undefined && typeof (value as { then?: unknown }).then !== 'function');
   return String(settled?.[1] ?? 'unknown_service');
 }

@@ -15,7 +15,16 @@ import { hasRedactionMarker } from './secret-patterns.js';
  * short whatever the input's breadth.
  */
 const TEXT_FIELDS = [
-  'tool_name', 'result_summary', 'error', 'request_id', 'session_id', 'transport', 'service', 'actor', 'client_address', 'protocol_version',
+  'tool_name',
+  'result_summary',
+  'error',
+  'request_id',
+  'session_id',
+  'transport',
+  'service',
+  'actor',
+  'client_address',
+  'protocol_version',
 ] as const;
 const MAX_LISTED_PATHS = 32;
 

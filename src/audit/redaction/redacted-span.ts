@@ -63,14 +63,33 @@ function buildView(span: ReadableSpan, redactor: Redactor): ReadableSpan {
   const context = span.spanContext();
   const spanContext = cleanContext(context, redactor);
   const parentSpanContext = cleanContext(span.parentSpanContext, redactor);
-  const unchanged = name === span.name && attributes === span.attributes && message === span.status.message && sameItems(events, span.events)
-    && sameItems(links, span.links) && spanContext === context && parentSpanContext === span.parentSpanContext;
+  const unchanged =
+    name === span.name &&
+    attributes === span.attributes &&
+    message === span.status.message &&
+    sameItems(events, span.events) &&
+    sameItems(links, span.links) &&
+    spanContext === context &&
+    parentSpanContext === span.parentSpanContext;
   if (unchanged) return span;
   const view: ReadableSpan = {
-    name, kind: span.kind, spanContext: () => spanContext, parentSpanContext, startTime: span.startTime, endTime: span.endTime,
-    status: { ...span.status, message }, attributes, links, events, duration: span.duration, ended: span.ended,
-    resource: span.resource, instrumentationScope: span.instrumentationScope, droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount, droppedLinksCount: span.droppedLinksCount,
+    name,
+    kind: span.kind,
+    spanContext: () => spanContext,
+    parentSpanContext,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: { ...span.status, message },
+    attributes,
+    links,
+    events,
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationScope: span.instrumentationScope,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
   };
   views.add(view);
   return view;
@@ -92,7 +111,10 @@ export function redactedSpan(span: ReadableSpan, redactor: Redactor = getDefault
  * (the SDK's batch and simple processors read a span only at its end).
  */
 export class RedactingSpanProcessor implements SpanProcessor {
-  constructor(private readonly inner: SpanProcessor, private readonly redactor: Redactor = getDefaultRedactor()) {}
+  constructor(
+    private readonly inner: SpanProcessor,
+    private readonly redactor: Redactor = getDefaultRedactor(),
+  ) {}
 
   onStart(span: Span, parentContext: Context): void {
     this.inner.onStart(span, parentContext);

@@ -15,8 +15,19 @@ export interface RedactionConfig {
 }
 
 export const DEFAULT_SENSITIVE_KEYS: readonly string[] = [
-  'password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'authorization',
-  'credential', 'privatekey', 'cookie', 'sessionkey', 'accesskey', 'signature',
+  'password',
+  'passwd',
+  'passphrase',
+  'secret',
+  'token',
+  'apikey',
+  'authorization',
+  'credential',
+  'privatekey',
+  'cookie',
+  'sessionkey',
+  'accesskey',
+  'signature',
 ];
 export const DEFAULT_SENSITIVE_KEYS_EXACT: readonly string[] = ['pwd', 'pass', 'auth', 'pin', 'otp', 'cvv', 'ssn'];
 
@@ -28,7 +39,10 @@ function normaliseKey(key: string): string {
 }
 
 function envList(name: string): string[] {
-  return (process.env[name] ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 }
 
 /** Decides what never reaches the trail: values under sensitive keys, and secrets recognised by their shape. */

@@ -61,7 +61,10 @@ const PATTERNS: ReadonlyArray<readonly [SecretKind, string]> = [
   // Card layouts only: 13–19 digits in a row, 4-4-4-4(-3), or Amex/Diners 4-6-5/4-6-4; issuers start with 2–6.
   // Any other grouping (a UUID made of digits, a phone number) is not a card.
   ['card-number', String.raw`\b(?:[2-6]\d{12,18}|[2-6]\d{3}[ -]\d{4}[ -]\d{4}[ -]\d{4}(?:[ -]?\d{3})?|3\d{3}[ -]\d{6}[ -]\d{4,5})\b`],
-  ['assigned-secret', String.raw`\b(?:${ASSIGNED_KEYS})\s{0,8}[=:]\s{0,8}${NOT_A_MARKER}(?:"[^"]*"|'[^']*'|(?:${anyCase('bearer')}\s{1,8})?[^\s,;&"']+)`],
+  [
+    'assigned-secret',
+    String.raw`\b(?:${ASSIGNED_KEYS})\s{0,8}[=:]\s{0,8}${NOT_A_MARKER}(?:"[^"]*"|'[^']*'|(?:${anyCase('bearer')}\s{1,8})?[^\s,;&"']+)`,
+  ],
   ['email', String.raw`(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b`],
 ];
 

@@ -59,7 +59,17 @@ const BACKLOG_RETRY_MS = 1000;
  */
 export class ChainedTrailWriter {
   readonly directory: string;
-  readonly stats: TrailWriterStats = { commits: 0, writes: 0, syncs: 0, headWrites: 0, fileChecks: 0, locksTaken: 0, lockWaits: 0, lockHandovers: 0, leasesLost: 0 };
+  readonly stats: TrailWriterStats = {
+    commits: 0,
+    writes: 0,
+    syncs: 0,
+    headWrites: 0,
+    fileChecks: 0,
+    locksTaken: 0,
+    lockWaits: 0,
+    lockHandovers: 0,
+    leasesLost: 0,
+  };
   private readonly hasher: ChainHasher;
   private readonly headPath: string;
   private readonly sink: JsonlFileSink;
@@ -82,7 +92,7 @@ export class ChainedTrailWriter {
 
   constructor(configured: TrailWriterConfig) {
     this.directory = configured.directory;
-    const config = this.config = { ...configured, directory: resolveLogDirectory(configured.directory) };
+    const config = (this.config = { ...configured, directory: resolveLogDirectory(configured.directory) });
     if (configured.headPath) config.headPath = join(resolveLogDirectory(dirname(configured.headPath)), basename(configured.headPath));
     // Noted during a commit or a head write: recorded by a commit of its own, right after.
     const onTightened = (tightened: TightenedPermissions): void => {
@@ -96,7 +106,14 @@ export class ChainedTrailWriter {
     this.lock = new CrossProcessLock(join(config.directory, 'audit.lock'), config.lockStaleMs ?? 10_000);
     this.fsync = new TrailFsync(config.fsync ?? 'off', config.fsyncIntervalMs ?? 1000, this.sink, this.stats);
     // The head file stays open only while the lock is held: TrailEndTracker closes it when the lease lets the lock go.
-    this.end = new TrailEndTracker(config.directory, this.hasher, new TrailHeadFile(this.headPath, onTightened), this.fsync.mode === 'always', this.stats, this.now);
+    this.end = new TrailEndTracker(
+      config.directory,
+      this.hasher,
+      new TrailHeadFile(this.headPath, onTightened),
+      this.fsync.mode === 'always',
+      this.stats,
+      this.now,
+    );
     this.lease = new TrailLockLease(this.lock, config.directory, this.stats, this.end, onTightened);
     this.committer = new TrailCommitter(config, this.hasher, this.sink, this.end, this.fsync, this.stats, this.now);
     // Signed checkpoints (src/audit/checkpoint/): it reports a failed mirror copy through the trail itself.

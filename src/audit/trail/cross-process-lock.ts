@@ -55,7 +55,10 @@ export class CrossProcessLock {
     },
   };
 
-  constructor(readonly path: string, readonly staleMs: number) {
+  constructor(
+    readonly path: string,
+    readonly staleMs: number,
+  ) {
     this.waitingPath = `${path}.waiting`;
   }
 
@@ -98,7 +101,8 @@ export class CrossProcessLock {
    */
   private refuseImpostor(): void {
     const found = fs.lstatSync(this.path, { throwIfNoEntry: false });
-    if (found && !found.isDirectory()) throw new UntrustedFileError(this.path, found.isSymbolicLink() ? 'it is a symbolic link, not the lock directory' : 'it is not a directory');
+    if (found && !found.isDirectory())
+      throw new UntrustedFileError(this.path, found.isSymbolicLink() ? 'it is a symbolic link, not the lock directory' : 'it is not a directory');
   }
 
   private tookOverFromDeadOwner(): boolean {

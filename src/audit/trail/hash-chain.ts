@@ -145,7 +145,12 @@ export class ChainedLines {
  * already present, an empty or non-plain object) takes the copying way.
  */
 function writeChainedBody(record: object, seq: number, prevHash: string, lines: ChainedLines): void {
-  if (Object.getPrototypeOf(record) === Object.prototype && !Object.hasOwn(record, 'seq') && !Object.hasOwn(record, 'prev_hash') && !Object.hasOwn(record, 'toJSON')) {
+  if (
+    Object.getPrototypeOf(record) === Object.prototype &&
+    !Object.hasOwn(record, 'seq') &&
+    !Object.hasOwn(record, 'prev_hash') &&
+    !Object.hasOwn(record, 'toJSON')
+  ) {
     const json = JSON.stringify(record);
     if (json.length > 2) {
       lines.write(json);

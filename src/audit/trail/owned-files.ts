@@ -1,4 +1,16 @@
-import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, chmodSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  chmodSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -12,7 +24,10 @@ import { basename, dirname, join } from 'node:path';
  */
 export class UntrustedFileError extends Error {
   readonly code = 'EAUDITUNTRUSTED';
-  constructor(readonly path: string, why: string) {
+  constructor(
+    readonly path: string,
+    why: string,
+  ) {
     super(`audit: refusing ${path}: ${why}; the writer never follows or writes an impostor in its log directory (move it aside)`);
     this.name = 'UntrustedFileError';
   }
@@ -135,7 +150,8 @@ function checkOwnFile(path: string, stats: Stats, writing: boolean): Stats {
 }
 
 function checkOwner(path: string, stats: Stats): void {
-  if (myUid !== null && stats.uid !== myUid) throw new UntrustedFileError(path, `it is owned by uid ${stats.uid}, not by this process's uid ${myUid} (mode ${octal(stats.mode)})`);
+  if (myUid !== null && stats.uid !== myUid)
+    throw new UntrustedFileError(path, `it is owned by uid ${stats.uid}, not by this process's uid ${myUid} (mode ${octal(stats.mode)})`);
 }
 
 function octal(mode: number): string {

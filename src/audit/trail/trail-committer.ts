@@ -60,8 +60,15 @@ export class TrailCommitter {
   /** The run being written; byte 0 is kept for the newline that closes a torn line. */
   private readonly lines = new ChainedLines();
 
-  constructor(private readonly config: TrailWriterConfig, private readonly hasher: ChainHasher, private readonly sink: JsonlFileSink,
-    private readonly end: TrailEndTracker, private readonly fsync: TrailFsync, private readonly stats: TrailWriterStats, private readonly now: () => Date) {
+  constructor(
+    private readonly config: TrailWriterConfig,
+    private readonly hasher: ChainHasher,
+    private readonly sink: JsonlFileSink,
+    private readonly end: TrailEndTracker,
+    private readonly fsync: TrailFsync,
+    private readonly stats: TrailWriterStats,
+    private readonly now: () => Date,
+  ) {
     this.backlog = new UnwrittenBacklog(config.backlogMaxBytes ?? DEFAULT_BACKLOG_MAX_BYTES);
   }
 
@@ -171,7 +178,15 @@ export class TrailCommitter {
    * `closeTorn`, and moves the trail's end past what reached the file. Settles the callers of the lines written
    * or failed; returns the error, if any.
    */
-  private writeRun(target: string, targetIno: number | null, closeTorn: boolean, link: ChainLink, entries: PendingRecord[], from: number, count: number): Error | null {
+  private writeRun(
+    target: string,
+    targetIno: number | null,
+    closeTorn: boolean,
+    link: ChainLink,
+    entries: PendingRecord[],
+    from: number,
+    count: number,
+  ): Error | null {
     if (closeTorn) this.lines.setByte(0, 0x0a);
     const prefixBytes = closeTorn ? 1 : 0;
     const data = this.lines.bytes(1 - prefixBytes);

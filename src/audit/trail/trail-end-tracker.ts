@@ -44,8 +44,14 @@ export class TrailEndTracker implements LeaseHolder {
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
 
-  constructor(private readonly directory: string, private readonly hasher: ChainHasher, private readonly headFile: TrailHeadFile,
-    private readonly durable: boolean, private readonly stats: TrailWriterStats, private readonly now: () => Date) {}
+  constructor(
+    private readonly directory: string,
+    private readonly hasher: ChainHasher,
+    private readonly headFile: TrailHeadFile,
+    private readonly durable: boolean,
+    private readonly stats: TrailWriterStats,
+    private readonly now: () => Date,
+  ) {}
 
   /** Just took the lock: reads the head (or rebuilds it), repairing where the files disagree; returns what was found. */
   load(): RecoveryFindings {
@@ -75,9 +81,8 @@ export class TrailEndTracker implements LeaseHolder {
   check(target: string): { matches: boolean; found: FileState | null } {
     const position = this.position!;
     const found = this.stat(target);
-    const matches = target === position.file
-      ? found !== null && found.ino === position.ino && found.size === position.offset
-      : found === null || found.size === 0;
+    const matches =
+      target === position.file ? found !== null && found.ino === position.ino && found.size === position.offset : found === null || found.size === 0;
     if (matches) this.fileCheckedAt = Date.now();
     return { matches, found };
   }
@@ -178,7 +183,11 @@ export class TrailEndTracker implements LeaseHolder {
       const { head } = read;
       const found = statOrNull(join(this.directory, head.file));
       if (found && found.ino === head.ino && found.size === head.offset) {
-        return { position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino }, start: head.start, current: true };
+        return {
+          position: { link: head.last, file: head.file, offset: head.offset, lines: head.lines, ino: head.ino },
+          start: head.start,
+          current: true,
+        };
       }
       return { position: reconcileWithFiles(this.directory, head, this.hasher, findings), start: head.start };
     }
@@ -201,8 +210,16 @@ export class TrailEndTracker implements LeaseHolder {
   private head(): TrailHead {
     const position = this.position!;
     return {
-      version: 1, algorithm: this.hasher.algorithm, key_id: this.hasher.keyId, last: position.link, file: position.file ?? '',
-      offset: position.offset, lines: position.lines, ino: position.ino, start: this.start, updated_at: this.now().toISOString(),
+      version: 1,
+      algorithm: this.hasher.algorithm,
+      key_id: this.hasher.keyId,
+      last: position.link,
+      file: position.file ?? '',
+      offset: position.offset,
+      lines: position.lines,
+      ino: position.ino,
+      start: this.start,
+      updated_at: this.now().toISOString(),
     };
   }
 }

@@ -28,8 +28,7 @@ export interface AnyTrailFile {
   rotation: { numbered: number } | { dated: string } | null;
 }
 
-const ANY_TRAIL_FILE =
-  /^audit_(\d{4}-\d{2}-\d{2})(?:\.(\d+))?(?:-([0-9A-Za-z_-]+))?\.jsonl(?:\.(\d+)|-([0-9A-Za-z_-]+))?(?:\.(?:gz|xz|bz2|zst))?$/;
+const ANY_TRAIL_FILE = /^audit_(\d{4}-\d{2}-\d{2})(?:\.(\d+))?(?:-([0-9A-Za-z_-]+))?\.jsonl(?:\.(\d+)|-([0-9A-Za-z_-]+))?(?:\.(?:gz|xz|bz2|zst))?$/;
 
 export function parseAnyTrailFileName(name: string): Pick<AnyTrailFile, 'name' | 'date' | 'part' | 'rotation'> | null {
   const match = ANY_TRAIL_FILE.exec(name);
@@ -54,19 +53,26 @@ function compareByName(a: AnyTrailFile, b: AnyTrailFile): number {
 
 /** The trail files of `directory` in chain order: by the seq of their first record, files without one in their name's place. */
 export function listTrailFilesInChainOrder(directory: string): AnyTrailFile[] {
-  const files = readdirSync(directory).flatMap((name) => {
-    const parsed = parseAnyTrailFileName(name);
-    if (!parsed) return [];
-    const path = join(directory, name);
-    const start = readStart(path);
-    return [{ ...parsed, path, compression: start.compression, before: start.before }];
-  }).sort(compareByName);
+  const files = readdirSync(directory)
+    .flatMap((name) => {
+      const parsed = parseAnyTrailFileName(name);
+      if (!parsed) return [];
+      const path = join(directory, name);
+      const start = readStart(path);
+      return [{ ...parsed, path, compression: start.compression, before: start.before }];
+    })
+    .sort(compareByName);
   const chained = files.filter((file) => file.before !== null).sort((a, b) => a.before!.seq - b.before!.seq);
   let next = 0;
   return files.map((file) => (file.before === null ? file : chained[next++]!));
 }
 
-const MAGIC: [Compression, number[]][] = [['gzip', [0x1f, 0x8b]], ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]], ['bzip2', [0x42, 0x5a, 0x68]], ['zstd', [0x28, 0xb5, 0x2f, 0xfd]]];
+const MAGIC: [Compression, number[]][] = [
+  ['gzip', [0x1f, 0x8b]],
+  ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+  ['bzip2', [0x42, 0x5a, 0x68]],
+  ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+];
 
 /** The link just before the first record of the file at `path` (plain or gzipped), or null. */
 export function firstLinkOf(path: string): ChainLink | null {
@@ -97,7 +103,8 @@ function readStart(path: string): { compression: Compression; before: ChainLink 
         }
       } else if (compression !== 'none') return { compression, before: null };
       const newline = bytes.indexOf(0x0a);
-      if (newline !== -1 || read < size) return { compression, before: linkBeforeLine(bytes.subarray(0, newline === -1 ? bytes.length : newline).toString('utf8')) };
+      if (newline !== -1 || read < size)
+        return { compression, before: linkBeforeLine(bytes.subarray(0, newline === -1 ? bytes.length : newline).toString('utf8')) };
     }
     return { compression, before: null };
   } finally {

@@ -7,7 +7,12 @@ export class TrailFsync {
   private dirty = false;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(readonly mode: FsyncMode, private readonly intervalMs: number, private readonly sink: JsonlFileSink, private readonly stats: TrailWriterStats) {}
+  constructor(
+    readonly mode: FsyncMode,
+    private readonly intervalMs: number,
+    private readonly sink: JsonlFileSink,
+    private readonly stats: TrailWriterStats,
+  ) {}
 
   /** Before the sink switches to another file: `batch` syncs what the old one still has unsynced. */
   beforeSwitch(): void {

@@ -45,14 +45,23 @@ export type SealedHead = TrailHead & { seal: string };
 
 /** The fields in a fixed order, so the seal does not depend on how the file was parsed. */
 function sealedFields(head: TrailHead): string {
-  return JSON.stringify([head.version, head.algorithm, head.key_id, head.last.seq, head.last.hash, head.file,
-    head.offset, head.lines, head.ino, head.start.seq, head.start.hash, head.updated_at]);
+  return JSON.stringify([
+    head.version,
+    head.algorithm,
+    head.key_id,
+    head.last.seq,
+    head.last.hash,
+    head.file,
+    head.offset,
+    head.lines,
+    head.ino,
+    head.start.seq,
+    head.start.hash,
+    head.updated_at,
+  ]);
 }
 
-export type HeadReadResult =
-  | { status: 'ok'; head: TrailHead }
-  | { status: 'missing' }
-  | { status: 'invalid'; reason: string; head?: TrailHead };
+export type HeadReadResult = { status: 'ok'; head: TrailHead } | { status: 'missing' } | { status: 'invalid'; reason: string; head?: TrailHead };
 
 export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult {
   let text: string;
@@ -71,7 +80,11 @@ export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult
   const { seal, ...head } = parsed;
   if (typeof seal !== 'string' || !head.last || !head.start) return { status: 'invalid', reason: 'head file lacks fields' };
   if (head.key_id !== hasher.keyId) {
-    return { status: 'invalid', reason: `head was sealed with key id ${head.key_id ?? 'none (unkeyed)'}, not ${hasher.keyId ?? 'none (unkeyed)'}: wrong key?`, head };
+    return {
+      status: 'invalid',
+      reason: `head was sealed with key id ${head.key_id ?? 'none (unkeyed)'}, not ${hasher.keyId ?? 'none (unkeyed)'}: wrong key?`,
+      head,
+    };
   }
   if (hasher.seal(sealedFields(head)) !== seal) return { status: 'invalid', reason: 'head seal does not match its content', head };
   return { status: 'ok', head };
@@ -103,7 +116,10 @@ export class TrailHeadFile {
   /** Created by this object and its name not yet made durable (done at the first durable write). */
   private nameUnsynced = false;
 
-  constructor(readonly path: string, private readonly onTightened: OnTightened | null = null) {}
+  constructor(
+    readonly path: string,
+    private readonly onTightened: OnTightened | null = null,
+  ) {}
 
   /** Seals and writes `head`; `durable` fdatasyncs it. On error the descriptor is closed and the error thrown. */
   write(head: TrailHead, hasher: ChainHasher, durable: boolean): void {

@@ -46,8 +46,13 @@ export class TrailLockLease {
   private releaseTimer: NodeJS.Timeout | null = null;
   private yieldUntil = 0;
 
-  constructor(private readonly lock: CrossProcessLock, private readonly directory: string, private readonly stats: TrailWriterStats, private readonly holder: LeaseHolder,
-    private readonly onTightened: OnTightened | null = null) {}
+  constructor(
+    private readonly lock: CrossProcessLock,
+    private readonly directory: string,
+    private readonly stats: TrailWriterStats,
+    private readonly holder: LeaseHolder,
+    private readonly onTightened: OnTightened | null = null,
+  ) {}
 
   /** False right after the lock was let go to others: try again a little later. */
   mayTryNow(): boolean {

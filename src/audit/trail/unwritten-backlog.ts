@@ -35,7 +35,15 @@ export class UnwrittenBacklog {
       this.kept.push({ record, bytes });
       this.bytes += bytes;
     }
-    const gap = (this.gap ??= { records: 0, succeeded: 0, kept: 0, lost: 0, first_timestamp: record.timestamp, last_timestamp: record.timestamp, error: error.message });
+    const gap = (this.gap ??= {
+      records: 0,
+      succeeded: 0,
+      kept: 0,
+      lost: 0,
+      first_timestamp: record.timestamp,
+      last_timestamp: record.timestamp,
+      error: error.message,
+    });
     gap.records++;
     if (record.success) gap.succeeded++;
     if (keep) gap.kept++;

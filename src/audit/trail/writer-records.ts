@@ -3,12 +3,34 @@ import type { TightenedPermissions } from './owned-files.js';
 import type { RecoveryFindings } from './trail-recovery.js';
 
 /** Records the writer itself adds to the trail; they have no span, hence the all-zero (invalid) trace and span ids. */
-export function writerRecord(timestamp: string, service: string, fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>): AuditRecord {
+export function writerRecord(
+  timestamp: string,
+  service: string,
+  fields: Pick<AuditRecord, 'action' | 'input_summary' | 'result_summary' | 'success' | 'error'>,
+): AuditRecord {
   return {
-    timestamp, action: fields.action, tool_name: null, input_summary: fields.input_summary, result_summary: fields.result_summary,
-    success: fields.success, error: fields.error, duration_ms: 0, trace_id: '0'.repeat(32), span_id: '0'.repeat(16),
-    request_id: null, session_id: null, client: null, transport: null, service,
-    actor: null, client_address: null, protocol_version: null, capture: null, redacted: false, truncated: false, redacted_fields: [],
+    timestamp,
+    action: fields.action,
+    tool_name: null,
+    input_summary: fields.input_summary,
+    result_summary: fields.result_summary,
+    success: fields.success,
+    error: fields.error,
+    duration_ms: 0,
+    trace_id: '0'.repeat(32),
+    span_id: '0'.repeat(16),
+    request_id: null,
+    session_id: null,
+    client: null,
+    transport: null,
+    service,
+    actor: null,
+    client_address: null,
+    protocol_version: null,
+    capture: null,
+    redacted: false,
+    truncated: false,
+    redacted_fields: [],
   };
 }
 
@@ -30,9 +52,16 @@ export function recoveryRecord(timestamp: string, service: string, findings: Rec
   if (findings.moved_file) summary.push(`${findings.moved_file.file} was moved or truncated; continuing in a new file`);
   if (findings.head) summary.push(findings.head);
   if (findings.missing_records) summary.push(missingRecordsSummary(findings.missing_records));
-  if (findings.impostor_moved) summary.push(`${findings.impostor_moved.path} was ${findings.impostor_moved.was}: moved aside to ${findings.impostor_moved.moved_to}, never followed`);
+  if (findings.impostor_moved)
+    summary.push(
+      `${findings.impostor_moved.path} was ${findings.impostor_moved.was}: moved aside to ${findings.impostor_moved.moved_to}, never followed`,
+    );
   return writerRecord(timestamp, service, {
-    action: RECOVERY_ACTION, input_summary: { ...findings }, result_summary: summary.join('; '), success: true, error: null,
+    action: RECOVERY_ACTION,
+    input_summary: { ...findings },
+    result_summary: summary.join('; '),
+    success: true,
+    error: null,
   });
 }
 
@@ -59,12 +88,17 @@ export function gapRecord(timestamp: string, service: string, gap: WriteGap): Au
   return writerRecord(timestamp, service, {
     action: GAP_ACTION,
     input_summary: {
-      records_not_written: gap.records, first_timestamp: gap.first_timestamp, last_timestamp: gap.last_timestamp,
-      succeeded: gap.succeeded, written_late: gap.kept, records_lost: gap.lost,
+      records_not_written: gap.records,
+      first_timestamp: gap.first_timestamp,
+      last_timestamp: gap.last_timestamp,
+      succeeded: gap.succeeded,
+      written_late: gap.kept,
+      records_lost: gap.lost,
     },
-    result_summary: `${gap.records} record(s) between ${gap.first_timestamp} and ${gap.last_timestamp} could not be written when their calls ended: `
-      + `the calls were refused or answered with an error instead of their result (${gap.succeeded} had succeeded: their effects happened, their results were withheld); `
-      + `${gap.kept} follow, written late (late: true)${lost}`,
+    result_summary:
+      `${gap.records} record(s) between ${gap.first_timestamp} and ${gap.last_timestamp} could not be written when their calls ended: ` +
+      `the calls were refused or answered with an error instead of their result (${gap.succeeded} had succeeded: their effects happened, their results were withheld); ` +
+      `${gap.kept} follow, written late (late: true)${lost}`,
     success: false,
     error: gap.error,
   });
@@ -78,8 +112,10 @@ export const PERMISSIONS_ACTION = 'permissions_tightened';
  */
 export function permissionsRecord(timestamp: string, service: string, tightened: TightenedPermissions[]): AuditRecord {
   return writerRecord(timestamp, service, {
-    action: PERMISSIONS_ACTION, input_summary: { tightened: tightened.map((entry) => ({ ...entry })) },
+    action: PERMISSIONS_ACTION,
+    input_summary: { tightened: tightened.map((entry) => ({ ...entry })) },
     result_summary: tightened.map((entry) => `${entry.path} was mode ${entry.mode_before}, now ${entry.mode_after}`).join('; '),
-    success: true, error: null,
+    success: true,
+    error: null,
   });
 }

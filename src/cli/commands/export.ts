@@ -23,17 +23,35 @@ type ChainedRecord = AuditRecord & { seq?: number; prev_hash?: string; hash?: st
 
 /** Every field of the record, in schema order; `client` is split in two so a spreadsheet can sort by it. */
 const CSV_COLUMNS: Array<[string, (record: ChainedRecord) => unknown]> = [
-  ['timestamp', (r) => r.timestamp], ['action', (r) => r.action], ['tool_name', (r) => r.tool_name],
-  ['input_summary', (r) => r.input_summary], ['result_summary', (r) => r.result_summary], ['success', (r) => r.success],
-  ['error', (r) => r.error], ['duration_ms', (r) => r.duration_ms], ['trace_id', (r) => r.trace_id], ['span_id', (r) => r.span_id],
-  ['request_id', (r) => r.request_id], ['session_id', (r) => r.session_id], ['client_name', (r) => r.client?.name],
-  ['client_version', (r) => r.client?.version], ['transport', (r) => r.transport], ['service', (r) => r.service],
-  ['actor', (r) => r.actor], ['client_address', (r) => r.client_address], ['protocol_version', (r) => r.protocol_version],
-  ['redacted', (r) => r.redacted], ['truncated', (r) => r.truncated],
+  ['timestamp', (r) => r.timestamp],
+  ['action', (r) => r.action],
+  ['tool_name', (r) => r.tool_name],
+  ['input_summary', (r) => r.input_summary],
+  ['result_summary', (r) => r.result_summary],
+  ['success', (r) => r.success],
+  ['error', (r) => r.error],
+  ['duration_ms', (r) => r.duration_ms],
+  ['trace_id', (r) => r.trace_id],
+  ['span_id', (r) => r.span_id],
+  ['request_id', (r) => r.request_id],
+  ['session_id', (r) => r.session_id],
+  ['client_name', (r) => r.client?.name],
+  ['client_version', (r) => r.client?.version],
+  ['transport', (r) => r.transport],
+  ['service', (r) => r.service],
+  ['actor', (r) => r.actor],
+  ['client_address', (r) => r.client_address],
+  ['protocol_version', (r) => r.protocol_version],
+  ['redacted', (r) => r.redacted],
+  ['truncated', (r) => r.truncated],
   // Last, so that the columns of earlier exports keep their places; absent from records written before it existed.
   ['redacted_fields', (r) => r.redacted_fields ?? []],
   // Added later still, in the order of the record: absent (empty cells) from records written before each existed.
-  ['capture', (r) => r.capture], ['late', (r) => r.late], ['seq', (r) => r.seq], ['prev_hash', (r) => r.prev_hash], ['hash', (r) => r.hash],
+  ['capture', (r) => r.capture],
+  ['late', (r) => r.late],
+  ['seq', (r) => r.seq],
+  ['prev_hash', (r) => r.prev_hash],
+  ['hash', (r) => r.hash],
 ];
 
 /**
@@ -55,7 +73,8 @@ export const exportCommand = defineCommand({
   trail: true,
   json: true,
   async run({ values, trail }) {
-    if (values.json && values.format !== undefined && values.format !== 'json') throw new UsageError(`--json asks for JSON, --format for ${values.format}: give one`);
+    if (values.json && values.format !== undefined && values.format !== 'json')
+      throw new UsageError(`--json asks for JSON, --format for ${values.format}: give one`);
     const format = values.json ? 'json' : (values.format ?? 'csv');
     if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got "${format}"`);
     const filter = new RecordFilter(values);

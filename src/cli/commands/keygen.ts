@@ -26,13 +26,16 @@ export const keygenCommand = defineCommand({
     if (!values.out) throw new UsageError('--out DIR is required');
     const privatePath = join(values.out, 'audit-signing.key');
     const publicPath = join(values.out, 'audit-signing.pub');
-    for (const path of [privatePath, publicPath]) if (existsSync(path)) throw new Error(`${path} exists: not overwritten (a lost signing key cannot be recovered)`);
+    for (const path of [privatePath, publicPath])
+      if (existsSync(path)) throw new Error(`${path} exists: not overwritten (a lost signing key cannot be recovered)`);
     mkdirSync(values.out, { recursive: true, mode: 0o700 });
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     // 'wx': fails rather than replace a file created meanwhile.
     writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
     writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644, flag: 'wx' });
-    process.stdout.write(`private key: ${privatePath} (set AUDIT_SIGNING_KEY_FILE to it; keep it off the trail's readers)\npublic key:  ${publicPath} (for \`mcp-audit verify --public-key\`)\n`);
+    process.stdout.write(
+      `private key: ${privatePath} (set AUDIT_SIGNING_KEY_FILE to it; keep it off the trail's readers)\npublic key:  ${publicPath} (for \`mcp-audit verify --public-key\`)\n`,
+    );
     return 0;
   },
 });

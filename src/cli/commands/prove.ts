@@ -35,7 +35,7 @@ export const proveCommand = defineCommand({
   trail: true,
   json: true,
   async run({ values, trail }) {
-    if (!values.seq || !/^[1-9][0-9]*$/.test(values.seq)) throw new UsageError('--seq N (a record\'s seq, from 1) is required');
+    if (!values.seq || !/^[1-9][0-9]*$/.test(values.seq)) throw new UsageError("--seq N (a record's seq, from 1) is required");
     const dir = trail();
     // Lines retention deleted are stood for by the compact range noted before the oldest file kept: every hash a
     // proof of a kept line needs comes out of it and the kept lines (a retired record itself cannot be proved).
@@ -49,22 +49,31 @@ export const proveCommand = defineCommand({
     let best: { size: number; proof: Hash[]; note: string } | null = null;
     // One pass: the root at each checkpoint's size, and once the record is passed, its audit path for that size;
     // the latest checkpoint whose root this trail gives wins (a proof against any other would not verify).
-    await forEachLeaf(dir, () => {}, (leaf, line) => {
-      if (found) found.proof.append(leaf);
-      else if (line.includes(needle)) found = { record: line.toString('utf8'), proof: new StreamingInclusionProof(range.size, range.clone()) };
-      range.append(leaf);
-      for (; next < checkpoints.length && checkpoints[next]!.size <= range.size; next++) {
-        const file = checkpoints[next]!;
-        if (!found || file.size !== range.size) continue;
-        const note = readFileSync(file.path, 'utf8');
-        if (signedRoot(note)?.equals(range.root())) best = { size: file.size, proof: (found as { proof: StreamingInclusionProof }).proof.proof(), note };
-      }
-    });
-    if (!found) throw new Error(`no record with seq ${values.seq} in ${dir}${retired ? ` (leaves 0..${retired - 1} were retired by retention)` : ''}`);
+    await forEachLeaf(
+      dir,
+      () => {},
+      (leaf, line) => {
+        if (found) found.proof.append(leaf);
+        else if (line.includes(needle)) found = { record: line.toString('utf8'), proof: new StreamingInclusionProof(range.size, range.clone()) };
+        range.append(leaf);
+        for (; next < checkpoints.length && checkpoints[next]!.size <= range.size; next++) {
+          const file = checkpoints[next]!;
+          if (!found || file.size !== range.size) continue;
+          const note = readFileSync(file.path, 'utf8');
+          if (signedRoot(note)?.equals(range.root()))
+            best = { size: file.size, proof: (found as { proof: StreamingInclusionProof }).proof.proof(), note };
+        }
+      },
+    );
+    if (!found)
+      throw new Error(`no record with seq ${values.seq} in ${dir}${retired ? ` (leaves 0..${retired - 1} were retired by retention)` : ''}`);
     const { record, proof } = found as { record: string; proof: StreamingInclusionProof };
-    if (!best) throw new Error(`no checkpoint in ${join(dir, CHECKPOINT_DIR)} covers leaf ${proof.index} with a root this trail gives (not signed yet?)`);
+    if (!best)
+      throw new Error(`no checkpoint in ${join(dir, CHECKPOINT_DIR)} covers leaf ${proof.index} with a root this trail gives (not signed yet?)`);
     const { size, proof: path, note } = best as { size: number; proof: Hash[]; note: string };
-    process.stdout.write(`${JSON.stringify({ record, leaf_index: proof.index, tree_size: size, proof: path.map((hash) => hash.toString('base64')), checkpoint: note })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ record, leaf_index: proof.index, tree_size: size, proof: path.map((hash) => hash.toString('base64')), checkpoint: note })}\n`,
+    );
     return 0;
   },
 });

@@ -85,11 +85,19 @@ export const proxyCommand = defineCommand({
       const timeout = values['timeout-ms'] === undefined ? undefined : positiveInteger(values['timeout-ms'], '--timeout-ms', 0);
       // Loaded only now, as the stdio proxy is.
       const { runHttpProxy } = await import('../../proxy/run-http-proxy.js');
-      const status = await runHttpProxy({ upstream, host: values.host, port, timeoutMs: timeout || undefined, serviceName: values['service-name'], logDir });
+      const status = await runHttpProxy({
+        upstream,
+        host: values.host,
+        port,
+        timeoutMs: timeout || undefined,
+        serviceName: values['service-name'],
+        logDir,
+      });
       process.exit(status);
     }
     const [command, ...args] = operands;
-    if (command === undefined) throw new UsageError('no server given: mcp-audit proxy [options] -- <command> [args...], or mcp-audit proxy --upstream URL');
+    if (command === undefined)
+      throw new UsageError('no server given: mcp-audit proxy [options] -- <command> [args...], or mcp-audit proxy --upstream URL');
     const graceMs = positiveInteger(values['grace-ms'], '--grace-ms', 5000);
     // Loaded only now: the reading commands of the CLI need no OpenTelemetry SDK.
     const { runStdioProxy } = await import('../../proxy/run-stdio-proxy.js');

@@ -37,8 +37,14 @@ class ToolAccumulator {
     const calls = this.durations.size;
     const [p50, p95, p99] = this.durations.percentiles([50, 95, 99]);
     return {
-      tool, calls, failures: this.failures, error_rate: calls === 0 ? 0 : this.failures / calls,
-      mean_ms: this.durations.mean, p50_ms: p50 ?? null, p95_ms: p95 ?? null, p99_ms: p99 ?? null,
+      tool,
+      calls,
+      failures: this.failures,
+      error_rate: calls === 0 ? 0 : this.failures / calls,
+      mean_ms: this.durations.mean,
+      p50_ms: p50 ?? null,
+      p95_ms: p95 ?? null,
+      p99_ms: p99 ?? null,
     };
   }
 }
@@ -70,7 +76,8 @@ export const statsCommand = defineCommand({
       if (first === null || record.timestamp < first) first = record.timestamp;
       if (last === null || record.timestamp > last) last = record.timestamp;
     }
-    const tools = [...byTool].map(([name, accumulator]) => accumulator.summary(name))
+    const tools = [...byTool]
+      .map(([name, accumulator]) => accumulator.summary(name))
       .sort((a, b) => b.calls - a.calls || String(a.tool).localeCompare(String(b.tool)));
     const total = all.summary(null);
 
@@ -85,13 +92,24 @@ export const statsCommand = defineCommand({
     const { red, dim } = painter();
     const rows = [...tools, total].map((stats, index) => [
       index === tools.length ? 'all tools' : (stats.tool ?? '(no name)'),
-      String(stats.calls), String(stats.failures), `${(stats.error_rate * 100).toFixed(1)}%`,
-      ms(stats.mean_ms), ms(stats.p50_ms), ms(stats.p95_ms), ms(stats.p99_ms),
+      String(stats.calls),
+      String(stats.failures),
+      `${(stats.error_rate * 100).toFixed(1)}%`,
+      ms(stats.mean_ms),
+      ms(stats.p50_ms),
+      ms(stats.p95_ms),
+      ms(stats.p99_ms),
     ]);
     const table = renderTable(
       [
-        { header: 'tool' }, { header: 'calls', align: 'right' }, { header: 'failures', align: 'right' }, { header: 'error %', align: 'right' },
-        { header: 'mean ms', align: 'right' }, { header: 'p50 ms', align: 'right' }, { header: 'p95 ms', align: 'right' }, { header: 'p99 ms', align: 'right' },
+        { header: 'tool' },
+        { header: 'calls', align: 'right' },
+        { header: 'failures', align: 'right' },
+        { header: 'error %', align: 'right' },
+        { header: 'mean ms', align: 'right' },
+        { header: 'p50 ms', align: 'right' },
+        { header: 'p95 ms', align: 'right' },
+        { header: 'p99 ms', align: 'right' },
       ],
       rows,
       (row, column, text) => (row === tools.length ? dim(text) : column === 2 && rows[row]![2] !== '0' ? red(text) : text),

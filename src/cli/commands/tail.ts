@@ -50,7 +50,11 @@ class FileFollower {
   private lineNumber: number;
   private carry = Buffer.alloc(0);
 
-  constructor(readonly file: TrailFile, startAtEnd: boolean, lineNumber: number) {
+  constructor(
+    readonly file: TrailFile,
+    startAtEnd: boolean,
+    lineNumber: number,
+  ) {
     this.lineNumber = lineNumber;
     if (this.open() && startAtEnd) this.offset = fstatSync(this.fd!).size;
   }
@@ -73,7 +77,11 @@ class FileFollower {
     const end = data.lastIndexOf(0x0a);
     this.carry = end === -1 ? data : data.subarray(end + 1);
     if (end === -1) return [];
-    return data.subarray(0, end).toString('utf8').split('\n').map((text) => ({ text, lineNumber: ++this.lineNumber }));
+    return data
+      .subarray(0, end)
+      .toString('utf8')
+      .split('\n')
+      .map((text) => ({ text, lineNumber: ++this.lineNumber }));
   }
 
   close(): void {

@@ -59,8 +59,14 @@ export const verifyProofCommand = defineCommand({
     } catch (error) {
       throw new UsageError(`stdin is not the JSON of \`mcp-audit prove\`: ${(error as Error).message}`);
     }
-    if (typeof input.record !== 'string' || !Number.isSafeInteger(input.leaf_index) || !Number.isSafeInteger(input.tree_size) ||
-      !Array.isArray(input.proof) || typeof input.checkpoint !== 'string') throw new UsageError('stdin lacks record, leaf_index, tree_size, proof or checkpoint');
+    if (
+      typeof input.record !== 'string' ||
+      !Number.isSafeInteger(input.leaf_index) ||
+      !Number.isSafeInteger(input.tree_size) ||
+      !Array.isArray(input.proof) ||
+      typeof input.checkpoint !== 'string'
+    )
+      throw new UsageError('stdin lacks record, leaf_index, tree_size, proof or checkpoint');
     let verdict: { ok: boolean; message: string };
     try {
       verdict = { ok: true, message: check(input, publicKey) };

@@ -40,8 +40,12 @@ function describeTree(problem: TreeProblem): string {
 function withoutKeyedHashes(chain: VerifyReport): VerifyReport {
   if (!chain.problems.some((problem) => problem.kind === 'wrong-key')) return chain;
   return {
-    ...chain, problems: chain.problems.filter((problem) => problem.kind !== 'wrong-key'),
-    notes: [...chain.notes, 'the chain is keyed and no key was given ($AUDIT_HMAC_KEY or --key-file): its links (seq, prev_hash, files) were checked, its record hashes and head seal were not; the signed tree covers every line'],
+    ...chain,
+    problems: chain.problems.filter((problem) => problem.kind !== 'wrong-key'),
+    notes: [
+      ...chain.notes,
+      'the chain is keyed and no key was given ($AUDIT_HMAC_KEY or --key-file): its links (seq, prev_hash, files) were checked, its record hashes and head seal were not; the signed tree covers every line',
+    ],
   };
 }
 
@@ -90,9 +94,11 @@ export async function runVerifySigned(dir: string, options: SignedVerifyOptions)
   const matched = tree.checkpoints.filter((checkpoint) => checkpoint.matches).length;
   const signer = tree.origin ? `${tree.origin}+${keyId(tree.origin, rawPublicKey(key)).toString('hex')}` : 'this key';
   const counts = `${chain.records} records, ${tree.leaves} lines in ${tree.files.length} file(s), ${tree.checkpoints.length} checkpoint(s) signed by ${signer}`;
-  lines.push(ok
-    ? `OK: chain intact; ${tree.leaves} lines in ${tree.files.length} file(s) give the roots of ${matched} checkpoint(s) signed by ${signer}`
-    : `FAILED: ${chain.problems.length} chain problem(s), ${tree.problems.length} tree problem(s); ${counts}`);
+  lines.push(
+    ok
+      ? `OK: chain intact; ${tree.leaves} lines in ${tree.files.length} file(s) give the roots of ${matched} checkpoint(s) signed by ${signer}`
+      : `FAILED: ${chain.problems.length} chain problem(s), ${tree.problems.length} tree problem(s); ${counts}`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
   return ok ? EXIT.ok : EXIT.finding;
 }

@@ -34,7 +34,10 @@ function describe(problem: TrailProblem): string {
   return `  ${place}${problem.seq === null ? '' : ` seq ${problem.seq}`}: ${problem.kind}: ${problem.message}`;
 }
 
-async function runVerifyChain(dir: string, values: { head?: string | undefined; 'no-head'?: boolean | undefined; 'key-file'?: string | undefined; json?: boolean | undefined }): Promise<number> {
+async function runVerifyChain(
+  dir: string,
+  values: { head?: string | undefined; 'no-head'?: boolean | undefined; 'key-file'?: string | undefined; json?: boolean | undefined },
+): Promise<number> {
   let report;
   try {
     const key = values['key-file'] ? readFileSync(values['key-file'], 'utf8').trim() : process.env['AUDIT_HMAC_KEY'] || undefined;
@@ -57,9 +60,11 @@ async function runVerifyChain(dir: string, values: { head?: string | undefined; 
   const trailWide = report.problems.filter((problem) => !report.files.some((file) => file.name === problem.file));
   lines.push(...trailWide.map(describe));
   lines.push(...report.notes.map((note) => `  note: ${note}`));
-  lines.push(ok
-    ? `OK: ${report.records} records in ${report.files.length} file(s), chain intact`
-    : `FAILED: ${report.problems.length} problem(s) in ${report.records} records in ${report.files.length} file(s)`);
+  lines.push(
+    ok
+      ? `OK: ${report.records} records in ${report.files.length} file(s), chain intact`
+      : `FAILED: ${report.problems.length} problem(s) in ${report.records} records in ${report.files.length} file(s)`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
   return ok ? EXIT.ok : EXIT.finding;
 }
@@ -68,8 +73,11 @@ export const verifyCommand = defineCommand({
   summary: 'check the trail was not edited, cut or reordered (exit 0 only if intact)',
   help: HELP,
   options: {
-    head: { type: 'string' }, 'no-head': { type: 'boolean' }, 'key-file': { type: 'string' },
-    'public-key': { type: 'string' }, checkpoints: { type: 'string', multiple: true },
+    head: { type: 'string' },
+    'no-head': { type: 'boolean' },
+    'key-file': { type: 'string' },
+    'public-key': { type: 'string' },
+    checkpoints: { type: 'string', multiple: true },
   },
   trail: true,
   // A head or checkpoints kept elsewhere vouch for records: an emptied directory is then a finding, not a wrong path.
@@ -83,7 +91,11 @@ export const verifyCommand = defineCommand({
     }
     // With a public key, the signed checkpoints are checked as well as the chain, in one report (verify-signed.ts).
     return runVerifySigned(trail(), {
-      publicKeyPath: values['public-key'], mirrors: values.checkpoints ?? [], head: values.head, noHead: values['no-head'], keyFile: values['key-file'],
+      publicKeyPath: values['public-key'],
+      mirrors: values.checkpoints ?? [],
+      head: values.head,
+      noHead: values['no-head'],
+      keyFile: values['key-file'],
       json: values.json === true,
     });
   },

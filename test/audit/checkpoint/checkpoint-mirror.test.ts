@@ -20,7 +20,13 @@ before(() => {
 });
 
 function writer(dir: string, mirror: string, count: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, AUDIT_HMAC_KEY: '', AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'), AUDIT_CHECKPOINT_EVERY: '40', AUDIT_CHECKPOINT_MIRROR: mirror };
+  const env = {
+    ...process.env,
+    AUDIT_HMAC_KEY: '',
+    AUDIT_SIGNING_KEY_FILE: join(keys, 'audit-signing.key'),
+    AUDIT_CHECKPOINT_EVERY: '40',
+    AUDIT_CHECKPOINT_MIRROR: mirror,
+  };
   const process_ = spawn(process.execPath, [child, dir, 'w', String(count), '2026-01-15', '300'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -30,8 +36,10 @@ function writer(dir: string, mirror: string, count: number): Promise<{ code: num
 }
 
 /** Every line of every day file: a failure record is dated now, the test's records 2026-01-15. */
-const trailLines = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('audit_'))
-  .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').slice(0, -1));
+const trailLines = (dir: string) =>
+  readdirSync(dir)
+    .filter((name) => name.startsWith('audit_'))
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').slice(0, -1));
 
 test('every checkpoint is copied whole to the mirror, no temporary file left; one the mirror already holds differently is left as it is and reported', async () => {
   const root = makeTempDir('checkpoint-mirror');
@@ -46,12 +54,19 @@ test('every checkpoint is copied whole to the mirror, no temporary file left; on
   assert.equal(run.stdout, 'done\n');
   const first = readdirSync(join(dir, 'checkpoints')).sort()[0]!;
   assert.ok(forged.includes(first), first);
-  assert.match(run.stderr, new RegExp(`checkpoint ${first.replace('.', '\\.')} not copied to .*mirror: the mirror already holds another checkpoint of that size`));
+  assert.match(
+    run.stderr,
+    new RegExp(`checkpoint ${first.replace('.', '\\.')} not copied to .*mirror: the mirror already holds another checkpoint of that size`),
+  );
   for (const name of forged) assert.equal(readFileSync(join(mirror, name), 'utf8'), 'another note\n');
   const local = readdirSync(join(dir, 'checkpoints')).filter((name) => name !== first);
   assert.ok(local.length >= 2, local.join());
   for (const name of local) assert.equal(readFileSync(join(mirror, name), 'utf8'), readFileSync(join(dir, 'checkpoints', name), 'utf8'), name);
-  assert.deepEqual(readdirSync(mirror).filter((name) => !name.endsWith('.checkpoint')), [], 'no temporary file left');
+  assert.deepEqual(
+    readdirSync(mirror).filter((name) => !name.endsWith('.checkpoint')),
+    [],
+    'no temporary file left',
+  );
   const failures = trailLines(dir).filter((line) => line.includes('"action":"checkpoint_mirror_failed"'));
   assert.equal(failures.length, 1);
   assert.equal(trailLines(dir).length, 121);

@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompactRange } from '../../../src/audit/checkpoint/compact-range.js';
-import {
-  EMPTY_ROOT, inclusionProof, leafHash, rootFromInclusionProof, rootOf, type Hash,
-} from '../../../src/audit/checkpoint/merkle-tree.js';
+import { EMPTY_ROOT, inclusionProof, leafHash, rootFromInclusionProof, rootOf, type Hash } from '../../../src/audit/checkpoint/merkle-tree.js';
 import { StreamingInclusionProof } from '../../../src/audit/checkpoint/streaming-inclusion.js';
 
 const hex = (value: string): Hash => Buffer.from(value, 'hex');
@@ -24,10 +22,34 @@ const ROOTS = [
 ].map(hex);
 // Leaf numbers 1-based, as in the published vectors.
 const INCLUSION: Array<[number, number, string[]]> = [
-  [1, 8, ['96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4']],
-  [6, 8, ['bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b', 'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0', 'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7']],
+  [
+    1,
+    8,
+    [
+      '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
+    ],
+  ],
+  [
+    6,
+    8,
+    [
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+      'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
+      'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
+    ],
+  ],
   [3, 3, ['fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125']],
-  [2, 5, ['6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d', '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e', 'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b']],
+  [
+    2,
+    5,
+    [
+      '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
+      '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
+      'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
+    ],
+  ],
 ];
 
 test('the root at every size 0..8 is the reference root, by recursion and by the compact range', () => {
@@ -42,14 +64,21 @@ test('the root at every size 0..8 is the reference root, by recursion and by the
   // Size 7: three perfect subtrees (4, 2, 1), the last the leaf itself; survives its JSON form.
   const seven = new CompactRange();
   for (const leaf of LEAVES.slice(0, 7)) seven.append(leaf);
-  assert.deepEqual(seven.hashes.map((hash) => hash.toString('hex')), [ROOTS[4]!.toString('hex'), '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', LEAVES[6]!.toString('hex')]);
+  assert.deepEqual(
+    seven.hashes.map((hash) => hash.toString('hex')),
+    [ROOTS[4]!.toString('hex'), '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a', LEAVES[6]!.toString('hex')],
+  );
   assert.deepEqual(CompactRange.fromJSON(JSON.parse(JSON.stringify(seven))).root(), ROOTS[7]);
 });
 
 test('inclusion proofs are the reference audit paths and lead to the reference roots; a wrong index, size, leaf or path does not', () => {
   for (const [leaf, size, path] of INCLUSION) {
     const proof = inclusionProof(LEAVES, leaf - 1, size);
-    assert.deepEqual(proof.map((hash) => hash.toString('hex')), path, `leaf ${leaf} of ${size}`);
+    assert.deepEqual(
+      proof.map((hash) => hash.toString('hex')),
+      path,
+      `leaf ${leaf} of ${size}`,
+    );
     assert.deepEqual(rootFromInclusionProof(leaf - 1, size, LEAVES[leaf - 1]!, proof), ROOTS[size]);
     const wrong = [
       rootFromInclusionProof(leaf, size, LEAVES[leaf - 1]!, proof),
@@ -90,7 +119,11 @@ function streamedProofs(leaves: readonly Hash[], index: number): Map<number, Has
 test('the streaming proof gives the reference audit paths', () => {
   for (const [leaf, size, path] of INCLUSION) {
     const proof = streamedProofs(LEAVES.slice(0, size), leaf - 1).get(size)!;
-    assert.deepEqual(proof.map((hash) => hash.toString('hex')), path, `leaf ${leaf} of ${size}`);
+    assert.deepEqual(
+      proof.map((hash) => hash.toString('hex')),
+      path,
+      `leaf ${leaf} of ${size}`,
+    );
   }
 });
 

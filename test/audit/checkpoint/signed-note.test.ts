@@ -5,8 +5,10 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { keyId, openNote, rawPublicKey, signNote, verifierKey } from '../../../src/audit/checkpoint/signed-note.js';
 import { formatCheckpoint, parseCheckpoint } from '../../../src/audit/checkpoint/checkpoint.js';
 
-const privateFromSeed = (seed: Buffer) => createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
-const publicFromRaw = (raw: Buffer) => createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
+const privateFromSeed = (seed: Buffer) =>
+  createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+const publicFromRaw = (raw: Buffer) =>
+  createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]), format: 'der', type: 'spki' });
 
 // PRIVATE+KEY+PeterNeumann+c74f20a3+<base64(0x01 || seed)> and its verifier key.
 const PETER_SEED = Buffer.from('AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz', 'base64').subarray(1);
@@ -32,14 +34,18 @@ test('opening: a known key verifies, unknown signers are ignored, a bad signatur
   for (const malformed of [TEXT + PETER_SIG, `${TEXT}\n${PETER_SIG.trimEnd()}`, `${TEXT}\n- PeterNeumann x08go/\n`, `${TEXT}\x01\n${PETER_SIG}`]) {
     assert.match((openNote(malformed, peter) as { reason: string }).reason, /^malformed note/);
   }
-  assert.match((openNote(Buffer.concat([Buffer.from(TEXT), Buffer.of(0xff), Buffer.from(`\n\n${PETER_SIG}`)]), peter) as { reason: string }).reason, /not valid UTF-8/);
+  assert.match(
+    (openNote(Buffer.concat([Buffer.from(TEXT), Buffer.of(0xff), Buffer.from(`\n\n${PETER_SIG}`)]), peter) as { reason: string }).reason,
+    /not valid UTF-8/,
+  );
 });
 
 test('the C2SP signed-note example verifies with its verifier key', () => {
   const [name, id, encoded] = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k'.split('+') as [string, string, string];
   const raw = Buffer.from(encoded, 'base64').subarray(1);
   assert.equal(keyId(name, raw).toString('hex'), id);
-  const note = 'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+  const note =
+    'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
   assert.deepEqual(openNote(note, publicFromRaw(raw)), { ok: true, text: 'This is an example message.\n', keyName: 'example.com/foo' });
 });
 
@@ -49,7 +55,12 @@ test('a checkpoint body round-trips and the C2SP example body parses; bad bodies
   assert.equal(formatCheckpoint({ origin: 'example.com/behind-the-sofa', size: 20852163, root }), body);
   assert.deepEqual(parseCheckpoint(body), { origin: 'example.com/behind-the-sofa', size: 20852163, root });
   assert.deepEqual(parseCheckpoint(`${body}extension line\n`).size, 20852163);
-  for (const bad of ['a\n012\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n', 'a\n1\nAAAA\n', 'a\n1\n', '\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n']) {
+  for (const bad of [
+    'a\n012\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n',
+    'a\n1\nAAAA\n',
+    'a\n1\n',
+    '\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n',
+  ]) {
     assert.throws(() => parseCheckpoint(bad));
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -38,11 +38,23 @@ test('loose modes on audit.tree.json, audit.tree-starts.jsonl and checkpoints/ a
   await next.append(auditRecord(3, at(3)));
   await next.append(auditRecord(4, at(3)));
   next.close();
-  assert.deepEqual([treeState, treeStarts, checkpoints].map((path) => statSync(path).mode & 0o777), [0o600, 0o600, 0o700]);
+  assert.deepEqual(
+    [treeState, treeStarts, checkpoints].map((path) => statSync(path).mode & 0o777),
+    [0o600, 0o600, 0o700],
+  );
   const tightened = readTrail(dir)
     .filter((record) => record.action === 'permissions_tightened')
-    .flatMap((record) => (record.input_summary['tightened'] as Array<{ path: string; mode_before: string }>).map((entry) => [entry.path, entry.mode_before]));
-  assert.deepEqual(tightened.sort(), [[checkpoints, '755'], [treeStarts, '664'], [treeState, '644']].sort());
+    .flatMap((record) =>
+      (record.input_summary['tightened'] as Array<{ path: string; mode_before: string }>).map((entry) => [entry.path, entry.mode_before]),
+    );
+  assert.deepEqual(
+    tightened.sort(),
+    [
+      [checkpoints, '755'],
+      [treeStarts, '664'],
+      [treeState, '644'],
+    ].sort(),
+  );
   const verified = runCli(['verify', dir], { AUDIT_HMAC_KEY: KEY });
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
 });

@@ -3,7 +3,21 @@ import { test } from 'node:test';
 import { REDACTED, isSensitiveKey, newSummaryReport, summarizeArguments, summarizeValue, truncateText } from '../../../src/audit/record/summarize.js';
 
 test('sensitive keys are recognised whatever their case or separators', () => {
-  for (const key of ['password', 'Password', 'db_password', 'API_KEY', 'apiKey', 'x-api-key', 'Authorization', 'clientSecret', 'refresh_token', 'awsCredentials', 'private_key', 'pwd', 'Cookie']) {
+  for (const key of [
+    'password',
+    'Password',
+    'db_password',
+    'API_KEY',
+    'apiKey',
+    'x-api-key',
+    'Authorization',
+    'clientSecret',
+    'refresh_token',
+    'awsCredentials',
+    'private_key',
+    'pwd',
+    'Cookie',
+  ]) {
     assert.equal(isSensitiveKey(key), true, key);
   }
   for (const key of ['query', 'title', 'author', 'description', 'priority', 'passenger']) {
@@ -13,12 +27,15 @@ test('sensitive keys are recognised whatever their case or separators', () => {
 
 test('values under sensitive keys are redacted at any depth, in objects and arrays', () => {
   const report = newSummaryReport();
-  const summary = summarizeValue({
-    user: 'kim',
-    Token: 'abc',
-    nested: { deeper: { api_key: 'sk_live_123', keep: 1 }, list: [{ password: 'hunter2', name: 'x' }] },
-    secret: { whole: 'object' },
-  }, { report });
+  const summary = summarizeValue(
+    {
+      user: 'kim',
+      Token: 'abc',
+      nested: { deeper: { api_key: 'sk_live_123', keep: 1 }, list: [{ password: 'hunter2', name: 'x' }] },
+      secret: { whole: 'object' },
+    },
+    { report },
+  );
   assert.deepEqual(report, { redacted: true, truncated: false });
   assert.deepEqual(summary, {
     user: 'kim',

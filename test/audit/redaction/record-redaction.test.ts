@@ -11,9 +11,22 @@ import { SECRET_SAMPLES } from '../../support/secrets.js';
 import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const sample = (kind: string) => SECRET_SAMPLES.find((candidate) => candidate.kind === kind)!;
-const [jwt, github, slack, aws, conn, stripe, pem] = ['jwt', 'github-token', 'slack-token', 'aws-secret-key', 'connection-string', 'stripe-key', 'private-key'].map(sample) as [
-  ReturnType<typeof sample>, ReturnType<typeof sample>, ReturnType<typeof sample>, ReturnType<typeof sample>, ReturnType<typeof sample>,
-  ReturnType<typeof sample>, ReturnType<typeof sample>,
+const [jwt, github, slack, aws, conn, stripe, pem] = [
+  'jwt',
+  'github-token',
+  'slack-token',
+  'aws-secret-key',
+  'connection-string',
+  'stripe-key',
+  'private-key',
+].map(sample) as [
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
+  ReturnType<typeof sample>,
 ];
 
 /** Records written through the real audit path: a tracer, the audit processor, the exporter, a file. */
@@ -23,30 +36,35 @@ async function writeRecords(details: Array<Parameters<typeof toolCallDetails>[0]
   const tracer = tracerWith(processor);
   for (const { failWith, ...overrides } of details) await processor.whenRecorded(endAuditedSpan(tracer, toolCallDetails(overrides), failWith));
   await processor.shutdown();
-  const raw = readdirSync(logDir).filter((name) => name.endsWith('.jsonl')).map((name) => readFileSync(join(logDir, name), 'utf8')).join('');
+  const raw = readdirSync(logDir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .map((name) => readFileSync(join(logDir, name), 'utf8'))
+    .join('');
   return { logDir, raw, records: readTrail(logDir) };
 }
 
 test('a secret in any client-typed field of a record is redacted, and redacted_fields names each field', async () => {
-  const { raw, records, logDir } = await writeRecords([{
-    requestId: github.value,
-    sessionId: `sess-${jwt.value}`,
-    client: { name: `agent ${slack.value}`, version: aws.value },
-    toolName: conn.value,
-    actor: `svc ${stripe.value}`,
-    clientAddress: `10.0.0.1 ${github.value}`,
-    protocolVersion: jwt.value,
-    inputSummary: {
-      requested_protocol_version: '2025-06-18',
-      client_capabilities: ['roots', `x-${github.value}`],
-      _meta: { [slack.value]: 'a key that is a token', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
-      [stripe.value]: 1,
-      [stripe.value.replace('9x8w7v', '1a2b3c')]: 2,
-      note: 'nothing secret here',
+  const { raw, records, logDir } = await writeRecords([
+    {
+      requestId: github.value,
+      sessionId: `sess-${jwt.value}`,
+      client: { name: `agent ${slack.value}`, version: aws.value },
+      toolName: conn.value,
+      actor: `svc ${stripe.value}`,
+      clientAddress: `10.0.0.1 ${github.value}`,
+      protocolVersion: jwt.value,
+      inputSummary: {
+        requested_protocol_version: '2025-06-18',
+        client_capabilities: ['roots', `x-${github.value}`],
+        _meta: { [slack.value]: 'a key that is a token', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        [stripe.value]: 1,
+        [stripe.value.replace('9x8w7v', '1a2b3c')]: 2,
+        note: 'nothing secret here',
+      },
+      resultSummary: `found ${pem.value}`,
+      failWith: `tool said ${conn.value}`,
     },
-    resultSummary: `found ${pem.value}`,
-    failWith: `tool said ${conn.value}`,
-  }]);
+  ]);
   for (const secret of [jwt, github, slack, aws, conn, stripe, pem]) assert.ok(!raw.includes(secret.tell), `${secret.kind} leaked: ${raw}`);
   const [record] = records;
   assert.ok(record);
@@ -59,10 +77,24 @@ test('a secret in any client-typed field of a record is redacted, and redacted_f
   assert.equal(record.input_summary['[REDACTED:stripe-key]'], 1);
   assert.equal(record.input_summary['[REDACTED:stripe-key]#2'], 2);
   assert.equal(record.redacted, true);
-  assert.deepEqual(new Set(record.redacted_fields), new Set([
-    'request_id', 'session_id', 'client.name', 'client.version', 'tool_name', 'actor', 'client_address', 'protocol_version',
-    'input_summary.client_capabilities', 'input_summary._meta', 'input_summary', 'result_summary', 'error',
-  ]));
+  assert.deepEqual(
+    new Set(record.redacted_fields),
+    new Set([
+      'request_id',
+      'session_id',
+      'client.name',
+      'client.version',
+      'tool_name',
+      'actor',
+      'client_address',
+      'protocol_version',
+      'input_summary.client_capabilities',
+      'input_summary._meta',
+      'input_summary',
+      'result_summary',
+      'error',
+    ]),
+  );
   // A redacted record is a record like any other: the chain holds.
   assert.equal(runCli(['verify', logDir]).status, 0);
 });
@@ -71,7 +103,11 @@ test('nothing to redact: the record is as built, redacted false and redacted_fie
   const clean = {
     requestId: '9fceb02d0ae598e95dc970b74767f19372d61af8',
     sessionId: '123e4567-e89b-12d3-a456-426614174000',
-    inputSummary: { id: 'TCK-0A1B2C3D', digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', note: '[REDACTED] typed by the client' },
+    inputSummary: {
+      id: 'TCK-0A1B2C3D',
+      digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      note: '[REDACTED] typed by the client',
+    },
   };
   const { records } = await writeRecords([clean]);
   assert.equal(records[0]!.request_id, clean.requestId);
@@ -82,7 +118,9 @@ test('nothing to redact: the record is as built, redacted false and redacted_fie
 });
 
 test('what the instrumentation redacted itself is listed too, found by its markers', async () => {
-  const { records } = await writeRecords([{ inputSummary: { password: '[REDACTED]', query: 'monitor', nested: { deep: ['x', '[REDACTED:jwt]'] } }, redacted: true }]);
+  const { records } = await writeRecords([
+    { inputSummary: { password: '[REDACTED]', query: 'monitor', nested: { deep: ['x', '[REDACTED:jwt]'] } }, redacted: true },
+  ]);
   assert.deepEqual(records[0]!.redacted_fields, ['input_summary.password', 'input_summary.nested']);
   assert.equal(records[0]!.redacted, true);
 });

@@ -18,9 +18,14 @@ function setup() {
 
 test('name, attributes, status, events and links reach a wrapped processor redacted; the live span is untouched', () => {
   const { exporter, raw, tracer } = setup();
-  const linked = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED, traceState: createTraceState(`vendor=${slack.value}`) };
+  const linked = {
+    traceId: 'a'.repeat(32),
+    spanId: 'b'.repeat(16),
+    traceFlags: TraceFlags.SAMPLED,
+    traceState: createTraceState(`vendor=${slack.value}`),
+  };
   const span = tracer.startSpan(`tools/call ${github.value}`, {
-    attributes: { 'jsonrpc.request.id': github.value, 'mcp.session.id': `s ${slack.value}`, 'list': ['ok', github.value], count: 3 },
+    attributes: { 'jsonrpc.request.id': github.value, 'mcp.session.id': `s ${slack.value}`, list: ['ok', github.value], count: 3 },
     links: [{ context: linked, attributes: { note: github.value } }],
   });
   span.addEvent(`event ${github.value}`, { detail: slack.value });
@@ -28,7 +33,13 @@ test('name, attributes, status, events and links reach a wrapped processor redac
   span.end();
   const [seen] = exporter.getFinishedSpans();
   assert.ok(seen);
-  const text = JSON.stringify([seen.name, seen.attributes, seen.status, seen.events, seen.links.map((link) => [link.attributes, link.context.traceState?.serialize()])]);
+  const text = JSON.stringify([
+    seen.name,
+    seen.attributes,
+    seen.status,
+    seen.events,
+    seen.links.map((link) => [link.attributes, link.context.traceState?.serialize()]),
+  ]);
   assert.ok(!text.includes(github.tell) && !text.includes(slack.tell), text);
   assert.equal(seen.attributes['jsonrpc.request.id'], '[REDACTED:github-token]');
   assert.deepEqual(seen.attributes['list'], ['ok', '[REDACTED:github-token]']);
@@ -43,7 +54,12 @@ test('name, attributes, status, events and links reach a wrapped processor redac
 test('a tracestate from the caller that holds a secret is dropped from the span context; a clean one is kept', () => {
   const { exporter, tracer } = setup();
   for (const state of [`vendor=${slack.value}`, 'vendor=clean-value']) {
-    const parent = trace.setSpanContext(context.active(), { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: TraceFlags.SAMPLED, traceState: createTraceState(state) });
+    const parent = trace.setSpanContext(context.active(), {
+      traceId: 'c'.repeat(32),
+      spanId: 'd'.repeat(16),
+      traceFlags: TraceFlags.SAMPLED,
+      traceState: createTraceState(state),
+    });
     tracer.startSpan('child', {}, parent).end();
   }
   const [secret, clean] = exporter.getFinishedSpans();

@@ -129,7 +129,10 @@ test('keys longer than 64 characters are judged like any other, every time, and 
     assert.equal(redactor.isSensitiveKey(`${'z'.repeat(62)}pin`), false); // exact names match whole keys only
   }
   assert.equal(cache.size, 0);
-  assert.deepEqual(summarizeValue({ [longSensitive]: 'hunter2', [longPlain]: 'kept' }, { redactor }), { [longSensitive]: REDACTED, [longPlain]: 'kept' });
+  assert.deepEqual(summarizeValue({ [longSensitive]: 'hunter2', [longPlain]: 'kept' }, { redactor }), {
+    [longSensitive]: REDACTED,
+    [longPlain]: 'kept',
+  });
   // 64 characters is still cached; the cache is emptied rather than grown past 1,024 names.
   assert.equal(redactor.isSensitiveKey(`${'s'.repeat(58)}secret`), true);
   assert.equal(cache.size, 1);
@@ -141,8 +144,24 @@ test('keys longer than 64 characters are judged like any other, every time, and 
 
 test('every default key name is sensitive as part of a key, every exact one only as the whole key', () => {
   const redactor = new Redactor();
-  assert.deepEqual([...DEFAULT_SENSITIVE_KEYS], ['password', 'passwd', 'passphrase', 'secret', 'token', 'apikey', 'authorization',
-    'credential', 'privatekey', 'cookie', 'sessionkey', 'accesskey', 'signature']);
+  assert.deepEqual(
+    [...DEFAULT_SENSITIVE_KEYS],
+    [
+      'password',
+      'passwd',
+      'passphrase',
+      'secret',
+      'token',
+      'apikey',
+      'authorization',
+      'credential',
+      'privatekey',
+      'cookie',
+      'sessionkey',
+      'accesskey',
+      'signature',
+    ],
+  );
   for (const part of DEFAULT_SENSITIVE_KEYS) assert.equal(redactor.isSensitiveKey(`X-User_${part.toUpperCase()}-value`), true, part);
   assert.deepEqual([...DEFAULT_SENSITIVE_KEYS_EXACT], ['pwd', 'pass', 'auth', 'pin', 'otp', 'cvv', 'ssn']);
   for (const exact of DEFAULT_SENSITIVE_KEYS_EXACT) {
@@ -166,7 +185,10 @@ test('a configured key that is only separators matches nothing; AUDIT_SENSITIVE_
 });
 
 test('AUDIT_REDACT_EMAILS=true turns e-mail redaction on, any other value leaves it off; the option wins over it', () => {
-  for (const [value, expected] of [['true', 'from [REDACTED:email]'], ['yes', 'from kim@example.com']] as const) {
+  for (const [value, expected] of [
+    ['true', 'from [REDACTED:email]'],
+    ['yes', 'from kim@example.com'],
+  ] as const) {
     process.env['AUDIT_REDACT_EMAILS'] = value;
     try {
       assert.equal(new Redactor().redactText('from kim@example.com'), expected, value);

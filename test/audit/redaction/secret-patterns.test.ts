@@ -56,7 +56,10 @@ for (const [text, tell, kind] of SECRETS) {
 test('what names a secret stays readable: the key name, the user and the host', () => {
   const redactor = new Redactor();
   assert.equal(redactor.redactText(join('postgres://', 'app:', 'Pw0rdOne', '@db:5432/x')), 'postgres://app:[REDACTED:connection-string]@db:5432/x');
-  assert.equal(redactor.redactText(join('aws_secret_access_key = ', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')), 'aws_secret_access_key = [REDACTED:aws-secret-key]');
+  assert.equal(
+    redactor.redactText(join('aws_secret_access_key = ', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY')),
+    'aws_secret_access_key = [REDACTED:aws-secret-key]',
+  );
 });
 
 const NOT_SECRETS = [
@@ -96,9 +99,38 @@ test('a second pass changes nothing: markers are not secrets', () => {
 
 /** Filler shaped like the start of each pattern, so that a pattern that backtracks over it would take quadratic time. */
 const ADVERSARIAL_UNITS = [
-  'ey-', 'eyJ.', '-eyJhbGciOiJ', 'eyJhbGciOiJ-', 'a.', 'a@', 'a@b.', '-----BEGIN ', '-----BEGIN PRIVATE KEY-----', 'bearer ', 'Bearer\t', 'password=', 'password="', "token='",
-  'token: ', 'secret key ', 'aws_secret_access_key=', 'xoxb-', 'xoxe.', 'sk_live_', 'a://', 'a://b:', 'postgres://u:', '2 ', '4111-',
-  '1234567890', 'AKIA', 'ghp_', 'hooks.slack.com/services/', 'Authorization: Basic ', ' ', 'A',
+  'ey-',
+  'eyJ.',
+  '-eyJhbGciOiJ',
+  'eyJhbGciOiJ-',
+  'a.',
+  'a@',
+  'a@b.',
+  '-----BEGIN ',
+  '-----BEGIN PRIVATE KEY-----',
+  'bearer ',
+  'Bearer\t',
+  'password=',
+  'password="',
+  "token='",
+  'token: ',
+  'secret key ',
+  'aws_secret_access_key=',
+  'xoxb-',
+  'xoxe.',
+  'sk_live_',
+  'a://',
+  'a://b:',
+  'postgres://u:',
+  '2 ',
+  '4111-',
+  '1234567890',
+  'AKIA',
+  'ghp_',
+  'hooks.slack.com/services/',
+  'Authorization: Basic ',
+  ' ',
+  'A',
 ];
 
 // A pattern gone quadratic turns these 1 MB strings into minutes: the timeout makes that a failure, not a hang.

@@ -44,9 +44,15 @@ test('records pending at once go out in one write, in order, chained, with seq/p
   writer.close();
   const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
   const written = records(join(dir, file!));
-  assert.deepEqual(written.map((record) => record['request_id']), Array.from({ length: 300 }, (_, i) => String(i)));
+  assert.deepEqual(
+    written.map((record) => record['request_id']),
+    Array.from({ length: 300 }, (_, i) => String(i)),
+  );
   assert.deepEqual(Object.keys(written[0]!).slice(-3), ['seq', 'prev_hash', 'hash']);
-  assert.deepEqual(written.map((record) => record['seq']), Array.from({ length: 300 }, (_, i) => i + 1));
+  assert.deepEqual(
+    written.map((record) => record['seq']),
+    Array.from({ length: 300 }, (_, i) => i + 1),
+  );
   await verified(dir);
 });
 
@@ -77,7 +83,10 @@ test('a torn last line is closed off on restart, a recovery record names it, and
   const path = join(dir, name!);
   // What SIGKILL part-way through a write leaves: the start of a record, no newline.
   writeFileSync(path, readFileSync(path, 'utf8') + lines(path)[0]!.slice(0, 80));
-  assert.deepEqual((await verifyTrail(dir, { hasher })).problems.map((problem) => problem.kind), ['torn']);
+  assert.deepEqual(
+    (await verifyTrail(dir, { hasher })).problems.map((problem) => problem.kind),
+    ['torn'],
+  );
 
   const restarted = writerFor(dir);
   restarted.prepare();
@@ -106,7 +115,15 @@ test('records written by a writer that died before updating the head are taken o
   next.close();
   const [name] = readdirSync(dir).filter((file) => file.endsWith('.jsonl'));
   const written = records(join(dir, name!));
-  assert.deepEqual(written.map((record) => [record['seq'], record['action']]), [[1, 'tool_call'], [2, 'tool_call'], [3, 'recovery'], [4, 'tool_call']]);
+  assert.deepEqual(
+    written.map((record) => [record['seq'], record['action']]),
+    [
+      [1, 'tool_call'],
+      [2, 'tool_call'],
+      [3, 'recovery'],
+      [4, 'tool_call'],
+    ],
+  );
   assert.equal(written[2]!['input_summary']['adopted_records'], 1);
   await verified(dir);
 });
@@ -118,7 +135,10 @@ test('a full disk fails the write, later records still go through, and an audit_
   t.after(spaceReturns);
   const writer = writerFor(dir, { now: () => new Date(`${day}T09:00:05.000Z`) });
   const failed = await Promise.allSettled([1, 2].map((n) => writer.append(auditRecord(n, `${day}T09:00:0${n}.000Z`))));
-  assert.deepEqual(failed.map((result) => result.status), ['rejected', 'rejected']);
+  assert.deepEqual(
+    failed.map((result) => result.status),
+    ['rejected', 'rejected'],
+  );
   assert.match(String((failed[0] as PromiseRejectedResult).reason), FULL_DISK_ERROR);
   spaceReturns();
   await writer.append(auditRecord(3, `${day}T09:00:03.000Z`));
@@ -128,10 +148,22 @@ test('a full disk fails the write, later records still go through, and an audit_
   assert.equal(gap!['success'], false);
   assert.match(gap!['error'], FULL_DISK_ERROR);
   assert.deepEqual(gap!['input_summary'], {
-    records_not_written: 2, first_timestamp: `${day}T09:00:01.000Z`, last_timestamp: `${day}T09:00:02.000Z`, succeeded: 2, written_late: 2, records_lost: 0,
+    records_not_written: 2,
+    first_timestamp: `${day}T09:00:01.000Z`,
+    last_timestamp: `${day}T09:00:02.000Z`,
+    succeeded: 2,
+    written_late: 2,
+    records_lost: 0,
   });
   // The two failed records themselves follow, marked late (see unwritten-backlog.test.ts), then the next one.
-  assert.deepEqual(rest.map((record) => [record['request_id'], record['late']]), [['1', true], ['2', true], ['3', undefined]]);
+  assert.deepEqual(
+    rest.map((record) => [record['request_id'], record['late']]),
+    [
+      ['1', true],
+      ['2', true],
+      ['3', undefined],
+    ],
+  );
   await verified(dir);
 });
 
@@ -167,7 +199,10 @@ test('appendWithCallback calls back once, never synchronously: after the line is
   writer.close();
   await new Promise((resolve) => setTimeout(resolve, 20));
 
-  assert.deepEqual(calls.slice(0, 2), [{ n: 1, error: undefined, linesThen: 2 }, { n: 2, error: undefined, linesThen: 2 }]);
+  assert.deepEqual(calls.slice(0, 2), [
+    { n: 1, error: undefined, linesThen: 2 },
+    { n: 2, error: undefined, linesThen: 2 },
+  ]);
   assert.match(String(calls[2]!.error), FULL_DISK_ERROR);
   assert.match(String(calls[3]!.error), /closed/);
   assert.equal(calls.length, 4);
@@ -192,14 +227,16 @@ test('AUDIT_MAX_FILE_BYTES splits a day into numbered parts and the chain runs t
   const writer = writerFor(dir, { maxFileBytes: 2100 });
   for (let n = 0; n < 12; n++) await writer.append(auditRecord(n, '2026-04-01T10:00:00.000Z'));
   writer.close();
-  const names = readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort();
+  const names = readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort();
   assert.deepEqual(names, ['audit_2026-04-01.1.jsonl', 'audit_2026-04-01.2.jsonl', 'audit_2026-04-01.3.jsonl', 'audit_2026-04-01.jsonl']);
   for (const name of names) assert.ok(statSync(join(dir, name)).size <= 2100, name);
   const report = await verified(dir);
   assert.equal(report.records, 12);
 });
 
-test('a file is never reopened for an earlier day: a record stamped before midnight that is written after it goes to the new day\'s file', async () => {
+test("a file is never reopened for an earlier day: a record stamped before midnight that is written after it goes to the new day's file", async () => {
   const dir = makeTempDir('writer');
   const writer = writerFor(dir);
   await writer.append(auditRecord(1, '2026-04-02T23:59:59.000Z'));
@@ -208,8 +245,18 @@ test('a file is never reopened for an earlier day: a record stamped before midni
   await writer.append(auditRecord(3, '2026-04-02T23:59:59.999Z'));
   await writer.append(auditRecord(4, '2026-04-03T00:00:00.200Z'));
   writer.close();
-  assert.deepEqual(records(join(dir, 'audit_2026-04-02.jsonl')).map((record) => record['request_id']), ['1']);
-  assert.deepEqual(records(join(dir, 'audit_2026-04-03.jsonl')).map((record) => [record['request_id'], record['seq']]), [['2', 2], ['3', 3], ['4', 4]]);
+  assert.deepEqual(
+    records(join(dir, 'audit_2026-04-02.jsonl')).map((record) => record['request_id']),
+    ['1'],
+  );
+  assert.deepEqual(
+    records(join(dir, 'audit_2026-04-03.jsonl')).map((record) => [record['request_id'], record['seq']]),
+    [
+      ['2', 2],
+      ['3', 3],
+      ['4', 4],
+    ],
+  );
   await verified(dir);
 });
 
@@ -223,7 +270,9 @@ test('a record larger than the size cap is still written, alone in its own part,
   // In one batch too: the big one between two small ones.
   await Promise.all([4, 5, 6].map((n) => writer.append(auditRecord(n, at, n === 5 ? { input_summary: { query: 'y'.repeat(3000) } } : {}))));
   writer.close();
-  const parts = readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort((a, b) => a.length - b.length || a.localeCompare(b));
+  const parts = readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort((a, b) => a.length - b.length || a.localeCompare(b));
   const ids = parts.map((name) => [name, records(join(dir, name)).map((record) => record['request_id'])]);
   assert.deepEqual(ids, [
     ['audit_2026-04-04.jsonl', ['1']],
@@ -261,13 +310,22 @@ test('retention gzips past days and deletes old ones, never the current file, an
     await writer.append(auditRecord(2, `${day}T12:00:01.000Z`));
   }
   writer.close();
-  assert.deepEqual(readdirSync(dir).filter((name) => name.startsWith('audit_')).sort(), [
-    'audit_2026-05-03.jsonl.gz', 'audit_2026-05-04.jsonl.gz', 'audit_2026-05-05.jsonl',
-  ]);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((name) => name.startsWith('audit_'))
+      .sort(),
+    ['audit_2026-05-03.jsonl.gz', 'audit_2026-05-04.jsonl.gz', 'audit_2026-05-05.jsonl'],
+  );
   const report = await verified(dir);
   assert.equal(report.records, 8); // six records and the retention records of the runs on 05-04 and 05-05
   assert.equal(report.files[0]!.firstSeq, 5);
-  assert.deepEqual(report.retired.map((retired) => [retired.file, retired.first_seq, retired.last_seq]), [['audit_2026-05-01.jsonl.gz', 1, 2], ['audit_2026-05-02.jsonl.gz', 3, 4]]);
+  assert.deepEqual(
+    report.retired.map((retired) => [retired.file, retired.first_seq, retired.last_seq]),
+    [
+      ['audit_2026-05-01.jsonl.gz', 1, 2],
+      ['audit_2026-05-02.jsonl.gz', 3, 4],
+    ],
+  );
 });
 
 test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the lock is next taken: new records go to a new file, nothing is lost', async () => {
@@ -289,14 +347,25 @@ test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the l
   await lockLetGo(dir);
   await writer.append(auditRecord(5, `${day}T00:00:05.000Z`));
   writer.close();
-  assert.deepEqual(records(join(dir, 'rotated-1.jsonl')).map((record) => record['request_id']), ['1']);
-  assert.deepEqual(records(join(dir, 'rotated-2.jsonl')).map((record) => [record['action'], record['request_id']]), [['recovery', null], ['tool_call', '2']]);
+  assert.deepEqual(
+    records(join(dir, 'rotated-1.jsonl')).map((record) => record['request_id']),
+    ['1'],
+  );
+  assert.deepEqual(
+    records(join(dir, 'rotated-2.jsonl')).map((record) => [record['action'], record['request_id']]),
+    [
+      ['recovery', null],
+      ['tool_call', '2'],
+    ],
+  );
   const moved = records(join(dir, `audit_${day}.jsonl`));
   assert.equal(moved.at(-1)!['request_id'], '5');
   assert.equal(moved[0]!['action'], 'recovery');
-  for (const recovery of [records(join(dir, 'rotated-2.jsonl'))[0]!, moved[0]!]) assert.equal(recovery['input_summary']['moved_file']['file'], `audit_${day}.jsonl`);
+  for (const recovery of [records(join(dir, 'rotated-2.jsonl'))[0]!, moved[0]!])
+    assert.equal(recovery['input_summary']['moved_file']['file'], `audit_${day}.jsonl`);
   // Put back under trail names in the order they were written, the moved files complete the chain.
-  for (const [i, name] of ['rotated-1.jsonl', 'rotated-2.jsonl', 'rotated-3.jsonl'].entries()) renameSync(join(dir, name), join(dir, `audit_2026-05-2${i + 7}.jsonl`));
+  for (const [i, name] of ['rotated-1.jsonl', 'rotated-2.jsonl', 'rotated-3.jsonl'].entries())
+    renameSync(join(dir, name), join(dir, `audit_2026-05-2${i + 7}.jsonl`));
   const report = await verified(dir);
   assert.equal(report.records - 3, 5); // five records and three recovery records, whichever file record 4 went to
 });
@@ -324,11 +393,17 @@ test('the head stays open only while the lock is held: a head deleted while the 
   writer.close();
   const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));
   const written = records(join(dir, file!));
-  assert.deepEqual(written.map((record) => record['action']), ['tool_call', 'tool_call', 'recovery', 'tool_call']);
+  assert.deepEqual(
+    written.map((record) => record['action']),
+    ['tool_call', 'tool_call', 'recovery', 'tool_call'],
+  );
   assert.match(written[2]!['input_summary']['head'], /^head file missing/);
   assert.equal(head.last.seq, 4);
   const report = await verifyTrail(dir, { hasher });
-  assert.deepEqual(report.problems.map((problem) => problem.kind), ['head']);
+  assert.deepEqual(
+    report.problems.map((problem) => problem.kind),
+    ['head'],
+  );
 });
 
 test('through a busy stretch the writer keeps the lock while nobody waits, and hands it over once another process notes that it waits', async () => {
@@ -397,13 +472,27 @@ test('a writer given another key than the trail was sealed with refuses to write
 
 test('settings come from AUDIT_* variables, and a bad value names its variable', () => {
   const config = trailWriterConfigFromEnv('logs', {
-    AUDIT_FSYNC: 'batch', AUDIT_FSYNC_INTERVAL_MS: '250', AUDIT_MAX_FILE_BYTES: '1048576', AUDIT_RETENTION_DAYS: '30',
-    AUDIT_LOCK_STALE_MS: '5000', AUDIT_HEAD_FILE: '/secure/audit.head.json', AUDIT_HMAC_KEY: 'k',
+    AUDIT_FSYNC: 'batch',
+    AUDIT_FSYNC_INTERVAL_MS: '250',
+    AUDIT_MAX_FILE_BYTES: '1048576',
+    AUDIT_RETENTION_DAYS: '30',
+    AUDIT_LOCK_STALE_MS: '5000',
+    AUDIT_HEAD_FILE: '/secure/audit.head.json',
+    AUDIT_HMAC_KEY: 'k',
   });
-  assert.deepEqual({ ...config, hasher: config.hasher?.algorithm }, {
-    directory: 'logs', hasher: 'hmac-sha256', fsync: 'batch', fsyncIntervalMs: 250, maxFileBytes: 1048576, retentionDays: 30,
-    lockStaleMs: 5000, headPath: '/secure/audit.head.json',
-  });
+  assert.deepEqual(
+    { ...config, hasher: config.hasher?.algorithm },
+    {
+      directory: 'logs',
+      hasher: 'hmac-sha256',
+      fsync: 'batch',
+      fsyncIntervalMs: 250,
+      maxFileBytes: 1048576,
+      retentionDays: 30,
+      lockStaleMs: 5000,
+      headPath: '/secure/audit.head.json',
+    },
+  );
   assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_FSYNC: 'sometimes' }), /AUDIT_FSYNC must be off, batch or always/);
   assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_RETENTION_DAYS: 'a week' }), /AUDIT_RETENTION_DAYS must be a whole number/);
 });

@@ -63,12 +63,18 @@ test('a reused pid is not taken for the owner; an owner on another host is waite
   const reused = makeTempDir('reused-pid');
   mkdirSync(join(reused, 'audit.lock'), { mode: 0o700 });
   // This very process is alive, but it is not the process that took the lock: its start marker differs.
-  writeFileSync(join(reused, 'audit.lock', 'owner.json'), JSON.stringify({ pid: process.pid, hostname: hostname(), pid_namespace: readlinkSync('/proc/self/ns/pid'), start: 'another-boot:1' }));
+  writeFileSync(
+    join(reused, 'audit.lock', 'owner.json'),
+    JSON.stringify({ pid: process.pid, hostname: hostname(), pid_namespace: readlinkSync('/proc/self/ns/pid'), start: 'another-boot:1' }),
+  );
   assert.ok((await timeToWrite(reused)) < 2000);
 
   const remote = makeTempDir('remote-owner');
   mkdirSync(join(remote, 'audit.lock'), { mode: 0o700 });
-  writeFileSync(join(remote, 'audit.lock', 'owner.json'), JSON.stringify({ pid: 999_999_999, hostname: `not-${hostname()}`, pid_namespace: null, start: null }));
+  writeFileSync(
+    join(remote, 'audit.lock', 'owner.json'),
+    JSON.stringify({ pid: 999_999_999, hostname: `not-${hostname()}`, pid_namespace: null, start: null }),
+  );
   const writer = new ChainedTrailWriter({ directory: remote, hasher, lockStaleMs: 2000 });
   const started = Date.now();
   await writer.append(auditRecord(1));

@@ -27,8 +27,15 @@ function headSeq(dir: string): number {
 }
 
 function trailRecords(dir: string): Array<Record<string, any>> {
-  return readdirSync(dir).filter((name) => name.endsWith('.jsonl')).sort()
-    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as Record<string, any>));
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()
+    .flatMap((name) =>
+      readFileSync(join(dir, name), 'utf8')
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => JSON.parse(line) as Record<string, any>),
+    );
 }
 
 async function lockLetGo(dir: string): Promise<void> {
@@ -61,7 +68,9 @@ test('with AUDIT_FSYNC=always the head is rewritten after every commit, before t
   writer.close();
 });
 
-test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the records after the head, the next writer takes them over', { timeout: 60_000 }, async () => {
+test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the records after the head, the next writer takes them over', {
+  timeout: 60_000,
+}, async () => {
   const dir = makeTempDir('lagging-head');
   const first = writerFor(dir);
   await first.append(auditRecord(0));
@@ -85,8 +94,10 @@ test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the 
   await next.append(auditRecord(1));
   next.close();
   const records = trailRecords(dir);
-  assert.deepEqual(records.filter((record) => String(record['request_id']).startsWith('victim-')).map((record) => record['request_id']),
-    Array.from({ length: written }, (_, i) => `victim-${i}`));
+  assert.deepEqual(
+    records.filter((record) => String(record['request_id']).startsWith('victim-')).map((record) => record['request_id']),
+    Array.from({ length: written }, (_, i) => `victim-${i}`),
+  );
   const recovery = records.at(-2)!;
   assert.equal(recovery['action'], 'recovery');
   assert.equal(recovery['input_summary']['adopted_records'], lag);
@@ -96,7 +107,9 @@ test('a writer SIGKILLed while its head lags: nothing is lost, verify notes the 
   assert.ok(!after.notes.some((note) => AFTER_HEAD.test(note)), after.notes.join('\n'));
 });
 
-test('a process that exits without closing its writer brings the head up to date in the exit handler and leaves no lock', { timeout: 60_000 }, async () => {
+test('a process that exits without closing its writer brings the head up to date in the exit handler and leaves no lock', {
+  timeout: 60_000,
+}, async () => {
   const dir = makeTempDir('exiting-writer');
   const writer = startWriter(dir, 'exiting', 120, 0, 'exit');
   assert.equal(await writer.exited, 0);
@@ -107,7 +120,9 @@ test('a process that exits without closing its writer brings the head up to date
   assert.ok(!report.notes.some((note) => AFTER_HEAD.test(note)), report.notes.join('\n'));
 });
 
-test('a write that reaches the file only in part: whole lines are acknowledged and noted in the head, the rest fail, the torn line is recovered', { timeout: 60_000 }, async () => {
+test('a write that reaches the file only in part: whole lines are acknowledged and noted in the head, the rest fail, the torn line is recovered', {
+  timeout: 60_000,
+}, async () => {
   const dir = makeTempDir('partial-write');
   const child = fileURLToPath(new URL('../../support/partial-write-child.js', import.meta.url));
   // A file size limit of 4 KiB (8 blocks of 512 bytes in sh's ulimit): the kernel writes up to it, then EFBIG.
@@ -129,7 +144,10 @@ test('a write that reaches the file only in part: whole lines are acknowledged a
   await next.append(auditRecord(1));
   next.close();
   const records = readFileSync(join(dir, file!), 'utf8').split('\n').slice(0, -1);
-  assert.deepEqual(records.slice(0, written).map((line) => (JSON.parse(line) as { request_id: string }).request_id), Array.from({ length: written }, (_, i) => `partial-${i}`));
+  assert.deepEqual(
+    records.slice(0, written).map((line) => (JSON.parse(line) as { request_id: string }).request_id),
+    Array.from({ length: written }, (_, i) => `partial-${i}`),
+  );
   assert.equal((JSON.parse(records[written + 1]!) as { action: string }).action, 'recovery');
   const report = await verifyTrail(dir, { hasher });
   assert.deepEqual(report.problems, []);

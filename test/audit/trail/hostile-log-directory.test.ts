@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
@@ -37,14 +49,24 @@ function unchanged(victim: string): void {
 test('a day file planted as a symbolic link is refused, naming it; nothing reaches its target; once moved aside the records follow late after an audit_gap', async () => {
   const { dir, victim, writer, dayFile } = setting('hostile-symlink');
   symlinkSync(victim, dayFile);
-  await assert.rejects(writer.append(auditRecord(1, at(1))), (error: Error) => error.message.includes(dayFile) && /symbolic link/.test(error.message));
+  await assert.rejects(
+    writer.append(auditRecord(1, at(1))),
+    (error: Error) => error.message.includes(dayFile) && /symbolic link/.test(error.message),
+  );
   unchanged(victim);
   unlinkSync(dayFile); // the operator moves the impostor aside
   await writer.append(auditRecord(2, at(2)));
   writer.close();
   unchanged(victim);
   const records = readTrail(dir);
-  assert.deepEqual(records.map((record) => [record.action, record.request_id, record.late]), [['audit_gap', null, undefined], ['tool_call', '1', true], ['tool_call', '2', undefined]]);
+  assert.deepEqual(
+    records.map((record) => [record.action, record.request_id, record.late]),
+    [
+      ['audit_gap', null, undefined],
+      ['tool_call', '1', true],
+      ['tool_call', '2', undefined],
+    ],
+  );
   assert.match(records[0]!.error ?? '', /symbolic link/);
   verifies(dir);
 });
@@ -58,18 +80,35 @@ test('a day file that is a hard link to a file elsewhere is refused: the writer 
   await writer.append(auditRecord(2, at(2)));
   writer.close();
   unchanged(victim);
-  assert.deepEqual(readTrail(dir).map((record) => [record.action, record.late]), [['audit_gap', undefined], ['tool_call', true], ['tool_call', undefined]]);
+  assert.deepEqual(
+    readTrail(dir).map((record) => [record.action, record.late]),
+    [
+      ['audit_gap', undefined],
+      ['tool_call', true],
+      ['tool_call', undefined],
+    ],
+  );
   verifies(dir);
 });
 
 test('a FIFO planted as the day file is refused at once instead of blocking the writer', async () => {
   const { dir, writer, dayFile } = setting('hostile-fifo');
   execFileSync('mkfifo', [dayFile]);
-  await assert.rejects(writer.append(auditRecord(1, at(1))), (error: Error) => error.message.includes(dayFile) && /not a regular file/.test(error.message));
+  await assert.rejects(
+    writer.append(auditRecord(1, at(1))),
+    (error: Error) => error.message.includes(dayFile) && /not a regular file/.test(error.message),
+  );
   unlinkSync(dayFile);
   await writer.append(auditRecord(2, at(2)));
   writer.close();
-  assert.deepEqual(readTrail(dir).map((record) => [record.action, record.late]), [['audit_gap', undefined], ['tool_call', true], ['tool_call', undefined]]);
+  assert.deepEqual(
+    readTrail(dir).map((record) => [record.action, record.late]),
+    [
+      ['audit_gap', undefined],
+      ['tool_call', true],
+      ['tool_call', undefined],
+    ],
+  );
   verifies(dir);
 });
 
@@ -99,7 +138,10 @@ test('a lock planted as a symbolic link is refused, naming it; the directory it 
   const elsewhere = join(root, 'elsewhere');
   mkdirSync(elsewhere);
   symlinkSync(elsewhere, join(dir, 'audit.lock'));
-  await assert.rejects(writer.append(auditRecord(1, at(1))), (error: Error) => error.message.includes(join(dir, 'audit.lock')) && /symbolic link/.test(error.message));
+  await assert.rejects(
+    writer.append(auditRecord(1, at(1))),
+    (error: Error) => error.message.includes(join(dir, 'audit.lock')) && /symbolic link/.test(error.message),
+  );
   writer.close();
   assert.deepEqual(readdirSync(elsewhere), []);
   assert.ok(existsSync(join(dir, 'audit.lock')), 'refused, not removed: the operator looks at it');
@@ -115,10 +157,22 @@ test('loose permissions on the directory, the day file and the head are tightene
   const next = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${day}T09:00:09.000Z`) });
   await next.append(auditRecord(2, at(2)));
   next.close();
-  assert.deepEqual([statSync(dir).mode & 0o777, statSync(dayFile).mode & 0o777, statSync(join(dir, 'audit.head.json')).mode & 0o777], [0o700, 0o600, 0o600]);
+  assert.deepEqual(
+    [statSync(dir).mode & 0o777, statSync(dayFile).mode & 0o777, statSync(join(dir, 'audit.head.json')).mode & 0o777],
+    [0o700, 0o600, 0o600],
+  );
   const tightened = readTrail(dir).filter((record) => record.action === 'permissions_tightened');
-  const paths = tightened.flatMap((record) => (record.input_summary['tightened'] as Array<{ path: string; mode_before: string }>).map((entry) => [entry.path, entry.mode_before]));
-  assert.deepEqual(paths.sort(), [[dir, '755'], [dayFile, '644'], [join(dir, 'audit.head.json'), '666']].sort());
+  const paths = tightened.flatMap((record) =>
+    (record.input_summary['tightened'] as Array<{ path: string; mode_before: string }>).map((entry) => [entry.path, entry.mode_before]),
+  );
+  assert.deepEqual(
+    paths.sort(),
+    [
+      [dir, '755'],
+      [dayFile, '644'],
+      [join(dir, 'audit.head.json'), '666'],
+    ].sort(),
+  );
   verifies(dir);
 });
 

@@ -23,7 +23,13 @@ test('a log directory removed while the writer is idle: the chain is not restart
   writer.close();
 
   const records = readTrail(dir);
-  assert.deepEqual(records.map((record) => [record.action, (record as unknown as { seq: number }).seq]), [['recovery', 4], ['tool_call', 5]]);
+  assert.deepEqual(
+    records.map((record) => [record.action, (record as unknown as { seq: number }).seq]),
+    [
+      ['recovery', 4],
+      ['tool_call', 5],
+    ],
+  );
   assert.deepEqual(records[0]!.input_summary['missing_records'], { first_seq: 1, last_seq: 3, found_seq: 0 });
   const result = runCli(['verify', dir], { AUDIT_HMAC_KEY: KEY });
   assert.equal(result.status, 1, result.stdout);

@@ -85,7 +85,7 @@ test('the oldest kept day deleted just before a retention run: the anchor does n
   assert.match(result.stdout, /not retired by retention: seq 1\.\.2/);
 });
 
-test('a crash after retention deleted its files but before the head\'s anchor moved leaves a gap the retention record explains: verify passes', async () => {
+test("a crash after retention deleted its files but before the head's anchor moved leaves a gap the retention record explains: verify passes", async () => {
   const trail = trailKeeping(1);
   for (const day of ['2026-05-01', '2026-05-02', '2026-05-03']) await trail.write(day);
   trail.writer.close();

@@ -40,7 +40,7 @@ test('a record is settled once: a second settle does not call its callback again
 });
 
 test('a callback that throws does not stop the rest of the batch, and its error is thrown uncaught on its own tick', async () => {
-  const broken = new Error('a caller\'s callback broke');
+  const broken = new Error("a caller's callback broke");
   const settled: number[] = [];
   const batch: PendingRecord[] = [1, 2, 3].map((seq) => ({
     record: auditRecord(seq),
@@ -64,7 +64,10 @@ test('with a size cap a file is filled up to exactly the cap, and the next recor
   const uncapped = new ChainedTrailWriter({ directory: probe, hasher });
   for (const record of records) await uncapped.append(record);
   uncapped.close();
-  const lengths = readFileSync(join(probe, readdirSync(probe).find((name) => name.endsWith('.jsonl'))!), 'utf8').split('\n').slice(0, -1).map((line) => Buffer.byteLength(line) + 1);
+  const lengths = readFileSync(join(probe, readdirSync(probe).find((name) => name.endsWith('.jsonl'))!), 'utf8')
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => Buffer.byteLength(line) + 1);
 
   const dir = makeTempDir('committer-cap');
   const writer = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: lengths[0]! + lengths[1]! });

@@ -15,9 +15,17 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function aHead(changes: Partial<TrailHead> = {}): TrailHead {
   return {
-    version: 1, algorithm: keyed.algorithm, key_id: keyed.keyId, last: { seq: 12, hash: 'ab'.repeat(32) },
-    file: 'audit_2026-02-12.jsonl', offset: 4096, lines: 4, ino: 1234, start: { seq: 0, hash: '0'.repeat(64) },
-    updated_at: '2026-02-12T10:00:03.000Z', ...changes,
+    version: 1,
+    algorithm: keyed.algorithm,
+    key_id: keyed.keyId,
+    last: { seq: 12, hash: 'ab'.repeat(32) },
+    file: 'audit_2026-02-12.jsonl',
+    offset: 4096,
+    lines: 4,
+    ino: 1234,
+    start: { seq: 0, hash: '0'.repeat(64) },
+    updated_at: '2026-02-12T10:00:03.000Z',
+    ...changes,
   };
 }
 
@@ -76,14 +84,25 @@ test('the seal covers every field: changing any one of them, seal kept, makes th
   file.close();
   const sealed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const edits: Record<string, unknown>[] = [
-    { version: 2 }, { algorithm: 'sha256' }, { last: { seq: 11, hash: 'ab'.repeat(32) } }, { last: { seq: 12, hash: 'cd'.repeat(32) } },
-    { file: 'audit_2026-02-11.jsonl' }, { offset: 4095 }, { lines: 3 }, { ino: 1235 }, { start: { seq: 1, hash: '0'.repeat(64) } },
-    { start: { seq: 0, hash: '1'.repeat(64) } }, { updated_at: '2026-02-12T10:00:04.000Z' },
+    { version: 2 },
+    { algorithm: 'sha256' },
+    { last: { seq: 11, hash: 'ab'.repeat(32) } },
+    { last: { seq: 12, hash: 'cd'.repeat(32) } },
+    { file: 'audit_2026-02-11.jsonl' },
+    { offset: 4095 },
+    { lines: 3 },
+    { ino: 1235 },
+    { start: { seq: 1, hash: '0'.repeat(64) } },
+    { start: { seq: 0, hash: '1'.repeat(64) } },
+    { updated_at: '2026-02-12T10:00:04.000Z' },
   ];
   for (const edit of edits) {
     writeFileSync(path, JSON.stringify({ ...sealed, ...edit }));
-    assert.deepEqual(readTrailHead(path, keyed), { status: 'invalid', reason: 'head seal does not match its content', head: { ...aHead(), ...edit } },
-      JSON.stringify(edit));
+    assert.deepEqual(
+      readTrailHead(path, keyed),
+      { status: 'invalid', reason: 'head seal does not match its content', head: { ...aHead(), ...edit } },
+      JSON.stringify(edit),
+    );
   }
 });
 
@@ -108,13 +127,15 @@ test('a read says why a head is not usable: missing, unreadable, not JSON, field
   file.write(aHead(), keyed, false);
   file.close();
   assert.deepEqual(readTrailHead(path, unkeyed), {
-    status: 'invalid', head: aHead(),
+    status: 'invalid',
+    head: aHead(),
     reason: `head was sealed with key id ${keyed.keyId}, not none (unkeyed): wrong key?`,
   });
   file.write(aHead({ algorithm: 'sha256', key_id: null }), unkeyed, false);
   file.close();
   assert.deepEqual(readTrailHead(path, keyed), {
-    status: 'invalid', head: aHead({ algorithm: 'sha256', key_id: null }),
+    status: 'invalid',
+    head: aHead({ algorithm: 'sha256', key_id: null }),
     reason: `head was sealed with key id none (unkeyed), not ${keyed.keyId}: wrong key?`,
   });
   assert.equal(readTrailHead(path, unkeyed).status, 'ok');
@@ -125,7 +146,10 @@ test('a head of exactly one block of text takes two blocks, so the newline never
   const file = new TrailHeadFile(path);
   // The text's length does not depend on the seal's value, only on the fields: make it 511, then 512 bytes.
   const bare = JSON.stringify({ ...aHead({ file: '' }), seal: '0'.repeat(64) }).length;
-  for (const [textBytes, fileBytes] of [[511, 512], [512, 1024]] as const) {
+  for (const [textBytes, fileBytes] of [
+    [511, 512],
+    [512, 1024],
+  ] as const) {
     const head = aHead({ file: 'x'.repeat(textBytes - bare) });
     file.write(head, keyed, false);
     assert.equal(statSync(path).size, fileBytes);

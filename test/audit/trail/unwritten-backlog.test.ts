@@ -23,7 +23,12 @@ function fullDisk(config: Partial<TrailWriterConfig> = {}) {
   spaceReturns = fillDisk(0); // every write fails, as on a full disk
   const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${day}T09:00:09.000Z`), ...config });
   const records = (): Array<Record<string, any>> =>
-    existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>) : [];
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as Record<string, any>)
+      : [];
   return { dir, file, writer, records, spaceReturns };
 }
 
@@ -38,21 +43,36 @@ test('a full disk loses no record: records failed closed are written late, marke
     writer.append(auditRecord(1, at(1))),
     writer.append(auditRecord(2, at(2), { success: false, result_summary: null, error: 'Invalid query' })),
   ]);
-  assert.deepEqual(failed.map((result) => result.status), ['rejected', 'rejected'], 'the calls still fail closed');
+  assert.deepEqual(
+    failed.map((result) => result.status),
+    ['rejected', 'rejected'],
+    'the calls still fail closed',
+  );
   spaceReturns();
   await writer.append(auditRecord(3, at(3)));
   writer.close();
   const [gap, ...rest] = records();
   assert.equal(gap!['action'], 'audit_gap');
   assert.deepEqual(gap!['input_summary'], {
-    records_not_written: 2, first_timestamp: at(1), last_timestamp: at(2), succeeded: 1, written_late: 2, records_lost: 0,
+    records_not_written: 2,
+    first_timestamp: at(1),
+    last_timestamp: at(2),
+    succeeded: 1,
+    written_late: 2,
+    records_lost: 0,
   });
   assert.match(gap!['result_summary'], /answered with an error instead of their result/);
   assert.match(gap!['result_summary'], /1 had succeeded/);
   assert.match(gap!['error'], FULL_DISK_ERROR);
   // The records themselves, as built, with their own timestamps, marked late; then the record that came after.
-  assert.deepEqual(rest.map((record) => [record['request_id'], record['timestamp'], record['late'], record['success']]),
-    [['1', at(1), true, true], ['2', at(2), true, false], ['3', at(3), undefined, true]]);
+  assert.deepEqual(
+    rest.map((record) => [record['request_id'], record['timestamp'], record['late'], record['success']]),
+    [
+      ['1', at(1), true, true],
+      ['2', at(2), true, false],
+      ['3', at(3), undefined, true],
+    ],
+  );
   assert.equal(rest[1]!['error'], 'Invalid query');
   await verified(dir);
 });
@@ -63,7 +83,13 @@ test('the late records are written once space returns even with no further call'
   spaceReturns();
   const deadline = Date.now() + 5000;
   while (records().length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual(records().map((record) => [record['action'], record['late']]), [['audit_gap', undefined], ['tool_call', true]]);
+  assert.deepEqual(
+    records().map((record) => [record['action'], record['late']]),
+    [
+      ['audit_gap', undefined],
+      ['tool_call', true],
+    ],
+  );
   writer.close();
   await verified(dir);
 });
@@ -73,7 +99,13 @@ test('closing the writer writes what is kept if it can', async () => {
   await assert.rejects(writer.append(auditRecord(1, at(1))), FULL_DISK_ERROR);
   spaceReturns();
   writer.close();
-  assert.deepEqual(records().map((record) => [record['action'], record['request_id']]), [['audit_gap', null], ['tool_call', '1']]);
+  assert.deepEqual(
+    records().map((record) => [record['action'], record['request_id']]),
+    [
+      ['audit_gap', null],
+      ['tool_call', '1'],
+    ],
+  );
   await verified(dir);
 });
 
@@ -86,9 +118,22 @@ test('past the in-memory bound records are only counted: the gap says how many a
   await writer.append(auditRecord(4, at(4)));
   writer.close();
   const [gap, ...rest] = records();
-  assert.deepEqual(gap!['input_summary'], { records_not_written: 3, first_timestamp: at(1), last_timestamp: at(3), succeeded: 3, written_late: 1, records_lost: 2 });
+  assert.deepEqual(gap!['input_summary'], {
+    records_not_written: 3,
+    first_timestamp: at(1),
+    last_timestamp: at(3),
+    succeeded: 3,
+    written_late: 1,
+    records_lost: 2,
+  });
   assert.match(gap!['result_summary'], /2 past the in-memory bound/);
-  assert.deepEqual(rest.map((record) => [record['request_id'], record['late']]), [['1', true], ['4', undefined]]);
+  assert.deepEqual(
+    rest.map((record) => [record['request_id'], record['late']]),
+    [
+      ['1', true],
+      ['4', undefined],
+    ],
+  );
   await verified(dir);
 });
 
@@ -99,8 +144,15 @@ test('a disk still full at the retry keeps the records for the next one, without
   spaceReturns();
   await writer.append(auditRecord(3, at(3)));
   writer.close();
-  assert.deepEqual(records().map((record) => [record['action'], record['request_id']]),
-    [['audit_gap', null], ['tool_call', '1'], ['tool_call', '2'], ['tool_call', '3']]);
+  assert.deepEqual(
+    records().map((record) => [record['action'], record['request_id']]),
+    [
+      ['audit_gap', null],
+      ['tool_call', '1'],
+      ['tool_call', '2'],
+      ['tool_call', '3'],
+    ],
+  );
   assert.equal(records()[0]!['input_summary']['records_not_written'], 2);
   await verified(dir);
 });
