@@ -94,6 +94,8 @@ test("a session the idle sweep ended: its id gets 404 and goes no further, the S
       `could not end the upstream session ${swept} \\(it was idle past MCP_SESSION_IDLE_TIMEOUT_MS\\): the upstream answered the DELETE with HTTP 405`,
     ),
   );
+  // The upstream logs the DELETE on its own stderr, which may reach us after the proxy's line.
+  await until(() => upstream.process.output.includes(`DELETE ${swept} -> `), 'the upstream to log the DELETE');
   assert.match(upstream.process.output, new RegExp(`DELETE ${swept} -> 405`));
 
   // An SDK client still holding the swept session id (it skips initialize when given one).
