@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
 import type { OnTightened } from '../trail/owned-files.js';
+import { writerRecord } from '../trail/writer-records.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile, writeCheckpointFileAsync } from './checkpoint-files.js';
 import type { SigningConfig } from './signing-config.js';
@@ -122,28 +123,11 @@ const ANOTHER_NOTE = 'the mirror already holds another checkpoint of that size: 
 
 /** The writer's own record of a failed mirror copy, in the shape of `recovery` and `audit_gap`. */
 function mirrorFailure(message: string): AuditRecord {
-  return {
-    timestamp: new Date().toISOString(),
+  return writerRecord(new Date().toISOString(), 'mcp-audit', {
     action: 'checkpoint_mirror_failed',
-    tool_name: null,
     input_summary: {},
     result_summary: null,
     success: false,
     error: message,
-    duration_ms: 0,
-    trace_id: '0'.repeat(32),
-    span_id: '0'.repeat(16),
-    request_id: null,
-    session_id: null,
-    client: null,
-    transport: null,
-    service: 'mcp-audit',
-    actor: null,
-    client_address: null,
-    protocol_version: null,
-    capture: null,
-    redacted: false,
-    truncated: false,
-    redacted_fields: [],
-  };
+  });
 }
