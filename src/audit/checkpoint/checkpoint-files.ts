@@ -1,6 +1,7 @@
-import { closeSync, constants, linkSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, ftruncateSync, linkSync, mkdirSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { link, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkOwnDirectoryAsync, openOwnFileForWritingAsync, readOwnFileAsync } from '../trail/owned-files-async.js';
 import { checkOwnDirectory, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
 
 /**
@@ -16,21 +17,25 @@ export function checkpointFileName(size: number): string {
   return `${String(size).padStart(16, '0')}.checkpoint`;
 }
 
-/** Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name. */
+/**
+ * Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name.
+ * Written whole under a temporary dot name first (a crash leaves a dot file, never half a checkpoint), then linked
+ * to its name: a link, unlike a rename, fails rather than replace an existing file. A link, FIFO or foreign file
+ * planted as the directory, the temporary name or the final name is refused, naming it, and left where it is
+ * (owned-files.ts): the temporary file is opened without O_TRUNC, checked, and only then emptied.
+ */
 export function writeCheckpointFile(dir: string, name: string, note: string, onTightened: OnTightened | null = null): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // A link planted as the directory or the temporary file is refused, never written through (owned-files.ts).
   checkOwnDirectory(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  rmSync(temporary, { force: true });
-  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
+  const fd = openOwnFileForWriting(temporary, constants.O_CREAT, onTightened);
   try {
-    writeSync(fd, note);
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    // A link, unlike a rename, fails rather than replace an existing file.
+    try {
+      ftruncateSync(fd, 0);
+      writeSync(fd, note);
+    } finally {
+      closeSync(fd);
+    }
     linkSync(temporary, join(dir, name));
     return true;
   } catch (error) {
@@ -42,17 +47,23 @@ export function writeCheckpointFile(dir: string, name: string, note: string, onT
 }
 
 /** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount. */
-export async function writeCheckpointFileAsync(dir: string, name: string, note: string): Promise<boolean> {
+export async function writeCheckpointFileAsync(dir: string, name: string, note: string, onTightened: OnTightened | null = null): Promise<boolean> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Written whole under a temporary name first: a crash mid-write leaves a dot file, never a half checkpoint.
+  await checkOwnDirectoryAsync(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  await writeFile(temporary, note, { mode: 0o600 });
+  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT, onTightened);
   try {
+    try {
+      await handle.truncate(0);
+      await handle.writeFile(note);
+    } finally {
+      await handle.close();
+    }
     await link(temporary, join(dir, name));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return (await readFile(join(dir, name), 'utf8')) === note;
+    return (await readOwnFileAsync(join(dir, name))).toString('utf8') === note;
   } finally {
     await unlink(temporary);
   }
