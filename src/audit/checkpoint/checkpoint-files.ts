@@ -1,8 +1,8 @@
-import { closeSync, constants, ftruncateSync, linkSync, mkdirSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
-import { link, mkdir, unlink } from 'node:fs/promises';
+import { closeSync, constants, linkSync, lstatSync, mkdirSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { link, lstat, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOwnDirectoryAsync, openOwnFileForWritingAsync, readOwnFileAsync } from '../trail/owned-files-async.js';
-import { checkOwnDirectory, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
+import { checkOwnDirectory, checkOwnLeftover, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
 
 /**
  * Checkpoints on disk: `<dir>/checkpoints/<tree size, 16 digits>.checkpoint`, one signed note per file. Sizes are
@@ -22,20 +22,24 @@ export function checkpointFileName(size: number): string {
  * Written whole under a temporary dot name first (a crash leaves a dot file, never half a checkpoint), then linked
  * to its name: a link, unlike a rename, fails rather than replace an existing file. A link, FIFO or foreign file
  * planted as the directory, the temporary name or the final name is refused, naming it, and left where it is
- * (owned-files.ts): the temporary file is opened without O_TRUNC, checked, and only then emptied.
+ * (owned-files.ts); a file of ours at the temporary name is a crash's leftover, removed.
  */
 export function writeCheckpointFile(dir: string, name: string, note: string, onTightened: OnTightened | null = null): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkOwnDirectory(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  const fd = openOwnFileForWriting(temporary, constants.O_CREAT, onTightened);
+  const leftover = lstatSync(temporary, { throwIfNoEntry: false });
+  if (leftover) {
+    checkOwnLeftover(temporary, leftover);
+    unlinkSync(temporary);
+  }
+  const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
   try {
-    try {
-      ftruncateSync(fd, 0);
-      writeSync(fd, note);
-    } finally {
-      closeSync(fd);
-    }
+    writeSync(fd, note);
+  } finally {
+    closeSync(fd);
+  }
+  try {
     linkSync(temporary, join(dir, name));
     return true;
   } catch (error) {
@@ -51,14 +55,18 @@ export async function writeCheckpointFileAsync(dir: string, name: string, note: 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await checkOwnDirectoryAsync(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT, onTightened);
+  const leftover = await lstat(temporary).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
+  if (leftover) {
+    checkOwnLeftover(temporary, leftover);
+    await unlink(temporary);
+  }
+  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
   try {
-    try {
-      await handle.truncate(0);
-      await handle.writeFile(note);
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(note);
+  } finally {
+    await handle.close();
+  }
+  try {
     await link(temporary, join(dir, name));
     return true;
   } catch (error) {

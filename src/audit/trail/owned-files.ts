@@ -153,6 +153,17 @@ export function refusalOf(path: string, error: unknown): unknown {
   return error;
 }
 
+/**
+ * For a scratch name the writer creates with O_EXCL (a checkpoint's temporary file), from lstat: a regular file of
+ * its own there is a crash's leftover, which may go (a process with the same pid, as in a container, finds it, even
+ * as a second name of the checkpoint it was linked to); anything else is refused and left in place.
+ */
+export function checkOwnLeftover(path: string, stats: Stats): void {
+  if (stats.isSymbolicLink()) throw new UntrustedFileError(path, 'it is a symbolic link');
+  if (!stats.isFile()) throw new UntrustedFileError(path, 'it is not a regular file');
+  checkOwner(path, stats);
+}
+
 /** Throws UntrustedFileError unless `stats` (from the opened descriptor) are of a file the writer may read or write. */
 export function checkOwnFile(path: string, stats: Stats, writing: boolean): Stats {
   if (!stats.isFile()) throw new UntrustedFileError(path, 'it is not a regular file');

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkpointFileName, writeCheckpointFile } from '../../../src/audit/checkpoint/checkpoint-files.js';
+import { checkpointFileName, writeCheckpointFile, writeCheckpointFileAsync } from '../../../src/audit/checkpoint/checkpoint-files.js';
 import { Checkpointer } from '../../../src/audit/checkpoint/checkpointer.js';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
@@ -122,4 +122,18 @@ test('the synchronous copy (a clean close) refuses a link planted as its tempora
   assert.throws(() => writeCheckpointFile(mirror, FIRST, 'a note\n'), { message: new RegExp(`^audit: refusing ${planted}: it is a symbolic link;`) });
   assert.equal(readFileSync(outside, 'utf8'), 'not to be written\n');
   assert.ok(lstatSync(planted).isSymbolicLink());
+});
+
+test('a file of ours left at the temporary name by a crash (a process with the same pid) is removed, even as a second name of the checkpoint, and the copy is made', async () => {
+  const { mirror } = setup('mirror-leftover');
+  const second = checkpointFileName(2);
+  // Killed between the link and the unlink: the temporary name is a second name of the checkpoint it made.
+  writeFileSync(join(mirror, FIRST), 'note 1\n');
+  linkSync(join(mirror, FIRST), join(mirror, temporaryName(FIRST)));
+  // Killed mid-write: half a note under the temporary name.
+  writeFileSync(join(mirror, temporaryName(second)), 'half a no');
+  assert.equal(await writeCheckpointFileAsync(mirror, FIRST, 'note 1\n'), true);
+  assert.equal(writeCheckpointFile(mirror, second, 'note 2\n'), true);
+  assert.equal(readFileSync(join(mirror, second), 'utf8'), 'note 2\n');
+  assert.deepEqual(temporaryFiles(mirror), []);
 });
