@@ -50,17 +50,17 @@ export function writeCheckpointFile(dir: string, name: string, note: string, onT
   }
 }
 
-/** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount. */
-export async function writeCheckpointFileAsync(dir: string, name: string, note: string, onTightened: OnTightened | null = null): Promise<boolean> {
+/** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount (modes tightened there are not recorded). */
+export async function writeCheckpointFileAsync(dir: string, name: string, note: string): Promise<boolean> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await checkOwnDirectoryAsync(dir, onTightened);
+  await checkOwnDirectoryAsync(dir, null);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
   const leftover = await lstat(temporary).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
   if (leftover) {
     checkOwnLeftover(temporary, leftover);
     await unlink(temporary);
   }
-  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
+  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT | constants.O_EXCL, null);
   try {
     await handle.writeFile(note);
   } finally {
