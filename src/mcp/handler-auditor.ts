@@ -6,7 +6,7 @@ import type { CallerIdentity } from './caller-identity.js';
 import type { DescribeRequest } from './method-audits.js';
 import type { RawRequest, RawRequestExtra, RawRequestHandler } from './sdk-internals.js';
 import type { SessionEvents } from './session-events.js';
-import { auditWriteFailure, thrownErrorMessage } from './tool-call-result.js';
+import { auditWriteError, thrownErrorMessage } from './tool-call-result.js';
 
 export interface HandlerAuditorConfig extends AuditedRequestConfig {
   identity: CallerIdentity;
@@ -103,7 +103,7 @@ export class HandlerAuditor {
     };
     if (!awaitRecord) return settle();
     return awaitRecord(span).then(settle, (error: unknown) => {
-      throw new McpError(ErrorCode.InternalError, auditWriteFailure(error, 'the result of this call is withheld'));
+      throw auditWriteError(error, 'the result of this call is withheld');
     });
   }
 }

@@ -6,7 +6,7 @@ import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.
 import type { CallerIdentity, Who } from './caller-identity.js';
 import { interceptRequestHandler, onConnectionClosed, refuseRequestsWhen } from './sdk-internals.js';
 import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
-import { auditWriteFailure } from './tool-call-result.js';
+import { auditWriteError } from './tool-call-result.js';
 
 const REFUSED_SESSION = 'This session was refused (its session_start record could not be written); send initialize again';
 
@@ -49,7 +49,7 @@ export class SessionEvents {
         // Set before the error goes out, so no request that follows it can find a session; no session_end will follow.
         this.refused = true;
         this.session = null;
-        throw new McpError(ErrorCode.InternalError, auditWriteFailure(error, 'the session is refused'));
+        throw auditWriteError(error, 'the session is refused');
       }
       this.refused = false;
       this.session = { who, report, startedAt, requests: 0 };

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { FULL_CAPTURE_LIMITS, type CaptureLevel } from '../audit/record/capture-levels.js';
 import { redactAndTruncate, truncateText, type SummarizeOptions } from '../audit/record/summarize.js';
 
@@ -26,6 +26,16 @@ export function shortErrorMessage(error: unknown): string {
 /** What the client is told instead of an answer whose record could not be written (fail closed). */
 export function auditWriteFailure(error: unknown, consequence: string): string {
   return `Audit record could not be written (${shortErrorMessage(error)}); ${consequence}`;
+}
+
+/**
+ * What a request handler throws to the SDK instead of an answer whose record could not be written: a plain Error
+ * with the JSON-RPC code, which the SDK sends as it is. Not the SDK's McpError: its message already starts
+ * "MCP error -32603: ", the SDK would send that as the message, and the client, which adds the prefix itself,
+ * would show it twice.
+ */
+export function auditWriteError(error: unknown, consequence: string): Error & { code: number } {
+  return Object.assign(new Error(auditWriteFailure(error, consequence)), { code: ErrorCode.InternalError });
 }
 
 /**

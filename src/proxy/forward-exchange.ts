@@ -9,7 +9,8 @@ import { HEADER_MISMATCH, headerMismatch } from './header-check.js';
 import { sent, type InFlightExchanges } from './in-flight-exchanges.js';
 import type { ProxySession, ProxySessions } from './proxy-sessions.js';
 import { SESSION_RETRY_AFTER_SECONDS, type SessionAdmission } from './session-admission.js';
-import { answerWithErrors, failExchange, parseJson, relayResponse, type Exchange } from './relay-response.js';
+import { answerWithErrors, type Exchange, failExchange, parseJson } from './exchange.js';
+import { relayResponse } from './relay-response.js';
 import { passedHeaders, UpstreamFailure, type Upstream } from './upstream.js';
 import { sessionHeaders } from './upstream-session-end.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isJsonRpcPayload } from '../mcp/json-rpc.js';
-import { failExchange, noteWithheld, parseJson, type Exchange } from './relay-response.js';
+import { type Exchange, failExchange, noteWithheld, parseJson } from './exchange.js';
 import { SseEventSplitter, sseEventText, type SseEvent } from './sse-events.js';
 import { responseHeaders } from './upstream.js';
 

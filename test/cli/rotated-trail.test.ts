@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { runCli } from '../support/chained-trail.js';
-import { CLI_PATH } from '../support/cli.js';
+import { CLI_PATH, runCli } from '../support/cli.js';
 import { helpdeskDirs, helpdeskServerPath, type HelpdeskDirs } from '../support/helpdesk-process.js';
 
 const KEY = 'rotation-key';

@@ -5,7 +5,8 @@ import { before, test } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
-import { auditRecord, runCli } from '../support/chained-trail.js';
+import { auditRecord } from '../support/chained-trail.js';
+import { runCli } from '../support/cli.js';
 import { makeTempDir } from '../support/trail-files.js';
 
 const KEY = 'verify-test-key';

@@ -123,7 +123,7 @@ test('a write failure at run time fails the call with a clear error; the server 
   const byId = new Map(
     lines.map((line) => JSON.parse(line) as { id: number; error?: { message: string }; result?: { tools?: unknown[] } }).map((m) => [m.id, m]),
   );
-  assert.match(byId.get(1)?.error?.message ?? '', /Audit record could not be written \(EFBIG.*the result of this call is withheld/);
+  assert.match(byId.get(1)?.error?.message ?? '', /^Audit record could not be written \(EFBIG.*the result of this call is withheld$/);
   assert.equal(byId.get(2)?.result?.tools?.length, 4);
   assert.match(stderr, /audit: unwritten record \{.*"tool_name":"lookup_inventory"/);
 });

@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,20 @@ import { makeTempDir, readTrail } from '../support/trail-files.js';
 // The NodeSDK example as its user runs it: node --import telemetry.js server.js.
 const telemetryPath = fileURLToPath(new URL('../../examples/nodesdk/telemetry.js', import.meta.url));
 const serverPath = fileURLToPath(new URL('../../examples/nodesdk/server.js', import.meta.url));
+
+const repoRoot = new URL('../../../', import.meta.url);
+const leadingComments = /^(\/\/.*\n)+/;
+
+test("the README's NodeSDK snippet is examples/nodesdk/telemetry.ts and lines of server.ts, the files the next tests run", () => {
+  const readme = readFileSync(new URL('README.md', repoRoot), 'utf8');
+  const snippet = /```ts\n(\/\/ telemetry\.ts[^\n]*\n[\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(snippet, 'README.md has a ts block starting with "// telemetry.ts"');
+  const [telemetry, server] = snippet.split('\n// server.ts\n');
+  // Each side's opening comment says what the file is, in its own words.
+  const example = (name: string) => readFileSync(new URL(`examples/nodesdk/${name}`, repoRoot), 'utf8').replace(leadingComments, '');
+  assert.equal(telemetry?.replace(leadingComments, ''), example('telemetry.ts'), 'README.md and examples/nodesdk/telemetry.ts differ');
+  assert.ok(server && example('server.ts').includes(server), `README.md's server.ts lines are not in examples/nodesdk/server.ts:\n${server}`);
+});
 
 let target: Server;
 let targetUrl: string;

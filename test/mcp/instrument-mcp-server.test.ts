@@ -151,15 +151,19 @@ test('when the record cannot be written the client gets an error, not an unaudit
   t.after(fillDisk(0)); // every write fails, as on a full disk
   const brokenTrail = startAuditTrail({ logDir: brokenDir, register: false });
   // The session_start record fails first: the session is refused.
-  await assert.rejects(connectInMemory(auditedServer(brokenTrail)), /Audit record could not be written \(EFBIG.*the session is refused/);
+  // The client's McpError adds "MCP error -32603: " to the message it received: once, the server's message has none.
+  await assert.rejects(connectInMemory(auditedServer(brokenTrail)), {
+    code: -32603,
+    message: /^MCP error -32603: Audit record could not be written \(EFBIG: [^)]*\); the session is refused$/,
+  });
   // Waiting only for tool-call records lets the session open; the call itself is then withheld.
   const onlyToolCalls = (span: Span) =>
     (span as unknown as { name: string }).name.startsWith('tools/call') ? brokenTrail.awaitRecord(span) : Promise.resolve();
   const client = await connectInMemory(auditedServer({ tracer: brokenTrail.tracer, awaitRecord: onlyToolCalls }));
-  await assert.rejects(
-    client.callTool({ name: 'echo', arguments: { text: 'x' } }),
-    /Audit record could not be written \(EFBIG.*\); the result of this call is withheld$/,
-  );
+  await assert.rejects(client.callTool({ name: 'echo', arguments: { text: 'x' } }), {
+    code: -32603,
+    message: /^MCP error -32603: Audit record could not be written \(EFBIG: [^)]*\); the result of this call is withheld$/,
+  });
   await brokenTrail.shutdown();
 });
 

@@ -168,6 +168,39 @@ test('SIGTERM with calls in flight (a 2026-07-28 call, a call in a 2025 session)
   verifies(logDir);
 });
 
+test('SIGTERM with a call in flight to an upstream that answers in plain JSON: the client gets 503 and the JSON-RPC error saying the proxy shut down, and the call is recorded as failed for that reason', async () => {
+  const logDir = join(makeTempDir('http-proxy-shutdown-json'), 'logs');
+  const upstream = await startUpstream('v1Sessions', undefined, { JSON_RESPONSE: '1' });
+  const proxy = await startHttpProxy(logDir, upstream.url);
+  started.push(upstream.process, proxy.process);
+  const sessionId = await openSession(proxy.url);
+
+  // No SSE stream is open for this call: the proxy has sent nothing yet when it shuts down, so it can still choose the status.
+  const call = fetch(proxy.url, {
+    method: 'POST',
+    headers: { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'wait', arguments: { ms: 120_000 } } }),
+  });
+  await upstream.process.until(() => upstream.process.output.includes('wait 120000 started'), 'the call to reach the upstream');
+  const stopped = proxy.process.stop('SIGTERM');
+  const answer = await call;
+  assert.equal(answer.status, 503);
+  assert.match(answer.headers.get('content-type') ?? '', /^application\/json/);
+  assert.deepEqual(await answer.json(), {
+    jsonrpc: '2.0',
+    id: 7,
+    error: { code: -32603, message: 'the proxy shut down (SIGTERM) before the upstream answered' },
+  });
+  assert.equal(await stopped, 0);
+
+  const calls = toolCalls(readTrail(logDir));
+  assert.deepEqual(
+    calls.map((record) => [record.tool_name, record.success, record.error, record.session_id]),
+    [['wait', false, 'the proxy shut down (SIGTERM) before the upstream answered', sessionId]],
+  );
+  verifies(logDir);
+});
+
 test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize gets 429, Retry-After and an auth_failure record; past MCP_MAX_SESSIONS, 503; nothing reaches the upstream', async () => {
   const logDir = join(makeTempDir('http-proxy-session-caps'), 'logs');
   const upstream = await startUpstream('everything');

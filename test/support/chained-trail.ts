@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../../src/audit/record/audit-record.js';
 
 /** A tool-call record as the exporter makes them, with `n` in its input to tell records apart. */
@@ -29,14 +27,4 @@ export function auditRecord(n: number, timestamp = new Date().toISOString(), ove
     redacted_fields: [],
     ...overrides,
   };
-}
-
-const cliMain = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-/** Runs the real `mcp-audit` CLI in a child process. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): { status: number | null; stdout: string; stderr: string } {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, AUDIT_HMAC_KEY: undefined, ...env };
-  for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
-  const result = spawnSync(process.execPath, [cliMain, ...args], { env: childEnv, encoding: 'utf8', timeout: 20_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

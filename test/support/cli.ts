@@ -13,10 +13,11 @@ export interface CliRun {
 /**
  * Runs `mcp-audit` as a real child process, as a user would (no TTY, so no colour). An `env` entry set to
  * undefined is removed from the child's environment; `cwd` is where a relative default (./logs) resolves.
+ * An AUDIT_HMAC_KEY in the test runner's own environment is not passed on: a test that wants a key gives it.
  */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): CliRun {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const [name, value] of Object.entries(env)) if (value === undefined) delete childEnv[name];
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, AUDIT_HMAC_KEY: undefined, ...env };
+  for (const [name, value] of Object.entries(childEnv)) if (value === undefined) delete childEnv[name];
   const result = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', env: childEnv, timeout: 30_000, ...(cwd ? { cwd } : {}) });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -1,7 +1,8 @@
-import { closeSync, constants, linkSync, mkdirSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, linkSync, lstatSync, mkdirSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
+import { link, lstat, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkOwnDirectory, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
+import { checkOwnDirectoryAsync, openOwnFileForWritingAsync, readOwnFileAsync } from '../trail/owned-files-async.js';
+import { checkOwnDirectory, checkOwnLeftover, openOwnFileForWriting, readOwnFile, type OnTightened } from '../trail/owned-files.js';
 
 /**
  * Checkpoints on disk: `<dir>/checkpoints/<tree size, 16 digits>.checkpoint`, one signed note per file. Sizes are
@@ -16,13 +17,22 @@ export function checkpointFileName(size: number): string {
   return `${String(size).padStart(16, '0')}.checkpoint`;
 }
 
-/** Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name. */
+/**
+ * Writes `note` as `name` in `dir` (created 0700), complete or not at all; false if a different note has that name.
+ * Written whole under a temporary dot name first (a crash leaves a dot file, never half a checkpoint), then linked
+ * to its name: a link, unlike a rename, fails rather than replace an existing file. A link, FIFO or foreign file
+ * planted as the directory, the temporary name or the final name is refused, naming it, and left where it is
+ * (owned-files.ts); a file of ours at the temporary name is a crash's leftover, removed.
+ */
 export function writeCheckpointFile(dir: string, name: string, note: string, onTightened: OnTightened | null = null): boolean {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // A link planted as the directory or the temporary file is refused, never written through (owned-files.ts).
   checkOwnDirectory(dir, onTightened);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  rmSync(temporary, { force: true });
+  const leftover = lstatSync(temporary, { throwIfNoEntry: false });
+  if (leftover) {
+    checkOwnLeftover(temporary, leftover);
+    unlinkSync(temporary);
+  }
   const fd = openOwnFileForWriting(temporary, constants.O_CREAT | constants.O_EXCL, onTightened);
   try {
     writeSync(fd, note);
@@ -30,7 +40,6 @@ export function writeCheckpointFile(dir: string, name: string, note: string, onT
     closeSync(fd);
   }
   try {
-    // A link, unlike a rename, fails rather than replace an existing file.
     linkSync(temporary, join(dir, name));
     return true;
   } catch (error) {
@@ -41,18 +50,28 @@ export function writeCheckpointFile(dir: string, name: string, note: string, onT
   }
 }
 
-/** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount. */
+/** As writeCheckpointFile, off the event loop's critical path: for the mirror, which may be a slow mount (modes tightened there are not recorded). */
 export async function writeCheckpointFileAsync(dir: string, name: string, note: string): Promise<boolean> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Written whole under a temporary name first: a crash mid-write leaves a dot file, never a half checkpoint.
+  await checkOwnDirectoryAsync(dir, null);
   const temporary = join(dir, `.${name}.${process.pid}.tmp`);
-  await writeFile(temporary, note, { mode: 0o600 });
+  const leftover = await lstat(temporary).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? null : Promise.reject(error)));
+  if (leftover) {
+    checkOwnLeftover(temporary, leftover);
+    await unlink(temporary);
+  }
+  const handle = await openOwnFileForWritingAsync(temporary, constants.O_CREAT | constants.O_EXCL, null);
+  try {
+    await handle.writeFile(note);
+  } finally {
+    await handle.close();
+  }
   try {
     await link(temporary, join(dir, name));
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return (await readFile(join(dir, name), 'utf8')) === note;
+    return (await readOwnFileAsync(join(dir, name))).toString('utf8') === note;
   } finally {
     await unlink(temporary);
   }

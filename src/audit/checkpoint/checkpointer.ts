@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
-import type { OnTightened } from '../trail/owned-files.js';
+import { type OnTightened, resolveLogDirectory } from '../trail/owned-files.js';
 import { writerRecord } from '../trail/writer-records.js';
 import { formatCheckpoint } from './checkpoint.js';
 import { CHECKPOINT_DIR, checkpointFileName, writeCheckpointFile, writeCheckpointFileAsync } from './checkpoint-files.js';
@@ -22,6 +22,7 @@ export type RecordAppender = (record: AuditRecord) => void;
 export class Checkpointer {
   private readonly tree: TrailTree;
   private readonly directory: string;
+  private readonly mirrorDirectory: string | null;
   private timer: NodeJS.Timeout | null = null;
   private broken = false;
   private append: RecordAppender | null = null;
@@ -33,6 +34,9 @@ export class Checkpointer {
   ) {
     this.tree = new TrailTree(logDirectory);
     this.directory = join(logDirectory, CHECKPOINT_DIR);
+    // As the log directory: a link configured as the mirror is the operator's choice (a mount elsewhere), resolved
+    // once now; a link put in its place later is refused by every copy, never followed.
+    this.mirrorDirectory = config.mirror ? resolveLogDirectory(config.mirror) : null;
   }
 
   /** The writer's way to add records to the trail, and to record loose modes tightened on the tree's files and `checkpoints/`. */
@@ -87,9 +91,9 @@ export class Checkpointer {
       process.stderr.write(`audit: ${join(this.directory, name)} already holds another checkpoint of size ${size}: left as it is\n`);
     }
     this.tree.signed = size;
-    if (!this.config.mirror) return;
-    if (mirrorNow) this.mirrorNow(this.config.mirror, name, note);
-    else void this.mirror(this.config.mirror, name, note);
+    if (!this.mirrorDirectory) return;
+    if (mirrorNow) this.mirrorNow(this.mirrorDirectory, name, note);
+    else void this.mirror(this.mirrorDirectory, name, note);
   }
 
   /**

@@ -43,7 +43,10 @@ export interface TightenedPermissions {
 
 export type OnTightened = (tightened: TightenedPermissions) => void;
 
-const LOOSE = 0o077;
+/** Group and other permission bits: none are left on a file or directory of the trail. */
+export const LOOSE = 0o077;
+/** The flags every open of a trail file adds: never through a link, never blocking on a FIFO. */
+export const NO_FOLLOW = constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const myUid = process.getuid?.() ?? null;
 
 /** Opens a file of the trail for writing (`flags` such as O_APPEND | O_CREAT), checked and tightened as said above. */
@@ -90,13 +93,18 @@ export function readOwnFile(path: string): Buffer {
  */
 export function checkOwnDirectory(path: string, onTightened: OnTightened | null): void {
   const stats = lstatSync(path);
-  if (stats.isSymbolicLink()) throw new UntrustedFileError(path, 'it is a symbolic link, not a directory');
-  if (!stats.isDirectory()) throw new UntrustedFileError(path, 'it is not a directory');
-  checkOwner(path, stats);
+  checkOwnDirectoryStats(path, stats);
   if ((stats.mode & LOOSE) !== 0) {
     chmodSync(path, 0o700);
     onTightened?.({ path, mode_before: octal(stats.mode), mode_after: '700' });
   }
+}
+
+/** Throws UntrustedFileError unless `stats` (from lstat) are of a real directory, not a link to one, owned by this user. */
+export function checkOwnDirectoryStats(path: string, stats: Stats): void {
+  if (stats.isSymbolicLink()) throw new UntrustedFileError(path, 'it is a symbolic link, not a directory');
+  if (!stats.isDirectory()) throw new UntrustedFileError(path, 'it is not a directory');
+  checkOwner(path, stats);
 }
 
 /**
@@ -130,17 +138,34 @@ export function resolveLogDirectory(path: string): string {
 
 function openNoFollow(path: string, flags: number, mode: number): number {
   try {
-    return openSync(path, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+    return openSync(path, flags | NO_FOLLOW, mode);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ELOOP: the last component is a symbolic link. ENXIO: a FIFO with no reader (O_NONBLOCK).
-    if (code === 'ELOOP') throw new UntrustedFileError(path, 'it is a symbolic link');
-    if (code === 'ENXIO') throw new UntrustedFileError(path, 'it is not a regular file');
-    throw error;
+    throw refusalOf(path, error);
   }
 }
 
-function checkOwnFile(path: string, stats: Stats, writing: boolean): Stats {
+/** What an open with NO_FOLLOW failing with `error` means: an impostor refused, naming `path`, or the error itself. */
+export function refusalOf(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  // ELOOP: the last component is a symbolic link. ENXIO: a FIFO with no reader (O_NONBLOCK).
+  if (code === 'ELOOP') return new UntrustedFileError(path, 'it is a symbolic link');
+  if (code === 'ENXIO') return new UntrustedFileError(path, 'it is not a regular file');
+  return error;
+}
+
+/**
+ * For a scratch name the writer creates with O_EXCL (a checkpoint's temporary file), from lstat: a regular file of
+ * its own there is a crash's leftover, which may go (a process with the same pid, as in a container, finds it, even
+ * as a second name of the checkpoint it was linked to); anything else is refused and left in place.
+ */
+export function checkOwnLeftover(path: string, stats: Stats): void {
+  if (stats.isSymbolicLink()) throw new UntrustedFileError(path, 'it is a symbolic link');
+  if (!stats.isFile()) throw new UntrustedFileError(path, 'it is not a regular file');
+  checkOwner(path, stats);
+}
+
+/** Throws UntrustedFileError unless `stats` (from the opened descriptor) are of a file the writer may read or write. */
+export function checkOwnFile(path: string, stats: Stats, writing: boolean): Stats {
   if (!stats.isFile()) throw new UntrustedFileError(path, 'it is not a regular file');
   // Another name for the same inode may lie outside the directory (a file planted by hard link): never append to it.
   if (writing && stats.nlink > 1) throw new UntrustedFileError(path, `it has ${stats.nlink} hard links (another name points at the same file)`);
@@ -154,6 +179,6 @@ function checkOwner(path: string, stats: Stats): void {
     throw new UntrustedFileError(path, `it is owned by uid ${stats.uid}, not by this process's uid ${myUid} (mode ${octal(stats.mode)})`);
 }
 
-function octal(mode: number): string {
+export function octal(mode: number): string {
   return (mode & 0o777).toString(8);
 }

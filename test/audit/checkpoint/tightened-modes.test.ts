@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import { Checkpointer } from '../../../src/audit/checkpoint/checkpointer.js';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
-import { auditRecord, runCli } from '../../support/chained-trail.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { runCli } from '../../support/cli.js';
 import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const KEY = 'tightened-checkpoints-key';

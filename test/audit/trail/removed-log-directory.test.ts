@@ -3,7 +3,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
-import { auditRecord, runCli } from '../../support/chained-trail.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { runCli } from '../../support/cli.js';
 import { connectOverStdio, helpdeskDirs } from '../../support/helpdesk-process.js';
 import { readTrail } from '../../support/trail-files.js';
 

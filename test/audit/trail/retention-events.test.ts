@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { readTrailHead, TrailHeadFile } from '../../../src/audit/trail/trail-head.js';
-import { auditRecord, runCli } from '../../support/chained-trail.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { runCli } from '../../support/cli.js';
 import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const KEY = 'retention-key';
