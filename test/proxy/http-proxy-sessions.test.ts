@@ -2,7 +2,6 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
@@ -10,6 +9,7 @@ import { verifies } from '../support/cli.js';
 import { fillDiskAfter } from '../support/full-disk.js';
 import { startHttpProxy, startUpstream, toolCalls, stoppedAfterAll } from '../support/http-wire.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
+import { processWriterWentIdle } from '../support/writer-idle.js';
 
 // The loose ends of the HTTP proxy's sessions: an upstream session the proxy refused or swept is ended upstream too,
 // a swept session id is unknown (404) rather than taken up again, and a proxy shutting down fails the calls it still
@@ -53,7 +53,7 @@ test("a session refused because its session_start could not be written is ended 
   const first = await openSession(proxy.url);
 
   const dayFile = join(logDir, auditFileNameFor(new Date().toISOString()));
-  await until(() => !readdirSync(logDir).includes('audit.lock'), 'the writer to let go of the lock');
+  await processWriterWentIdle(proxy.process.child.pid!, logDir, readTrail(logDir).length);
   const spaceReturns = fillDiskAfter(dayFile, proxy.process.child.pid!);
 
   const transport = new StreamableHTTPClientTransport(proxy.url, { requestInit: { headers: UPSTREAM_AUTH } });

@@ -28,18 +28,19 @@ const BACKLOG_RETRY_MS = 1000;
  * order is file order, whatever the number of processes — and writes. If the
  * lock is busy the batch waits and keeps growing.
  *
- * The lock is kept through a busy stretch and 20 ms after it, handed over to
- * a process that waits, and let go at least every 500 ms (trail-lock-lease.ts).
+ * A writer alone keeps the lock, idle, until another process asks for it,
+ * and hands it over then (trail-lock-lease.ts): calls seconds apart then
+ * cost a commit, not a taking of the lock each.
  *
- * The head is rewritten before the lock is let go, on a new file and every
- * 20 ms while the lock is kept (trail-end-tracker.ts), so the next holder always
- * finds it current; what a crash can leave lagging, and what that costs, is
- * said once, in trail-head.ts.
+ * The head is rewritten before the lock is let go, on a new file, every
+ * 20 ms while the writer is busy and 20 ms after its last commit
+ * (trail-end-tracker.ts), so the next holder always finds it current; what a
+ * crash can leave lagging, and what that costs, is said once, in trail-head.ts.
  *
  * A file moved away (logrotate, a shipper) is noticed by its inode when the
  * writer takes the lock, on reopen() (SIGHUP: the prompt way), when it starts
- * a new file, and every 20 ms while it keeps the lock — not at every commit,
- * which cost a stat each. Records committed between a move and its check go
+ * a new file, every 20 ms while it is busy and at its first commit after an
+ * idle spell — not at every commit, which cost a stat each. Records committed between a move and its check go
  * to the moved file through the open descriptor: chained and kept, nothing
  * lost; the writer then writes a `recovery` record with `moved_file` and
  * continues the chain in a new file.
@@ -68,6 +69,7 @@ export class ChainedTrailWriter {
     locksTaken: 0,
     lockWaits: 0,
     lockHandovers: 0,
+    idleHolds: 0,
     leasesLost: 0,
   };
   private readonly hasher: ChainHasher;

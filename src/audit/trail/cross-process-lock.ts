@@ -20,36 +20,47 @@ process.on('SIGXFSZ', () => {});
  * owner is a dead process of this host is taken over at once; the stale time
  * is waited only where the owner may be alive (another host, a live PID).
  *
- * A writer keeps it through a busy stretch, but never as long as 1 s, so
- * proper-lockfile's mtime refresh timer (first run at max(1 s, staleMs / 2))
- * never needs to run. The flip side: a single write stalled for longer than
- * `staleMs` could let another process take the lock as stale; keep `staleMs`
- * well above the worst write latency you expect.
+ * A writer may keep it for as long as nobody else asks for it
+ * (trail-lock-lease.ts): proper-lockfile's timer refreshes the directory's
+ * mtime every staleMs / 4 (at least every second), so a live holder never
+ * looks stale. A single write stalled for longer than `staleMs` could still
+ * let another process take the lock as stale; keep `staleMs` well above the
+ * worst write latency you expect.
  *
  * A process that finds the lock busy touches `<lock>.waiting`, so the holder
- * can tell (`waitedOnSince`) whether anyone is waiting for its turn, and let
- * the lock go only then instead of pausing for nobody.
+ * can tell (`waitedOnSince`, or at once with `watchWaiters`) whether anyone is
+ * waiting for its turn, and let the lock go only then.
  */
 export class CrossProcessLock {
   private release: (() => void) | null = null;
   readonly waitingPath: string;
-  /** The lock directory's mtime while this process holds it (set at mkdir, moved by proper-lockfile's refresh). */
-  private ownedMtimeMs: number | null = null;
   /**
-   * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail; its mtime
-   * remembered, so that removing the lock (release, or proper-lockfile's exit handler) never removes a
-   * lock another process took over as stale while this one was frozen.
+   * The lock directory this process made, open while it holds it: its inode cannot be reused while open, so a lock
+   * with the same inode at the path is this one (an mtime, set to a whole second by proper-lockfile, could be equal).
+   */
+  private owned: { fd: number; ino: number } | null = null;
+  /** When this process last set the lock directory's mtime (took or refreshed it): until staleMs later, nobody takes it as stale. */
+  refreshedAt = 0;
+  /** proper-lockfile's refresh found the lock no longer ours (removed, or taken over as stale while this process was frozen). */
+  compromised = false;
+  private takings = 0;
+  /** Which of this lock's takings holds it now. */
+  private taking = 0;
+  /**
+   * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail; its refreshes
+   * noted; removing the lock (release, or proper-lockfile's exit handler) never removes a lock another
+   * process took over as stale while this one was frozen.
    */
   private readonly lockFs = {
     ...fs,
     mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }),
     utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
       fs.utimesSync(path, atime, mtime);
-      this.ownedMtimeMs = fs.statSync(path).mtimeMs;
+      this.refreshedAt = Date.now();
     },
     // Also how proper-lockfile removes a stale lock before taking it: only a lock held here is checked.
     rmdirSync: (path: fs.PathLike) => {
-      if (this.ownedMtimeMs !== null && !this.stillOwned()) return;
+      if (this.owned !== null && !this.stillOwned()) return;
       removeLockOwner(String(path));
       fs.rmdirSync(path);
     },
@@ -65,7 +76,7 @@ export class CrossProcessLock {
   /** Whether the lock directory is still the one this process made (not removed and re-made by another as stale). */
   stillOwned(): boolean {
     try {
-      return this.ownedMtimeMs !== null && fs.statSync(this.path).mtimeMs === this.ownedMtimeMs;
+      return !this.compromised && this.owned !== null && fs.lstatSync(this.path).ino === this.owned.ino;
     } catch {
       return false;
     }
@@ -74,15 +85,27 @@ export class CrossProcessLock {
   /** True if taken; false if another process holds it (noted in `<lock>.waiting`). Other errors (an unwritable directory) throw. */
   tryAcquire(): boolean {
     this.refuseImpostor();
+    const taking = ++this.takings;
     try {
-      this.release = lockfile.lockSync(this.path, { lockfilePath: this.path, realpath: false, stale: this.staleMs, fs: this.lockFs });
+      this.release = lockfile.lockSync(this.path, {
+        lockfilePath: this.path,
+        realpath: false,
+        stale: this.staleMs,
+        update: this.staleMs / 4,
+        fs: this.lockFs,
+        // Its default throws from a timer: the lease finds out instead, before its next write (stillOwned()).
+        // Only for this taking of the lock: the timer of one lost earlier may still fire.
+        onCompromised: () => {
+          if (this.taking === taking) this.compromised = true;
+        },
+      });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (this.tookOverFromDeadOwner()) return this.tryAcquire();
       this.noteWaiting();
       return false;
     }
-    // The note changes the directory's mtime, which proper-lockfile and stillOwned() compare: put it back.
+    // The note changes the directory's mtime, which proper-lockfile's refresh compares: put it back.
     const made = fs.statSync(this.path);
     try {
       writeLockOwner(this.path);
@@ -91,8 +114,35 @@ export class CrossProcessLock {
       // Throwing here instead left the lock made but unknown to the caller, who then waited on itself for ever.
     }
     fs.utimesSync(this.path, made.atime, made.mtime);
-    this.ownedMtimeMs = fs.statSync(this.path).mtimeMs;
+    try {
+      const fd = fs.openSync(this.path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+      this.owned = { fd, ino: fs.fstatSync(fd).ino };
+    } catch (error) {
+      this.unlock();
+      throw error;
+    }
+    this.refreshedAt = Date.now();
+    this.compromised = false;
+    this.taking = taking;
     return true;
+  }
+
+  /**
+   * Calls `noted` when another process notes that it waits (inotify on `<lock>.waiting`, made here if missing), so
+   * that a holder keeping the lock while idle hands it over at once. Null where the note cannot be watched (no
+   * inotify, its limits reached): the holder then lets the lock go whenever idle. A note replaced or removed ends
+   * the watch ('rename'), reported as a waiter: the holder lets the lock go and watches the new note next time.
+   * Waiters on another host of a network file system raise no event here: the holder also polls (waitedOnSince).
+   */
+  watchWaiters(noted: () => void): fs.FSWatcher | null {
+    try {
+      fs.closeSync(openOwnFileForWriting(this.waitingPath, fs.constants.O_CREAT, null));
+      const watcher = fs.watch(this.waitingPath, { persistent: false }, noted);
+      watcher.on('error', noted);
+      return watcher;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -129,6 +179,15 @@ export class CrossProcessLock {
     }
   }
 
+  /** The waiting note's mtime, -1 if there is none; null when it cannot be looked at (then assume a waiter). */
+  waitingNoteStamp(): number | null {
+    try {
+      return fs.lstatSync(this.waitingPath, { throwIfNoEntry: false })?.mtimeMs ?? -1;
+    } catch {
+      return null;
+    }
+  }
+
   private noteWaiting(): void {
     try {
       const now = new Date();
@@ -140,7 +199,8 @@ export class CrossProcessLock {
         fs.lutimesSync(this.waitingPath, now, now);
       }
     } catch {
-      // Unnoted, the wait is still bounded: holders let the lock go at least every 500 ms regardless.
+      // Unnoted (a note that cannot be touched: a read-only or foreign file), this process waits until the holder lets
+      // go for its own reasons: at least every 500 ms if it has no watch, otherwise when it hands over or closes.
     }
   }
 
@@ -155,15 +215,21 @@ export class CrossProcessLock {
     return true;
   }
 
-  /** Lets the lock go; if another process took it over meanwhile, only forgets it (its directory is not ours). */
+  /** Lets the lock go; if another holder took it over meanwhile, only forgets it (its directory is not ours). */
   unlock(): void {
     const release = this.release;
     this.release = null;
-    try {
-      release?.();
-    } catch {
-      // Already gone (removed as stale by another process): nothing left to release.
+    // Not ours any more, proper-lockfile's entry for the path may be another holder's (one in this process too):
+    // releasing would remove that holder's lock. Ours then ends with its refresh timer, which finds it compromised.
+    if (release && (this.owned === null || this.stillOwned())) {
+      try {
+        release();
+      } catch {
+        // Already gone: nothing left to release.
+      }
     }
-    this.ownedMtimeMs = null;
+    if (this.owned) fs.closeSync(this.owned.fd);
+    this.owned = null;
+    this.taking = 0;
   }
 }

@@ -43,6 +43,8 @@ export class TrailEndTracker implements LeaseHolder {
   private headSavedAt = 0;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
+  /** While the lock is kept idle: the head as it was left (null: none), to tell at the next commit whether it was touched. */
+  private idleHead: HeadStamp | null = null;
 
   constructor(
     private readonly directory: string,
@@ -141,6 +143,27 @@ export class TrailEndTracker implements LeaseHolder {
     this.fileCheckedAt = found && found.ino === position.ino && found.size === position.offset ? now : 0;
   }
 
+  /**
+   * The lock is kept with no commit: the head is brought up to date and let go, so that the next write opens it by
+   * path again (one removed meanwhile is made anew, not written unlinked), and the next commit looks at the file first.
+   */
+  idle(): void {
+    this.saveHead();
+    this.fileCheckedAt = 0;
+    this.headFile.close();
+    this.idleHead = headStamp(this.headFile.path);
+  }
+
+  /** The first commit after an idle spell: a head removed, replaced or written meanwhile is read again, as when the lock is taken. */
+  resumed(): void {
+    const left = this.idleHead;
+    this.idleHead = null;
+    const found = headStamp(this.headFile.path);
+    if (left && found && found.ino === left.ino && found.size === left.size && found.mtimeMs === left.mtimeMs) return;
+    this.remember();
+    this.position = null;
+  }
+
   /** Before anyone else can take the lock: the next holder trusts the head, and opens it by path. */
   beforeRelease(): void {
     this.saveHead();
@@ -150,7 +173,9 @@ export class TrailEndTracker implements LeaseHolder {
   }
 
   leaseLost(): void {
-    process.stderr.write(`audit: the lock was taken over as stale while this process was frozen; it re-reads the trail's end before writing again\n`);
+    process.stderr.write(
+      `audit: the lock is no longer this process's (taken over as stale while it was frozen, or removed); it re-reads the trail's end before writing again\n`,
+    );
     this.headLags = false;
     this.remember();
     this.position = null;
@@ -221,6 +246,21 @@ export class TrailEndTracker implements LeaseHolder {
       start: this.start,
       updated_at: this.now().toISOString(),
     };
+  }
+}
+
+interface HeadStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+function headStamp(path: string): HeadStamp | null {
+  try {
+    const { ino, size, mtimeMs } = lstatSync(path);
+    return { ino, size, mtimeMs };
+  } catch {
+    return null;
   }
 }
 

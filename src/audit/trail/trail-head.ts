@@ -107,7 +107,7 @@ const HEAD_BLOCK = 512;
  *
  * The descriptor stays open between writes only while the caller holds the
  * writers' lock (nobody else may write the head then); the caller closes it
- * when it lets the lock go, so the next holder opens the head by path again.
+ * when it goes idle or lets the lock go, so the next write or holder opens the head by path again.
  */
 export class TrailHeadFile {
   private fd: number | null = null;

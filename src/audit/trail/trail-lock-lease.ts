@@ -1,21 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { type FSWatcher, mkdirSync } from 'node:fs';
 import type { CrossProcessLock } from './cross-process-lock.js';
 import type { TrailWriterStats } from './trail-writer-stats.js';
 import { checkOwnDirectory, type OnTightened } from './owned-files.js';
 
-/** How often a writer holding the lock looks whether another process is waiting for it, and if so lets it go. */
+/** How long a writer keeps the lock through a busy stretch once another process noted that it waits. */
 const LOCK_HOLD_MAX_MS = 20;
+/** After its last commit, when the holder brings the head up to date: it then holds the lock idle, or lets it go. */
+const IDLE_AFTER_MS = 20;
+/** While idle with the lock, how often the holder looks at the waiting note: for waiters no watch reports (another host). */
+const IDLE_POLL_MS = 100;
+/** After another process wanted the lock, how long a writer lets it go whenever idle, as it does without a watch. */
+const CONTENTION_MEMORY_MS = 2000;
 /**
- * How long a writer keeps the lock after its last commit, for the next one: retaking it (mkdir, reading and
- * checking the head, rmdir later) costs several times a commit. As long as a busy writer may already keep a
- * waiting process waiting (LOCK_HOLD_MAX_MS), so a waiter's worst case does not grow. The flip side: a writer
- * SIGKILLed while lingering leaves the lock to go stale (AUDIT_LOCK_STALE_MS) before others can write, the
- * same exposure as a kill during a busy stretch, now also for a writer seeing one call every few ms.
- */
-const LOCK_LINGER_MS = LOCK_HOLD_MAX_MS;
-/**
- * The longest a writer keeps the lock even when no process noted that it waits (in case the note could not be
- * written). Under proper-lockfile's first mtime refresh (at least 1 s after taking it), so that timer never runs.
+ * Without a watch: the longest a writer keeps the lock even when no process noted that it waits (in case the note
+ * could not be written). A waiter's note is otherwise looked at every LOCK_HOLD_MAX_MS, at commits.
  */
 const LOCK_HOLD_UNCHECKED_MAX_MS = 500;
 /** After letting the lock go to a waiting process (or at the cap), how long the writer leaves it to the others. */
@@ -24,26 +22,41 @@ const YIELD_MS = 2;
 /** What the lease tells its holder: periodically while it keeps the lock, and just before it lets it go. */
 export interface LeaseHolder {
   upkeep(now: number): void;
+  /** No commit for IDLE_AFTER_MS and the lock kept: the head brought up to date and let go, to be reopened by path. */
+  idle(): void;
+  /** The first commit after an idle spell comes. */
+  resumed(): void;
   beforeRelease(): void;
-  /** The lock was taken over while this process was frozen: forget where the trail ends, write nothing. */
+  /** The lock was taken over while this process was frozen (or removed): forget where the trail ends, write nothing. */
   leaseLost(): void;
 }
 
 /**
- * How a writer holds the cross-process lock: taken for a commit, kept through
- * a busy stretch and LOCK_LINGER_MS after its last commit (one timer, armed
- * once and re-armed from the last commit time when it fires early, not reset
- * per commit), handed over once another process noted that it waits (looked
- * at every LOCK_HOLD_MAX_MS), and let go after LOCK_HOLD_UNCHECKED_MAX_MS
- * regardless. While the lock is kept, the timer also runs the holder's upkeep.
+ * How a writer holds the cross-process lock. Taking it costs several times a commit (mkdir, the owner note, reading
+ * and checking the head, rmdir later), and real traffic is calls seconds apart: so a writer alone keeps it, idle,
+ * for as long as no other process asks for it. A process that finds it busy touches `<lock>.waiting`; the holder
+ * watches that note (inotify) and hands the lock over at once when idle, or after LOCK_HOLD_MAX_MS of a busy
+ * stretch; it also polls the note while idle, for waiters on another host. Once another process wanted the lock
+ * (within CONTENTION_MEMORY_MS), or where the note cannot be watched, the writer lets the lock go after
+ * IDLE_AFTER_MS of idle instead, and at least every LOCK_HOLD_UNCHECKED_MAX_MS without a watch.
+ *
+ * The flip side of holding: a writer SIGKILLed while holding leaves the lock; on the same host (and PID
+ * namespace) the next writer takes it over at once (lock-owner.ts), elsewhere after AUDIT_LOCK_STALE_MS.
  */
 export class TrailLockLease {
   /** Since when the lock is held; null while it is not. */
   private heldSince: number | null = null;
-  /** When the holder last looked for processes waiting on the lock. */
+  /** When the holder last looked for processes waiting on the lock (without a watch, at commits). */
   private waitersCheckedAt = 0;
+  /** While idle: the waiting note's mtime when last looked at; any change is a waiter, whatever its clock. */
+  private noteSeen: number | null = null;
   private lastCommitAt = 0;
-  private releaseTimer: NodeJS.Timeout | null = null;
+  /** Since when the lock is held with no commit (IDLE_AFTER_MS after the last); null while not idle. */
+  private idleSince: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  private waiterNoted = false;
+  private contendedAt = Number.NEGATIVE_INFINITY;
   private yieldUntil = 0;
 
   constructor(
@@ -61,7 +74,10 @@ export class TrailLockLease {
 
   /** True if held (already or now); false if another process holds it. Other errors (an unwritable directory) throw. */
   tryTake(): boolean {
-    if (this.stillHeld()) return true;
+    if (this.stillHeld()) {
+      this.wake();
+      return true;
+    }
     this.checkDirectory();
     let taken: boolean;
     try {
@@ -72,51 +88,72 @@ export class TrailLockLease {
       taken = this.lock.tryAcquire();
     }
     if (taken) this.taken();
-    else this.stats.lockWaits++;
+    else {
+      this.stats.lockWaits++;
+      this.contendedAt = Date.now();
+    }
     return taken;
   }
 
   /** Waits synchronously (exit handlers, shutdown), up to `timeoutMs`. */
   takeBlocking(timeoutMs: number): boolean {
-    if (this.stillHeld()) return true;
+    if (this.stillHeld()) {
+      this.wake();
+      return true;
+    }
     this.checkDirectory();
     const taken = this.lock.acquireBlocking(timeoutMs);
     if (taken) this.taken();
     return taken;
   }
 
-  /** After a commit under the lock: keep it for the next one of a busy stretch (`keep`), unless others wait their turn. */
+  /** After a commit under the lock: keep it for the next one (`keep`), unless others wait their turn. */
   committed(keep: boolean): void {
     if (!keep || this.othersWaitTheirTurn()) {
-      this.release();
-      this.yieldUntil = Date.now() + YIELD_MS;
+      this.handOver();
       return;
     }
     this.lastCommitAt = Date.now();
-    if (!this.releaseTimer) this.armReleaseTimer(LOCK_LINGER_MS);
+    if (!this.timer) this.arm(IDLE_AFTER_MS);
   }
 
   release(): void {
-    if (this.releaseTimer) clearTimeout(this.releaseTimer);
-    this.releaseTimer = null;
+    this.stopTimer();
+    this.unwatch();
     if (!this.stillHeld()) return;
     this.holder.beforeRelease();
     this.heldSince = null;
+    this.idleSince = null;
     this.lock.unlock();
   }
 
+  /** A commit comes after an idle spell: the head is saved IDLE_AFTER_MS after it again, not at the next poll. */
+  private wake(): void {
+    if (this.idleSince === null) return;
+    this.idleSince = null;
+    this.stopTimer();
+    this.holder.resumed();
+  }
+
+  private handOver(): void {
+    this.release();
+    this.yieldUntil = Date.now() + YIELD_MS;
+  }
+
   /**
-   * Whether the lock is still ours. Others take it as stale once its directory is older than the stale time;
-   * a holder gets there only if its event loop froze (a hold ends within LOCK_HOLD_UNCHECKED_MAX_MS), so only
-   * then is the directory looked at (at half the stale time: a margin for clocks between processes). Taken
-   * over, the lease is dropped without a word to the files: the other process's head and lock are current.
+   * Whether the lock is still ours. Others take it as stale once its mtime is older than the stale time, which the
+   * lock's timer refreshes; a holder gets there only if its event loop froze, and only then, or when the lock was
+   * kept idle (its directory may have been removed meanwhile), is the directory looked at. Lost, the lease is
+   * dropped without a word to the files: the other process's head and lock are current.
    */
   private stillHeld(): boolean {
     if (this.heldSince === null) return false;
-    if (Date.now() - this.heldSince < this.lock.staleMs / 2 || this.lock.stillOwned()) return true;
-    if (this.releaseTimer) clearTimeout(this.releaseTimer);
-    this.releaseTimer = null;
+    const fresh = !this.lock.compromised && this.idleSince === null && Date.now() - this.lock.refreshedAt < this.lock.staleMs / 2;
+    if (fresh || this.lock.stillOwned()) return true;
+    this.stopTimer();
+    this.unwatch();
     this.heldSince = null;
+    this.idleSince = null;
     this.stats.leasesLost++;
     this.holder.leaseLost();
     this.lock.unlock();
@@ -137,38 +174,90 @@ export class TrailLockLease {
 
   private taken(): void {
     this.heldSince = Date.now();
+    this.idleSince = null;
+    this.waiterNoted = false;
     this.stats.locksTaken++;
+    this.watcher = this.lock.watchWaiters(this.waiterNotedNow);
   }
 
-  private armReleaseTimer(delayMs: number): void {
-    this.releaseTimer = setTimeout(this.lingerOver, delayMs);
-    this.releaseTimer.unref();
+  private readonly waiterNotedNow = (): void => {
+    if (this.heldSince === null || this.waiterNoted) return;
+    this.waiterNoted = true;
+    this.contendedAt = Date.now();
+    this.stopTimer();
+    this.arm(Math.max(0, this.heldSince + LOCK_HOLD_MAX_MS - Date.now()));
+  };
+
+  private arm(delayMs: number): void {
+    this.timer = setTimeout(this.tick, delayMs);
+    this.timer.unref();
   }
 
-  private readonly lingerOver = (): void => {
-    this.releaseTimer = null;
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private unwatch(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.waiterNoted = false;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = null;
     if (!this.stillHeld()) return;
     const now = Date.now();
+    if (this.waiterNoted) {
+      this.stats.lockHandovers++;
+      this.handOver();
+      return;
+    }
     const idle = now - this.lastCommitAt;
-    if (idle >= LOCK_LINGER_MS) {
+    if (idle < IDLE_AFTER_MS) {
+      // Still in a busy stretch: the holder's periodic upkeep, here rather than in a caller's commit.
+      this.holder.upkeep(now);
+      this.arm(IDLE_AFTER_MS - idle);
+      return;
+    }
+    if (this.watcher === null || now - this.contendedAt < CONTENTION_MEMORY_MS) {
       this.release();
       return;
     }
-    // Still in a busy stretch: the holder's periodic upkeep, here rather than in a caller's commit.
-    this.holder.upkeep(now);
-    this.armReleaseTimer(LOCK_LINGER_MS - idle);
+    const note = this.lock.waitingNoteStamp();
+    if (this.idleSince === null) {
+      this.idleSince = now;
+      this.stats.idleHolds++;
+      this.holder.idle();
+    } else if (note === null || note !== this.noteSeen) {
+      this.contendedAt = now;
+      this.stats.lockHandovers++;
+      this.handOver();
+      return;
+    }
+    this.noteSeen = note;
+    this.arm(IDLE_POLL_MS);
   };
 
-  /** Looked at once every LOCK_HOLD_MAX_MS of holding: a stat, not a release and re-acquire when nobody waits. */
+  /** With a watch, a noted waiter waits at most LOCK_HOLD_MAX_MS; without, the note is looked at (a stat) that often. */
   private othersWaitTheirTurn(): boolean {
     const now = Date.now();
-    if (now - this.heldSince! >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
+    const heldFor = now - this.heldSince!;
+    if (this.watcher !== null) {
+      if (!this.waiterNoted || heldFor < LOCK_HOLD_MAX_MS) return false;
+      this.stats.lockHandovers++;
+      return true;
+    }
+    if (heldFor >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
     const since = Math.max(this.waitersCheckedAt, this.heldSince!);
     if (now - since < LOCK_HOLD_MAX_MS) return false;
     this.waitersCheckedAt = now;
     // A margin of one period for clock steps between processes; a false yes only costs a pause.
     const waited = this.lock.waitedOnSince(since - LOCK_HOLD_MAX_MS);
-    if (waited) this.stats.lockHandovers++;
+    if (waited) {
+      this.stats.lockHandovers++;
+      this.contendedAt = now;
+    }
     return waited;
   }
 }

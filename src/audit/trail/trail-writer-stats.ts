@@ -1,7 +1,7 @@
 /**
  * What the writer counts, each counter kept by the part that does the work (committer, fsync, head, lock
  * lease). A leaf, so that those parts need not import the writer that owns them.
- * `lockHandovers`: times it let the lock go mid-stretch because another process noted that it waits.
+ * `lockHandovers`: times it let the lock go because another process noted that it waits.
  */
 export interface TrailWriterStats {
   commits: number;
@@ -12,6 +12,8 @@ export interface TrailWriterStats {
   locksTaken: number;
   lockWaits: number;
   lockHandovers: number;
+  /** Idle spells through which it kept the lock (no other process asked for it), instead of letting it go. */
+  idleHolds: number;
   /** Times the lock was found taken over as stale after this process froze while holding it. */
   leasesLost: number;
 }

@@ -11,6 +11,7 @@ import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
 import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
 import { makeTempDir } from '../../support/trail-files.js';
+import { writerWentIdle } from '../../support/writer-idle.js';
 
 const hasher = new ChainHasher('writer-test-key');
 
@@ -24,10 +25,6 @@ function lines(path: string): string[] {
 
 function records(path: string): Array<Record<string, any>> {
   return lines(path).map((line) => JSON.parse(line) as Record<string, any>);
-}
-
-async function lockLetGo(dir: string): Promise<void> {
-  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 async function verified(dir: string) {
@@ -328,7 +325,7 @@ test('retention gzips past days and deletes old ones, never the current file, an
   );
 });
 
-test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the lock is next taken: new records go to a new file, nothing is lost', async () => {
+test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and at the first commit after an idle spell: new records go to a new file, nothing is lost', async () => {
   const dir = makeTempDir('writer');
   const day = '2026-06-01';
   const writer = writerFor(dir, { now: () => new Date(`${day}T00:00:05.500Z`) });
@@ -336,15 +333,15 @@ test('a file moved away (logrotate) is noticed on reopen (SIGHUP) and when the l
   renameSync(join(dir, `audit_${day}.jsonl`), join(dir, 'rotated-1.jsonl'));
   writer.reopen(); // what SIGHUP does: the move is noticed at the next write, lock held or not
   await writer.append(auditRecord(2, `${day}T00:00:02.000Z`));
-  await lockLetGo(dir);
+  await writerWentIdle(writer);
   renameSync(join(dir, `audit_${day}.jsonl`), join(dir, 'rotated-2.jsonl'));
-  // No SIGHUP: noticed when the writer takes the lock again.
+  // No SIGHUP: noticed at the writer's first commit after it went idle.
   await writer.append(auditRecord(3, `${day}T00:00:03.000Z`));
   // Moved while the writer holds the lock: records committed before its next check of the file still go to
   // the moved file through the open descriptor (chained, nothing lost); then the writer continues at the path.
   renameSync(join(dir, `audit_${day}.jsonl`), join(dir, 'rotated-3.jsonl'));
   await writer.append(auditRecord(4, `${day}T00:00:04.000Z`));
-  await lockLetGo(dir);
+  await writerWentIdle(writer);
   await writer.append(auditRecord(5, `${day}T00:00:05.000Z`));
   writer.close();
   assert.deepEqual(
@@ -380,12 +377,12 @@ test('while the writer keeps the lock it does not stat the current file at every
   await verified(dir);
 });
 
-test('the head stays open only while the lock is held: a head deleted while the writer is idle is rebuilt by path and says so', async () => {
+test('the head stays open only while the writer is busy: a head deleted while the writer is idle is rebuilt by path and says so', async () => {
   const dir = makeTempDir('writer');
   const writer = writerFor(dir);
   await writer.append(auditRecord(1));
   await writer.append(auditRecord(2));
-  await lockLetGo(dir); // after its idle linger
+  await writerWentIdle(writer);
   unlinkSync(join(dir, 'audit.head.json'));
   await writer.append(auditRecord(3));
   // The new head is at the path, not in a descriptor to the deleted file.

@@ -10,6 +10,7 @@ import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
 import type { TrailWriterConfig } from '../../../src/audit/trail/trail-writer-config.js';
 import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
+import { writerWentIdle } from '../../support/writer-idle.js';
 import { makeTempDir } from '../../support/trail-files.js';
 import { startWriter } from '../../support/writer-process.js';
 
@@ -38,19 +39,15 @@ function trailRecords(dir: string): Array<Record<string, any>> {
     );
 }
 
-async function lockLetGo(dir: string): Promise<void> {
-  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 const AFTER_HEAD = /record\(s\) after the head/;
 
-test('while one writer keeps the lock the head is rewritten now and then, not after every commit, and is current once the lock is let go', async () => {
+test('while one writer keeps the lock the head is rewritten now and then, not after every commit, and is current once the writer goes idle', async () => {
   const dir = makeTempDir('head');
   const writer = writerFor(dir);
   for (let i = 0; i < 1000; i++) await writer.append(auditRecord(i));
   // One head write per lock take and per 20 ms of holding: far fewer than the commits, unless each commit took 10 ms.
   assert.ok(writer.stats.headWrites < writer.stats.commits / 2, JSON.stringify(writer.stats));
-  await lockLetGo(dir);
+  await writerWentIdle(writer);
   assert.equal(headSeq(dir), 1000);
   const report = await verifyTrail(dir, { hasher });
   assert.deepEqual(report.problems, []);

@@ -20,6 +20,7 @@ import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { auditRecord } from '../../support/chained-trail.js';
 import { runCli } from '../../support/cli.js';
 import { makeTempDir, readTrail } from '../../support/trail-files.js';
+import { writerWentIdle } from '../../support/writer-idle.js';
 
 const KEY = 'hostile-directory-key';
 const hasher = new ChainHasher(KEY);
@@ -177,8 +178,8 @@ test('loose permissions on the directory, the day file and the head are tightene
 test('the log directory replaced by a symbolic link while the writer runs: the writer keeps to the directory it resolved at start', async () => {
   const { root, dir, writer, dayFile } = setting('hostile-dir-swap');
   await writer.append(auditRecord(1, at(1)));
-  // Wait for the writer to let go of the lock, so the swap happens between its commits.
-  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
+  // Wait for the writer to go idle, so the swap happens between its commits.
+  await writerWentIdle(writer);
   const decoy = join(root, 'decoy');
   mkdirSync(decoy);
   renameSync(dir, join(root, 'logs.real'));

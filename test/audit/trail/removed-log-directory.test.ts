@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
@@ -7,18 +7,16 @@ import { auditRecord } from '../../support/chained-trail.js';
 import { runCli } from '../../support/cli.js';
 import { connectOverStdio, helpdeskDirs } from '../../support/helpdesk-process.js';
 import { readTrail } from '../../support/trail-files.js';
+import { processWriterWentIdle, writerWentIdle } from '../../support/writer-idle.js';
+import type { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
 const KEY = 'removed-directory-key';
-
-async function lockLetGo(dir: string): Promise<void> {
-  while (readdirSync(dir).includes('audit.lock')) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 test('a log directory removed while the writer is idle: the chain is not restarted, a recovery record names the lost range, verify fails', async () => {
   const dir = helpdeskDirs('removed-dir').logDir;
   const writer = new ChainedTrailWriter({ directory: dir, hasher: new ChainHasher(KEY) });
   for (let i = 1; i <= 3; i++) await writer.append(auditRecord(i));
-  await lockLetGo(dir);
+  await writerWentIdle(writer);
   rmSync(dir, { recursive: true });
   await writer.append(auditRecord(4));
   writer.close();
@@ -42,7 +40,7 @@ test('a real server whose log directory is removed between calls says so, and ve
   const dirs = helpdeskDirs('removed-dir-server');
   const client = await connectOverStdio(dirs);
   await client.callTool({ name: 'lookup_inventory', arguments: { query: 'monitor' } });
-  await lockLetGo(dirs.logDir);
+  await processWriterWentIdle((client.transport as StdioClientTransport).pid!, dirs.logDir, readTrail(dirs.logDir).length);
   rmSync(dirs.logDir, { recursive: true });
   await client.callTool({ name: 'lookup_inventory', arguments: { query: 'laptop' } });
   await client.close();
