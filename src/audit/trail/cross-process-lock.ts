@@ -46,25 +46,37 @@ export class CrossProcessLock {
   private takings = 0;
   /** Which of this lock's takings holds it now. */
   private taking = 0;
+  /** The taking under way in tryAcquire: proper-lockfile may refresh, and remove a stale lock, for it. */
+  private acquiring = 0;
+
   /**
-   * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail; its refreshes
-   * noted; removing the lock (release, or proper-lockfile's exit handler) never removes a lock another
-   * process took over as stale while this one was frozen.
+   * proper-lockfile's fs for one taking of the lock: the lock directory created 0700 like every directory of the
+   * trail; its refreshes noted; removing the lock (release, or proper-lockfile's exit handler) never removes a lock
+   * another process took over as stale while this one was frozen. A taking lost is not released through
+   * proper-lockfile (unlock()), so its refresh timer and exit-handler entry live on: they touch nothing once another
+   * taking holds, or none. Else that timer refreshed a lock retaken in the same second (the same mtime, the next
+   * whole second + 5 ms) as its own, and the new taking's timer found it compromised: the writer lost it again and
+   * waited for its own lock to go stale.
    */
-  private readonly lockFs = {
-    ...fs,
-    mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }),
-    utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
-      fs.utimesSync(path, atime, mtime);
-      this.refreshedAt = Date.now();
-    },
-    // Also how proper-lockfile removes a stale lock before taking it: only a lock held here is checked.
-    rmdirSync: (path: fs.PathLike) => {
-      if (this.owned !== null && !this.stillOwned()) return;
-      removeLockOwner(String(path));
-      fs.rmdirSync(path);
-    },
-  };
+  private lockFsFor(taking: number) {
+    const current = (): boolean => this.acquiring === taking || this.taking === taking;
+    return {
+      ...fs,
+      mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }),
+      utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
+        // ENOENT: proper-lockfile then ends that timer, its entry for the path (if still its own) and its onCompromised.
+        if (!current()) throw Object.assign(new Error(`${String(path)} is no longer held by this taking`), { code: 'ENOENT' });
+        fs.utimesSync(path, atime, mtime);
+        this.refreshedAt = Date.now();
+      },
+      // Also how proper-lockfile removes a stale lock before taking it (while acquiring).
+      rmdirSync: (path: fs.PathLike) => {
+        if (this.acquiring !== taking && !(this.taking === taking && this.stillOwned())) return;
+        removeLockOwner(String(path));
+        fs.rmdirSync(path);
+      },
+    };
+  }
 
   constructor(
     readonly path: string,
@@ -86,13 +98,22 @@ export class CrossProcessLock {
   tryAcquire(): boolean {
     this.refuseImpostor();
     const taking = ++this.takings;
+    this.acquiring = taking;
+    try {
+      return this.acquire(taking);
+    } finally {
+      if (this.acquiring === taking) this.acquiring = 0;
+    }
+  }
+
+  private acquire(taking: number): boolean {
     try {
       this.release = lockfile.lockSync(this.path, {
         lockfilePath: this.path,
         realpath: false,
         stale: this.staleMs,
         update: this.staleMs / 4,
-        fs: this.lockFs,
+        fs: this.lockFsFor(taking),
         // Its default throws from a timer: the lease finds out instead, before its next write (stillOwned()).
         // Only for this taking of the lock: the timer of one lost earlier may still fire.
         onCompromised: () => {
