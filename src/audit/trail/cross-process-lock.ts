@@ -12,6 +12,13 @@ import { openOwnFileForWriting, UntrustedFileError } from './owned-files.js';
 process.on('SIGXFSZ', () => {});
 
 /**
+ * The lock this process holds at each path, whichever of its writers took it. A writer waiting synchronously
+ * (acquireBlocking: exit handlers, shutdown) blocks the event loop, so the fs.watch event by which an idle holder of
+ * the same process would hand over never runs: it asks that holder directly instead of waiting for the stale time.
+ */
+const heldHere = new Map<string, CrossProcessLock>();
+
+/**
  * The lock several writer processes sharing one log directory take around
  * each write: proper-lockfile's atomic `mkdir` of `<dir>/audit.lock`, with
  * stale detection by the lock directory's mtime, so a writer killed while
@@ -46,6 +53,8 @@ export class CrossProcessLock {
   private takings = 0;
   /** Which of this lock's takings holds it now. */
   private taking = 0;
+  /** Set by the holder: lets the lock go now if it can (not in the middle of a commit); for acquireBlocking here. */
+  askedToLetGo: (() => void) | null = null;
   /** The taking under way in tryAcquire: proper-lockfile may refresh, and remove a stale lock, for it. */
   private acquiring = 0;
 
@@ -145,6 +154,7 @@ export class CrossProcessLock {
     this.refreshedAt = Date.now();
     this.compromised = false;
     this.taking = taking;
+    heldHere.set(this.path, this);
     return true;
   }
 
@@ -231,6 +241,11 @@ export class CrossProcessLock {
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
     while (!this.tryAcquire()) {
       if (Date.now() >= deadline) return false;
+      const holder = heldHere.get(this.path);
+      if (holder && holder !== this && holder.askedToLetGo) {
+        holder.askedToLetGo();
+        if (heldHere.get(this.path) !== holder) continue;
+      }
       Atomics.wait(sleeper, 0, 0, 2);
     }
     return true;
@@ -252,5 +267,6 @@ export class CrossProcessLock {
     if (this.owned) fs.closeSync(this.owned.fd);
     this.owned = null;
     this.taking = 0;
+    if (heldHere.get(this.path) === this) heldHere.delete(this.path);
   }
 }
