@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { MachineDescription } from './machine.js';
+import { cpuSourceText, type CpuSource } from './process-cpu.js';
 import { EMBEDDED_CASE, PROXY_CASE, RECEIVER_UP_CASE, TRAIL_ONLY_CASE, type LossResult } from './scenarios/loss.js';
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { ProfileRow } from './scenarios/profile.js';
@@ -22,6 +23,8 @@ export interface BenchResults {
   durationS: number;
   machineAtStart: MachineDescription;
   loadAverageAtEnd: string;
+  /** Where the server CPU of a spawned process was read from (bench/process-cpu.ts). */
+  cpuSource: CpuSource;
   rounds: number;
   overheadRounds: number;
   roundsAt10k: number;
@@ -118,7 +121,7 @@ export function renderReport(results: BenchResults): string {
     add(
       '## 1. Per-call overhead',
       '',
-      `Wall time per call (batch time / calls) for a client calling the server, ${results.overheadRounds} rounds (${results.roundsAt10k} at 10,000 in flight). \`unaudited\` is a plain McpServer with the help-desk tools (\`registerHelpdeskTools\`); \`audited\` is the same server built as \`src/helpdesk/server.ts\` builds it (each record written before the response); \`audited+otlp\` adds an OTLP/HTTP exporter behind a BatchSpanProcessor (defaults) sending to a loopback receiver answering 200. \`lookup_inventory\` is the help desk's fuzzy search (the targets' workload); \`bench_echo\` is a tool that does nothing, to show the audit layer's cost undiluted (informative, no target). In memory the client shares the server's process; on stdio the server is a spawned process. Targets are judged on wall time; the server's CPU time per call (from \`process.cpuUsage\` in memory, server and client together; from /proc on stdio, the server alone, in 10 ms ticks, so precise only where a batch takes ≥ 0.2 s of server CPU, i.e. the \`lookup_inventory\` rows) is shown beside it because, unlike wall time, it does not grow while a process waits for a CPU another engineer's tests hold.`,
+      `Wall time per call (batch time / calls) for a client calling the server, ${results.overheadRounds} rounds (${results.roundsAt10k} at 10,000 in flight). \`unaudited\` is a plain McpServer with the help-desk tools (\`registerHelpdeskTools\`); \`audited\` is the same server built as \`src/helpdesk/server.ts\` builds it (each record written before the response); \`audited+otlp\` adds an OTLP/HTTP exporter behind a BatchSpanProcessor (defaults) sending to a loopback receiver answering 200. \`lookup_inventory\` is the help desk's fuzzy search (the targets' workload); \`bench_echo\` is a tool that does nothing, to show the audit layer's cost undiluted (informative, no target). In memory the client shares the server's process; on stdio the server is a spawned process. Targets are judged on wall time; the server's CPU time per call (from \`process.cpuUsage\` in memory, server and client together; on stdio the server alone, ${cpuSourceText(results.cpuSource)}) is shown beside it because, unlike wall time, it does not grow while a process waits for a CPU another engineer's tests hold.`,
       '',
       table(
         [
@@ -313,12 +316,12 @@ export function renderReport(results: BenchResults): string {
     }
   }
 
-  if (results.proxy) add(proxySection(results.proxy), '');
-  if (results.proxyHttp) add(proxyHttpSection(results.proxyHttp), '');
+  if (results.proxy) add(proxySection(results.proxy, results.cpuSource), '');
+  if (results.proxyHttp) add(proxyHttpSection(results.proxyHttp, results.cpuSource), '');
 
   if (results.signing) add(signingSection(results.signing, results.signingPlan, ran('cli') ? results.cli : [], results.cliRecords), '');
 
-  if (ran('peers')) add(peersSection(results.peers, results.peersPlan), '');
+  if (ran('peers')) add(peersSection(results.peers, results.peersPlan, results.cpuSource), '');
   if (results.floor) add(floorSection(results.floor), '');
 
   if (ran('profile'))
@@ -385,7 +388,7 @@ function spacedSection(results: BenchResults): string {
   return [
     `### Sequential calls spaced in time (informative, no target)`,
     '',
-    `The targets' sequential rows send each call as soon as the last one is answered, which keeps the audit writer on its warm path: it holds its cross-process lock and the trail head between commits, and lets them go only after 20 ms of idle. Real MCP traffic arrives seconds apart, so every call then takes the cold path (take the lock, read the head, write, let go). Here ${calls} sequential calls per batch with a ${pauseMs} ms pause before each (longer than the writer's 20 ms idle linger), ${rounds} rounds, unaudited and audited taking turns as above. The time per call is the call's own wall time, the pause left out; server CPU per call is everything the process spent during the batch, pauses included, so it counts the lock release the writer does while idle (on stdio in 10 ms ticks, as above: coarse for \`bench_echo\`).`,
+    `The targets' sequential rows send each call as soon as the last one is answered, which keeps the audit writer on its warm path: it holds its cross-process lock and the trail head between commits, and lets them go only after 20 ms of idle. Real MCP traffic arrives seconds apart, so every call then takes the cold path (take the lock, read the head, write, let go). Here ${calls} sequential calls per batch with a ${pauseMs} ms pause before each (longer than the writer's 20 ms idle linger), ${rounds} rounds, unaudited and audited taking turns as above. The time per call is the call's own wall time, the pause left out; server CPU per call is everything the process spent during the batch, pauses included, so it counts the lock release the writer does while idle (on stdio read as above).`,
     '',
     table(
       [
@@ -455,7 +458,7 @@ function commandOptions(results: BenchResults): string {
 }
 
 /** Section 7: the proxy against the server spoken to directly, the embedded library beside it (issue 11). */
-function proxySection(proxy: ProxyResults): string {
+function proxySection(proxy: ProxyResults, cpuSource: CpuSource): string {
   const { plan } = proxy;
   const comparison = (rows: OverheadRow[]): string =>
     table(
@@ -501,7 +504,7 @@ function proxySection(proxy: ProxyResults): string {
   return [
     '## 7. Audit proxy (`mcp-audit proxy`, issue 11)',
     '',
-    `\`proxy(unaudited)\` is \`node dist/src/cli/main.js proxy -- node dist/bench/bench-server.js unaudited\`: the proxy, spawned on stdio as a client launches it, starts the unaudited help-desk server and writes the trail. It is compared with that server spoken to directly (\`direct\`), and with the embedded audited server (\`embedded\`, the library as \`src/helpdesk/server.ts\` uses it) in the same rounds: the three take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. Each client lists the tools first (the proxy records only the argument fields a tool declares in a \`tools/list\` answer it saw). "µs added" is the median over rounds of proxy minus direct. Server-side CPU is the server process's (behind the proxy: proxy and server together), in 10 ms ticks from /proc, so coarse for \`bench_echo\`; the proxy process's own is beside it.`,
+    `\`proxy(unaudited)\` is \`node dist/src/cli/main.js proxy -- node dist/bench/bench-server.js unaudited\`: the proxy, spawned on stdio as a client launches it, starts the unaudited help-desk server and writes the trail. It is compared with that server spoken to directly (\`direct\`), and with the embedded audited server (\`embedded\`, the library as \`src/helpdesk/server.ts\` uses it) in the same rounds: the three take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. Each client lists the tools first (the proxy records only the argument fields a tool declares in a \`tools/list\` answer it saw). "µs added" is the median over rounds of proxy minus direct. Server-side CPU is the server process's (behind the proxy: proxy and server together), ${cpuSourceText(cpuSource)}; the proxy process's own is beside it.`,
     '',
     comparison(proxy.overhead),
     '',
@@ -561,7 +564,7 @@ function proxySection(proxy: ProxyResults): string {
 }
 
 /** Section 8: the HTTP proxy against the same upstream spoken to directly over loopback HTTP (issue 12). */
-export function proxyHttpSection(results: ProxyHttpResults): string {
+export function proxyHttpSection(results: ProxyHttpResults, cpuSource: CpuSource): string {
   const { plan } = results;
   const [sequential, concurrent] = plan.concurrency;
   const rss = (bytes: number | undefined): string => (bytes === undefined ? 'n/a' : mebibytes(bytes));
@@ -570,7 +573,7 @@ export function proxyHttpSection(results: ProxyHttpResults): string {
   return [
     '## 8. HTTP audit proxy (`mcp-audit proxy --upstream URL`, issue 12)',
     '',
-    `The upstream is \`node dist/bench/http-upstream.js\`: the unaudited help desk (the same server as section 7's \`direct\`) on the MCP SDK's Streamable HTTP transport, 2025-era sessions, with two endpoints, \`/json\` (answers in \`application/json\`) and \`/sse\` (answers as an SSE stream). One \`mcp-audit proxy --upstream …\` process stands in front of each endpoint, writing the trail. \`direct\` is an SDK client talking to the upstream over loopback HTTP; \`proxy\` is the same client talking to the proxy, which talks to the same upstream process. The two take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. "µs added" is the median over rounds of proxy minus direct. The proxy's CPU is its process's, in 10 ms ticks from /proc.`,
+    `The upstream is \`node dist/bench/http-upstream.js\`: the unaudited help desk (the same server as section 7's \`direct\`) on the MCP SDK's Streamable HTTP transport, 2025-era sessions, with two endpoints, \`/json\` (answers in \`application/json\`) and \`/sse\` (answers as an SSE stream). One \`mcp-audit proxy --upstream …\` process stands in front of each endpoint, writing the trail. \`direct\` is an SDK client talking to the upstream over loopback HTTP; \`proxy\` is the same client talking to the proxy, which talks to the same upstream process. The two take turns batch by batch in rotated order, ${plan.rounds} rounds of ${sequential?.calls ?? '—'} sequential and ${concurrent?.calls ?? '—'} calls at ${concurrent?.inFlight ?? '—'} in flight. "µs added" is the median over rounds of proxy minus direct. The proxy's CPU is its process's, ${cpuSourceText(cpuSource)}.`,
     '',
     table(
       [

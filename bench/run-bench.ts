@@ -11,6 +11,7 @@ import { createBenchContext, rotated } from './bench-context.js';
 import type { Workload } from './call-load.js';
 import { describeMachine } from './machine.js';
 import { LoopbackOtlpReceiver } from './otlp-receiver.js';
+import { CPU_SOURCE } from './process-cpu.js';
 import { renderReport, type BenchResults } from './report.js';
 import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.js';
 import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
@@ -292,6 +293,7 @@ try {
     loadAverageAtEnd: loadavg()
       .map((load) => load.toFixed(2))
       .join(' / '),
+    cpuSource: CPU_SOURCE,
     rounds: PLAN.rounds,
     overheadRounds: PLAN.overhead.rounds,
     roundsAt10k: PLAN.overheadAt10k.rounds,
