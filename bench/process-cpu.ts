@@ -59,7 +59,12 @@ export function tickCpuUsOf(pid: number): number | undefined {
  * counts once it has exited and been reaped.
  */
 export function ownAndReapedCpuUs(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return Number.NaN; // Not Linux: the durations go without CPU.
+  }
   // utime, stime, cutime and cstime are the 14th to 17th fields of the line.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);

@@ -33,7 +33,7 @@ export function createScenarioTimer(selection: ScenarioSelection, progress: (lin
         const cpuSeconds = (ownAndReapedCpuUs() - started.cpu) / 1e6;
         const total = totals.get(scenario) ?? { seconds: 0, cpuSeconds: 0 };
         totals.set(scenario, { seconds: total.seconds + seconds, cpuSeconds: total.cpuSeconds + cpuSeconds });
-        progress(`${scenario}: ${seconds.toFixed(0)} s, ${cpuSeconds.toFixed(0)} s of CPU`);
+        progress(`${scenario}: ${seconds.toFixed(0)} s${cpuText(cpuSeconds)}`);
       }
     },
     durations: () => [...totals].map(([scenario, total]) => ({ scenario, ...total })),
@@ -46,7 +46,12 @@ export function durationsText(durations: readonly ScenarioDuration[], totalSecon
     .sort((a, b) => b.seconds - a.seconds)
     .map(
       ({ scenario, seconds, cpuSeconds }) =>
-        `${scenario} ${seconds.toFixed(0)} s (${((100 * seconds) / totalSeconds).toFixed(0)} %, CPU ${cpuSeconds.toFixed(0)} s)`,
+        `${scenario} ${seconds.toFixed(0)} s (${((100 * seconds) / totalSeconds).toFixed(0)} %${cpuText(cpuSeconds)})`,
     )
     .join(', ');
+}
+
+/** Where /proc is missing the CPU is unknown: left out rather than shown as NaN. */
+function cpuText(cpuSeconds: number): string {
+  return Number.isNaN(cpuSeconds) ? '' : `, CPU ${cpuSeconds.toFixed(0)} s`;
 }

@@ -59,4 +59,6 @@ test('the durations line lists scenarios largest first with their share of the r
     ),
     'overhead 30 s (60 %, CPU 21 s), sinks 10 s (20 %, CPU 9 s)',
   );
+  // Where /proc is missing the CPU is unknown, and left out rather than shown as NaN.
+  assert.equal(durationsText([{ scenario: 'cli', seconds: 5, cpuSeconds: Number.NaN }], 10), 'cli 5 s (50 %)');
 });
