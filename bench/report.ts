@@ -110,7 +110,7 @@ export function renderReport(results: BenchResults): string {
           `**Partial run: only ${results.scenarios.names.join(', ')}** (\`--only=${results.scenarios.names.join(',')}\`); the other scenarios' sections and targets are left out.`,
           '',
         ]),
-    'Rerun: `npm run bench` (full) or `npm run bench -- --quick` (under two minutes on a quiet machine). The machine this ran on is shared, so absolute figures are noisy; what the targets are judged on is the **ratio** to a baseline measured in the same run. Variants run in their own processes, kept alive for the whole scenario, and take turns batch by batch in an order rotated every round, so noise falls on all of them alike. Each figure is given as the **median** over rounds, with the **min** beside it.',
+    'Rerun: `npm run bench` (full) or `npm run bench -- --quick` (about two minutes: a smoke run). The machine this ran on is shared, so absolute figures are noisy; what the targets are judged on is the **ratio** to a baseline measured in the same run. Variants run in their own processes, kept alive for the whole scenario, and take turns batch by batch in an order rotated every round, so noise falls on all of them alike. Each figure is given as the **median** over rounds, with the **min** beside it.',
     '',
     `## Targets: ${targets.length - missed} met, ${missed} missed`,
     '',
