@@ -375,9 +375,9 @@ export function renderReport(results: BenchResults): string {
 }
 
 /**
- * Back-to-back calls keep the audit writer on its warm path (lock held,
- * trail head open); real calls arrive seconds apart, so the writer lets its
- * lock go between them and takes it again on the next call.
+ * Back-to-back calls keep the audit writer on its warm path (trail head
+ * open, nothing to check); real calls arrive seconds apart, each to an idle
+ * writer and a cold process.
  */
 function spacedSection(results: BenchResults): string {
   const { calls, pauseMs, rounds } = results.spacedPlan;
@@ -393,7 +393,7 @@ function spacedSection(results: BenchResults): string {
   return [
     `### Sequential calls spaced in time (informative, no target)`,
     '',
-    `The targets' sequential rows send each call as soon as the last one is answered, which keeps the audit writer on its warm path: it holds its cross-process lock and the trail head between commits, and lets them go only after 20 ms of idle. Real MCP traffic arrives seconds apart, so every call then takes the cold path (take the lock, read the head, write, let go). Here ${calls} sequential calls per batch with a ${pauseMs} ms pause before each (longer than the writer's 20 ms idle linger), ${rounds} rounds, unaudited and audited taking turns as above. The time per call is the call's own wall time, the pause left out; server CPU per call is everything the process spent during the batch, pauses included, so it counts the lock release the writer does while idle (on stdio read as above).`,
+    `The targets' sequential rows send each call as soon as the last one is answered, which keeps the audit writer on its warm path: its head file stays open and no file is checked between commits. Real MCP traffic arrives seconds apart, so every call comes to an idle writer: it keeps its cross-process lock (a writer alone does), but its first write after an idle spell checks the lock, the head and the file, and the process itself has gone cold. Here ${calls} sequential calls per batch with a ${pauseMs} ms pause before each (longer than the writer's 20 ms busy stretch, after which it saves and closes its head), ${rounds} rounds, unaudited and audited taking turns as above. The time per call is the call's own wall time, the pause left out; server CPU per call is everything the process spent during the batch, pauses included, so it counts what the writer does while idle (on stdio read as above).`,
     '',
     table(
       [
@@ -517,7 +517,7 @@ function proxySection(proxy: ProxyResults, cpuSource: CpuSource): string {
     '',
     `### Sequential calls spaced ${plan.spaced.pauseMs} ms apart (informative, no target)`,
     '',
-    `As in section 1: ${plan.spaced.calls} calls per batch, ${plan.spaced.rounds} rounds, each call's own wall time, the pause left out; the writer lets its lock go between calls and takes its cold path.`,
+    `As in section 1: ${plan.spaced.calls} calls per batch, ${plan.spaced.rounds} rounds, each call's own wall time, the pause left out; each call comes to an idle writer (see section 1).`,
     '',
     comparison(proxy.spaced),
     '',
