@@ -4,7 +4,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { runCalls, type CallPacing, type LoadSummary, type Workload } from './call-load.js';
-import { childPidsOf, cpuTimeOf, residentSetOf } from './machine.js';
+import { childPidsOf, residentSetOf } from './machine.js';
+import { cpuTimeOf } from './process-cpu.js';
 import type { VariantName } from './server-variants.js';
 
 export type TransportName = 'in-memory' | 'stdio';

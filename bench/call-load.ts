@@ -28,8 +28,9 @@ export interface LoadSummary {
   p99Ms: number;
   failures: number;
   /**
-   * CPU time (user + system) per call of the server's process: on stdio the
-   * server alone, in memory server and client together. Filled in by the target.
+   * CPU time per call of the server's process: on stdio the server alone
+   * (bench/process-cpu.ts), in memory server and client together
+   * (process.cpuUsage). Filled in by the target.
    */
   cpuUsPerCall?: number;
   /** Behind `mcp-audit proxy`: the proxy process's own share of `cpuUsPerCall`. */

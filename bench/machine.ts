@@ -40,26 +40,6 @@ export function residentSetOf(pid: number): { peakBytes: number; currentBytes: n
   return { peakBytes: kib('VmHWM'), currentBytes: kib('VmRSS') };
 }
 
-// USER_HZ: the unit of /proc/<pid>/stat times, 100 on every mainstream Linux build.
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/**
- * CPU time (user + system) a process has used so far, in microseconds, from
- * /proc (Linux; 10 ms resolution). Unlike wall time it does not grow while
- * the process waits for a CPU, which on a shared machine is most of the noise.
- */
-export function cpuTimeOf(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the parenthesised command name; utime and stime are the 14th and 15th of the line.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
-}
-
 /** The ids of a process's children (Linux, from /proc); empty where not available. */
 export function childPidsOf(pid: number): number[] {
   try {

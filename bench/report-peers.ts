@@ -1,6 +1,7 @@
 import type { FloorResults } from './scenarios/floor.js';
 import type { OverheadRow } from './scenarios/overhead.js';
 import type { PeersPlan } from './scenarios/peers.js';
+import { cpuSourceText, type CpuSource } from './process-cpu.js';
 import { fixed, ratioText } from './stats.js';
 
 const table = (header: string[], rows: string[][]): string =>
@@ -9,11 +10,11 @@ const table = (header: string[], rows: string[][]): string =>
 const cpu = (value: number): string => (Number.isNaN(value) ? '—' : fixed(value, 0));
 
 /** Section 10: ours against the peers a user would pick instead (issue 16). */
-export function peersSection(rows: OverheadRow[], plan: PeersPlan): string {
+export function peersSection(rows: OverheadRow[], plan: PeersPlan, cpuSource: CpuSource): string {
   return [
     '## 10. Against the peers (issue 16)',
     '',
-    `The same bench server and tools over stdio, spoken to by the same client: unaudited; audited (ours: span, hash-chained record written before the response); \`peer:pino\` (pino in each handler, sync file destination); \`peer:otel-span\` (an OpenTelemetry span per handler, SimpleSpanProcessor, JSON lines to a file stream); \`peer:seed-appendFile\` (the seed's \`appendFile\` of one line under a mutex, awaited). All alive for the whole scenario, taking turns batch by batch in rotated order: ${plan.rounds} rounds of ${plan.concurrency.map((entry) => `${entry.calls} calls at ${entry.inFlight} in flight`).join(' and ')}. Server CPU is the server process's user + system time over the batch.`,
+    `The same bench server and tools over stdio, spoken to by the same client: unaudited; audited (ours: span, hash-chained record written before the response); \`peer:pino\` (pino in each handler, sync file destination); \`peer:otel-span\` (an OpenTelemetry span per handler, SimpleSpanProcessor, JSON lines to a file stream); \`peer:seed-appendFile\` (the seed's \`appendFile\` of one line under a mutex, awaited). All alive for the whole scenario, taking turns batch by batch in rotated order: ${plan.rounds} rounds of ${plan.concurrency.map((entry) => `${entry.calls} calls at ${entry.inFlight} in flight`).join(' and ')}. Server CPU is the server process's time on a CPU over the batch, ${cpuSourceText(cpuSource)}.`,
     '',
     table(
       ['in flight', 'workload', 'variant', 'µs per call (median)', 'vs unaudited', 'server CPU µs per call', 'CPU vs unaudited', 'failures'],

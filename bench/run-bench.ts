@@ -11,6 +11,7 @@ import { createBenchContext, rotated } from './bench-context.js';
 import type { Workload } from './call-load.js';
 import { describeMachine } from './machine.js';
 import { LoopbackOtlpReceiver } from './otlp-receiver.js';
+import { CPU_SOURCE } from './process-cpu.js';
 import { renderReport, type BenchResults } from './report.js';
 import { CLI_COMMANDS, measureCliThroughput } from './scenarios/cli-throughput.js';
 import { checkLoss, LOSS_CASES } from './scenarios/loss.js';
@@ -24,6 +25,7 @@ import { measureSigning, type SigningPlan } from './scenarios/signing.js';
 import { measureSinkThroughput } from './scenarios/sink-throughput.js';
 import { measureStartup } from './scenarios/startup.js';
 import { selectScenarios } from './scenario-selection.js';
+import { createScenarioTimer, durationsText } from './scenario-timer.js';
 import type { VariantName } from './server-variants.js';
 
 const quick = process.argv.includes('--quick');
@@ -37,7 +39,7 @@ interface BenchPlan {
   rounds: number;
   /** Many short rounds: on a shared machine, noise comes and goes within seconds, and short alternating batches share it. */
   overhead: { concurrency: OverheadPlan['concurrency']; workloads: Workload[]; warmupCalls: number; rounds: number };
-  overheadAt10k: { calls: number; workloads: Workload[]; rounds: number };
+  overheadAt10k: { calls: number; workloads: Workload[]; rounds: number; transports: OverheadPlan['transports'] };
   /** Sequential calls with a pause between them, as real traffic comes: the writer's cold path (no target). */
   spaced: { calls: number; pauseMs: number; rounds: number; warmupCalls: number };
   sinkRecords: number;
@@ -46,6 +48,8 @@ interface BenchPlan {
   /** Calls per profile; fewer of the slow search, whose profile fills up fast. */
   profile: { calls: Record<Workload, number>; warmupCalls: number };
   startupRounds: number;
+  /** Pause after a server's first answer before its idle RSS is read. */
+  startupIdleSettleMs: number;
   cliRecords: number;
   /** `mcp-audit proxy` against the server spoken to directly (issue 11). */
   proxy: ProxyPlan;
@@ -59,67 +63,74 @@ interface BenchPlan {
   floor: FloorPlan;
 }
 
-/** Sizes. Quick keeps every scenario but shrinks it to a first look of about three minutes. */
+/**
+ * Sizes. Quick keeps every scenario and every verdict row but shrinks each to
+ * a smoke run of under two minutes on a quiet 2-core machine: its figures are
+ * not quoted, so a round or two and a few hundred calls per batch do.
+ */
 const PLAN: BenchPlan = quick
   ? {
-      rounds: 3,
+      rounds: 2,
       overhead: {
         concurrency: [
-          { inFlight: 1, calls: 100 },
-          { inFlight: 100, calls: 300 },
+          { inFlight: 1, calls: 50 },
+          { inFlight: 100, calls: 150 },
         ],
         workloads: ['lookup_inventory', 'bench_echo'],
-        warmupCalls: 100,
-        rounds: 5,
+        warmupCalls: 20,
+        rounds: 2,
       },
-      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 1 },
-      spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
+      // Left out: at 10,000 in flight a batch is 10,000 calls whatever the size, per variant and transport; loss covers 1,000 in flight.
+      overheadAt10k: { calls: 10_000, workloads: ['bench_echo'], rounds: 0, transports: [] },
+      spaced: { calls: 4, pauseMs: 50, rounds: 1, warmupCalls: 20 },
+      // Bursts go up to 10,000 records per turn, so the sink writes no fewer.
       sinkRecords: 10_000,
-      loss: { calls: 5_000, inFlight: 1_000, repetitions: 1 },
-      profile: { calls: { lookup_inventory: 300, bench_echo: 1_000 }, warmupCalls: 100 },
-      startupRounds: 3,
-      cliRecords: 50_000,
+      loss: { calls: 1_000, inFlight: 1_000, repetitions: 1 },
+      profile: { calls: { lookup_inventory: 50, bench_echo: 150 }, warmupCalls: 20 },
+      startupRounds: 2,
+      startupIdleSettleMs: 500,
+      cliRecords: 10_000,
       proxy: {
         concurrency: [
-          { inFlight: 1, calls: 100 },
-          { inFlight: 64, calls: 300 },
+          { inFlight: 1, calls: 50 },
+          { inFlight: 64, calls: 150 },
         ],
-        rounds: 5,
-        warmupCalls: 100,
-        spaced: { calls: 15, pauseMs: 50, rounds: 2, warmupCalls: 50 },
-        loss: { calls: 10_000, inFlight: 10_000, repetitions: 1 },
+        rounds: 2,
+        warmupCalls: 20,
+        spaced: { calls: 4, pauseMs: 50, rounds: 1, warmupCalls: 20 },
+        loss: { calls: 1_000, inFlight: 1_000, repetitions: 1 },
       },
-      // Only the targets' tool: over HTTP at load 10 each call takes ~5 ms, and both tools would double the quick run.
+      // Only the targets' tool: over HTTP on a busy machine each call takes ~5 ms, and both tools would double the section.
       proxyHttp: {
         concurrency: [
-          { inFlight: 1, calls: 100 },
-          { inFlight: 64, calls: 300 },
+          { inFlight: 1, calls: 30 },
+          { inFlight: 64, calls: 100 },
         ],
         workloads: ['lookup_inventory'],
-        rounds: 5,
-        warmupCalls: 50,
-        events: { calls: 20, events: 3, holdMs: 5 },
+        rounds: 1,
+        warmupCalls: 10,
+        events: { calls: 10, events: 3, holdMs: 5 },
       },
       signing: {
         concurrency: [
-          { inFlight: 1, calls: 100 },
-          { inFlight: 64, calls: 300 },
+          { inFlight: 1, calls: 50 },
+          { inFlight: 64, calls: 150 },
         ],
         workloads: ['bench_echo', 'lookup_inventory'],
-        rounds: 5,
-        warmupCalls: 100,
-        checkpointRecords: 3_000,
+        rounds: 2,
+        warmupCalls: 20,
+        checkpointRecords: 2_000,
       },
       peers: {
         concurrency: [
-          { inFlight: 1, calls: 100 },
-          { inFlight: 64, calls: 300 },
+          { inFlight: 1, calls: 50 },
+          { inFlight: 64, calls: 150 },
         ],
         workloads: ['bench_echo', 'lookup_inventory'],
-        rounds: 3,
-        warmupCalls: 100,
+        rounds: 2,
+        warmupCalls: 20,
       },
-      floor: { records: 20_000, rounds: 3, profile: { calls: 1_000, warmupCalls: 100 } },
+      floor: { records: 5_000, rounds: 2, profile: { calls: 200, warmupCalls: 20 } },
     }
   : {
       rounds: 5,
@@ -132,12 +143,13 @@ const PLAN: BenchPlan = quick
         warmupCalls: 500,
         rounds: 15,
       },
-      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5 },
+      overheadAt10k: { calls: 10_000, workloads: ['lookup_inventory', 'bench_echo'], rounds: 5, transports: ['in-memory', 'stdio'] },
       spaced: { calls: 40, pauseMs: 50, rounds: 5, warmupCalls: 200 },
       sinkRecords: 100_000,
       loss: { calls: 100_000, inFlight: 10_000, repetitions: 3 },
       profile: { calls: { lookup_inventory: 3_000, bench_echo: 5_000 }, warmupCalls: 500 },
       startupRounds: 10,
+      startupIdleSettleMs: 1000,
       cliRecords: 1_000_000,
       proxy: {
         concurrency: [
@@ -195,6 +207,7 @@ process.stderr.write(
   `bench: ${quick ? 'quick' : 'full'} run${scenarios.complete ? '' : ` of ${scenarios.names.join(', ')} only`} on ${machineAtStart.cpuModel} x${machineAtStart.cores}, Node ${machineAtStart.node}; scratch in ${bench.root}\n`,
 );
 
+const timer = createScenarioTimer(scenarios, bench.progress);
 const receiver = await LoopbackOtlpReceiver.start('ok');
 try {
   const basePlan: Omit<OverheadPlan, 'concurrency' | 'workloads'> = {
@@ -204,84 +217,84 @@ try {
     warmupCalls: PLAN.overhead.warmupCalls,
     otlpUrl: receiver.url,
   };
-  const overhead = scenarios.has('overhead')
-    ? [
-        ...(await measureOverhead(
-          { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
-          bench,
-        )),
-        ...(await measureOverhead(
-          {
-            ...basePlan,
-            concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
-            workloads: PLAN.overheadAt10k.workloads,
-            rounds: PLAN.overheadAt10k.rounds,
-          },
-          bench,
-        )),
-      ]
-    : [];
-  const spaced = scenarios.has('overhead')
-    ? await measureOverhead(
-        {
-          ...basePlan,
-          variants: ['unaudited', 'audited'],
-          concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
-          workloads: ['lookup_inventory', 'bench_echo'],
-          rounds: PLAN.spaced.rounds,
-          warmupCalls: PLAN.spaced.warmupCalls,
-          pauseMs: PLAN.spaced.pauseMs,
-        },
-        bench,
-      )
-    : [];
-  const sinks = scenarios.has('sinks')
-    ? await measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench)
-    : [];
+  const overhead = await timer.run('overhead', [], async () => [
+    ...(await measureOverhead(
+      { ...basePlan, concurrency: PLAN.overhead.concurrency, workloads: PLAN.overhead.workloads, rounds: PLAN.overhead.rounds },
+      bench,
+    )),
+    ...(await measureOverhead(
+      {
+        ...basePlan,
+        transports: PLAN.overheadAt10k.transports,
+        concurrency: [{ inFlight: 10_000, calls: PLAN.overheadAt10k.calls }],
+        workloads: PLAN.overheadAt10k.workloads,
+        rounds: PLAN.overheadAt10k.rounds,
+      },
+      bench,
+    )),
+  ]);
+  const spaced = await timer.run('overhead', [], () =>
+    measureOverhead(
+      {
+        ...basePlan,
+        variants: ['unaudited', 'audited'],
+        concurrency: [{ inFlight: 1, calls: PLAN.spaced.calls }],
+        workloads: ['lookup_inventory', 'bench_echo'],
+        rounds: PLAN.spaced.rounds,
+        warmupCalls: PLAN.spaced.warmupCalls,
+        pauseMs: PLAN.spaced.pauseMs,
+      },
+      bench,
+    ),
+  );
+  const sinks = await timer.run('sinks', [], () =>
+    measureSinkThroughput({ records: PLAN.sinkRecords, bursts: [1, 100, 10_000], rounds: PLAN.rounds }, bench),
+  );
   // Repetition by repetition, every case once in an order rotated each time, so noise falls on all cases alike.
-  const loss = [];
-  for (let repetition = 0; scenarios.has('loss') && repetition < PLAN.loss.repetitions; repetition++) {
-    for (const lossCase of rotated(LOSS_CASES, repetition)) {
-      loss.push(await checkLoss(lossCase, { calls: PLAN.loss.calls, inFlight: PLAN.loss.inFlight, transport: 'stdio', repetition }, bench));
-      bench.progress(`loss ${repetition + 1}/${PLAN.loss.repetitions}: ${lossCase.name}`);
+  const loss = await timer.run('loss', [], async () => {
+    const results = [];
+    for (let repetition = 0; repetition < PLAN.loss.repetitions; repetition++) {
+      for (const lossCase of rotated(LOSS_CASES, repetition)) {
+        results.push(await checkLoss(lossCase, { calls: PLAN.loss.calls, inFlight: PLAN.loss.inFlight, transport: 'stdio', repetition }, bench));
+        bench.progress(`loss ${repetition + 1}/${PLAN.loss.repetitions}: ${lossCase.name}`);
+      }
     }
-  }
-  const startup = scenarios.has('startup')
-    ? await measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: 1000 }, bench)
-    : [];
-  const durability = scenarios.has('durability')
-    ? await measureOverhead(
-        {
-          ...basePlan,
-          transports: ['stdio'],
-          variants: ['audited', ...DURABILITY_VARIANTS],
-          concurrency: PLAN.overhead.concurrency,
-          workloads: ['bench_echo'],
-        },
-        bench,
-      )
-    : [];
+    return results;
+  });
+  const startup = await timer.run('startup', [], () =>
+    measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: PLAN.startupIdleSettleMs }, bench),
+  );
+  const durability = await timer.run('durability', [], () =>
+    measureOverhead(
+      {
+        ...basePlan,
+        transports: ['stdio'],
+        variants: ['audited', ...DURABILITY_VARIANTS],
+        concurrency: PLAN.overhead.concurrency,
+        workloads: ['bench_echo'],
+      },
+      bench,
+    ),
+  );
   const cli =
-    scenarios.has('cli') && Object.keys(CLI_COMMANDS).length > 1
-      ? await measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench)
+    Object.keys(CLI_COMMANDS).length > 1
+      ? await timer.run('cli', [], () => measureCliThroughput({ records: PLAN.cliRecords, rounds: PLAN.rounds }, bench))
       : [];
-  const proxy = scenarios.has('proxy') ? await measureProxy(PLAN.proxy, bench) : undefined;
-  const proxyHttp = scenarios.has('proxy-http') ? await measureProxyHttp(PLAN.proxyHttp, bench) : undefined;
-  const signing = scenarios.has('signing') ? await measureSigning(PLAN.signing, bench) : undefined;
-  const peers = scenarios.has('peers') ? await measurePeers(PLAN.peers, bench) : [];
-  const floor = scenarios.has('floor') ? await measureFloor(PLAN.floor, bench) : undefined;
+  const proxy = await timer.run('proxy', undefined, () => measureProxy(PLAN.proxy, bench));
+  const proxyHttp = await timer.run('proxy-http', undefined, () => measureProxyHttp(PLAN.proxyHttp, bench));
+  const signing = await timer.run('signing', undefined, () => measureSigning(PLAN.signing, bench));
+  const peers = await timer.run('peers', [], () => measurePeers(PLAN.peers, bench));
+  const floor = await timer.run('floor', undefined, () => measureFloor(PLAN.floor, bench));
   const profilePlan = {
     workloads: ['lookup_inventory', 'bench_echo'] satisfies Workload[],
     calls: PLAN.profile.calls,
     warmupCalls: PLAN.profile.warmupCalls,
   };
-  const profiles = scenarios.has('profile')
-    ? [
-        ...(await profileVariants({ ...profilePlan, transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'] }, bench)),
-        // The proxy's own process (the server behind it is the unaudited one profiled above).
-        ...(await profileVariants({ ...profilePlan, transports: ['stdio'], variants: ['proxy(unaudited)'] }, bench)),
-      ]
-    : [];
+  const profiles = await timer.run('profile', [], async () => [
+    ...(await profileVariants({ ...profilePlan, transports: ['in-memory', 'stdio'], variants: ['unaudited', 'audited'] }, bench)),
+    // The proxy's own process (the server behind it is the unaudited one profiled above).
+    ...(await profileVariants({ ...profilePlan, transports: ['stdio'], variants: ['proxy(unaudited)'] }, bench)),
+  ]);
 
   const durationS = (performance.now() - started) / 1000;
   const report = renderReport({
@@ -292,6 +305,8 @@ try {
     loadAverageAtEnd: loadavg()
       .map((load) => load.toFixed(2))
       .join(' / '),
+    cpuSource: CPU_SOURCE,
+    scenarioDurations: timer.durations(),
     rounds: PLAN.rounds,
     overheadRounds: PLAN.overhead.rounds,
     roundsAt10k: PLAN.overheadAt10k.rounds,
@@ -323,7 +338,9 @@ try {
   // The verdicts on the terminal too, so a quick run answers without opening the file (stderr: stdout stays free).
   const verdicts = /^## Targets[\s\S]*?(?=\n## )/m.exec(report)?.[0];
   if (verdicts) process.stderr.write(`\n${verdicts}\n`);
-  process.stderr.write(`bench: done in ${(durationS / 60).toFixed(1)} min; results in ${reportPath}\n`);
+  process.stderr.write(
+    `bench: done in ${(durationS / 60).toFixed(1)} min (${durationsText(timer.durations(), durationS)}); results in ${reportPath}\n`,
+  );
 } finally {
   await receiver.stop();
   rmSync(bench.root, { recursive: true, force: true });

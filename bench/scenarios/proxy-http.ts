@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { rotated, type BenchContext } from '../bench-context.js';
 import { runCalls, type Workload } from '../call-load.js';
-import { cpuTimeOf, residentSetOf } from '../machine.js';
+import { residentSetOf } from '../machine.js';
+import { cpuTimeOf } from '../process-cpu.js';
 import { median, quantile, spread, type Spread } from '../stats.js';
 
 /**
@@ -40,7 +41,7 @@ export interface ProxyHttpRow {
   addedUs: Spread;
   directP99Ms: number;
   proxyP99Ms: number;
-  /** The proxy process's CPU (/proc, 10 ms ticks) per call, median over rounds. */
+  /** The proxy process's CPU (bench/process-cpu.ts) per call, median over rounds. */
   proxyCpuUsPerCall: number;
   failures: number;
 }

@@ -50,42 +50,53 @@ export class CrossProcessLock {
   refreshedAt = 0;
   /** proper-lockfile's refresh found the lock no longer ours (removed, or taken over as stale while this process was frozen). */
   compromised = false;
+  /** While proper-lockfile takes the lock: a stale lock it removes is not this process's. */
+  private removingStale = false;
   private takings = 0;
   /** Which of this lock's takings holds it now. */
   private taking = 0;
-  /** Set by the holder: lets the lock go now if it can (not in the middle of a commit); for acquireBlocking here. */
-  askedToLetGo: (() => void) | null = null;
-  /** The taking under way in tryAcquire: proper-lockfile may refresh, and remove a stale lock, for it. */
-  private acquiring = 0;
-
   /**
-   * proper-lockfile's fs for one taking of the lock: the lock directory created 0700 like every directory of the
-   * trail; its refreshes noted; removing the lock (release, or proper-lockfile's exit handler) never removes a lock
-   * another process took over as stale while this one was frozen. A taking lost is not released through
-   * proper-lockfile (unlock()), so its refresh timer and exit-handler entry live on: they touch nothing once another
-   * taking holds, or none. Else that timer refreshed a lock retaken in the same second (the same mtime, the next
-   * whole second + 5 ms) as its own, and the new taking's timer found it compromised: the writer lost it again and
-   * waited for its own lock to go stale.
+   * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail, and held open from its
+   * making (`owned`); its refreshes noted. proper-lockfile removes a lock in three places: a stale one while this
+   * process takes it, its own at release, and at exit every lock it still lists, lost ones too: only the first two,
+   * and only a lock still this process's, are removed, never one another holder took over or made. One per taking: a
+   * taking lost is not released through proper-lockfile (unlock()), so its refresh timer lives on; it refreshes
+   * nothing once another taking, or none, is current. Else it refreshed a lock retaken in the same second (the same
+   * mtime, the next whole second + 5 ms) as its own, the new taking's timer then found that lock compromised, and the
+   * writer lost it again and waited for its own lock to go stale.
    */
   private lockFsFor(taking: number) {
-    const current = (): boolean => this.acquiring === taking || this.taking === taking;
     return {
       ...fs,
-      mkdirSync: (path: fs.PathLike) => fs.mkdirSync(path, { mode: 0o700 }),
+      mkdirSync: (path: fs.PathLike) => {
+        fs.mkdirSync(path, { mode: 0o700 });
+        let fd: number | null = null;
+        try {
+          fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+          this.owned = { fd, ino: fs.fstatSync(fd).ino };
+        } catch (error) {
+          if (fd !== null) fs.closeSync(fd);
+          fs.rmdirSync(path);
+          throw error;
+        }
+      },
       utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
-        // ENOENT: proper-lockfile then ends that timer, its entry for the path (if still its own) and its onCompromised.
-        if (!current()) throw Object.assign(new Error(`${String(path)} is no longer held by this taking`), { code: 'ENOENT' });
+        // ENOENT: proper-lockfile then ends that timer, and its entry for the path if still its own.
+        if (!this.removingStale && this.taking !== taking)
+          throw Object.assign(new Error(`${String(path)} is no longer held by this taking`), { code: 'ENOENT' });
         fs.utimesSync(path, atime, mtime);
         this.refreshedAt = Date.now();
       },
-      // Also how proper-lockfile removes a stale lock before taking it (while acquiring).
       rmdirSync: (path: fs.PathLike) => {
-        if (this.acquiring !== taking && !(this.taking === taking && this.stillOwned())) return;
+        if (!this.removingStale && !this.stillOwned()) return;
         removeLockOwner(String(path));
         fs.rmdirSync(path);
       },
     };
   }
+
+  /** Set by the holder: lets the lock go now if it can (not in the middle of a commit); for acquireBlocking here. */
+  askedToLetGo: (() => void) | null = null;
 
   constructor(
     readonly path: string,
@@ -107,15 +118,7 @@ export class CrossProcessLock {
   tryAcquire(): boolean {
     this.refuseImpostor();
     const taking = ++this.takings;
-    this.acquiring = taking;
-    try {
-      return this.acquire(taking);
-    } finally {
-      if (this.acquiring === taking) this.acquiring = 0;
-    }
-  }
-
-  private acquire(taking: number): boolean {
+    this.removingStale = true;
     try {
       this.release = lockfile.lockSync(this.path, {
         lockfilePath: this.path,
@@ -130,10 +133,13 @@ export class CrossProcessLock {
         },
       });
     } catch (error) {
+      this.forgetOwned(); // made, then removed by proper-lockfile itself when it could not finish taking it
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (this.tookOverFromDeadOwner()) return this.tryAcquire();
       this.noteWaiting();
       return false;
+    } finally {
+      this.removingStale = false;
     }
     // The note changes the directory's mtime, which proper-lockfile's refresh compares: put it back.
     const made = fs.statSync(this.path);
@@ -144,13 +150,6 @@ export class CrossProcessLock {
       // Throwing here instead left the lock made but unknown to the caller, who then waited on itself for ever.
     }
     fs.utimesSync(this.path, made.atime, made.mtime);
-    try {
-      const fd = fs.openSync(this.path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-      this.owned = { fd, ino: fs.fstatSync(fd).ino };
-    } catch (error) {
-      this.unlock();
-      throw error;
-    }
     this.refreshedAt = Date.now();
     this.compromised = false;
     this.taking = taking;
@@ -257,16 +256,20 @@ export class CrossProcessLock {
     this.release = null;
     // Not ours any more, proper-lockfile's entry for the path may be another holder's (one in this process too):
     // releasing would remove that holder's lock. Ours then ends with its refresh timer, which finds it compromised.
-    if (release && (this.owned === null || this.stillOwned())) {
+    if (release && this.stillOwned()) {
       try {
         release();
       } catch {
         // Already gone: nothing left to release.
       }
     }
-    if (this.owned) fs.closeSync(this.owned.fd);
-    this.owned = null;
+    this.forgetOwned();
     this.taking = 0;
     if (heldHere.get(this.path) === this) heldHere.delete(this.path);
+  }
+
+  private forgetOwned(): void {
+    if (this.owned) fs.closeSync(this.owned.fd);
+    this.owned = null;
   }
 }

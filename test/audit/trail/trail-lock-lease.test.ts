@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { CrossProcessLock } from '../../../src/audit/trail/cross-process-lock.js';
@@ -91,4 +94,22 @@ test('a lock removed while its writer kept it idle (and taken by another) is not
   await next;
   writer.close();
   assert.deepEqual((await verifyTrail(dir, { hasher })).problems, []);
+});
+
+test("a writer that lost its idle lock and exits leaves the new holder's lock alone", async () => {
+  const dir = makeTempDir('lease-lost-exit');
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../../support/lease-loss-child.js', import.meta.url)), dir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
+  assert.equal(line.toString(), 'idle\n');
+  rmSync(join(dir, 'audit.lock'), { recursive: true });
+  const other = new CrossProcessLock(join(dir, 'audit.lock'), 10_000);
+  assert.ok(other.tryAcquire());
+  child.stdin.write('go\n');
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 0);
+  // proper-lockfile's exit handler removes every lock it still lists: not this one, which the child had lost.
+  assert.ok(other.stillOwned(), 'the exiting writer removed the lock another holder took');
+  other.unlock();
 });
