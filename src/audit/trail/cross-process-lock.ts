@@ -12,6 +12,13 @@ import { openOwnFileForWriting, UntrustedFileError } from './owned-files.js';
 process.on('SIGXFSZ', () => {});
 
 /**
+ * The lock this process holds at each path, whichever of its writers took it. A writer waiting synchronously
+ * (acquireBlocking: exit handlers, shutdown) blocks the event loop, so the fs.watch event by which an idle holder of
+ * the same process would hand over never runs: it asks that holder directly instead of waiting for the stale time.
+ */
+const heldHere = new Map<string, CrossProcessLock>();
+
+/**
  * The lock several writer processes sharing one log directory take around
  * each write: proper-lockfile's atomic `mkdir` of `<dir>/audit.lock`, with
  * stale detection by the lock directory's mtime, so a writer killed while
@@ -52,32 +59,44 @@ export class CrossProcessLock {
    * proper-lockfile's fs: the lock directory created 0700 like every directory of the trail, and held open from its
    * making (`owned`); its refreshes noted. proper-lockfile removes a lock in three places: a stale one while this
    * process takes it, its own at release, and at exit every lock it still lists, lost ones too: only the first two,
-   * and only a lock still this process's, are removed, never one another holder took over or made.
+   * and only a lock still this process's, are removed, never one another holder took over or made. One per taking: a
+   * taking lost is not released through proper-lockfile (unlock()), so its refresh timer lives on; it refreshes
+   * nothing once another taking, or none, is current. Else it refreshed a lock retaken in the same second (the same
+   * mtime, the next whole second + 5 ms) as its own, the new taking's timer then found that lock compromised, and the
+   * writer lost it again and waited for its own lock to go stale.
    */
-  private readonly lockFs = {
-    ...fs,
-    mkdirSync: (path: fs.PathLike) => {
-      fs.mkdirSync(path, { mode: 0o700 });
-      let fd: number | null = null;
-      try {
-        fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
-        this.owned = { fd, ino: fs.fstatSync(fd).ino };
-      } catch (error) {
-        if (fd !== null) fs.closeSync(fd);
+  private lockFsFor(taking: number) {
+    return {
+      ...fs,
+      mkdirSync: (path: fs.PathLike) => {
+        fs.mkdirSync(path, { mode: 0o700 });
+        let fd: number | null = null;
+        try {
+          fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+          this.owned = { fd, ino: fs.fstatSync(fd).ino };
+        } catch (error) {
+          if (fd !== null) fs.closeSync(fd);
+          fs.rmdirSync(path);
+          throw error;
+        }
+      },
+      utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
+        // ENOENT: proper-lockfile then ends that timer, and its entry for the path if still its own.
+        if (!this.removingStale && this.taking !== taking)
+          throw Object.assign(new Error(`${String(path)} is no longer held by this taking`), { code: 'ENOENT' });
+        fs.utimesSync(path, atime, mtime);
+        this.refreshedAt = Date.now();
+      },
+      rmdirSync: (path: fs.PathLike) => {
+        if (!this.removingStale && !this.stillOwned()) return;
+        removeLockOwner(String(path));
         fs.rmdirSync(path);
-        throw error;
-      }
-    },
-    utimesSync: (path: fs.PathLike, atime: fs.TimeLike, mtime: fs.TimeLike) => {
-      fs.utimesSync(path, atime, mtime);
-      this.refreshedAt = Date.now();
-    },
-    rmdirSync: (path: fs.PathLike) => {
-      if (!this.removingStale && !this.stillOwned()) return;
-      removeLockOwner(String(path));
-      fs.rmdirSync(path);
-    },
-  };
+      },
+    };
+  }
+
+  /** Set by the holder: lets the lock go now if it can (not in the middle of a commit); for acquireBlocking here. */
+  askedToLetGo: (() => void) | null = null;
 
   constructor(
     readonly path: string,
@@ -106,7 +125,7 @@ export class CrossProcessLock {
         realpath: false,
         stale: this.staleMs,
         update: this.staleMs / 4,
-        fs: this.lockFs,
+        fs: this.lockFsFor(taking),
         // Its default throws from a timer: the lease finds out instead, before its next write (stillOwned()).
         // Only for this taking of the lock: the timer of one lost earlier may still fire.
         onCompromised: () => {
@@ -134,6 +153,7 @@ export class CrossProcessLock {
     this.refreshedAt = Date.now();
     this.compromised = false;
     this.taking = taking;
+    heldHere.set(this.path, this);
     return true;
   }
 
@@ -220,6 +240,11 @@ export class CrossProcessLock {
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
     while (!this.tryAcquire()) {
       if (Date.now() >= deadline) return false;
+      const holder = heldHere.get(this.path);
+      if (holder && holder !== this && holder.askedToLetGo) {
+        holder.askedToLetGo();
+        if (heldHere.get(this.path) !== holder) continue;
+      }
       Atomics.wait(sleeper, 0, 0, 2);
     }
     return true;
@@ -240,6 +265,7 @@ export class CrossProcessLock {
     }
     this.forgetOwned();
     this.taking = 0;
+    if (heldHere.get(this.path) === this) heldHere.delete(this.path);
   }
 
   private forgetOwned(): void {

@@ -58,6 +58,8 @@ export class TrailLockLease {
   private waiterNoted = false;
   private contendedAt = Number.NEGATIVE_INFINITY;
   private yieldUntil = 0;
+  /** From a taking of the lock for a commit until committed(): never let go in between. */
+  private committing = false;
 
   constructor(
     private readonly lock: CrossProcessLock,
@@ -65,7 +67,14 @@ export class TrailLockLease {
     private readonly stats: TrailWriterStats,
     private readonly holder: LeaseHolder,
     private readonly onTightened: OnTightened | null = null,
-  ) {}
+  ) {
+    // Another writer of this process waits synchronously: no watch event can reach this one meanwhile.
+    lock.askedToLetGo = () => {
+      if (this.heldSince === null || this.committing) return;
+      this.stats.lockHandovers++;
+      this.handOver();
+    };
+  }
 
   /** False right after the lock was let go to others: try again a little later. */
   mayTryNow(): boolean {
@@ -76,7 +85,7 @@ export class TrailLockLease {
   tryTake(): boolean {
     if (this.stillHeld()) {
       this.wake();
-      return true;
+      return (this.committing = true);
     }
     this.checkDirectory();
     let taken: boolean;
@@ -99,7 +108,7 @@ export class TrailLockLease {
   takeBlocking(timeoutMs: number): boolean {
     if (this.stillHeld()) {
       this.wake();
-      return true;
+      return (this.committing = true);
     }
     this.checkDirectory();
     const taken = this.lock.acquireBlocking(timeoutMs);
@@ -109,6 +118,7 @@ export class TrailLockLease {
 
   /** After a commit under the lock: keep it for the next one (`keep`), unless others wait their turn. */
   committed(keep: boolean): void {
+    this.committing = false;
     if (!keep || this.othersWaitTheirTurn()) {
       this.handOver();
       return;
@@ -173,6 +183,7 @@ export class TrailLockLease {
   }
 
   private taken(): void {
+    this.committing = true;
     this.heldSince = Date.now();
     this.idleSince = null;
     this.waiterNoted = false;
