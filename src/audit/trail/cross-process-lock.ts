@@ -35,7 +35,7 @@ const heldHere = new Map<string, CrossProcessLock>();
  * worst write latency you expect.
  *
  * A process that finds the lock busy touches `<lock>.waiting`, so the holder
- * can tell (`waitedOnSince`, or at once with `watchWaiters`) whether anyone is
+ * can tell (`waitingNoteStamp`, or at once with `watchWaiters`) whether anyone is
  * waiting for its turn, and let the lock go only then.
  */
 export class CrossProcessLock {
@@ -162,7 +162,7 @@ export class CrossProcessLock {
    * that a holder keeping the lock while idle hands it over at once. Null where the note cannot be watched (no
    * inotify, its limits reached): the holder then lets the lock go whenever idle. A note replaced or removed ends
    * the watch ('rename'), reported as a waiter: the holder lets the lock go and watches the new note next time.
-   * Waiters on another host of a network file system raise no event here: the holder also polls (waitedOnSince).
+   * Waiters on another host of a network file system raise no event here: the holder also polls (waitingNoteStamp).
    */
   watchWaiters(noted: () => void): fs.FSWatcher | null {
     try {
@@ -193,19 +193,6 @@ export class CrossProcessLock {
       return true;
     } catch {
       return false; // raced with another process taking it over: wait as for any busy lock
-    }
-  }
-
-  /**
-   * Whether another process found the lock busy at or after `sinceMs` (epoch
-   * ms, as the waiter's clock stamps the note); when unsure, the answer is yes.
-   */
-  waitedOnSince(sinceMs: number): boolean {
-    try {
-      const marker = fs.lstatSync(this.waitingPath, { throwIfNoEntry: false });
-      return marker !== undefined && marker.mtimeMs >= sinceMs;
-    } catch {
-      return true;
     }
   }
 

@@ -36,7 +36,8 @@ export interface LeaseHolder {
  * and checking the head, rmdir later), and real traffic is calls seconds apart: so a writer alone keeps it, idle,
  * for as long as no other process asks for it. A process that finds it busy touches `<lock>.waiting`; the holder
  * watches that note (inotify) and hands the lock over at once when idle, or after LOCK_HOLD_MAX_MS of a busy
- * stretch; it also polls the note while idle, for waiters on another host. Once another process wanted the lock
+ * stretch; it also looks at the note every LOCK_HOLD_MAX_MS of a busy stretch and every IDLE_POLL_MS while idle,
+ * for waiters on another host, whose touch raises no event here. Once another process wanted the lock
  * (within CONTENTION_MEMORY_MS), or where the note cannot be watched, the writer lets the lock go after
  * IDLE_AFTER_MS of idle instead, and at least every LOCK_HOLD_UNCHECKED_MAX_MS without a watch.
  *
@@ -46,9 +47,9 @@ export interface LeaseHolder {
 export class TrailLockLease {
   /** Since when the lock is held; null while it is not. */
   private heldSince: number | null = null;
-  /** When the holder last looked for processes waiting on the lock (without a watch, at commits). */
+  /** When the holder last looked at the waiting note in a busy stretch (at commits). */
   private waitersCheckedAt = 0;
-  /** While idle: the waiting note's mtime when last looked at; any change is a waiter, whatever its clock. */
+  /** The waiting note's mtime when last looked at (from the taking of the lock on): any change is a waiter. */
   private noteSeen: number | null = null;
   private lastCommitAt = 0;
   /** Since when the lock is held with no commit (IDLE_AFTER_MS after the last); null while not idle. */
@@ -189,6 +190,7 @@ export class TrailLockLease {
     this.waiterNoted = false;
     this.stats.locksTaken++;
     this.watcher = this.lock.watchWaiters(this.waiterNotedNow);
+    this.noteSeen = this.lock.waitingNoteStamp();
   }
 
   private readonly waiterNotedNow = (): void => {
@@ -235,40 +237,46 @@ export class TrailLockLease {
       this.release();
       return;
     }
-    const note = this.lock.waitingNoteStamp();
+    if (this.noteChanged()) {
+      this.waiterSeen(now);
+      this.handOver();
+      return;
+    }
     if (this.idleSince === null) {
       this.idleSince = now;
       this.stats.idleHolds++;
       this.holder.idle();
-    } else if (note === null || note !== this.noteSeen) {
-      this.contendedAt = now;
-      this.stats.lockHandovers++;
-      this.handOver();
-      return;
     }
-    this.noteSeen = note;
     this.arm(IDLE_POLL_MS);
   };
 
-  /** With a watch, a noted waiter waits at most LOCK_HOLD_MAX_MS; without, the note is looked at (a stat) that often. */
+  /**
+   * A noted waiter waits at most LOCK_HOLD_MAX_MS. The note is also looked at (a stat) that often, watch or not: a
+   * waiter on another host raises no event here. Without a watch, the lock is let go at least every
+   * LOCK_HOLD_UNCHECKED_MAX_MS besides, in case a waiter could not touch the note.
+   */
   private othersWaitTheirTurn(): boolean {
     const now = Date.now();
     const heldFor = now - this.heldSince!;
-    if (this.watcher !== null) {
-      if (!this.waiterNoted || heldFor < LOCK_HOLD_MAX_MS) return false;
-      this.stats.lockHandovers++;
-      return true;
-    }
-    if (heldFor >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
-    const since = Math.max(this.waitersCheckedAt, this.heldSince!);
-    if (now - since < LOCK_HOLD_MAX_MS) return false;
+    if (heldFor < LOCK_HOLD_MAX_MS) return false;
+    if (this.waiterNoted) return this.waiterSeen(now);
+    if (this.watcher === null && heldFor >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
+    if (now - Math.max(this.waitersCheckedAt, this.heldSince!) < LOCK_HOLD_MAX_MS) return false;
     this.waitersCheckedAt = now;
-    // A margin of one period for clock steps between processes; a false yes only costs a pause.
-    const waited = this.lock.waitedOnSince(since - LOCK_HOLD_MAX_MS);
-    if (waited) {
-      this.stats.lockHandovers++;
-      this.contendedAt = now;
-    }
-    return waited;
+    return this.noteChanged() && this.waiterSeen(now);
+  }
+
+  /** Whether the waiting note was touched since last looked at (its mtime, whatever the toucher's clock); unsure: yes. */
+  private noteChanged(): boolean {
+    const stamp = this.lock.waitingNoteStamp();
+    const changed = stamp === null || stamp !== this.noteSeen;
+    this.noteSeen = stamp;
+    return changed;
+  }
+
+  private waiterSeen(now: number): true {
+    this.stats.lockHandovers++;
+    this.contendedAt = now;
+    return true;
   }
 }
