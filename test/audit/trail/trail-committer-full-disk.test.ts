@@ -1,0 +1,95 @@
+// The committer when the disk fills at an exact place: right at a line's end within one write, and right after a
+// commit's own records, when retention's record comes next. The disk is this process's file size limit (fillDisk).
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, test } from 'node:test';
+import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
+import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
+import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
+import { verifyTrail } from '../../../src/cli/trail-verifier.js';
+import { auditRecord } from '../../support/chained-trail.js';
+import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
+import { makeTempDir, readTrail } from '../../support/trail-files.js';
+
+const hasher = new ChainHasher('committer-full-disk-key');
+
+let spaceReturns = (): void => {};
+afterEach(() => spaceReturns()); // a failed test must not leave this process's disk full
+
+/** Each record's line length (with its newline), from the same records chained in a directory of their own. */
+async function lineLengths(records: AuditRecord[]): Promise<number[]> {
+  const probe = makeTempDir('full-disk-probe');
+  const writer = new ChainedTrailWriter({ directory: probe, hasher });
+  for (const record of records) await writer.append(record);
+  writer.close();
+  return readFileSync(join(probe, readdirSync(probe).find((name) => name.endsWith('.jsonl'))!), 'utf8')
+    .split('\n')
+    .slice(0, -1)
+    .map((line) => Buffer.byteLength(line) + 1);
+}
+
+async function verified(dir: string): Promise<void> {
+  const report = await verifyTrail(dir, { hasher });
+  assert.deepEqual(report.problems, [], JSON.stringify(report, null, 1));
+}
+
+test('a write that stops exactly at the end of a line: every whole line is acknowledged and written once, the rest fail and come late', async () => {
+  const timestamp = new Date().toISOString();
+  const records = [1, 2, 3].map((n) => auditRecord(n, timestamp));
+  const [l1, l2] = (await lineLengths(records)) as [number, number];
+  const dir = makeTempDir('full-disk-line-end');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher });
+  spaceReturns = fillDisk(l1 + l2); // the batch's one write reaches the file up to the end of its second line
+  const outcomes = await Promise.allSettled(records.map((record) => writer.append(record)));
+  spaceReturns();
+  writer.close();
+  assert.deepEqual(
+    outcomes.map((outcome) => outcome.status),
+    ['fulfilled', 'fulfilled', 'rejected'],
+  );
+  assert.match(String((outcomes[2] as PromiseRejectedResult).reason), FULL_DISK_ERROR);
+  assert.deepEqual(
+    readTrail(dir).map((record) => [record.action, record.request_id, record.late]),
+    [
+      ['tool_call', '1', undefined],
+      ['tool_call', '2', undefined],
+      ['audit_gap', null, undefined],
+      ['tool_call', '3', true],
+    ],
+  );
+  await verified(dir);
+});
+
+test("retention's record failing on a full disk is tried again at the next commit once space is back, before any file is retired", async () => {
+  const dir = makeTempDir('full-disk-retention');
+  let today = '2026-05-01';
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, retentionDays: 1, now: () => new Date(`${today}T12:00:00.000Z`) });
+  const at = (day: string, second: number) => `${day}T12:00:0${second}.000Z`;
+  for (const day of ['2026-05-01', '2026-05-02']) {
+    today = day;
+    await writer.append(auditRecord(1, at(day, 1)));
+  }
+  // On 05-03 the file of 05-01 is past the one day kept: the first commit of the day writes its record, then retention's.
+  today = '2026-05-03';
+  const [first] = await lineLengths([auditRecord(3, at(today, 1))]);
+  spaceReturns = fillDisk(first); // room for the day's first line only
+  await writer.append(auditRecord(3, at(today, 1)));
+  spaceReturns();
+  assert.ok(!readTrail(dir).some((record) => record.action === 'retention'), 'no room for the retention record');
+  assert.ok(existsSync(join(dir, 'audit_2026-05-01.jsonl.gz')), 'nothing is retired without its record');
+
+  await writer.append(auditRecord(4, at(today, 2)));
+  writer.close();
+  assert.deepEqual(
+    readTrail(dir).map((record) => [record.action, record.request_id]),
+    [
+      ['tool_call', '3'],
+      ['tool_call', '4'],
+      ['retention', null],
+    ],
+    "today's file: the two calls, then retention's record at the second commit",
+  );
+  assert.ok(!existsSync(join(dir, 'audit_2026-05-01.jsonl.gz')), 'retired once its record is written');
+  await verified(dir);
+});
