@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
+import { generateKeyPairSync } from 'node:crypto';
+import { Checkpointer } from '../../../src/audit/checkpoint/checkpointer.js';
+import { CHECKPOINT_DIR, checkpointFileName } from '../../../src/audit/checkpoint/checkpoint-files.js';
 import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
@@ -91,5 +94,24 @@ test("retention's record failing on a full disk is tried again at the next commi
     "today's file: the two calls, then retention's record at the second commit",
   );
   assert.ok(!existsSync(join(dir, 'audit_2026-05-01.jsonl.gz')), 'retired once its record is written');
+  await verified(dir);
+});
+
+test('a write to a new file that the full disk refused whole tells the checkpointer nothing: it signs the records written once space is back', async () => {
+  const dir = makeTempDir('full-disk-checkpoints');
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const checkpointer = new Checkpointer(dir, { privateKey, origin: 'full-disk.example/trail', every: 1, intervalMs: 60_000, mirror: null });
+  let today = '2026-05-01';
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, checkpointer, now: () => new Date(`${today}T12:00:00.000Z`) });
+  await writer.append(auditRecord(1, `${today}T12:00:01.000Z`));
+  today = '2026-05-02';
+  spaceReturns = fillDisk(0); // the new day's file is created, but not a byte reaches it
+  await assert.rejects(writer.append(auditRecord(2, `${today}T12:00:01.000Z`)), FULL_DISK_ERROR);
+  spaceReturns();
+  await writer.append(auditRecord(3, `${today}T12:00:02.000Z`));
+  writer.close();
+  // 05-02 holds the gap, the late record and the next one: the last checkpoint covers all four records.
+  const signed = readdirSync(join(dir, CHECKPOINT_DIR)).sort();
+  assert.equal(signed.at(-1), checkpointFileName(4), signed.join(', '));
   await verified(dir);
 });
