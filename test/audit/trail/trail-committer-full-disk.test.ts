@@ -12,7 +12,7 @@ import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-write
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
-import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
+import { fillDisk, fillDiskAfter, FULL_DISK_ERROR } from '../../support/full-disk.js';
 import { makeTempDir, readTrail } from '../../support/trail-files.js';
 
 const hasher = new ChainHasher('committer-full-disk-key');
@@ -113,5 +113,37 @@ test('a write to a new file that the full disk refused whole tells the checkpoin
   // 05-02 holds the gap, the late record and the next one: the last checkpoint covers all four records.
   const signed = readdirSync(join(dir, CHECKPOINT_DIR)).sort();
   assert.equal(signed.at(-1), checkpointFileName(4), signed.join(', '));
+  await verified(dir);
+});
+
+test('a batch across two days whose first write fails writes nothing of the second day before it: every record after the failure fails too', async () => {
+  const dir = makeTempDir('full-disk-two-days');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date('2026-05-02T00:00:00.000Z') });
+  await writer.append(auditRecord(1, '2026-05-01T23:59:58.000Z'));
+  // Full at the end of 05-01's file only: 05-02's new file would still have room for a line.
+  spaceReturns = fillDiskAfter(join(dir, 'audit_2026-05-01.jsonl'));
+  const settled = Promise.allSettled([
+    writer.append(auditRecord(2, '2026-05-01T23:59:59.000Z')),
+    writer.append(auditRecord(3, '2026-05-02T00:00:00.000Z')),
+  ]);
+  const outcomes = await Promise.race([settled, new Promise<'unsettled'>((resolve) => setTimeout(resolve, 10_000, 'unsettled').unref())]);
+  spaceReturns();
+  writer.close();
+  assert.notEqual(outcomes, 'unsettled', 'every caller is answered');
+  assert.deepEqual(
+    (outcomes as PromiseSettledResult<void>[]).map((outcome) => outcome.status),
+    ['rejected', 'rejected'],
+  );
+  for (const outcome of outcomes as PromiseRejectedResult[]) assert.match(String(outcome.reason), FULL_DISK_ERROR, 'with the write error itself');
+  assert.deepEqual(
+    readTrail(dir).map((record) => [record.action, record.request_id, record.late]),
+    [
+      ['tool_call', '1', undefined],
+      ['audit_gap', null, undefined],
+      ['tool_call', '2', true],
+      ['tool_call', '3', true],
+    ],
+    'the late records in their order, after the gap',
+  );
   await verified(dir);
 });
