@@ -147,3 +147,28 @@ test('a batch across two days whose first write fails writes nothing of the seco
   );
   await verified(dir);
 });
+
+test('a retention run that fails part-way (the disk full while gzipping a day) says so on stderr and leaves the day in place', async () => {
+  const dir = makeTempDir('full-disk-gzip');
+  let today = '2026-05-01';
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, retentionDays: 30, now: () => new Date(`${today}T12:00:00.000Z`) });
+  // Enough different records on 05-01 that their gzip is larger than the one line 05-02 begins with.
+  await Promise.all(Array.from({ length: 40 }, (_, n) => writer.append(auditRecord(n, `2026-05-01T12:00:00.${String(n).padStart(3, '0')}Z`))));
+  today = '2026-05-02';
+  const next = auditRecord(1, `${today}T12:00:01.000Z`);
+  const first = (await lineLengths(Array(41).fill(next))).at(-1)!; // its line as the trail's 41st record
+  const said: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => said.push(String(chunk)) > 0) as typeof process.stderr.write;
+  spaceReturns = fillDisk(first); // room for 05-02's first line, not for the gzip of 05-01 that retention writes next
+  try {
+    await writer.append(next);
+  } finally {
+    spaceReturns();
+    process.stderr.write = write;
+  }
+  writer.close();
+  assert.match(said.join(''), /^audit: retention failed: .*EFBIG/m);
+  assert.ok(existsSync(join(dir, 'audit_2026-05-01.jsonl')), 'the day is still there, not compressed');
+  await verified(dir);
+});
