@@ -1,7 +1,7 @@
 // settle(): each caller's callback is called once, and one that throws neither stops the others nor is swallowed;
 // the size cap's arithmetic at its exact boundary.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
@@ -120,4 +120,27 @@ test('a record larger than the size cap goes into the current file while it is e
       .map((line) => (JSON.parse(line) as AuditRecord).action),
   );
   assert.deepEqual(partRecords, [['recovery'], ['tool_call']], 'the recovery record is alone in the emptied file, the record in the next part');
+});
+
+test("a batch whose second day's file is found holding a foreign line: the repair's recovery record goes first there, and no record of the batch is written twice", async () => {
+  const dir = makeTempDir('committer-repair-later-run');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date('2026-05-02T00:00:00.000Z') });
+  await writer.append(auditRecord(1, '2026-05-01T23:59:58.000Z'));
+  // Someone else's line where the batch's second run is about to begin a new file: checked, found changed, repaired.
+  writeFileSync(join(dir, 'audit_2026-05-02.jsonl'), 'not a record\n', { mode: 0o600 });
+  await Promise.all([writer.append(auditRecord(2, '2026-05-01T23:59:59.000Z')), writer.append(auditRecord(3, '2026-05-02T00:00:00.000Z'))]);
+  writer.close();
+  const records = (day: string) =>
+    readFileSync(join(dir, `audit_${day}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => [(JSON.parse(line) as AuditRecord).action, (JSON.parse(line) as AuditRecord).request_id]);
+  assert.deepEqual(records('2026-05-01'), [
+    ['tool_call', '1'],
+    ['tool_call', '2'],
+  ]);
+  assert.deepEqual(records('2026-05-02'), [
+    ['recovery', null],
+    ['tool_call', '3'],
+  ]);
 });
