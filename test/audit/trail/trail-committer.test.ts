@@ -1,9 +1,10 @@
 // settle(): each caller's callback is called once, and one that throws neither stops the others nor is swallowed;
 // the size cap's arithmetic at its exact boundary.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { settle, type PendingRecord } from '../../../src/audit/trail/trail-committer.js';
@@ -56,25 +57,90 @@ test('a callback that throws does not stop the rest of the batch, and its error 
   assert.deepEqual(thrown, [broken]);
 });
 
-test('with a size cap a file is filled up to exactly the cap, and the next record starts the next part', async () => {
-  const timestamp = new Date().toISOString();
-  const records = [1, 2, 3].map((n) => auditRecord(n, timestamp));
-  // The same three records chained without a cap give each line's length.
+/** Each record's line length (with its newline), from the same records chained without a cap in a directory of their own. */
+async function lineLengths(records: AuditRecord[]): Promise<number[]> {
   const probe = makeTempDir('committer-probe');
   const uncapped = new ChainedTrailWriter({ directory: probe, hasher });
   for (const record of records) await uncapped.append(record);
   uncapped.close();
-  const lengths = readFileSync(join(probe, readdirSync(probe).find((name) => name.endsWith('.jsonl'))!), 'utf8')
+  return readFileSync(join(probe, readdirSync(probe).find((name) => name.endsWith('.jsonl'))!), 'utf8')
     .split('\n')
     .slice(0, -1)
     .map((line) => Buffer.byteLength(line) + 1);
+}
 
+/** The size of each trail file of `day` in `dir`, by part. */
+function partSizes(dir: string, day: string): number[] {
+  const parts = readdirSync(dir).filter((name) => name.startsWith(`audit_${day}`) && name.endsWith('.jsonl'));
+  return parts.map((_, part) => statSync(join(dir, trailFileName(day, part))).size);
+}
+
+test('with a size cap a file is filled up to exactly the cap, and the next record starts the next part', async () => {
+  const timestamp = new Date().toISOString();
+  const records = [1, 2, 3].map((n) => auditRecord(n, timestamp));
+  const lengths = await lineLengths(records);
   const dir = makeTempDir('committer-cap');
   const writer = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: lengths[0]! + lengths[1]! });
   for (const record of records) await writer.append(record); // one commit each
   writer.close();
+  assert.deepEqual(partSizes(dir, timestamp.slice(0, 10)), [lengths[0]! + lengths[1]!, lengths[2]!]);
+});
+
+test('one batch crossing the size cap fills each part up to the cap, with one write per part', async () => {
+  const timestamp = new Date().toISOString();
+  const records = [1, 2, 3, 4, 5].map((n) => auditRecord(n, timestamp));
+  const [l1, l2, l3, l4, l5] = (await lineLengths(records)) as [number, number, number, number, number];
+  const dir = makeTempDir('committer-cap-batch');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: l1 + l2 });
+  await writer.append(records[0]!);
+  const writesBefore = writer.stats.writes;
+  await Promise.all(records.slice(1).map((record) => writer.append(record))); // one commit: the rest of part 0, part 1, part 2
+  const writes = writer.stats.writes - writesBefore;
+  writer.close();
+  assert.deepEqual(partSizes(dir, timestamp.slice(0, 10)), [l1 + l2, l3 + l4, l5]);
+  assert.equal(writes, 3, 'each part is written with one write');
+});
+
+test('a record larger than the size cap goes into the current file while it is empty (emptied by copytruncate), and the next starts a part', async () => {
+  const timestamp = new Date().toISOString();
   const day = timestamp.slice(0, 10);
-  assert.equal(readdirSync(dir).filter((name) => name.endsWith('.jsonl')).length, 2);
-  assert.equal(statSync(join(dir, trailFileName(day, 0))).size, lengths[0]! + lengths[1]!);
-  assert.equal(statSync(join(dir, trailFileName(day, 1))).size, lengths[2]!);
+  const dir = makeTempDir('committer-cap-small');
+  const first = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: 10 });
+  await first.append(auditRecord(1, timestamp));
+  first.close();
+  // logrotate's copytruncate: the file stays, emptied. The next writer finds the trail ending in it at offset 0.
+  truncateSync(join(dir, trailFileName(day, 0)), 0);
+  const next = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: 10 });
+  await next.append(auditRecord(2, timestamp));
+  next.close();
+  const partRecords = partSizes(dir, day).map((_, part) =>
+    readFileSync(join(dir, trailFileName(day, part)), 'utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => (JSON.parse(line) as AuditRecord).action),
+  );
+  assert.deepEqual(partRecords, [['recovery'], ['tool_call']], 'the recovery record is alone in the emptied file, the record in the next part');
+});
+
+test("a batch whose second day's file is found holding a foreign line: the repair's recovery record goes first there, and no record of the batch is written twice", async () => {
+  const dir = makeTempDir('committer-repair-later-run');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date('2026-05-02T00:00:00.000Z') });
+  await writer.append(auditRecord(1, '2026-05-01T23:59:58.000Z'));
+  // Someone else's line where the batch's second run is about to begin a new file: checked, found changed, repaired.
+  writeFileSync(join(dir, 'audit_2026-05-02.jsonl'), 'not a record\n', { mode: 0o600 });
+  await Promise.all([writer.append(auditRecord(2, '2026-05-01T23:59:59.000Z')), writer.append(auditRecord(3, '2026-05-02T00:00:00.000Z'))]);
+  writer.close();
+  const records = (day: string) =>
+    readFileSync(join(dir, `audit_${day}.jsonl`), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => [(JSON.parse(line) as AuditRecord).action, (JSON.parse(line) as AuditRecord).request_id]);
+  assert.deepEqual(records('2026-05-01'), [
+    ['tool_call', '1'],
+    ['tool_call', '2'],
+  ]);
+  assert.deepEqual(records('2026-05-02'), [
+    ['recovery', null],
+    ['tool_call', '3'],
+  ]);
 });

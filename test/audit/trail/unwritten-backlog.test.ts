@@ -156,3 +156,15 @@ test('a disk still full at the retry keeps the records for the next one, without
   assert.equal(records()[0]!['input_summary']['records_not_written'], 2);
   await verified(dir);
 });
+
+test("a gap with every record lost, written with no caller's record to take the service from, names the writer as its service", async () => {
+  const { dir, writer, records, spaceReturns } = fullDisk({ backlogMaxBytes: 1 });
+  await assert.rejects(writer.append(auditRecord(1, at(1))), FULL_DISK_ERROR);
+  spaceReturns();
+  writer.close(); // writes the gap alone: nothing kept, nothing appended
+  assert.deepEqual(
+    records().map((record) => [record['action'], record['service'], record['input_summary']['records_lost']]),
+    [['audit_gap', 'mcp-audit', 1]],
+  );
+  await verified(dir);
+});
