@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import lockfile from 'proper-lockfile';
 import { removeLockOwner, takeOverFromDeadOwner, writeLockOwner } from './lock-owner.js';
-import { openOwnFileForWriting, UntrustedFileError } from './owned-files.js';
+import { UntrustedFileError } from './owned-files.js';
+import { WaitingNote } from './waiting-note.js';
 
 /**
  * proper-lockfile removes its locks on fatal signals through signal-exit, which then raises the signal again unless
@@ -35,12 +36,13 @@ const heldHere = new Map<string, CrossProcessLock>();
  * worst write latency you expect.
  *
  * A process that finds the lock busy touches `<lock>.waiting`, so the holder
- * can tell (`waitingNoteStamp`, or at once with `watchWaiters`) whether anyone is
+ * can tell (waiting-note.ts) whether anyone is
  * waiting for its turn, and let the lock go only then.
  */
 export class CrossProcessLock {
   private release: (() => void) | null = null;
-  readonly waitingPath: string;
+  /** Where waiters note that they wait, and the holder looks. */
+  readonly waitingNote: WaitingNote;
   /**
    * The lock directory this process made, open while it holds it: its inode cannot be reused while open, so a lock
    * with the same inode at the path is this one (an mtime, set to a whole second by proper-lockfile, could be equal).
@@ -102,7 +104,7 @@ export class CrossProcessLock {
     readonly path: string,
     readonly staleMs: number,
   ) {
-    this.waitingPath = `${path}.waiting`;
+    this.waitingNote = new WaitingNote(`${path}.waiting`);
   }
 
   /** Whether the lock directory is still the one this process made (not removed and re-made by another as stale). */
@@ -136,7 +138,7 @@ export class CrossProcessLock {
       this.forgetOwned(); // made, then removed by proper-lockfile itself when it could not finish taking it
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (this.tookOverFromDeadOwner()) return this.tryAcquire();
-      this.noteWaiting();
+      this.waitingNote.touch();
       return false;
     } finally {
       this.removingStale = false;
@@ -158,24 +160,6 @@ export class CrossProcessLock {
   }
 
   /**
-   * Calls `noted` when another process notes that it waits (inotify on `<lock>.waiting`, made here if missing), so
-   * that a holder keeping the lock while idle hands it over at once. Null where the note cannot be watched (no
-   * inotify, its limits reached): the holder then lets the lock go whenever idle. A note replaced or removed ends
-   * the watch ('rename'), reported as a waiter: the holder lets the lock go and watches the new note next time.
-   * Waiters on another host of a network file system raise no event here: the holder also polls (waitingNoteStamp).
-   */
-  watchWaiters(noted: () => void): fs.FSWatcher | null {
-    try {
-      fs.closeSync(openOwnFileForWriting(this.waitingPath, fs.constants.O_CREAT, null));
-      const watcher = fs.watch(this.waitingPath, { persistent: false }, noted);
-      watcher.on('error', noted);
-      return watcher;
-    } catch {
-      return null;
-    }
-  }
-
-  /**
    * A symbolic link or a file planted as the lock looks taken forever, and proper-lockfile would follow the link
    * to judge it stale: refused with an error naming it instead (the callers fail closed).
    */
@@ -193,31 +177,6 @@ export class CrossProcessLock {
       return true;
     } catch {
       return false; // raced with another process taking it over: wait as for any busy lock
-    }
-  }
-
-  /** The waiting note's mtime, -1 if there is none; null when it cannot be looked at (then assume a waiter). */
-  waitingNoteStamp(): number | null {
-    try {
-      return fs.lstatSync(this.waitingPath, { throwIfNoEntry: false })?.mtimeMs ?? -1;
-    } catch {
-      return null;
-    }
-  }
-
-  private noteWaiting(): void {
-    try {
-      const now = new Date();
-      // lutimes and O_NOFOLLOW: a link planted as the note is never followed to touch or create a file elsewhere.
-      try {
-        fs.lutimesSync(this.waitingPath, now, now);
-      } catch {
-        fs.closeSync(openOwnFileForWriting(this.waitingPath, fs.constants.O_CREAT, null));
-        fs.lutimesSync(this.waitingPath, now, now);
-      }
-    } catch {
-      // Unnoted (a note that cannot be touched: a read-only or foreign file), this process waits until the holder lets
-      // go for its own reasons: at least every 500 ms if it has no watch, otherwise when it hands over or closes.
     }
   }
 

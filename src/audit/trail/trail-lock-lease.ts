@@ -1,4 +1,4 @@
-import { type FSWatcher, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { CrossProcessLock } from './cross-process-lock.js';
 import type { TrailWriterStats } from './trail-writer-stats.js';
 import { checkOwnDirectory, type OnTightened } from './owned-files.js';
@@ -49,13 +49,10 @@ export class TrailLockLease {
   private heldSince: number | null = null;
   /** When the holder last looked at the waiting note in a busy stretch (at commits). */
   private waitersCheckedAt = 0;
-  /** The waiting note's mtime when last looked at (from the taking of the lock on): any change is a waiter. */
-  private noteSeen: number | null = null;
   private lastCommitAt = 0;
   /** Since when the lock is held with no commit (IDLE_AFTER_MS after the last); null while not idle. */
   private idleSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private watcher: FSWatcher | null = null;
   private waiterNoted = false;
   private contendedAt = Number.NEGATIVE_INFINITY;
   private yieldUntil = 0;
@@ -189,8 +186,7 @@ export class TrailLockLease {
     this.idleSince = null;
     this.waiterNoted = false;
     this.stats.locksTaken++;
-    this.watcher = this.lock.watchWaiters(this.waiterNotedNow);
-    this.noteSeen = this.lock.waitingNoteStamp();
+    this.lock.waitingNote.watch(this.waiterNotedNow);
   }
 
   private readonly waiterNotedNow = (): void => {
@@ -212,8 +208,7 @@ export class TrailLockLease {
   }
 
   private unwatch(): void {
-    this.watcher?.close();
-    this.watcher = null;
+    this.lock.waitingNote.unwatch();
     this.waiterNoted = false;
   }
 
@@ -233,11 +228,11 @@ export class TrailLockLease {
       this.arm(IDLE_AFTER_MS - idle);
       return;
     }
-    if (this.watcher === null || now - this.contendedAt < CONTENTION_MEMORY_MS) {
+    if (!this.lock.waitingNote.watched || now - this.contendedAt < CONTENTION_MEMORY_MS) {
       this.release();
       return;
     }
-    if (this.noteChanged()) {
+    if (this.lock.waitingNote.touchedSinceLastLook()) {
       this.waiterSeen(now);
       this.handOver();
       return;
@@ -260,18 +255,10 @@ export class TrailLockLease {
     const heldFor = now - this.heldSince!;
     if (heldFor < LOCK_HOLD_MAX_MS) return false;
     if (this.waiterNoted) return this.waiterSeen(now);
-    if (this.watcher === null && heldFor >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
+    if (!this.lock.waitingNote.watched && heldFor >= LOCK_HOLD_UNCHECKED_MAX_MS) return true;
     if (now - Math.max(this.waitersCheckedAt, this.heldSince!) < LOCK_HOLD_MAX_MS) return false;
     this.waitersCheckedAt = now;
-    return this.noteChanged() && this.waiterSeen(now);
-  }
-
-  /** Whether the waiting note was touched since last looked at (its mtime, whatever the toucher's clock); unsure: yes. */
-  private noteChanged(): boolean {
-    const stamp = this.lock.waitingNoteStamp();
-    const changed = stamp === null || stamp !== this.noteSeen;
-    this.noteSeen = stamp;
-    return changed;
+    return this.lock.waitingNote.touchedSinceLastLook() && this.waiterSeen(now);
   }
 
   private waiterSeen(now: number): true {
