@@ -20,6 +20,7 @@ const UPKEEP_LATE_MS = 2 * UPKEEP_MS;
 export interface FileState {
   size: number;
   ino: number;
+  mtimeMs: number;
 }
 
 /**
@@ -44,7 +45,7 @@ export class TrailEndTracker implements LeaseHolder {
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
   /** While the lock is kept idle: the head as it was left (null: none), to tell at the next commit whether it was touched. */
-  private idleHead: HeadStamp | null = null;
+  private idleHead: FileState | null = null;
 
   constructor(
     private readonly directory: string,
@@ -151,14 +152,14 @@ export class TrailEndTracker implements LeaseHolder {
     this.saveHead();
     this.fileCheckedAt = 0;
     this.headFile.close();
-    this.idleHead = headStamp(this.headFile.path);
+    this.idleHead = statOrNull(this.headFile.path);
   }
 
   /** The first commit after an idle spell: a head removed, replaced or written meanwhile is read again, as when the lock is taken. */
   resumed(): void {
     const left = this.idleHead;
     this.idleHead = null;
-    const found = headStamp(this.headFile.path);
+    const found = statOrNull(this.headFile.path);
     if (left && found && found.ino === left.ino && found.size === left.size && found.mtimeMs === left.mtimeMs) return;
     this.remember();
     this.position = null;
@@ -246,21 +247,6 @@ export class TrailEndTracker implements LeaseHolder {
       start: this.start,
       updated_at: this.now().toISOString(),
     };
-  }
-}
-
-interface HeadStamp {
-  ino: number;
-  size: number;
-  mtimeMs: number;
-}
-
-function headStamp(path: string): HeadStamp | null {
-  try {
-    const { ino, size, mtimeMs } = lstatSync(path);
-    return { ino, size, mtimeMs };
-  } catch {
-    return null;
   }
 }
 
