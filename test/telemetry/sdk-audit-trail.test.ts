@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { z } from 'zod';
 import { auditTrailForNodeSdk, instrumentMcpServer, type SdkAuditTrail } from '../../src/index.js';
+import { waitFor } from '../support/helpdesk-process.js';
 import { connectInMemory } from '../support/in-memory-client.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
 
@@ -74,6 +75,8 @@ test("with a sampling SDK the spans the user exports are the ones recorded, unde
   const { trail, logDir } = trailWith((audit) => sdkWith(new AlwaysOnSampler(), [audit.spanProcessor, audit.redacting(userProcessor)]));
   await callEchoThrice(trail);
   await userProcessor.forceFlush();
+  // The session's last record is written as the client closes, not before close() resolves.
+  await waitFor(() => readTrail(logDir).length === 5, 'the five records');
   const recordedSpanIds = readTrail(logDir)
     .filter((record) => record.action === 'tool_call')
     .map((record) => record.span_id);
