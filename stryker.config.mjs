@@ -14,7 +14,7 @@ const modules = {
   // The slower writer tests are in too: they alone kill the backlog's, retention's and the partial write's mutants.
   committer: {
     mutate: 'src/audit/trail/trail-committer.ts',
-    tests: ['test/audit/trail/trail-committer.test.js', 'test/audit/trail/trail-committer-full-disk.test.js', 'test/audit/trail/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js',
+    tests: ['test/audit/trail/trail-committer.test.js', 'test/audit/trail/trail-committer-repairs.test.js', 'test/audit/trail/trail-committer-full-disk.test.js', 'test/audit/trail/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js',
       'test/audit/trail/unwritten-backlog.test.js', 'test/audit/trail/head-updates.test.js', 'test/audit/trail/retention-events.test.js', 'test/cli/signed-checkpoints.test.js'],
   },
 };
