@@ -7,7 +7,7 @@
 // run against the few test files that exercise it, not the whole suite.
 const modules = {
   chain: { mutate: 'src/audit/trail/hash-chain.ts', tests: ['test/audit/trail/hash-chain.test.js', 'test/cli/trail-verifier.test.js'] },
-  verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js'] },
+  verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js', 'test/cli/trail-verifier-explanations.test.js'] },
   head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/audit/trail/trail-head.test.js', 'test/cli/trail-verifier.test.js'] },
   redactor: { mutate: 'src/audit/redaction/redactor.ts', tests: ['test/audit/redaction/redactor.test.js', 'test/audit/record/summarize.test.js'] },
   auditor: { mutate: 'src/mcp/handler-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/handler-auditor.test.js', 'test/mcp/redaction.test.js'] },
