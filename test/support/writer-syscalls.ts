@@ -56,7 +56,7 @@ export class WriterSyscalls {
     return Math.min(this.nextAnswer(from), this.trailWrites.find((write) => write > from) ?? this.calls.length);
   }
 
-  /** The answer whose text starts with `text` ("answered 2,3"). */
+  /** The answer that says `text` ("answered 2,3"). */
   answer(text: string): number {
     const found = this.answers.find((answer) => this.calls[answer]!.args.includes(`"${text}\\n"`));
     if (found === undefined) throw new Error(`no "${text}" in the trace:\n${this.describe(0, this.calls.length)}`);
@@ -78,7 +78,7 @@ export class WriterSyscalls {
   describe(from: number, to: number): string {
     return this.calls
       .slice(Math.max(0, from), to)
-      .map((call) => `  ${call.line}: ${call.name}(${call.path ?? call.args.slice(0, 60)})`)
+      .map((call) => `  ${call.line}: ${call.name}(${isAnswer(call) ? call.args.slice(call.args.indexOf('"')) : call.path})`)
       .join('\n');
   }
 }
