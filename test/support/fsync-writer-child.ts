@@ -1,7 +1,7 @@
 // A real writer process whose system calls fsync-durability.test.ts watches with strace:
-//   node fsync-writer-child.js <log dir> <pause ms>
+//   node fsync-writer-child.js <log dir> <pause ms> [first day, YYYY-MM-DD; default 2026-12-06]
 // Configured from the environment (AUDIT_FSYNC, AUDIT_FSYNC_INTERVAL_MS), as the library and the proxy are. On a
-// clock of its own (the writer's `now`) it writes six records: 1 on 2026-12-06; after a pause, 2 (still that day)
+// clock of its own (the writer's `now`) it writes six records: 1 on the first day; after a pause, 2 (still that day)
 // and 3 (the next day) in one batch, so the writer switches files within one commit; after another pause, 4, 5 and
 // 6 one after the other; then it closes the writer. Once a batch's records are acknowledged it writes
 // "answered <n,…>" to stdout with one write(2), so the trace shows when the callers were answered.
@@ -12,9 +12,9 @@ import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.j
 import { trailWriterConfigFromEnv } from '../../src/audit/trail/trail-writer-config.js';
 import { auditRecord } from './chained-trail.js';
 
-const [dir, pauseArg] = process.argv.slice(2);
+const [dir, pauseArg, firstDay = '2026-12-06'] = process.argv.slice(2);
 if (dir && pauseArg) {
-  let clock = new Date('2026-12-06T23:59:58.000Z');
+  let clock = new Date(`${firstDay}T23:59:58.000Z`);
   const writer = new ChainedTrailWriter({ ...trailWriterConfigFromEnv(dir), now: () => clock });
   const write = async (...records: number[]): Promise<void> => {
     await Promise.all(records.map((n) => writer.append(auditRecord(n, clock.toISOString()))));
@@ -25,7 +25,7 @@ if (dir && pauseArg) {
   await write(1);
   await pause();
   // Record 2 on the first day, record 3 on the next: appended together, one commit writes both files.
-  const secondDay = '2026-12-07T00:00:01.000Z';
+  const secondDay = new Date(clock.getTime() + 3000).toISOString();
   await Promise.all([writer.append(auditRecord(2, clock.toISOString())), writer.append(auditRecord(3, secondDay))]);
   clock = new Date(secondDay);
   writeSync(1, 'answered 2,3\n');

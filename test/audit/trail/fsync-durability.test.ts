@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { realpathSync, rmSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { before, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FsyncMode } from '../../../src/audit/trail/trail-writer-config.js';
 import { straceVersion, traceNode } from '../../support/strace.js';
-import { makeTempDir, readTrailLines } from '../../support/trail-files.js';
+import { makeTempDir } from '../../support/trail-files.js';
 import { callOn, WriterSyscalls } from '../../support/writer-syscalls.js';
 
 // What AUDIT_FSYNC promises (trail-writer-config.ts, docs/trail-integrity.md#durability-audit_fsync), seen from
@@ -17,31 +17,43 @@ const SYSCALLS = ['openat', 'write', 'pwrite64', 'fdatasync', 'fsync', 'close'];
 const INTERVAL_MS = 50;
 /** Between the child's batches, longer than the interval: the batch timer, set first and due first, fires before it ends. */
 const PAUSE_MS = 150;
-const DAY_1 = 'audit_2026-12-06.jsonl';
-const DAY_2 = 'audit_2026-12-07.jsonl';
+const FIRST_DAY = '2026-12-06';
 
 before(() => {
   // Fails, not skips: without strace these promises would go unchecked (CI installs it: .ci/run).
   straceVersion();
 });
 
-async function traceWriter(t: TestContext, mode: FsyncMode): Promise<WriterSyscalls> {
+/** A temp dir removed after the test; the log directory is `<root>/logs`. */
+function tempRoot(t: TestContext, mode: FsyncMode): string {
   const root = realpathSync(makeTempDir(`fsync-${mode}`));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  // Not there yet: the writer creates it, so the entry in its parent must be made durable too.
+  return root;
+}
+
+/** The child's two files when its first day is `firstDay`. */
+function trailFiles(firstDay: string): [string, string] {
+  const next = new Date(Date.parse(`${firstDay}T00:00:00.000Z`) + 86_400_000).toISOString().slice(0, 10);
+  return [`audit_${firstDay}.jsonl`, `audit_${next}.jsonl`];
+}
+
+/** Runs the child under strace with `<root>/logs` as its log directory and returns its calls there. */
+async function traceWriter(root: string, mode: FsyncMode, firstDay = FIRST_DAY): Promise<WriterSyscalls> {
+  // Not there at the first run: the writer creates it, so the entry in its parent must be made durable too.
   const logDir = join(root, 'logs');
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AUDIT_')));
   Object.assign(env, { AUDIT_FSYNC: mode, AUDIT_FSYNC_INTERVAL_MS: String(INTERVAL_MS) });
-  const { stdout, calls } = await traceNode(join(root, 'trace'), SYSCALLS, child, [logDir, String(PAUSE_MS)], env, 60_000);
+  const args = [logDir, String(PAUSE_MS), firstDay];
+  const { stdout, calls } = await traceNode(join(root, `trace-${firstDay}`), SYSCALLS, child, args, env, 60_000);
   assert.match(stdout, /answered 6\nclosed\n$/);
-  assert.equal(readTrailLines(logDir).length, 6);
+  const [day1, day2] = trailFiles(firstDay).map((name) => join(logDir, name)) as [string, string];
+  assert.deepEqual(
+    [day1, day2].map((file) => readFileSync(file, 'utf8').split('\n').length - 1),
+    [2, 4],
+  );
   const trace = new WriterSyscalls(logDir, calls);
   const files = trace.trailWrites.map((write) => trace.calls[write]!.path);
-  assert.deepEqual(
-    files,
-    [DAY_1, DAY_1, DAY_2, DAY_2, DAY_2, DAY_2].map((name) => join(logDir, name)),
-    'one write(2) per record',
-  );
+  assert.deepEqual(files, [day1, day1, day2, day2, day2, day2], 'one write(2) per record');
   return trace;
 }
 
@@ -58,8 +70,8 @@ function assertDirectorySyncs(trace: WriterSyscalls, directory: string, events: 
   });
 }
 
-test('AUDIT_FSYNC=always: each write and the head after it are fdatasynced before the next write and the answer; each new name once', async (t) => {
-  const trace = await traceWriter(t, 'always');
+/** AUDIT_FSYNC=always, for a run that created the files `created` (names in the log directory), in that order. */
+function assertAlways(trace: WriterSyscalls, created: string[]): void {
   for (const write of trace.trailWrites) {
     const file = trace.calls[write]!.path!;
     const next = trace.nextWriteOrAnswer(write);
@@ -72,20 +84,33 @@ test('AUDIT_FSYNC=always: each write and the head after it are fdatasynced befor
     assert.ok(head > synced, `the head rewritten only once the records it names are on disk${window}`);
     assert.notEqual(trace.find(head, next, callOn('fdatasync', trace.headPath)), -1, `the head fdatasynced after its rewrite${window}`);
   }
-  const created = trace.created();
+  const creations = trace.created();
   assert.deepEqual(
-    created.map((call) => trace.calls[call]!.path),
-    [DAY_1, 'audit.head.json', DAY_2].map((name) => join(trace.logDir, name)),
+    creations.map((call) => trace.calls[call]!.path),
+    created.map((name) => join(trace.logDir, name)),
   );
-  // Each new name (two trail files and the head) durable before the callers of the first answer after it.
-  assertDirectorySyncs(trace, trace.logDir, created, (event) => trace.nextAnswer(event), 'file created');
-  assertDirectorySyncs(trace, dirname(trace.logDir), created.slice(0, 1), (event) => trace.nextAnswer(event), 'directory created');
+  // Each new name durable before the callers of the first answer after it.
+  assertDirectorySyncs(trace, trace.logDir, creations, (event) => trace.nextAnswer(event), 'file created');
+}
+
+test('AUDIT_FSYNC=always: each write and the head after it are fdatasynced before the next write and the answer; each new name once', async (t) => {
+  const trace = await traceWriter(tempRoot(t, 'always'), 'always');
+  const [day1, day2] = trailFiles(FIRST_DAY);
+  assertAlways(trace, [day1, 'audit.head.json', day2]);
+  assertDirectorySyncs(trace, dirname(trace.logDir), trace.created().slice(0, 1), (event) => trace.nextAnswer(event), 'directory created');
+});
+
+test('AUDIT_FSYNC=always, a head left by an earlier writer: written and fdatasynced, its name not fsynced again', async (t) => {
+  const root = tempRoot(t, 'always');
+  await traceWriter(root, 'always');
+  const trace = await traceWriter(root, 'always', '2026-12-08');
+  assertAlways(trace, trailFiles('2026-12-08'));
+  assert.deepEqual(trace.indices(callOn('fsync', root)), [], 'the log directory existed already');
 });
 
 test('AUDIT_FSYNC=batch: fdatasync after the answer, within the interval, before the switch to the next day’s file and at close', async (t) => {
-  const trace = await traceWriter(t, 'batch');
-  const day1 = join(trace.logDir, DAY_1);
-  const day2 = join(trace.logDir, DAY_2);
+  const trace = await traceWriter(tempRoot(t, 'batch'), 'batch');
+  const [day1, day2] = trailFiles(FIRST_DAY).map((name) => join(trace.logDir, name)) as [string, string];
   const all = `\n${trace.describe(0, trace.calls.length)}`;
   for (const answer of trace.answers) {
     const write = trace.trailWrites.filter((index) => index < answer).at(-1)!;
@@ -122,7 +147,7 @@ test('AUDIT_FSYNC=batch: fdatasync after the answer, within the interval, before
 });
 
 test('AUDIT_FSYNC=off: no fdatasync or fsync at all', async (t) => {
-  const trace = await traceWriter(t, 'off');
+  const trace = await traceWriter(tempRoot(t, 'off'), 'off');
   const syncs = trace.all.filter((call) => call.name === 'fdatasync' || call.name === 'fsync');
   assert.deepEqual(
     syncs.map((call) => `${call.line}: ${call.name}(${call.path})`),
