@@ -224,8 +224,9 @@ export class TrailCommitter {
     // The one hook of signed checkpoints (src/audit/checkpoint/): the whole lines that reached the file, still under the lock
     // (before advance(), which moves `position` on in place).
     if (end > 0) this.config.checkpointer?.written(target, newFile ? 0 : position.offset, data.subarray(0, end));
-    if (written > 0) this.end.advance(target, ino, end, whole, link, failure !== null || this.fsync.mode === 'always' || newFile);
+    // Synced before the head names them: a head on disk ahead of the file on disk would read, after a power cut, as records cut off.
     if (whole > 0) this.fsync.afterWrite();
+    if (written > 0) this.end.advance(target, ino, end, whole, link, failure !== null || this.fsync.mode === 'always' || newFile);
     for (let index = from; index < from + whole; index++) {
       const entry = entries[index]!;
       if (entry.done) settle(entry);
