@@ -8,14 +8,14 @@
 const modules = {
   chain: { mutate: 'src/audit/trail/hash-chain.ts', tests: ['test/audit/trail/hash-chain.test.js', 'test/cli/trail-verifier.test.js'] },
   verifier: { mutate: 'src/cli/trail-verifier.ts', tests: ['test/cli/trail-verifier.test.js', 'test/cli/trail-verifier-explanations.test.js'] },
-  head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/audit/trail/trail-head.test.js', 'test/cli/trail-verifier.test.js'] },
+  head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/audit/trail/trail-head.test.js', 'test/audit/trail/fsync-durability.test.js', 'test/cli/trail-verifier.test.js'] },
   redactor: { mutate: 'src/audit/redaction/redactor.ts', tests: ['test/audit/redaction/redactor.test.js', 'test/audit/record/summarize.test.js'] },
   auditor: { mutate: 'src/mcp/handler-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/handler-auditor.test.js', 'test/mcp/redaction.test.js'] },
   // The slower writer tests are in too: they alone kill the backlog's, retention's and the partial write's mutants.
   committer: {
     mutate: 'src/audit/trail/trail-committer.ts',
     tests: ['test/audit/trail/trail-committer.test.js', 'test/audit/trail/trail-committer-repairs.test.js', 'test/audit/trail/trail-committer-full-disk.test.js', 'test/audit/trail/chained-trail-writer.test.js', 'test/cli/trail-verifier.test.js',
-      'test/audit/trail/unwritten-backlog.test.js', 'test/audit/trail/head-updates.test.js', 'test/audit/trail/retention-events.test.js', 'test/cli/signed-checkpoints.test.js'],
+      'test/audit/trail/unwritten-backlog.test.js', 'test/audit/trail/head-updates.test.js', 'test/audit/trail/retention-events.test.js', 'test/cli/signed-checkpoints.test.js', 'test/audit/trail/fsync-durability.test.js'],
   },
 };
 const chosen = process.env.MUTATE ? [modules[process.env.MUTATE]] : Object.values(modules);
