@@ -6,26 +6,35 @@ import { auditFileNameFor } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
-import { callRecords, initializeParams, PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
+import { type Arrival, callRecords, initializeParams, PYTHON_SERVER, type WireMessage, WireProxy } from '../support/wire-proxy.js';
 
 test('the server crashes mid-call: every pending call is recorded as failed and answered with an error, then the proxy exits non-zero', async () => {
   const logDir = join(makeTempDir('proxy-crash'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
   await proxy.handshake();
   proxy.call(2, 'slow', { ms: 5000, text: 'never answered' });
+  // The same id again while the first is pending (a protocol violation): this call is not lost in the crash either.
+  proxy.call(2, 'slow', { ms: 5000, text: 'reused id, never answered' });
   proxy.request(3, 'ping');
   await proxy.response(3);
   proxy.call(4, 'crash', { code: 3 });
-  const [slow, crash] = [await proxy.response(2), await proxy.response(4)];
-  for (const [arrival, id] of [
-    [slow, 2],
-    [crash, 4],
-  ] as const) {
+  await proxy.response(4);
+  const answers = (id: number) =>
+    proxy.arrivals.filter((arrival) => (arrival.message as WireMessage).id === id) as Array<Arrival & { message: WireMessage }>;
+  await proxy.until(() => answers(2).length === 2, 'both answers to id 2');
+  for (const [arrival, id] of [...answers(2).map((slow) => [slow, 2] as const), ...answers(4).map((crash) => [crash, 4] as const)]) {
     assert.equal(arrival.message.error?.code, -32603);
     assert.equal(arrival.message.error?.message, 'the MCP server exited with code 3 before answering');
-    const [record] = callRecords(arrival.trailAtArrival, id);
-    assert.deepEqual([record?.success, record?.error], [false, 'the MCP server exited with code 3 before answering']);
+    const records = callRecords(arrival.trailAtArrival, id);
+    assert.deepEqual(
+      records.map((record) => [record.success, record.error]),
+      records.map(() => [false, 'the MCP server exited with code 3 before answering']),
+    );
   }
+  assert.deepEqual(
+    callRecords(readTrail(logDir), 2).map((record) => record.input_summary['text']),
+    ['never answered', 'reused id, never answered'],
+  );
   assert.equal(await proxy.exited(), 3);
   assert.match(proxy.stderr, /stdlib server: crashing on purpose/, "the server's stderr passes through");
   assert.match(proxy.stderr, /^mcp-audit proxy: the server exited with code 3; stopping$/m);
