@@ -103,8 +103,14 @@ test('SIGTERM: the server is told to stop (stdin closed), the call in progress i
 
 test('a server that ignores the end of its stdin is stopped with SIGTERM after the grace period; its pending call is recorded', async () => {
   const logDir = join(makeTempDir('proxy-grace'), 'logs');
-  // A server that never reads stdin and never exits by itself.
-  const proxy = new WireProxy(logDir, ['python3', '-c', 'import time\nwhile True: time.sleep(1)'], {}, ['--grace-ms', '200']);
+  // A server that never reads stdin and never exits by itself; SIGTERM (not SIGKILL) lets it say so and exit.
+  const server = [
+    "process.on('SIGTERM', () => { process.stderr.write('server: stopped by SIGTERM\\n'); process.exit(0); });",
+    'setInterval(() => {}, 1000);',
+    "process.stderr.write('server: ready\\n');",
+  ].join('\n');
+  const proxy = new WireProxy(logDir, [process.execPath, '-e', server], {}, ['--grace-ms', '200']);
+  await proxy.until(() => proxy.stderr.includes('server: ready'), 'the server to start');
   proxy.call(7, 'anything', { x: 1 });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const status = proxy.close();
@@ -112,4 +118,6 @@ test('a server that ignores the end of its stdin is stopped with SIGTERM after t
   assert.match(answer.message.error?.message ?? '', /^the MCP server was stopped \(end of stdin\) before answering$/);
   assert.equal(callRecords(answer.trailAtArrival, 7)[0]?.success, false);
   assert.equal(await status, 0);
+  // Its stderr is the proxy's, which may reach us after the proxy's exit.
+  await proxy.until(() => proxy.stderr.includes('server: stopped by SIGTERM'), 'the server to say SIGTERM stopped it (not SIGKILL)');
 });
