@@ -121,3 +121,39 @@ test('a server that ignores the end of its stdin is stopped with SIGTERM after t
   // Its stderr is the proxy's, which may reach us after the proxy's exit.
   await proxy.until(() => proxy.stderr.includes('server: stopped by SIGTERM'), 'the server to say SIGTERM stopped it (not SIGKILL)');
 });
+
+test('a second SIGINT or SIGTERM stops a server that ignores the first at once (SIGKILL), without waiting out the grace period', async (t) => {
+  const logDir = join(makeTempDir('proxy-second-signal'), 'logs');
+  // A server that never answers, outlives the end of its stdin and shrugs off SIGTERM.
+  const server = [
+    "process.on('SIGTERM', () => process.stderr.write('server: ignoring SIGTERM\\n'));",
+    "process.stdin.on('data', () => process.stderr.write('server: got a call\\n'));",
+    'setInterval(() => {}, 1000);',
+    'process.stderr.write(`server: ready, pid ${process.pid}\\n`);',
+  ].join('\n');
+  const proxy = new WireProxy(logDir, [process.execPath, '-e', server], {}, ['--grace-ms', '600000']);
+  await proxy.until(() => proxy.stderr.includes('server: ready'), 'the server to start');
+  // Should the proxy not stop it, the test must still end.
+  const serverPid = Number(/server: ready, pid (\d+)/.exec(proxy.stderr)?.[1]);
+  t.after(() => {
+    try {
+      process.kill(serverPid, 'SIGKILL');
+    } catch {
+      // Gone, as it should be.
+    }
+  });
+  proxy.call(7, 'anything', { x: 1 });
+  await proxy.until(() => proxy.stderr.includes('server: got a call'), 'the call to reach the server');
+  proxy.child.kill('SIGINT');
+  proxy.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const status = await Promise.race([
+    proxy.exited(),
+    new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000))),
+  ]);
+  clearTimeout(timer);
+  assert.equal(status, 0, 'the proxy did not wait out the 10-minute grace period');
+  const answer = await proxy.response(7);
+  assert.match(answer.message.error?.message ?? '', /^the MCP server was stopped \(SIG(INT|TERM)\) before answering$/);
+  assert.equal(callRecords(answer.trailAtArrival, 7)[0]?.success, false);
+});
