@@ -129,7 +129,7 @@ test('a second SIGINT or SIGTERM stops a server that ignores the first at once (
     "process.on('SIGTERM', () => process.stderr.write('server: ignoring SIGTERM\\n'));",
     "process.stdin.on('data', () => process.stderr.write('server: got a call\\n'));",
     'setInterval(() => {}, 1000);',
-    'process.stderr.write(`server: ready, pid ${process.pid}\\n`);',
+    "process.stderr.write('server: ready, pid ' + process.pid + '\\n');",
   ].join('\n');
   const proxy = new WireProxy(logDir, [process.execPath, '-e', server], {}, ['--grace-ms', '600000']);
   await proxy.until(() => proxy.stderr.includes('server: ready'), 'the server to start');
