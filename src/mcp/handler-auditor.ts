@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { context, type Span } from '@opentelemetry/api';
 import { newSummaryReport } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
@@ -6,7 +6,7 @@ import type { CallerIdentity } from './caller-identity.js';
 import type { DescribeRequest } from './method-audits.js';
 import type { RawRequest, RawRequestExtra, RawRequestHandler } from './sdk-internals.js';
 import type { SessionEvents } from './session-events.js';
-import { auditWriteError, thrownErrorMessage } from './tool-call-result.js';
+import { auditWriteError, jsonRpcError, thrownErrorMessage } from './tool-call-result.js';
 
 export interface HandlerAuditorConfig extends AuditedRequestConfig {
   identity: CallerIdentity;
@@ -90,7 +90,7 @@ export class HandlerAuditor {
     } catch (error) {
       // The SDK's stored handler parses the request synchronously, and would answer a malformed one
       // (a tools/call with no name) as an internal error, -32603: JSON-RPC calls it invalid params.
-      return Promise.reject(new McpError(ErrorCode.InvalidParams, `Invalid params: ${thrownErrorMessage(error)}`));
+      return Promise.reject(jsonRpcError(ErrorCode.InvalidParams, `Invalid params: ${thrownErrorMessage(error)}`));
     }
   }
 

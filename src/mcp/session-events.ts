@@ -1,12 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Span, Tracer } from '@opentelemetry/api';
 import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/record/audit-record.js';
 import { newSummaryReport, type SummaryReport } from '../audit/record/summarize.js';
 import type { CallerIdentity, Who } from './caller-identity.js';
 import { interceptRequestHandler, onConnectionClosed, refuseRequestsWhen } from './sdk-internals.js';
 import { sessionEndFields, sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
-import { auditWriteError } from './tool-call-result.js';
+import { auditWriteError, jsonRpcError } from './tool-call-result.js';
 
 const REFUSED_SESSION = 'This session was refused (its session_start record could not be written); send initialize again';
 
@@ -56,7 +56,7 @@ export class SessionEvents {
       return result;
     });
     refuseRequestsWhen(this.server, (method) =>
-      this.refused && method !== 'initialize' ? new McpError(ErrorCode.InvalidRequest, REFUSED_SESSION) : null,
+      this.refused && method !== 'initialize' ? jsonRpcError(ErrorCode.InvalidRequest, REFUSED_SESSION) : null,
     );
 
     onConnectionClosed(this.server, () => {

@@ -29,13 +29,17 @@ export function auditWriteFailure(error: unknown, consequence: string): string {
 }
 
 /**
- * What a request handler throws to the SDK instead of an answer whose record could not be written: a plain Error
- * with the JSON-RPC code, which the SDK sends as it is. Not the SDK's McpError: its message already starts
- * "MCP error -32603: ", the SDK would send that as the message, and the client, which adds the prefix itself,
- * would show it twice.
+ * What a request handler throws to the SDK for a JSON-RPC error: a plain Error with the code, which the SDK sends
+ * as it is. Not the SDK's McpError: its message already starts "MCP error <code>: ", the SDK would send that as
+ * the message, and the client, which adds the prefix itself, would show it twice.
  */
+export function jsonRpcError(code: number, message: string): Error & { code: number } {
+  return Object.assign(new Error(message), { code });
+}
+
+/** What a request handler throws to the SDK instead of an answer whose record could not be written. */
 export function auditWriteError(error: unknown, consequence: string): Error & { code: number } {
-  return Object.assign(new Error(auditWriteFailure(error, consequence)), { code: ErrorCode.InternalError });
+  return jsonRpcError(ErrorCode.InternalError, auditWriteFailure(error, consequence));
 }
 
 /**

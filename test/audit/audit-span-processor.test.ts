@@ -27,6 +27,15 @@ test('whenRecorded rejects when the record cannot be written', async (t) => {
   await assert.rejects(processor.whenRecorded(span), FULL_DISK_ERROR);
 });
 
+test('whenRecorded rejects for a span whose export failed at once (its exporter already shut down): no answer passes unrecorded', async () => {
+  const exporter = new JsonlAuditExporter({ logDir: makeTempDir('processor'), onUnwrittenRecords: () => {} });
+  const processor = new AuditSpanProcessor(exporter);
+  await exporter.shutdown();
+  // The export fails before whenRecorded is called: the result is already known when it is asked for.
+  const span = endAuditedSpan(tracerWith(processor), toolCallDetails());
+  await assert.rejects(processor.whenRecorded(span), /shut down/);
+});
+
 test('whenRecorded rejects for a span that carried no audit details', async () => {
   const processor = new AuditSpanProcessor(new JsonlAuditExporter({ logDir: makeTempDir('processor') }));
   const span = tracerWith(processor).startSpan('plain');

@@ -113,7 +113,11 @@ test('invalid arguments are summarised as given, for the security record', async
 test('a malformed tools/call (no tool name) is answered with a JSON-RPC error and still recorded', async () => {
   const client = await connectInMemory(auditedServer());
   spans.reset();
-  await assert.rejects(client.request({ method: 'tools/call', params: {} as { name: string } }, CallToolResultSchema), /Invalid/);
+  // The client's McpError adds "MCP error -32602: " to the message it received: once, the server's message has none.
+  await assert.rejects(client.request({ method: 'tools/call', params: {} as { name: string } }, CallToolResultSchema), {
+    code: -32602,
+    message: /^MCP error -32602: Invalid params: (?!MCP error)/,
+  });
   const span = lastSpan();
   assert.equal(span.name, 'tools/call');
   // The SDK rejects the malformed params before any tools/call logic, as an internal error: we answer invalid params.

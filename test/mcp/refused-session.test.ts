@@ -62,8 +62,10 @@ test('a refused initialize leaves no session: every later request is refused unt
   };
   assert.match((await ask(INITIALIZE, 1)).error?.message ?? '', /the session is refused/);
   spaceReturns();
-  assert.match((await ask(CALL, 2)).error?.message ?? '', /session was refused/);
-  assert.match((await ask({ jsonrpc: '2.0', method: 'tools/list', params: {} }, 3)).error?.message ?? '', /session was refused/);
+  // As sent: the client's McpError adds "MCP error -32600: " itself, so the message must not carry it already.
+  const refused = { code: -32600, message: 'This session was refused (its session_start record could not be written); send initialize again' };
+  assert.deepEqual((await ask(CALL, 2)).error, refused);
+  assert.deepEqual((await ask({ jsonrpc: '2.0', method: 'tools/list', params: {} }, 3)).error, refused);
   assert.equal(counter.ran, 0, 'the tool never ran in the refused session');
   // A new initialize, now recorded, opens a session like any other.
   assert.ok((await ask(INITIALIZE, 4)).result);

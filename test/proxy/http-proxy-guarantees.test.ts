@@ -536,3 +536,44 @@ test('the idle sweep leaves a session whose GET stream is open; once the stream 
   );
   verifies(logDir);
 });
+
+test('an upstream cut off in the middle of an SSE answer in a session: an error event for the call on the same stream, and a failed record naming the cause', async () => {
+  const logDir = join(makeTempDir('http-proxy-sse-cut'), 'logs');
+  const upstream = await startUpstream('everything');
+  const proxy = await startHttpProxy(logDir, upstream.url);
+  started.push(upstream.process, proxy.process);
+  const session = new RawSession(proxy.url, logDir);
+  await session.open();
+
+  const call = {
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'trigger-long-running-operation', arguments: { duration: 30, steps: 30 }, _meta: { progressToken: 'cut' } },
+  };
+  const response = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { ...ACCEPT, 'mcp-session-id': session.sessionId },
+    body: JSON.stringify(call),
+  });
+  assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+  // Read the stream until the first progress event has passed, then kill the upstream in the middle of its answer.
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('notifications/progress')) {
+    const { value, done } = await reader.read();
+    assert.ok(!done, `the stream ended before any progress: ${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  await upstream.process.stop('SIGKILL');
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value, { stream: true });
+
+  const cause = 'the upstream closed the connection in the middle of its answer';
+  const answer = messagesOf('text/event-stream', text).find((message) => message.id === 7);
+  assert.deepEqual(answer?.error, { code: -32603, message: cause }, `the call is answered with an error on its stream: ${text}`);
+  const [record] = toolCalls(readTrail(logDir), 7);
+  assert.deepEqual([record?.success, record?.error], [false, cause]);
+  assert.equal(await proxy.process.stop(), 0);
+  verifies(logDir);
+});

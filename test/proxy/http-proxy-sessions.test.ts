@@ -2,6 +2,7 @@ import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
+import { mkdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { auditFileNameFor } from '../../src/index.js';
@@ -43,6 +44,48 @@ async function openSession(url: URL): Promise<string> {
   await initialized.text();
   return sessionId;
 }
+
+/**
+ * Takes the writers' lock as a writer on another host would: touches the waiting note until the proxy's idle writer
+ * lets the lock go, then makes the lock directory. No owner note of this host: the proxy waits for it to go stale.
+ */
+async function takeLockElsewhere(logDir: string): Promise<void> {
+  const lock = join(logDir, 'audit.lock');
+  await until(() => {
+    try {
+      mkdirSync(lock, { mode: 0o700 });
+      return true;
+    } catch {
+      const now = new Date();
+      utimesSync(`${lock}.waiting`, now, now);
+      return false;
+    }
+  }, 'the proxy to let the lock go');
+}
+
+test('a DELETE the upstream accepts is answered only once its session_end is written, the lock busy meanwhile', async () => {
+  const logDir = join(makeTempDir('http-proxy-delete'), 'logs');
+  const upstream = await startUpstream('v1Sessions');
+  const proxy = await startHttpProxy(logDir, upstream.url, { AUDIT_LOCK_STALE_MS: '2000' });
+  started.push(upstream.process, proxy.process);
+  const sessionId = await openSession(proxy.url);
+  await processWriterWentIdle(proxy.process.child.pid!, logDir, readTrail(logDir).length);
+  // Until the lock goes stale (2 s), the session_end cannot be written: the answer to the DELETE must wait for it.
+  await takeLockElsewhere(logDir);
+  const deleted = await fetch(proxy.url, { method: 'DELETE', headers: { ...UPSTREAM_AUTH, 'mcp-session-id': sessionId } });
+  const trailAtAnswer = readTrail(logDir);
+  await deleted.text();
+  assert.equal(deleted.status, 200);
+  assert.deepEqual(
+    trailAtAnswer.map((record) => [record.action, record.session_id]),
+    [
+      ['session_start', sessionId],
+      ['session_end', sessionId],
+    ],
+  );
+  assert.equal(await proxy.process.stop(), 0);
+  verifies(logDir);
+});
 
 test("a session refused because its session_start could not be written is ended upstream too: a DELETE with the client's Authorization", async () => {
   const logDir = join(makeTempDir('http-proxy-refused-delete'), 'logs');

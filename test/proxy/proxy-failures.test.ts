@@ -6,26 +6,35 @@ import { auditFileNameFor } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { fillDiskAfter } from '../support/full-disk.js';
 import { makeTempDir, readTrail } from '../support/trail-files.js';
-import { callRecords, initializeParams, PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
+import { type Arrival, callRecords, initializeParams, PYTHON_SERVER, type WireMessage, WireProxy } from '../support/wire-proxy.js';
 
 test('the server crashes mid-call: every pending call is recorded as failed and answered with an error, then the proxy exits non-zero', async () => {
   const logDir = join(makeTempDir('proxy-crash'), 'logs');
   const proxy = new WireProxy(logDir, PYTHON_SERVER);
   await proxy.handshake();
   proxy.call(2, 'slow', { ms: 5000, text: 'never answered' });
+  // The same id again while the first is pending (a protocol violation): this call is not lost in the crash either.
+  proxy.call(2, 'slow', { ms: 5000, text: 'reused id, never answered' });
   proxy.request(3, 'ping');
   await proxy.response(3);
   proxy.call(4, 'crash', { code: 3 });
-  const [slow, crash] = [await proxy.response(2), await proxy.response(4)];
-  for (const [arrival, id] of [
-    [slow, 2],
-    [crash, 4],
-  ] as const) {
+  await proxy.response(4);
+  const answers = (id: number) =>
+    proxy.arrivals.filter((arrival) => (arrival.message as WireMessage).id === id) as Array<Arrival & { message: WireMessage }>;
+  await proxy.until(() => answers(2).length === 2, 'both answers to id 2');
+  for (const [arrival, id] of [...answers(2).map((slow) => [slow, 2] as const), ...answers(4).map((crash) => [crash, 4] as const)]) {
     assert.equal(arrival.message.error?.code, -32603);
     assert.equal(arrival.message.error?.message, 'the MCP server exited with code 3 before answering');
-    const [record] = callRecords(arrival.trailAtArrival, id);
-    assert.deepEqual([record?.success, record?.error], [false, 'the MCP server exited with code 3 before answering']);
+    const records = callRecords(arrival.trailAtArrival, id);
+    assert.deepEqual(
+      records.map((record) => [record.success, record.error]),
+      records.map(() => [false, 'the MCP server exited with code 3 before answering']),
+    );
   }
+  assert.deepEqual(
+    callRecords(readTrail(logDir), 2).map((record) => record.input_summary['text']),
+    ['never answered', 'reused id, never answered'],
+  );
   assert.equal(await proxy.exited(), 3);
   assert.match(proxy.stderr, /stdlib server: crashing on purpose/, "the server's stderr passes through");
   assert.match(proxy.stderr, /^mcp-audit proxy: the server exited with code 3; stopping$/m);
@@ -94,8 +103,14 @@ test('SIGTERM: the server is told to stop (stdin closed), the call in progress i
 
 test('a server that ignores the end of its stdin is stopped with SIGTERM after the grace period; its pending call is recorded', async () => {
   const logDir = join(makeTempDir('proxy-grace'), 'logs');
-  // A server that never reads stdin and never exits by itself.
-  const proxy = new WireProxy(logDir, ['python3', '-c', 'import time\nwhile True: time.sleep(1)'], {}, ['--grace-ms', '200']);
+  // A server that never reads stdin and never exits by itself; SIGTERM (not SIGKILL) lets it say so and exit.
+  const server = [
+    "process.on('SIGTERM', () => { process.stderr.write('server: stopped by SIGTERM\\n'); process.exit(0); });",
+    'setInterval(() => {}, 1000);',
+    "process.stderr.write('server: ready\\n');",
+  ].join('\n');
+  const proxy = new WireProxy(logDir, [process.execPath, '-e', server], {}, ['--grace-ms', '200']);
+  await proxy.until(() => proxy.stderr.includes('server: ready'), 'the server to start');
   proxy.call(7, 'anything', { x: 1 });
   await new Promise((resolve) => setTimeout(resolve, 300));
   const status = proxy.close();
@@ -103,4 +118,42 @@ test('a server that ignores the end of its stdin is stopped with SIGTERM after t
   assert.match(answer.message.error?.message ?? '', /^the MCP server was stopped \(end of stdin\) before answering$/);
   assert.equal(callRecords(answer.trailAtArrival, 7)[0]?.success, false);
   assert.equal(await status, 0);
+  // Its stderr is the proxy's, which may reach us after the proxy's exit.
+  await proxy.until(() => proxy.stderr.includes('server: stopped by SIGTERM'), 'the server to say SIGTERM stopped it (not SIGKILL)');
+});
+
+test('a second SIGINT or SIGTERM stops a server that ignores the first at once (SIGKILL), without waiting out the grace period', async (t) => {
+  const logDir = join(makeTempDir('proxy-second-signal'), 'logs');
+  // A server that never answers, outlives the end of its stdin and shrugs off SIGTERM.
+  const server = [
+    "process.on('SIGTERM', () => process.stderr.write('server: ignoring SIGTERM\\n'));",
+    "process.stdin.on('data', () => process.stderr.write('server: got a call\\n'));",
+    'setInterval(() => {}, 1000);',
+    "process.stderr.write('server: ready, pid ' + process.pid + '\\n');",
+  ].join('\n');
+  const proxy = new WireProxy(logDir, [process.execPath, '-e', server], {}, ['--grace-ms', '600000']);
+  await proxy.until(() => proxy.stderr.includes('server: ready'), 'the server to start');
+  // Should the proxy not stop it, the test must still end.
+  const serverPid = Number(/server: ready, pid (\d+)/.exec(proxy.stderr)?.[1]);
+  t.after(() => {
+    try {
+      process.kill(serverPid, 'SIGKILL');
+    } catch {
+      // Gone, as it should be.
+    }
+  });
+  proxy.call(7, 'anything', { x: 1 });
+  await proxy.until(() => proxy.stderr.includes('server: got a call'), 'the call to reach the server');
+  proxy.child.kill('SIGINT');
+  proxy.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const status = await Promise.race([
+    proxy.exited(),
+    new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), 30_000))),
+  ]);
+  clearTimeout(timer);
+  assert.equal(status, 0, 'the proxy did not wait out the 10-minute grace period');
+  const answer = await proxy.response(7);
+  assert.match(answer.message.error?.message ?? '', /^the MCP server was stopped \(SIG(INT|TERM)\) before answering$/);
+  assert.equal(callRecords(answer.trailAtArrival, 7)[0]?.success, false);
 });

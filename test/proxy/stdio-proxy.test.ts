@@ -104,6 +104,14 @@ test('batches, a reused id, a cancellation with a late answer and a caller trace
   assert.deepEqual(twenties.map(text), ['first', 'second']);
   assert.equal(callRecords(twenties[0]!.trailAtArrival, 20).length, 1);
   assert.equal(callRecords(twenties[1]!.trailAtArrival, 20).length, 2);
+  // Answers are matched oldest first: each record pairs a call's own input with its own answer.
+  assert.deepEqual(
+    callRecords(twenties[1]!.trailAtArrival, 20).map((record) => [record.input_summary['text'], record.result_summary]),
+    [
+      ['first', 'text (5 chars)'],
+      ['second', 'text (6 chars)'],
+    ],
+  );
   const violation = readTrail(logDir).filter((record) => record.action === 'protocol_violation');
   assert.equal(violation.length, 1);
   assert.equal(violation[0]!.request_id, '20');

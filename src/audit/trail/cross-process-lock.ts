@@ -97,8 +97,11 @@ export class CrossProcessLock {
     };
   }
 
-  /** Set by the holder: lets the lock go now if it can (not in the middle of a commit); for acquireBlocking here. */
-  askedToLetGo: (() => void) | null = null;
+  /**
+   * Set by the holder, for acquireBlocking here: lets the lock go now if it can; false if it cannot, being in the
+   * middle of a commit (a callback of that commit is what made another writer wait).
+   */
+  askedToLetGo: (() => boolean) | null = null;
 
   constructor(
     readonly path: string,
@@ -180,7 +183,7 @@ export class CrossProcessLock {
     }
   }
 
-  /** Waits synchronously (for `exit` handlers and startup), up to `timeoutMs`. */
+  /** Waits synchronously (for `exit` handlers and startup), up to `timeoutMs`; false at once if a writer of this process holds it mid-commit. */
   acquireBlocking(timeoutMs: number): boolean {
     const deadline = Date.now() + timeoutMs;
     const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -188,7 +191,9 @@ export class CrossProcessLock {
       if (Date.now() >= deadline) return false;
       const holder = heldHere.get(this.path);
       if (holder && holder !== this && holder.askedToLetGo) {
-        holder.askedToLetGo();
+        // A holder of this process in the middle of a commit cannot go on while this one blocks: waiting would only
+        // let its lock go stale (its refresh timer cannot run), and taking it then would fork the chain under it.
+        if (!holder.askedToLetGo()) return false;
         if (heldHere.get(this.path) !== holder) continue;
       }
       Atomics.wait(sleeper, 0, 0, 2);

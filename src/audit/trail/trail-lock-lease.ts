@@ -68,9 +68,11 @@ export class TrailLockLease {
   ) {
     // Another writer of this process waits synchronously: no watch event can reach this one meanwhile.
     lock.askedToLetGo = () => {
-      if (this.heldSince === null || this.committing) return;
+      if (this.committing) return false;
+      if (this.heldSince === null) return true;
       this.stats.lockHandovers++;
       this.handOver();
+      return true;
     };
   }
 

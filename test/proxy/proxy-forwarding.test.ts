@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { OtlpReceiver } from '../support/otlp-receiver.js';
+import { makeTempDir, readTrail } from '../support/trail-files.js';
+import { PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
+
+// The wire proxy reads the same OTEL_* environment as the library: its spans reach the collector, one to one with
+// the records, the last ones too (the proxy shuts the trail down, which flushes forwarding, before it exits).
+
+const receivers: OtlpReceiver[] = [];
+after(() => Promise.all(receivers.map((receiver) => receiver.close())));
+
+test('the stdio proxy forwards the span of every record over OTLP before it exits, the calls just before the end too', async () => {
+  const collector = await OtlpReceiver.start();
+  receivers.push(collector);
+  const logDir = join(makeTempDir('proxy-forwarding'), 'logs');
+  const proxy = new WireProxy(logDir, PYTHON_SERVER, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl });
+  await proxy.handshake();
+  proxy.call(2, 'echo', { text: 'forwarded' });
+  await proxy.response(2);
+  // The client leaves at once: the spans still queued for the collector must go out as the proxy stops.
+  assert.equal(await proxy.close(), 0);
+
+  const records = readTrail(logDir);
+  assert.deepEqual(
+    records.map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
+  assert.deepEqual(collector.spans.map((span) => span.spanId).sort(), records.map((record) => record.span_id).sort());
+  const call = collector.spans.find((span) => span.spanId === records[1]!.span_id);
+  assert.equal(call?.name, 'tools/call echo');
+  assert.equal(call?.attributes['network.transport'], 'pipe');
+});
