@@ -116,7 +116,7 @@ test('a write to a new file that the full disk refused whole tells the checkpoin
   await verified(dir);
 });
 
-test('a batch across two days whose first write fails writes nothing of the second day before it: every record after the failure fails too', async () => {
+test('a batch across two days whose first write fails writes nothing of the second day before it: every record after the failure fails too, with the write error', async () => {
   const dir = makeTempDir('full-disk-two-days');
   const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date('2026-05-02T00:00:00.000Z') });
   await writer.append(auditRecord(1, '2026-05-01T23:59:58.000Z'));
@@ -125,6 +125,7 @@ test('a batch across two days whose first write fails writes nothing of the seco
   const settled = Promise.allSettled([
     writer.append(auditRecord(2, '2026-05-01T23:59:59.000Z')),
     writer.append(auditRecord(3, '2026-05-02T00:00:00.000Z')),
+    writer.append(auditRecord(4, '2026-05-02T00:00:00.500Z')), // two after the failure: each is answered with the write error
   ]);
   const outcomes = await Promise.race([settled, new Promise<'unsettled'>((resolve) => setTimeout(resolve, 10_000, 'unsettled').unref())]);
   spaceReturns();
@@ -132,7 +133,7 @@ test('a batch across two days whose first write fails writes nothing of the seco
   assert.notEqual(outcomes, 'unsettled', 'every caller is answered');
   assert.deepEqual(
     (outcomes as PromiseSettledResult<void>[]).map((outcome) => outcome.status),
-    ['rejected', 'rejected'],
+    ['rejected', 'rejected', 'rejected'],
   );
   for (const outcome of outcomes as PromiseRejectedResult[]) assert.match(String(outcome.reason), FULL_DISK_ERROR, 'with the write error itself');
   assert.deepEqual(
@@ -142,6 +143,7 @@ test('a batch across two days whose first write fails writes nothing of the seco
       ['audit_gap', null, undefined],
       ['tool_call', '2', true],
       ['tool_call', '3', true],
+      ['tool_call', '4', true],
     ],
     'the late records in their order, after the gap',
   );
