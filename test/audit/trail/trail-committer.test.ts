@@ -1,7 +1,7 @@
 // settle(): each caller's callback is called once, and one that throws neither stops the others nor is swallowed;
 // the size cap's arithmetic at its exact boundary.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
@@ -11,6 +11,7 @@ import { settle, type PendingRecord } from '../../../src/audit/trail/trail-commi
 import { trailFileName } from '../../../src/audit/trail/trail-file-name.js';
 import { auditRecord } from '../../support/chained-trail.js';
 import { makeTempDir } from '../../support/trail-files.js';
+import { writerWentIdle } from '../../support/writer-idle.js';
 
 const hasher = new ChainHasher('committer-key');
 
@@ -143,4 +144,30 @@ test("a batch whose second day's file is found holding a foreign line: the repai
     ['recovery', null],
     ['tool_call', '3'],
   ]);
+});
+
+test("a trail deleted whole under an idle writer is continued from the writer's last record, at the day's first part again", async () => {
+  const timestamp = new Date().toISOString();
+  const day = timestamp.slice(0, 10);
+  const dir = makeTempDir('committer-trail-deleted');
+  // A cap smaller than one line: each record starts a part, so the writer has reached part 2.
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: 10 });
+  for (const n of [1, 2, 3]) await writer.append(auditRecord(n, timestamp));
+  assert.equal(partSizes(dir, day).length, 3);
+  await writerWentIdle(writer);
+  for (const name of readdirSync(dir)) if (name !== 'audit.lock') rmSync(join(dir, name));
+  await writer.append(auditRecord(4, timestamp));
+  writer.close();
+  const parts = partSizes(dir, day).map((_, part) =>
+    readFileSync(join(dir, trailFileName(day, part)), 'utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line) as AuditRecord & { seq: number }),
+  );
+  assert.deepEqual(
+    parts.map((records) => records.map((record) => [record.action, record.seq])),
+    [[['recovery', 4]], [['tool_call', 5]]],
+    'the new trail starts at part 0, not past the part the deleted one had reached',
+  );
+  assert.deepEqual(parts[0]![0]!.input_summary, { missing_records: { first_seq: 1, last_seq: 3, found_seq: 0 } });
 });
