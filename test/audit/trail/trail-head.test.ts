@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
@@ -75,6 +75,16 @@ test('after close the next write opens the path again: a head file removed in be
 test('a head that cannot be opened is an error thrown to the writer', () => {
   const file = new TrailHeadFile(join(dir, 'no-such-directory', 'audit.head.json'));
   assert.throws(() => file.write(aHead(), keyed, true), { code: 'ENOENT' });
+});
+
+test('a head path that is a link or a directory is refused with the reason, not taken for a missing head and created', () => {
+  const linked = join(dir, 'linked.head.json');
+  symlinkSync(join(dir, 'elsewhere.json'), linked);
+  assert.throws(() => new TrailHeadFile(linked).write(aHead(), keyed, false), { code: 'EAUDITUNTRUSTED', message: /it is a symbolic link/ });
+  const directory = join(dir, 'directory.head.json');
+  mkdirSync(directory);
+  assert.throws(() => new TrailHeadFile(directory).write(aHead(), keyed, false), { code: 'EISDIR' });
+  assert.equal(readdirSync(dir).includes('elsewhere.json'), false, 'nothing written where the link points');
 });
 
 test('the seal covers every field: changing any one of them, seal kept, makes the head invalid', () => {
