@@ -1,7 +1,15 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./trail-writer-child.js', import.meta.url));
+
+// A test that fails or times out while its writer still runs (a `hang-lagging` child whose head never lags) must
+// not leave it running: the test file's process would never end, and the suite would hang instead of failing.
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const writer of running) writer.kill('SIGKILL');
+});
 
 /** Starts trail-writer-child.js (see there for the arguments) and follows its "acked <n>" lines. */
 export function startWriter(
@@ -14,6 +22,8 @@ export function startWriter(
 ) {
   const env = stopFile ? { ...process.env, STOP_FILE: stopFile } : process.env;
   const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  running.add(process_);
+  process_.on('exit', () => running.delete(process_));
   let acked = 0;
   let output = '';
   const acks: Array<{ atLeast: number; resolve: () => void }> = [];
