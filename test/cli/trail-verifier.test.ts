@@ -243,6 +243,17 @@ test('a day without a file between two days is a note; the chain decides', async
   assert.deepEqual(report.notes, ['no file for 2026-03-03', 'no file for 2026-03-04']);
 });
 
+test('two files with days between them: those days are notes too', async () => {
+  const dir = makeTempDir('verifier-gap-day-two-files');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher: keyed });
+  await writer.append(auditRecord(1, '2026-03-01T10:00:00.000Z'));
+  await writer.append(auditRecord(2, '2026-03-03T10:00:00.000Z'));
+  writer.close();
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(report.notes, ['no file for 2026-03-02']);
+});
+
 test("a foreign line appended to a trail file is named by the next writer's recovery record, and verify still reports it as inserted", async () => {
   const dir = makeTempDir('verifier-foreign');
   const day = '2026-03-05';
