@@ -76,6 +76,16 @@ function partSizes(dir: string, day: string): number[] {
   return parts.map((_, part) => statSync(join(dir, trailFileName(day, part))).size);
 }
 
+/** The records of each part of `day`'s file, part 0 first. */
+function partRecords(dir: string, day: string): Array<Array<AuditRecord & { seq: number }>> {
+  return partSizes(dir, day).map((_, part) =>
+    readFileSync(join(dir, trailFileName(day, part)), 'utf8')
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line) as AuditRecord & { seq: number }),
+  );
+}
+
 test('with a size cap a file is filled up to exactly the cap, and the next record starts the next part', async () => {
   const timestamp = new Date().toISOString();
   const records = [1, 2, 3].map((n) => auditRecord(n, timestamp));
@@ -114,13 +124,11 @@ test('a record larger than the size cap goes into the current file while it is e
   const next = new ChainedTrailWriter({ directory: dir, hasher, maxFileBytes: 10 });
   await next.append(auditRecord(2, timestamp));
   next.close();
-  const partRecords = partSizes(dir, day).map((_, part) =>
-    readFileSync(join(dir, trailFileName(day, part)), 'utf8')
-      .split('\n')
-      .slice(0, -1)
-      .map((line) => (JSON.parse(line) as AuditRecord).action),
+  assert.deepEqual(
+    partRecords(dir, day).map((records) => records.map((record) => record.action)),
+    [['recovery'], ['tool_call']],
+    'the recovery record is alone in the emptied file, the record in the next part',
   );
-  assert.deepEqual(partRecords, [['recovery'], ['tool_call']], 'the recovery record is alone in the emptied file, the record in the next part');
 });
 
 test("a batch whose second day's file is found holding a foreign line: the repair's recovery record goes first there, and no record of the batch is written twice", async () => {
@@ -158,12 +166,7 @@ test("a trail deleted whole under an idle writer is continued from the writer's 
   for (const name of readdirSync(dir)) if (name !== 'audit.lock') rmSync(join(dir, name));
   await writer.append(auditRecord(4, timestamp));
   writer.close();
-  const parts = partSizes(dir, day).map((_, part) =>
-    readFileSync(join(dir, trailFileName(day, part)), 'utf8')
-      .split('\n')
-      .slice(0, -1)
-      .map((line) => JSON.parse(line) as AuditRecord & { seq: number }),
-  );
+  const parts = partRecords(dir, day);
   assert.deepEqual(
     parts.map((records) => records.map((record) => [record.action, record.seq])),
     [[['recovery', 4]], [['tool_call', 5]]],
