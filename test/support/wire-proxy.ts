@@ -1,10 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { AuditRecord } from '../../src/index.js';
 import { CLI_PATH } from './cli.js';
+import { killedAfterTests } from './killed-after-tests.js';
 import { cleanEnv } from './spawned-server.js';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -49,12 +49,6 @@ export interface Arrival {
   trailAtArrival: AuditRecord[];
 }
 
-const running = new Set<ChildProcessWithoutNullStreams>();
-// A test that fails half-way must not leave its proxy running: the test file would never end.
-after(() => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /**
  * The proxy as a bare child process spoken to line by line, as a client's
  * transport would. Each line it sends is checked against the trail the
@@ -73,8 +67,7 @@ export class WireProxy {
     options: string[] = [],
   ) {
     this.child = spawn(process.execPath, proxyArgs(server, options), { env: cleanEnv({ AUDIT_LOG_DIR: logDir, ...env }), stdio: 'pipe' });
-    running.add(this.child);
-    this.child.once('exit', () => running.delete(this.child));
+    killedAfterTests(this.child);
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderrText += chunk));
     // Chunks are joined only when a line ends: a message of tens of MiB arrives in hundreds of chunks.
     this.child.stdout.on('data', (chunk: Buffer) => {

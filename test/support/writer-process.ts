@@ -1,15 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { after } from 'node:test';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { killedAfterTests } from './killed-after-tests.js';
 
 const child = fileURLToPath(new URL('./trail-writer-child.js', import.meta.url));
-
-// A test that fails or times out while its writer still runs (a `hang-lagging` child whose head never lags) must
-// not leave it running: the test file's process would never end, and the suite would hang instead of failing.
-const running = new Set<ChildProcess>();
-after(() => {
-  for (const writer of running) writer.kill('SIGKILL');
-});
 
 /** Starts trail-writer-child.js (see there for the arguments) and follows its "acked <n>" lines. */
 export function startWriter(
@@ -21,9 +14,10 @@ export function startWriter(
   stopFile?: string,
 ) {
   const env = stopFile ? { ...process.env, STOP_FILE: stopFile } : process.env;
-  const process_ = spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'], env });
-  running.add(process_);
-  process_.on('exit', () => running.delete(process_));
+  // Killed after the file's tests: a `hang-lagging` child whose head never lags (a broken writer) would hang it.
+  const process_ = killedAfterTests(
+    spawn(process.execPath, [child, dir, id, String(count), String(padding), then], { stdio: ['ignore', 'pipe', 'inherit'], env }),
+  );
   let acked = 0;
   let output = '';
   const acks: Array<{ atLeast: number; resolve: () => void }> = [];
