@@ -3,6 +3,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killedAfterTests } from './killed-after-tests.js';
 import { makeTempDir } from './trail-files.js';
 
 export const helpdeskServerPath = fileURLToPath(new URL('../../src/bin/helpdesk-server.js', import.meta.url));
@@ -31,7 +32,7 @@ export async function connectOverStdio(dirs: HelpdeskDirs, clientInfo = { name: 
 
 /** The server as a bare child process, for tests that speak JSON-RPC by hand or send signals. */
 export function spawnHelpdesk(dirs: HelpdeskDirs, extraEnv: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [helpdeskServerPath], { env: { ...serverEnv(dirs), ...extraEnv }, stdio: 'pipe' });
+  return killedAfterTests(spawn(process.execPath, [helpdeskServerPath], { env: { ...serverEnv(dirs), ...extraEnv }, stdio: 'pipe' }));
 }
 
 export function jsonRpc(id: number | null, method: string, params: Record<string, unknown> = {}): string {

@@ -1,5 +1,5 @@
 // settle(): each caller's callback is called once, and one that throws neither stops the others nor is swallowed;
-// the size cap's arithmetic at its exact boundary.
+// the size cap's arithmetic at its exact boundary; repairs within a batch, and a trail deleted under an idle writer.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
