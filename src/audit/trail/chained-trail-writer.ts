@@ -21,8 +21,11 @@ const BACKLOG_RETRY_MS = 1000;
  * Writes audit records as a hash chain (see hash-chain.ts) into daily files,
  * safely shared by several processes.
  *
- * Group commit: records appended while the event loop is busy go out at the
- * next check phase under ONE cross-process lock and, per file, ONE write.
+ * Group commit: records appended by one run of JavaScript (an I/O callback,
+ * a timer, and the promise jobs they set off) go out together, once that run's
+ * microtasks are done, under ONE cross-process lock and, per file, ONE write.
+ * Not at the next check phase: a call that came alone would then wait a whole
+ * event-loop turn for its record (about 20 µs in memory).
  * Under the lock the writer reads the sealed head (where the trail ends),
  * decides each record's file, computes `seq`/`prev_hash`/`hash` — so chain
  * order is file order, whatever the number of processes — and writes. If the
@@ -84,6 +87,8 @@ export class ChainedTrailWriter {
   /** The previous batch's array, emptied, to take appends while the current one is committed. */
   private spare: PendingRecord[] = [];
   private flushScheduled = false;
+  /** Set while a batch is committed or failed: what its callbacks append waits for the next turn, never in a microtask loop. */
+  private settling = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private backlogTimer: NodeJS.Timeout | null = null;
   private checkWanted = false;
@@ -193,7 +198,8 @@ export class ChainedTrailWriter {
   private scheduleFlush(): void {
     if (this.flushScheduled || this.retryTimer) return;
     this.flushScheduled = true;
-    setImmediate(this.flush);
+    if (this.settling) setImmediate(this.flush);
+    else queueMicrotask(this.flush);
   }
 
   private readonly flush = (): void => {
@@ -241,11 +247,14 @@ export class ChainedTrailWriter {
       this.tightened = [];
     }
     let committed = false;
+    this.settling = true;
     try {
       committed = this.committer.commit(batch);
     } catch (error) {
       // Failed closed and kept, as after a failed write: an audit_gap then says so (a refused impostor, say).
       for (const entry of batch) this.committer.noteUnwritten(entry, asError(error));
+    } finally {
+      this.settling = false;
     }
     batch.length = 0;
     this.spare = batch;
@@ -257,7 +266,12 @@ export class ChainedTrailWriter {
   private rejectPending(error: unknown): void {
     const batch = this.pending;
     this.pending = [];
-    for (const pending of batch) this.committer.noteUnwritten(pending, asError(error));
+    this.settling = true;
+    try {
+      for (const pending of batch) this.committer.noteUnwritten(pending, asError(error));
+    } finally {
+      this.settling = false;
+    }
     this.retryBacklogLater();
   }
 

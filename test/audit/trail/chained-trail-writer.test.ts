@@ -53,6 +53,32 @@ test('records pending at once go out in one write, in order, chained, with seq/p
   await verified(dir);
 });
 
+test("a record is written once the run of code that appended it is done, not a loop turn later; one appended by a record's own callback waits for the next turn", async () => {
+  const dir = makeTempDir('writer-when');
+  const writer = writerFor(dir);
+  const order: string[] = [];
+  await new Promise<void>((resolve) => {
+    setImmediate(() => order.push('next turn'));
+    // Appended from two promise jobs of the same run: one commit, before the turn ends.
+    void Promise.resolve().then(() => writer.appendWithCallback(auditRecord(1), () => order.push('1 written')));
+    void Promise.resolve().then(() =>
+      writer.appendWithCallback(auditRecord(2), () => {
+        order.push('2 written');
+        setImmediate(() => order.push('turn after'));
+        // A callback that appends again would otherwise chain commits in microtasks and starve the event loop.
+        writer.appendWithCallback(auditRecord(3), () => {
+          order.push('3 written');
+          resolve();
+        });
+      }),
+    );
+  });
+  writer.close();
+  assert.deepEqual(order, ['1 written', '2 written', 'next turn', 'turn after', '3 written']);
+  assert.equal(writer.stats.writes, 2);
+  await verified(dir);
+});
+
 test('the chain continues across writer instances and days; files 0600 in a 0700 directory', async () => {
   const dir = join(makeTempDir('writer'), 'logs');
   for (const day of ['2026-02-01', '2026-02-02']) {
