@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 
 /**
  * The tamper-evident chain over the trail. Every record carries, as its last
@@ -25,6 +25,15 @@ const HASH_MEMBER = /,"hash":"([0-9a-f]{64})"\}$/;
 
 export type ChainAlgorithm = 'hmac-sha256' | 'sha256';
 
+/**
+ * SHA-256 in one call, where Node has it (20.12 and later): no Hash object per record, about half what
+ * createHash().update().update().digest() costs on a record. Read from the namespace, not imported by name,
+ * so that older Node 20 releases load this module and take the createHash way.
+ */
+const sha256Hex: ((data: string | Buffer) => string) | null =
+  typeof nodeCrypto.hash === 'function' ? (data) => nodeCrypto.hash('sha256', data, 'hex') : null;
+const PREFIXED_MAX_BYTES = 64 * 1024;
+
 /** The chain position a record continues from. */
 export interface ChainLink {
   seq: number;
@@ -37,6 +46,8 @@ export class ChainHasher {
   readonly algorithm: ChainAlgorithm;
   /** Identifies the key without revealing it, so verify can say "wrong key" rather than "every record modified". */
   readonly keyId: string | null;
+  /** The domain and a record's body side by side, for the one-call hash: reused, the writer being synchronous. */
+  private prefixed = Buffer.allocUnsafe(0);
 
   constructor(private readonly key: string | undefined) {
     this.algorithm = key ? 'hmac-sha256' : 'sha256';
@@ -82,9 +93,19 @@ export class ChainHasher {
     return this.digest(HEAD_DOMAIN + fields);
   }
 
-  /** H(domain + text), fed in two updates so a record's body is not copied into a new string first. */
+  /** H(domain + text); a record's body (a Buffer) is never turned into a string for it. */
   private digest(domain: string, text: string | Buffer = ''): string {
-    return (this.key ? createHmac('sha256', this.key) : createHash('sha256')).update(domain).update(text).digest('hex');
+    if (this.key) return nodeCrypto.createHmac('sha256', this.key).update(domain).update(text).digest('hex');
+    if (!sha256Hex) return nodeCrypto.createHash('sha256').update(domain).update(text).digest('hex');
+    if (typeof text === 'string') return sha256Hex(domain + text);
+    // Domains are ASCII: one byte per character. A body too large to keep a copy buffer for is fed in two updates.
+    const length = domain.length + text.length;
+    if (length > PREFIXED_MAX_BYTES) return nodeCrypto.createHash('sha256').update(domain).update(text).digest('hex');
+    if (this.prefixed.length < length)
+      this.prefixed = Buffer.allocUnsafe(Math.min(PREFIXED_MAX_BYTES, Math.max(length, 2 * this.prefixed.length, 4096)));
+    this.prefixed.write(domain, 0, 'latin1');
+    text.copy(this.prefixed, domain.length);
+    return sha256Hex(this.prefixed.subarray(0, length));
   }
 }
 

@@ -74,14 +74,21 @@ test('lines chained into one buffer are byte for byte the definition, hashed ove
   }
 });
 
-test('without a key the chain is plain SHA-256 over the same bytes, as computed here independently, and the seal and key id say so', () => {
+test('without a key the chain is plain SHA-256 over the same bytes, as computed here independently, for records of any size, and the seal and key id say so', () => {
   const plain = new ChainHasher(undefined);
   assert.equal(plain.algorithm, 'sha256');
   assert.equal(plain.keyId, null);
   assert.equal(ChainHasher.fromEnv({ AUDIT_HMAC_KEY: '' }).algorithm, 'sha256');
   assert.equal(ChainHasher.fromEnv({ AUDIT_HMAC_KEY: 'k' }).algorithm, 'hmac-sha256');
   let previous = GENESIS;
-  for (const record of [auditRecord(1), { text: 'café 😀', nested: { list: [1, null] } }, auditRecord(3)]) {
+  // Of every size around the hasher's reused copy buffer (64 KiB): a shorter body after a longer one hashes its own bytes only.
+  const sizes = [5_000, 40_000, 30_000, 10];
+  for (const record of [
+    auditRecord(1),
+    { text: 'café 😀', nested: { list: [1, null] } },
+    ...sizes.map((n) => ({ text: 'é'.repeat(n) })),
+    auditRecord(3),
+  ]) {
     const body = byDefinition(record, previous);
     const hash = createHash('sha256').update(`mcp-audit/record/v1\n${body}`).digest('hex');
     const { line, link } = plain.chain(record, previous);
