@@ -95,17 +95,23 @@ export class ChainHasher {
 
   /** H(domain + text); a record's body (a Buffer) is never turned into a string for it. */
   private digest(domain: string, text: string | Buffer = ''): string {
-    if (this.key) return nodeCrypto.createHmac('sha256', this.key).update(domain).update(text).digest('hex');
-    if (!sha256Hex) return nodeCrypto.createHash('sha256').update(domain).update(text).digest('hex');
-    if (typeof text === 'string') return sha256Hex(domain + text);
-    // Domains are ASCII: one byte per character. A body too large to keep a copy buffer for is fed in two updates.
-    const length = domain.length + text.length;
-    if (length > PREFIXED_MAX_BYTES) return nodeCrypto.createHash('sha256').update(domain).update(text).digest('hex');
-    if (this.prefixed.length < length)
+    if (!this.key && sha256Hex) {
+      if (typeof text === 'string') return sha256Hex(domain + text);
+      if (domain.length + text.length <= PREFIXED_MAX_BYTES) return sha256Hex(this.prefix(domain, text));
+    }
+    // HMAC, a Node without crypto.hash, or a body too large to keep a copy buffer for: fed in two updates.
+    return (this.key ? nodeCrypto.createHmac('sha256', this.key) : nodeCrypto.createHash('sha256')).update(domain).update(text).digest('hex');
+  }
+
+  /** `domain` (ASCII: one byte per character) and `body` side by side, in the reused buffer. */
+  private prefix(domain: string, body: Buffer): Buffer {
+    const length = domain.length + body.length;
+    if (this.prefixed.length < length) {
       this.prefixed = Buffer.allocUnsafe(Math.min(PREFIXED_MAX_BYTES, Math.max(length, 2 * this.prefixed.length, 4096)));
+    }
     this.prefixed.write(domain, 0, 'latin1');
-    text.copy(this.prefixed, domain.length);
-    return sha256Hex(this.prefixed.subarray(0, length));
+    body.copy(this.prefixed, domain.length);
+    return this.prefixed.subarray(0, length);
   }
 }
 
