@@ -15,17 +15,24 @@ export const EVERYTHING_SERVER = [process.execPath, fromRoot('node_modules/@mode
 export const MEMORY_SERVER = [process.execPath, fromRoot('node_modules/@modelcontextprotocol/server-memory/dist/index.js')];
 export const V2_SERVER = [process.execPath, fileURLToPath(new URL('../fixtures/v2-stdio-server.js', import.meta.url))];
 
-/** The trail's records as they stand, from its regular files only (a planted link or other non-file is skipped). */
+/**
+ * The trail's records as they stand, from its regular files only (a planted
+ * link or other non-file is skipped). Read while the proxy writes, a file can
+ * end in the part of a line a concurrent write(2) has copied so far: only
+ * complete lines count, as a record is written once its newline is.
+ */
 export function trailNow(logDir: string): AuditRecord[] {
   if (!existsSync(logDir)) return [];
   return readdirSync(logDir)
     .filter((name) => /^audit_\d{4}-\d{2}-\d{2}\.jsonl$/.test(name) && lstatSync(join(logDir, name)).isFile())
     .sort()
-    .flatMap((name) =>
-      readFileSync(join(logDir, name), 'utf8')
+    .flatMap((name) => {
+      const text = readFileSync(join(logDir, name), 'utf8');
+      return text
+        .slice(0, text.lastIndexOf('\n') + 1)
         .split('\n')
-        .filter((line) => line !== ''),
-    )
+        .filter((line) => line !== '');
+    })
     .map((line) => JSON.parse(line) as AuditRecord);
 }
 
