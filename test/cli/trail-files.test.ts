@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -74,9 +74,31 @@ test('reads plain and gzipped files alike and flags a torn last line', async () 
   }
 });
 
-test('lines split across read chunks come back whole', async () => {
+test('a last line a writer completes just after the read reached it comes back whole, its characters too', async () => {
   const dir = makeTempDir('cli-files');
-  const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(i % 50) }));
+  const path = join(dir, 'audit_2026-01-15.jsonl');
+  const line3 = Buffer.from('{"a":3,"name":"é"}\n');
+  const cut = line3.indexOf(Buffer.from('é')) + 1; // inside the two bytes of é
+  writeFileSync(path, Buffer.concat([Buffer.from('{"a":1}\n{"a":2}\n'), line3.subarray(0, cut)]));
+  const read: TrailLine[] = [];
+  for await (const line of readTrailLines(listTrailFiles(dir)[0]!)) {
+    // The read has its first chunk: the write(2) in flight ends a few ms later, as a writer's would under load.
+    if (read.length === 0) setTimeout(() => appendFileSync(path, Buffer.concat([line3.subarray(cut), Buffer.from('{"a":4}\n')])), 5);
+    read.push(line);
+  }
+  assert.deepEqual(
+    read.slice(0, 3).map((line) => [line.lineNumber, line.text, line.terminated]),
+    [
+      [1, '{"a":1}', true],
+      [2, '{"a":2}', true],
+      [3, '{"a":3,"name":"é"}', true],
+    ],
+  );
+});
+
+test('lines split across read chunks come back whole, characters of several bytes included', async () => {
+  const dir = makeTempDir('cli-files');
+  const lines = Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(i % 50), name: 'é€😀'.repeat(i % 7) }));
   writeFileSync(join(dir, 'audit_2026-01-15.jsonl'), lines.join('\n') + '\n');
   const read = await collect(readTrailLines(listTrailFiles(dir)[0]!));
   assert.deepEqual(
