@@ -3,6 +3,7 @@ import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/record/audit-
 import type { SummaryReport } from '../audit/record/summarize.js';
 import type { Who } from './caller-identity.js';
 import { errorResponse, type JsonRpcId, type JsonRpcResponse } from './json-rpc.js';
+import type { RecordLoss } from './refusal-answer.js';
 import { sessionEndFields, sessionEventSpan, type SessionFields } from './session-record.js';
 import { auditWriteFailure } from './tool-call-result.js';
 
@@ -50,6 +51,16 @@ export class ConnectionRecords {
   /** A span whose record nobody waits for (a cancelled call's): still awaited by `settled`. */
   written(span: Span): Promise<unknown> {
     return this.track(this.awaitRecord(span));
+  }
+
+  /** The record of a refused message: resolves once it is written, or to why it could not be. */
+  refusal(span: Span): Promise<RecordLoss> {
+    const written = this.awaitRecord(span).then(
+      (): RecordLoss => undefined,
+      (error: unknown): RecordLoss => ({ error }),
+    );
+    this.track(written);
+    return written;
   }
 
   /** Resolves once the span's record is written; to an error response for `id` if it cannot be (fail closed). */

@@ -37,10 +37,21 @@ export class LineSplitter {
   }
 }
 
-/** A line's text, without its terminator (`\n` or `\r\n`). */
-export function lineText(line: Buffer): string {
+/** How many bytes of a line are its text, without its terminator (`\n` or `\r\n`). */
+export function textLength(line: Buffer): number {
   let end = line.length;
   if (end > 0 && line[end - 1] === NEWLINE) end--;
   if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end--;
-  return line.toString('utf8', 0, end);
+  return end;
+}
+
+/** A line's text, without its terminator. */
+export function lineText(line: Buffer): string {
+  return line.toString('utf8', 0, textLength(line));
+}
+
+/** True for bytes that are only JSON's whitespace (or nothing): no message, nothing to pass on. */
+export function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== 0x0a) return false;
+  return true;
 }

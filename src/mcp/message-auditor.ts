@@ -18,7 +18,9 @@ import {
 } from './json-rpc.js';
 import { PendingRequests } from './pending-requests.js';
 import { MethodAudits, type RequestParams } from './method-audits.js';
-import { sessionStartFields } from './session-record.js';
+import type { RejectedMessage } from './message-screen.js';
+import type { RecordLoss } from './refusal-answer.js';
+import { sessionEventSpan, sessionStartFields } from './session-record.js';
 import { jsonRpcFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
 import { WireIdentity, type RequestCarrier, type WireConnection } from './wire-identity.js';
@@ -91,6 +93,47 @@ export class MessageAuditor {
       if (isRequest(message)) this.request(message.id, message.method, paramsObject(message), carrier);
       else if (isNotification(message) && message.method === 'notifications/cancelled') this.cancelled(paramsObject(message));
     }
+  }
+
+  /**
+   * A message from the client that the front end refuses instead of passing
+   * on (see message-screen.ts): an audited request gets the failed record of
+   * its action, anything else a `protocol_violation`. Resolves once the
+   * record is written, or to why it could not be; never rejects.
+   */
+  refused(rejected: RejectedMessage, carrier: RequestCarrier = {}): Promise<RecordLoss> {
+    const report = newSummaryReport();
+    const { sentId, method, params } = rejected;
+    const requestId = sentId === null ? null : this.audits.clean(typeof sentId === 'string' ? sentId : JSON.stringify(sentId), report);
+    const who = this.identity.whoFor(params, report, carrier);
+    // A notification is never answered, so it is no audited request even when it names an audited method.
+    const describe = method !== null && rejected.answered ? this.methods.get(method) : undefined;
+    let span: Span;
+    if (describe && method !== null) {
+      this.records.countRequest();
+      const audited = new AuditedRequest(
+        this.requestConfig,
+        method,
+        requestId ?? 'null',
+        who,
+        describe(params as RequestParams, report),
+        report,
+        params['_meta'],
+      );
+      this.conclude(audited, () => audited.failed({ message: rejected.message, type: String(rejected.code), code: rejected.code }));
+      span = audited.span;
+    } else {
+      const inputSummary = method === null ? {} : { method: this.audits.clean(method, report) };
+      span = sessionEventSpan(
+        this.requestConfig.tracer,
+        PROTOCOL_VIOLATION_ACTION,
+        who,
+        { inputSummary, resultSummary: null, requestId },
+        report,
+        rejected.message,
+      );
+    }
+    return this.records.refusal(span);
   }
 
   /**

@@ -71,22 +71,32 @@ export function refusedBatch(messages: readonly unknown[], why: string): Rejecte
   });
 }
 
+/** What a batch with a malformed message in it says for each well-formed request beside it. */
+export const BATCH_REFUSED = 'Invalid Request: refused with the malformed message(s) of its batch';
+
+/**
+ * What a message or batch holds that must be refused: each malformed
+ * message, and, in a batch with one, every request beside it, refused with
+ * it (as the SDK refuses such a POST whole). Null: nothing to refuse.
+ */
+export function refusedMessages(value: unknown): RejectedMessage[] | null {
+  const messages = Array.isArray(value) ? value : [value];
+  if (messages.length === 0 || messages.every((message) => 'accepted' in screenMessage(message))) return null;
+  return refusedBatch(messages, BATCH_REFUSED);
+}
+
+/** A message that cannot be read as JSON (`why` says what it is instead): -32700, answered with id null. */
+export function unreadableMessage(why = 'the message is not valid JSON'): RejectedMessage {
+  return { code: PARSE_ERROR, message: `Parse error: ${why}`, id: null, sentId: null, method: null, params: {}, answered: true };
+}
+
 /** One line of a stdio stream: JSON, then as `screenMessage`, or a batch, refused whole; a line that is not JSON is a parse error. */
 export function screenLine(text: string): Screened | { batch: RejectedMessage[] } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    const rejected = {
-      code: PARSE_ERROR,
-      message: 'Parse error: the message is not valid JSON',
-      id: null,
-      sentId: null,
-      method: null,
-      params: {},
-      answered: true,
-    };
-    return { rejected };
+    return { rejected: unreadableMessage() };
   }
   return Array.isArray(value) && value.length > 0 ? { batch: refusedBatch(value, NO_BATCHES) } : screenMessage(value);
 }

@@ -19,3 +19,19 @@ export function refusalAnswer(rejected: RejectedMessage, loss: RecordLoss): Json
   if (!loss) return errorResponse(rejected.id, rejected.code, rejected.message);
   return errorResponse(rejected.id, INTERNAL_ERROR, auditWriteFailure(loss.error, `the request is refused all the same (${rejected.message})`));
 }
+
+/** The answers to refused messages (none for a notification), once their records are written or lost. */
+export function refusalAnswers(refused: readonly RejectedMessage[], losses: readonly RecordLoss[]): JsonRpcResponse[] {
+  return refused.flatMap((rejected, index) => (rejected.answered ? [refusalAnswer(rejected, losses[index])] : []));
+}
+
+/**
+ * The body of an HTTP answer refusing a POST: the answers (an array for a
+ * batch). A POST of notifications only, which JSON-RPC never answers, still
+ * needs a body: the first problem, with id null.
+ */
+export function refusalBody(refused: readonly RejectedMessage[], losses: readonly RecordLoss[], batch: boolean): JsonRpcResponse | JsonRpcResponse[] {
+  const answers = refusalAnswers(refused, losses);
+  if (answers.length === 0) return refusalAnswer({ ...refused[0]!, id: null }, losses[0]);
+  return batch ? answers : answers[0]!;
+}

@@ -4,7 +4,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter, lineText } from './line-splitter.js';
 import { screenLine, type RejectedMessage, type RejectionListener, type ScreeningTransport } from './message-screen.js';
-import { refusalAnswer } from './refusal-answer.js';
+import { refusalAnswers } from './refusal-answer.js';
 
 /**
  * The SDK's StdioServerTransport, with two differences.
@@ -90,7 +90,7 @@ export class PipedStdioServerTransport extends StdioServerTransport implements S
     for (const rejected of refused) this.onerror?.(new Error(rejected.message));
     void Promise.all(refused.map((rejected) => this.onrejected?.(rejected, {})))
       .then((losses) => {
-        const answers = refused.flatMap((rejected, index) => (rejected.answered ? [refusalAnswer(rejected, losses[index])] : []));
+        const answers = refusalAnswers(refused, losses);
         return answers.length === 0 ? undefined : this.write(`${JSON.stringify(batch ? answers : answers[0])}\n`);
       })
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));

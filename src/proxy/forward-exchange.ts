@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import { INVALID_REQUEST, REFUSED, sendJsonRpcError } from '../http/json-rpc-responses.js';
-import { isJsonRpcPayload, isRequest, type JsonRpcMessage } from '../mcp/json-rpc.js';
+import { isRequest, type JsonRpcMessage } from '../mcp/json-rpc.js';
+import { refusalBody } from '../mcp/refusal-answer.js';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import type { RequestCarrier } from '../mcp/wire-identity.js';
 import { fingerprint, readBody } from './client-request.js';
@@ -9,7 +10,8 @@ import { HEADER_MISMATCH, headerMismatch } from './header-check.js';
 import { sent, type InFlightExchanges } from './in-flight-exchanges.js';
 import type { ProxySession, ProxySessions } from './proxy-sessions.js';
 import { SESSION_RETRY_AFTER_SECONDS, type SessionAdmission } from './session-admission.js';
-import { answerWithErrors, type Exchange, failExchange, parseJson } from './exchange.js';
+import { answerWithErrors, type Exchange, failExchange } from './exchange.js';
+import { screenPostBody } from './client-screen.js';
 import { relayResponse } from './relay-response.js';
 import { passedHeaders, UpstreamFailure, type Upstream } from './upstream.js';
 import { sessionHeaders } from './upstream-session-end.js';
@@ -45,8 +47,8 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
       Connection: 'close',
     });
   }
-  const parsed = body ? parseJson(body) : undefined;
-  const payload = isJsonRpcPayload(parsed) ? parsed : undefined;
+  const screened = body === null ? null : screenPostBody(req.headers, body);
+  const payload = screened !== null && 'accepted' in screened ? screened.accepted : undefined;
   const messages: JsonRpcMessage[] = payload === undefined ? [] : Array.isArray(payload) ? payload : [payload];
   const sessionId = req.headers['mcp-session-id'];
   const actor = context.principal ?? fingerprint(req.headers.authorization);
@@ -84,6 +86,12 @@ export async function forwardExchange(req: Request, res: Response, context: Forw
   const leave = session ? context.sessions.enter(session) : null;
   let leaveInFlight: (() => void) | null = null;
   try {
+    if (screened !== null && 'refused' in screened) {
+      // Never passed upstream: recorded, then answered here, as the embedded server answers.
+      const losses = await Promise.all(screened.refused.map((rejected) => auditor.refused(rejected, carrier)));
+      const answer = refusalBody(screened.refused, losses, screened.batch);
+      return void res.writeHead(screened.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    }
     const mismatch = messages.length === 1 ? headerMismatch(req.headers, messages[0]!) : null;
     if (payload !== undefined) auditor.fromClient(payload, carrier);
     if (mismatch !== null) {

@@ -1,7 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import { ChildServer, describeExit, type ChildExit } from './child-server.js';
-import { LineSplitter } from '../mcp/line-splitter.js';
+import { isBlank, LineSplitter, textLength } from '../mcp/line-splitter.js';
+import type { RejectedMessage } from '../mcp/message-screen.js';
+import { refusalAnswers } from '../mcp/refusal-answer.js';
+import { screenClientMessage } from './client-screen.js';
 import { decodeLine } from './json-rpc-framing.js';
 
 export interface StdioProxyConfig {
@@ -25,7 +28,8 @@ const NOISE_EXCERPT = 200;
 /**
  * Stands between an MCP client and a server it starts, on stdio. Every line
  * from the client passes to the server byte for byte, after the auditor has
- * seen it; every JSON-RPC line from the server passes back, a response to an
+ * seen it, unless the proxy cannot read it as the server would (then it is
+ * refused, recorded and answered here: client-screen.ts); every JSON-RPC line from the server passes back, a response to an
  * audited request only once its record is written. Lines on the server's
  * stdout that are not JSON-RPC never reach the client, whose parser they
  * would break: they are reported on stderr.
@@ -73,14 +77,32 @@ export class StdioProxy {
   }
 
   private fromClient(line: Buffer, child: ChildServer): void {
-    const decoded = decodeLine(line);
+    const text = line.subarray(0, textLength(line));
+    if (isBlank(text)) return;
+    const screened = screenClientMessage(text);
+    if ('refused' in screened) {
+      this.refuse(screened.refused, screened.batch);
+      return;
+    }
     // Seen before it is passed on, so that the request is pending before any response can come.
-    if (decoded.kind === 'message') this.config.auditor.fromClient(decoded.payload);
+    this.config.auditor.fromClient(screened.accepted);
     // One wait for 'drain' however many lines of the current chunk still arrive while paused.
     if (!child.stdin.write(line) && !this.config.input.isPaused()) {
       this.config.input.pause();
       child.stdin.once('drain', () => this.config.input.resume());
     }
+  }
+
+  /** Never passed to the server: recorded, then answered (an array for a batch), as the embedded server answers. */
+  private refuse(refused: RejectedMessage[], batch: boolean): void {
+    const { auditor, log } = this.config;
+    log(`refused a message from the client: ${refused[0]!.message}`);
+    const answered = Promise.all(refused.map((rejected) => auditor.refused(rejected))).then((losses) => {
+      const answers = refusalAnswers(refused, losses);
+      if (answers.length > 0) this.send(`${JSON.stringify(batch ? answers : answers[0])}\n`, this.child);
+    });
+    this.held.add(answered);
+    void answered.then(() => this.held.delete(answered));
   }
 
   private fromServer(line: Buffer, child: ChildServer): void {
