@@ -61,8 +61,13 @@ export async function* readFileRecords(file: TrailFile, report: (message: string
     report(`${file.path}: skipped, ${unreadable}`);
     return;
   }
-  for await (const line of readTrailLines(file)) {
-    const record = parseTrailLine(line.text, `${file.path}:${line.lineNumber}`, line.terminated, report);
-    if (record) yield { record, file: file.path, lineNumber: line.lineNumber };
+  try {
+    for await (const line of readTrailLines(file)) {
+      const record = parseTrailLine(line.text, `${file.path}:${line.lineNumber}`, line.terminated, report);
+      if (record) yield { record, file: file.path, lineNumber: line.lineNumber };
+    }
+  } catch (error) {
+    // A planted link or FIFO, a damaged gzip, a file gone since the listing: said, and the other files are read.
+    report(`${file.path}: skipped the rest, ${error instanceof Error ? error.message : String(error)}`);
   }
 }

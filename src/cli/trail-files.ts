@@ -1,8 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { createReadStream, readSync } from 'node:fs';
+import { once } from 'node:events';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { listTrailFilesInChainOrder, type AnyTrailFile } from '../audit/trail/trail-file-order.js';
+import { openOwnFileForReading } from '../audit/trail/owned-files.js';
 
 /** One file of the trail, with where it is; `compressed`: gzipped (the one compression the CLI reads). */
 export interface TrailFile extends AnyTrailFile {
@@ -42,7 +43,8 @@ const TAIL_RECHECKS = 5;
 const TAIL_RECHECK_MS = 20;
 
 /**
- * Streams the lines of a plain or gzipped file in constant memory; throws for another compression.
+ * Streams the lines of a plain or gzipped file in constant memory; throws for another compression,
+ * and for a file that is not a regular file (a planted link or FIFO, opened as the writer opens its own).
  * A plain file that ends without a newline is read again from where the
  * stream stopped: if the line in progress is completed meanwhile, it comes
  * back whole (and what was written after it is left to the next read).
@@ -50,44 +52,51 @@ const TAIL_RECHECK_MS = 20;
 export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed' | 'compression'>): AsyncGenerator<TrailLine> {
   const unreadable = unreadableReason(file);
   if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
-  const source = createReadStream(file.path);
-  const stream: Readable = file.compressed ? source.pipe(createGunzip()) : source;
-  // Split on the newline byte, which no UTF-8 sequence contains, and decode whole lines only.
-  let carry: Buffer = Buffer.alloc(0);
-  let lineNumber = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-    let start = 0;
-    for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-      yield { text: bytes.toString('utf8', start, end), lineNumber: ++lineNumber, terminated: true };
-      start = end + 1;
+  const fd = openOwnFileForReading(file.path);
+  const source = createReadStream(file.path, { fd, autoClose: false });
+  // pipeline, not pipe: an error of the file's stream ends the gunzip's with it instead of going unhandled.
+  const stream: Readable = file.compressed ? pipeline(source, createGunzip(), () => {}) : source;
+  try {
+    // Split on the newline byte, which no UTF-8 sequence contains, and decode whole lines only. The start of a
+    // line is kept as chunks until its end comes, so a line of many chunks is joined once, not once per chunk.
+    let carry: Buffer[] = [];
+    let lineNumber = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+        const line = carry.length === 0 ? chunk.subarray(start, end) : Buffer.concat([...carry, chunk.subarray(start, end)]);
+        carry = [];
+        yield { text: line.toString('utf8'), lineNumber: ++lineNumber, terminated: true };
+        start = end + 1;
+      }
+      if (start < chunk.length) carry.push(chunk.subarray(start));
     }
-    carry = bytes.subarray(start);
+    if (carry.length === 0) return;
+    const rest = file.compressed ? null : await completedLastLine(fd, source.bytesRead);
+    if (rest) carry.push(rest);
+    yield { text: Buffer.concat(carry).toString('utf8'), lineNumber: ++lineNumber, terminated: rest !== null };
+  } finally {
+    // Destroying the stream closes the descriptor, once a read still in flight (a loop left early) is done.
+    stream.destroy();
+    source.destroy();
+    if (!source.closed) await once(source, 'close');
   }
-  if (carry.length === 0) return;
-  const rest = file.compressed ? null : await completedLastLine(file.path, source.bytesRead);
-  if (rest) carry = Buffer.concat([carry, rest]);
-  yield { text: carry.toString('utf8'), lineNumber: ++lineNumber, terminated: rest !== null };
 }
 
 const NEWLINE = 0x0a;
 
 /** The rest of a line being written at `position`, up to its newline, once it has one; null if it gets none. */
-async function completedLastLine(path: string, position: number): Promise<Buffer | null> {
-  const handle = await open(path, 'r');
-  try {
-    const parts: Buffer[] = [];
-    for (let check = 0; check < TAIL_RECHECKS; check++) {
-      await new Promise((resolve) => setTimeout(resolve, TAIL_RECHECK_MS));
-      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(64 * 1024), position });
-      const read = buffer.subarray(0, bytesRead);
-      position += bytesRead;
-      const end = read.indexOf(NEWLINE);
-      if (end !== -1) return Buffer.concat([...parts, read.subarray(0, end)]);
-      parts.push(read);
+async function completedLastLine(fd: number, position: number): Promise<Buffer | null> {
+  const parts: Buffer[] = [];
+  const buffer = Buffer.alloc(64 * 1024);
+  for (let check = 0; check < TAIL_RECHECKS; check++) {
+    await new Promise((resolve) => setTimeout(resolve, TAIL_RECHECK_MS));
+    for (let read = readSync(fd, buffer, 0, buffer.length, position); read > 0; read = readSync(fd, buffer, 0, buffer.length, position)) {
+      position += read;
+      const end = buffer.subarray(0, read).indexOf(NEWLINE);
+      if (end !== -1) return Buffer.concat([...parts, buffer.subarray(0, end)]);
+      parts.push(Buffer.from(buffer.subarray(0, read)));
     }
-    return null;
-  } finally {
-    await handle.close();
   }
+  return null;
 }

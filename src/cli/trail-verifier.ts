@@ -4,7 +4,7 @@ import { readTrailHead, type TrailHead } from '../audit/trail/trail-head.js';
 import { RETENTION_ACTION } from '../audit/trail/retention-record.js';
 import { RECOVERY_ACTION } from '../audit/trail/writer-records.js';
 import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } from './retired-records.js';
-import { listTrailFiles, readTrailLines, unreadableReason } from './trail-files.js';
+import { listTrailFiles, readTrailLines, unreadableReason, type TrailLine } from './trail-files.js';
 
 export type ProblemKind =
   | 'modified'
@@ -99,7 +99,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       continue;
     }
     let pendingUnparseable: (typeof unparseable)[number] | null = null;
-    for await (const { text, lineNumber, terminated } of readTrailLines(file)) {
+    const unreadableNow = (why: string): void => void problem('unreadable', file.name, null, null, `${why}; its records cannot be checked`);
+    for await (const { text, lineNumber, terminated } of linesOrProblem(file, unreadableNow)) {
       if (pendingUnparseable) unparseable.push({ ...pendingUnparseable, lastInFile: false });
       pendingUnparseable = null;
       let record: ParsedRecord;
@@ -277,10 +278,28 @@ function checkEnd(
 
 /** Like CloudTrail's "no log files" ranges: days between the first and last file with no file. Informational; the chain decides. */
 function noteDaysWithoutFile(report: VerifyReport): void {
-  const dates = [...new Set(report.files.map((file) => file.name.slice(6, 16)))].sort();
-  if (dates.length < 2) return;
-  for (let day = Date.parse(dates[0]!); day < Date.parse(dates.at(-1)!); day += 86_400_000) {
-    const date = new Date(day).toISOString().slice(0, 10);
-    if (!dates.includes(date)) report.notes.push(`no file for ${date}`);
+  const days = [...new Set(report.files.map((file) => Date.parse(file.name.slice(6, 16))))].filter(Number.isFinite).sort((a, b) => a - b);
+  const date = (day: number): string => new Date(day).toISOString().slice(0, 10);
+  // One note per stretch without files, not per day: a planted file dated 0000-01-01 would otherwise give 740,000.
+  for (let index = 1; index < days.length; index++) {
+    const first = days[index - 1]! + DAY_MS;
+    const last = days[index]! - DAY_MS;
+    if (first === last) report.notes.push(`no file for ${date(first)}`);
+    else if (first < last) report.notes.push(`no file for ${date(first)}..${date(last)} (${(last - first) / DAY_MS + 1} days)`);
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The file's lines. One that cannot be opened or read to its end (a planted
+ * link or FIFO, which is never followed or waited on; a damaged gzip; a file
+ * gone since the listing) is a problem of the report, not a crash.
+ */
+async function* linesOrProblem(file: Parameters<typeof readTrailLines>[0], unreadable: (why: string) => void): AsyncGenerator<TrailLine> {
+  try {
+    yield* readTrailLines(file);
+  } catch (error) {
+    unreadable(error instanceof Error ? error.message : String(error));
   }
 }

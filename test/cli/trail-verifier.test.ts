@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
@@ -240,7 +241,7 @@ test('a day without a file between two days is a note; the chain decides', async
   writer.close();
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(report.problems, []);
-  assert.deepEqual(report.notes, ['no file for 2026-03-03', 'no file for 2026-03-04']);
+  assert.deepEqual(report.notes, ['no file for 2026-03-03..2026-03-04 (2 days)']);
 });
 
 test('two files with days between them: those days are notes too', async () => {
@@ -409,4 +410,30 @@ test('past a start anchor (the oldest files retired), a record from before it pu
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(found(report), [{ kind: 'reordered', file: file(1), line: 1, seq: 4 }]);
   assert.equal(report.problems[0]!.message, 'seq 4 comes after seq 4 (the start of the trail): records reordered');
+});
+
+test('planted in the directory: a link to a trail file outside is not followed, a FIFO is not waited on; each is an unreadable file', async () => {
+  const dir = copyOf(keyedTrail);
+  const outside = copyOf(keyedTrail);
+  // Days before the trail's first: were either read, its records would break the chain (seq 1 again).
+  symlinkSync(join(outside, file(0)), join(dir, 'audit_2026-02-08.jsonl'));
+  execFileSync('mkfifo', [join(dir, 'audit_2026-02-09.jsonl')]);
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(
+    found(report).map(({ kind, file: name }) => [kind, name]),
+    [
+      ['unreadable', 'audit_2026-02-08.jsonl'],
+      ['unreadable', 'audit_2026-02-09.jsonl'],
+    ],
+  );
+  assert.match(report.problems[0]!.message, /not a regular file|symbolic link|ELOOP/);
+  assert.equal(report.records, 12, 'the trail itself is read whole');
+});
+
+test('a planted empty file dated 0000-01-01: one note for the stretch without files, no crash', async () => {
+  const dir = copyOf(keyedTrail);
+  writeFileSync(join(dir, 'audit_0000-01-01.jsonl'), '');
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(report.problems, []);
+  assert.deepEqual(report.notes, ['no file for 0000-01-02..2026-02-09 (740021 days)']);
 });

@@ -97,7 +97,8 @@ function readStart(path: string): { compression: Compression; before: ChainLink 
       compression = MAGIC.find(([, magic]) => magic.every((byte, i) => bytes[i] === byte))?.[0] ?? 'none';
       if (compression === 'gzip') {
         try {
-          bytes = gunzipSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH });
+          // Capped: a planted gzip bomb of 1 MB would otherwise inflate to gigabytes here, for a first line.
+          bytes = gunzipSync(bytes, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: 16 * 1024 * 1024 });
         } catch {
           return { compression, before: null }; // damaged: reading it whole says where
         }

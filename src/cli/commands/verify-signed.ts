@@ -86,11 +86,11 @@ export async function runVerifySigned(dir: string, options: SignedVerifyOptions)
     const leafRange = !leaves || leaves.lines === 0 ? '' : `, leaves ${leaves.firstLeaf}-${leaves.firstLeaf + leaves.lines - 1}`;
     const status = chainProblems.length + treeProblems.length === 0 ? 'VALID  ' : 'INVALID';
     lines.push(`${status} ${name} (${records?.records ?? 0} records${seqs}; ${leaves?.lines ?? 0} lines${leafRange})`);
-    lines.push(...chainProblems.map(describeChain), ...treeProblems.map(describeTree));
+    for (const line of [...chainProblems.map(describeChain), ...treeProblems.map(describeTree)]) lines.push(line);
   }
-  lines.push(...chain.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeChain));
-  lines.push(...tree.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeTree));
-  lines.push(...[...chain.notes, ...tree.notes].map((note) => `  note: ${note}`));
+  for (const line of chain.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeChain)) lines.push(line);
+  for (const line of tree.problems.filter((problem) => !names.includes(problem.file ?? '')).map(describeTree)) lines.push(line);
+  for (const line of [...chain.notes, ...tree.notes].map((note) => `  note: ${note}`)) lines.push(line);
   const matched = tree.checkpoints.filter((checkpoint) => checkpoint.matches).length;
   const signer = tree.origin ? `${tree.origin}+${keyId(tree.origin, rawPublicKey(key)).toString('hex')}` : 'this key';
   const counts = `${chain.records} records, ${tree.leaves} lines in ${tree.files.length} file(s), ${tree.checkpoints.length} checkpoint(s) signed by ${signer}`;

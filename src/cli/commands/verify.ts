@@ -55,11 +55,11 @@ async function runVerifyChain(
     const problems = report.problems.filter((problem) => problem.file === file.name);
     const seqs = file.firstSeq === null ? '' : `, seq ${file.firstSeq}-${file.lastSeq}`;
     lines.push(`${problems.length === 0 ? 'VALID  ' : 'INVALID'} ${file.name} (${file.records} records${seqs})`);
-    lines.push(...problems.map(describe));
+    for (const line of problems.map(describe)) lines.push(line);
   }
   const trailWide = report.problems.filter((problem) => !report.files.some((file) => file.name === problem.file));
-  lines.push(...trailWide.map(describe));
-  lines.push(...report.notes.map((note) => `  note: ${note}`));
+  for (const line of trailWide.map(describe)) lines.push(line);
+  for (const line of report.notes.map((note) => `  note: ${note}`)) lines.push(line);
   lines.push(
     ok
       ? `OK: ${report.records} records in ${report.files.length} file(s), chain intact`
