@@ -41,6 +41,18 @@ export function judge(report: TreeReport): void {
         `(${placeOf(report, lastGood)} to ${placeOf(report, Math.min(last, report.leaves - 1))}) was edited, inserted, deleted or moved${later}`,
     });
   }
+  // The retired lines are stood for by a compact range from audit.tree-starts.jsonl, which nothing signs: only a
+  // checkpoint at or past its size whose root the trail gives vouches for it. Else a range forged to claim more
+  // lines retired than any checkpoint covers would leave every root unchecked, an edit and a cut tail with them.
+  if (report.retired > 0 && !checkpoints.some((checkpoint) => checkpoint.size >= report.retired && checkpoint.matches)) {
+    report.problems.push({
+      kind: 'unvouched-start',
+      file: report.files[0]?.name ?? null,
+      message:
+        `${report.retired} line(s) are said to be retired before it (audit.tree-starts.jsonl), but no checkpoint of that size or more matches the trail: ` +
+        'nothing signed vouches for that range, so no root could be checked (the file was edited, or no checkpoint was signed since retention ran)',
+    });
+  }
   const longest = checkpoints.at(-1)!;
   if (longest.size > report.leaves) {
     report.problems.push({

@@ -1,7 +1,7 @@
 import type { Hash } from '../audit/checkpoint/merkle-tree.js';
 
 // What verifyTree finds, in a leaf of its own: tree-findings.ts fills it in and the verify command prints it.
-export type TreeProblemKind = 'signature' | 'modified' | 'truncated' | 'fork' | 'no-checkpoint';
+export type TreeProblemKind = 'signature' | 'modified' | 'truncated' | 'fork' | 'no-checkpoint' | 'unvouched-start';
 
 export interface TreeProblem {
   kind: TreeProblemKind;

@@ -169,6 +169,24 @@ test('the oldest day deleted as retention does: later roots still come out of th
   assert.match(result.stdout, /checkpoint\(s\) older than the retired lines: signatures checked, roots not recomputable/);
 });
 
+test('audit.tree-starts.jsonl, which nothing signs, forged to say more lines were retired than any checkpoint covers: the cut tail is still caught', () => {
+  const { dir, mirror } = copy();
+  rmSync(join(dir, DAY2));
+  for (const name of readdirSync(join(dir, 'checkpoints'))) if (Number(name.slice(0, 16)) > 240) rmSync(join(dir, 'checkpoints', name));
+  const forged = {
+    file: DAY1,
+    first: { seq: GENESIS.seq, hash: GENESIS.hash },
+    range: { size: 1024, hashes: [Buffer.alloc(32).toString('base64')] },
+  };
+  writeFileSync(join(dir, 'audit.tree-starts.jsonl'), `${JSON.stringify(forged)}\n`);
+  const result = verify(dir, '--no-head', '--checkpoints', mirror);
+  assert.equal(result.status, 1, result.stdout);
+  assert.match(
+    result.stdout,
+    /tree: audit_2026-01-15\.jsonl: unvouched-start: 1024 line\(s\) are said to be retired before it .* no checkpoint of that size or more matches the trail/,
+  );
+});
+
 test('checkpoints signed by another key, an edited checkpoint and a swapped one are each reported', () => {
   const { dir } = copy();
   const other = join(root, 'other.pub');
