@@ -56,7 +56,7 @@ interface ParsedRecord {
   prev_hash: string;
   action?: unknown;
   input_summary?: {
-    torn_lines?: { file: string; line: number }[];
+    torn_lines?: { file: string; line: number; after_seq?: number }[];
     head?: string;
     missing_records?: { first_seq: number; last_seq: number };
   } & RetentionSummary;
@@ -83,8 +83,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   let lastLine: { file: string; line: number } | null = null;
   const seen = new Set<number>();
   const gaps: { from: number; to: number; problem: TrailProblem }[] = [];
-  const unparseable: { file: string; line: number; terminated: boolean; lastInFile: boolean }[] = [];
-  const recovered = new Set<string>();
+  const unparseable: { file: string; line: number; terminated: boolean; lastInFile: boolean; afterSeq: number }[] = [];
+  const recovered = new RecoveredTornLines();
   const foundGone: { first: number; last: number; place: string }[] = [];
   const retention = new RetentionLedger();
   let hashMatches = 0;
@@ -108,7 +108,7 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
         record = JSON.parse(text) as ParsedRecord;
         if (!terminated) throw new Error('unterminated');
       } catch {
-        pendingUnparseable = { file: file.name, line: lineNumber, terminated, lastInFile: true };
+        pendingUnparseable = { file: file.name, line: lineNumber, terminated, lastInFile: true, afterSeq: last.seq };
         continue;
       }
       const check = hasher.check(text);
@@ -162,7 +162,7 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
       lastLine = { file: file.name, line: lineNumber };
       if (record.action === RETENTION_ACTION && check.stored === check.computed) retention.add(record.input_summary, lastPlace);
       if (record.action === RECOVERY_ACTION) {
-        for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(`${torn.file}:${torn.line}`);
+        for (const torn of record.input_summary?.torn_lines ?? []) recovered.add(torn);
         const gone = record.input_summary?.missing_records;
         if (gone) foundGone.push({ first: gone.first_seq, last: gone.last_seq, place: lastPlace });
         if (record.input_summary?.head) {
@@ -198,7 +198,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
   }
   for (const line of unparseable) {
     const place = `${line.file}:${line.line}`;
-    if (recovered.has(place)) report.notes.push(`${place}: torn line from an interrupted write, recovered by the writer (not tampering)`);
+    if (recovered.take(line.afterSeq, line.file, line.line))
+      report.notes.push(`${place}: torn line from an interrupted write, recovered by the writer (not tampering)`);
     else if (line.lastInFile && !line.terminated)
       problem(
         'torn',
@@ -301,5 +302,33 @@ async function* linesOrProblem(file: Parameters<typeof readTrailLines>[0], unrea
     yield* readTrailLines(file);
   } catch (error) {
     unreadable(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * The torn lines writers closed off, from their `recovery` records. A line
+ * recorded with `after_seq` is known by the record before it, which no
+ * rename or compression changes, and each entry accounts for one line only:
+ * a line put in at the same file name and line number after logrotate made a
+ * new file there is not taken for it. Entries of writers before `after_seq`
+ * are known by file name and line number, as they were written.
+ */
+class RecoveredTornLines {
+  private readonly afterSeq = new Map<number, number>();
+  private readonly byPlace = new Set<string>();
+
+  add(torn: { file: string; line: number; after_seq?: number }): void {
+    if (typeof torn.after_seq === 'number') this.afterSeq.set(torn.after_seq, (this.afterSeq.get(torn.after_seq) ?? 0) + 1);
+    else this.byPlace.add(`${torn.file}:${torn.line}`);
+  }
+
+  /** True, once, for a line after the record `afterSeq` that a writer recovered. */
+  take(afterSeq: number, file: string, line: number): boolean {
+    const count = this.afterSeq.get(afterSeq) ?? 0;
+    if (count > 0) {
+      this.afterSeq.set(afterSeq, count - 1);
+      return true;
+    }
+    return this.byPlace.has(`${file}:${line}`);
   }
 }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { ChainedTrailWriter } from '../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../src/audit/trail/hash-chain.js';
 import { readTrailHead, TrailHeadFile, type TrailHead } from '../../src/audit/trail/trail-head.js';
@@ -329,6 +330,41 @@ test('a head rebuilt by a writer is a head problem for good, at the recovery rec
   assert.equal(
     report.problems[0]!.message,
     `a writer rebuilt the head here (head file missing; rebuilt from ${file(2)} line 4 (seq 12)): records cut off the end before this point cannot be ruled out`,
+  );
+});
+
+test('a recovered torn line stays recovered once logrotate renamed and gzipped its file; a line put in at its old file name and line number is not taken for it', async () => {
+  const live = makeTempDir('verifier-torn-rotated');
+  const day = '2026-03-06';
+  const name = `audit_${day}.jsonl`;
+  const writerAt = () => new ChainedTrailWriter({ directory: live, hasher: keyed, now: () => new Date(`${day}T10:00:05.000Z`) });
+  const first = writerAt();
+  await first.append(auditRecord(1, `${day}T10:00:01.000Z`));
+  first.close();
+  appendFileSync(join(live, name), '{"timestamp":"2026-03-06T10:00:02'); // what a write cut short leaves
+  const next = writerAt();
+  await next.append(auditRecord(2, `${day}T10:00:03.000Z`));
+  next.close();
+  // logrotate: the file renamed, then compressed; the next writer starts a new file under the old name.
+  writeFileSync(join(live, `${name}.1.gz`), gzipSync(readFileSync(join(live, name))));
+  rmSync(join(live, name));
+  const third = writerAt();
+  await third.append(auditRecord(3, `${day}T10:00:04.000Z`));
+  await third.append(auditRecord(4, `${day}T10:00:04.500Z`));
+  third.close();
+  const report = await verifyTrail(live, { hasher: keyed });
+  assert.deepEqual(report.problems, []);
+  assert.ok(
+    report.notes.includes(`${name}.1.gz:2: torn line from an interrupted write, recovered by the writer (not tampering)`),
+    report.notes.join('\n'),
+  );
+
+  const [recordThree, ...rest] = lines(join(live, name));
+  writeLines(join(live, name), [recordThree!, 'not a record', ...rest]);
+  const tampered = await verifyTrail(live, { hasher: keyed });
+  assert.deepEqual(
+    tampered.problems.map(({ kind, file: where, line }) => [kind, where, line]),
+    [['malformed', name, 2]],
   );
 });
 

@@ -18,7 +18,8 @@ export interface TrailPosition {
 /** What a writer found and repaired when the files did not end where the head said: the content of a `recovery` record. */
 export interface RecoveryFindings {
   head?: string;
-  torn_lines?: { file: string; line: number; bytes: number }[];
+  /** `after_seq`: the chain's last record before the torn line, which names its place whatever the file is called later. */
+  torn_lines?: { file: string; line: number; bytes: number; after_seq: number }[];
   adopted_records?: number;
   foreign_lines?: { file: string; line: number }[];
   moved_file?: { file: string; expected_bytes: number; found_bytes: number | null };
@@ -91,7 +92,7 @@ function scanTail(directory: string, file: string, position: TrailPosition, hash
   while (start < bytes.length) {
     const newline = bytes.indexOf(0x0a, start);
     if (newline === -1) {
-      (findings.torn_lines ??= []).push({ file, line: lines + 1, bytes: bytes.length - start });
+      (findings.torn_lines ??= []).push({ file, line: lines + 1, bytes: bytes.length - start, after_seq: link.seq });
       // The caller writes the closing newline: the torn piece becomes a line of its own.
       return { link, file, offset: offset + (bytes.length - start), lines: lines + 1, ino };
     }
