@@ -2,7 +2,8 @@ import { createReadStream, readSync } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { listTrailFilesInChainOrder, type AnyTrailFile } from '../audit/trail/trail-file-order.js';
+import { treeFilesIn } from '../audit/checkpoint/trail-lines.js';
+import type { AnyTrailFile } from '../audit/trail/trail-file-order.js';
 import { openOwnFileForReading } from '../audit/trail/owned-files.js';
 
 /** One file of the trail, with where it is; `compressed`: gzipped (the one compression the CLI reads). */
@@ -12,10 +13,11 @@ export interface TrailFile extends AnyTrailFile {
 
 /**
  * The trail files in `dir` in chain order, rotated ones (logrotate's `.1`, `.2.gz`, dateext) included, whatever
- * their compression. Other files are ignored.
+ * their compression; a file present twice, gzipped beside the plain one (retention or logrotate caught mid-way,
+ * which a crash can leave), counts once, plain, as it does in the tree. Other files are ignored.
  */
 export function listTrailFiles(dir: string): TrailFile[] {
-  return listTrailFilesInChainOrder(dir).map((file) => ({ ...file, compressed: file.compression === 'gzip' }));
+  return treeFilesIn(dir).map((file) => ({ ...file, compressed: file.compression === 'gzip' }));
 }
 
 /** Why a file cannot be read (a compression other than gzip), or null. */

@@ -368,6 +368,14 @@ test('a recovered torn line stays recovered once logrotate renamed and gzipped i
   );
 });
 
+test('a day file gzipped beside its plain self (retention or logrotate caught mid-way by a crash) counts once', async () => {
+  const dir = copyOf(keyedTrail);
+  writeFileSync(join(dir, `${file(0)}.gz`), gzipSync(readFileSync(join(dir, file(0)))));
+  const report = await verifyTrail(dir, { hasher: keyed });
+  assert.deepEqual(report.problems, []);
+  assert.equal(report.records, 12);
+});
+
 test('a line with a hash but without seq or prev_hash is inserted, not part of the chain', async () => {
   for (const drop of ['seq', 'prev_hash']) {
     const dir = copyOf(keyedTrail);
