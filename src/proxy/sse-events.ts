@@ -17,6 +17,7 @@ export interface SseEvent {
 export class SseEventSplitter {
   private readonly decoder = new StringDecoder('utf8');
   private buffer = '';
+  private atStart = true;
   /** Where the current event starts and how far lines have been read. */
   private eventStart = 0;
   private scanned = 0;
@@ -27,7 +28,11 @@ export class SseEventSplitter {
   constructor(private readonly onEvent: (event: SseEvent) => void) {}
 
   push(chunk: Buffer): void {
-    this.buffer += this.decoder.write(chunk);
+    const text = this.decoder.write(chunk);
+    // The SSE format lets a stream start with a BOM, which clients skip: read as part of the first field's name,
+    // it would hide that event's data (a response) from the auditor while the client still took it.
+    this.buffer += this.atStart && text.startsWith('\uFEFF') ? text.slice(1) : text;
+    if (text !== '') this.atStart = false;
     for (;;) {
       const end = lineEnd(this.buffer, Math.max(this.scanned, this.searched));
       if (end === null) {

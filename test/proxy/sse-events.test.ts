@@ -37,3 +37,17 @@ test('an event the stream cut short is left over; a replacement keeps the id and
   assert.equal(rest, 'data: {"cut"');
   assert.equal(sseEventText({ id: '9', event: 'message' }, { jsonrpc: '2.0', id: 1 }), 'event: message\nid: 9\ndata: {"jsonrpc":"2.0","id":1}\n\n');
 });
+
+test('a stream that starts with a BOM: the BOM is skipped, as clients skip it, however the bytes are cut; a later U+FEFF is data', () => {
+  const stream = Buffer.from('\uFEFFdata: {"jsonrpc":"2.0","id":1,"result":{}}\n\ndata: \uFEFFx\n\n');
+  for (const size of [1, 2, 3, stream.length]) {
+    const events: SseEvent[] = [];
+    const splitter = new SseEventSplitter((event) => events.push(event));
+    for (let start = 0; start < stream.length; start += size) splitter.push(stream.subarray(start, start + size));
+    assert.deepEqual(
+      events.map((event) => event.data),
+      ['{"jsonrpc":"2.0","id":1,"result":{}}', '\uFEFFx'],
+      `cut every ${size} bytes`,
+    );
+  }
+});
