@@ -38,10 +38,19 @@ export interface MessageAuditorConfig {
   captureArgumentsInSpan?: boolean;
   /** Shared by the auditors of one server (HTTP: one per session or request), so that a tools/list seen by one serves all. */
   schemas?: ToolSchemas;
+  /**
+   * Drop a response whose id no pending request has, with a `protocol_violation` (stdio). A client may still take it
+   * for the answer to a request of its own (the MCP SDK's client matches `"1"` to 1), an answer with no record.
+   * Off over HTTP, where a resumed stream replays responses the proxy passed before.
+   */
+  dropUnmatchedResponses?: boolean;
 }
 
-/** A message to send in place of the one that was held, or undefined to send the original. */
-export type Replacement = JsonRpcMessage | JsonRpcMessage[] | undefined;
+/** A message to send in place of the one that was held, undefined to send the original, null to send nothing. */
+export type Replacement = JsonRpcMessage | JsonRpcMessage[] | undefined | null;
+
+/** Ids of cancelled requests whose late answer may still come, kept for so many requests at most. */
+const CANCELLED_KEPT = 1024;
 
 interface Pending {
   id: JsonRpcId;
@@ -70,6 +79,9 @@ export class MessageAuditor {
   private readonly requestConfig: AuditedRequestConfig;
   private readonly records: ConnectionRecords;
   private sessionless = false;
+  /** The id keys of cancelled requests whose late answer has not come, oldest first (a Map keeps insertion order). */
+  private readonly cancelledIds = new Map<string, number>();
+  private readonly dropUnmatched: boolean;
 
   constructor(config: MessageAuditorConfig) {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
@@ -80,6 +92,7 @@ export class MessageAuditor {
     this.identity = new WireIdentity(config.connection, (text, report) => this.audits.clean(text, report));
     this.requestConfig = { tracer: config.tracer, redactor, limits, captureArgumentsInSpan: config.captureArgumentsInSpan ?? false };
     this.records = new ConnectionRecords(config.tracer, config.awaitRecord);
+    this.dropUnmatched = config.dropUnmatchedResponses ?? false;
   }
 
   /** Requests sent and not yet answered. */
@@ -145,9 +158,14 @@ export class MessageAuditor {
     if (!Array.isArray(payload)) return this.response(payload);
     const held = payload.map((message) => this.response(message));
     if (held.every((hold) => hold === undefined)) return undefined;
-    return Promise.all(held).then((replacements) =>
-      replacements.some((replacement) => replacement !== undefined) ? payload.map((message, index) => replacements[index] ?? message) : undefined,
-    );
+    return Promise.all(held).then((replacements) => {
+      if (replacements.every((replacement) => replacement === undefined)) return undefined;
+      const sent = payload.flatMap((message, index) => {
+        const replacement = replacements[index];
+        return replacement === null ? [] : replacement === undefined ? [message] : Array.isArray(replacement) ? replacement : [replacement];
+      });
+      return sent.length === 0 ? null : sent;
+    });
   }
 
   /**
@@ -226,20 +244,41 @@ export class MessageAuditor {
         params['_meta'],
       );
     }
-    if (this.pending.add(idKey(id), { id, method, params, carrier, audited })) {
-      const fields = {
-        inputSummary: { method: this.audits.clean(method, report) },
-        resultSummary: null,
-        requestId: this.audits.clean(String(id), report),
-      };
-      this.records.event(
-        PROTOCOL_VIOLATION_ACTION,
-        this.identity.whoFor(params, report, carrier),
-        fields,
-        report,
-        `request id ${fields.requestId} reused while a request with that id is pending`,
+    const key = idKey(id);
+    if (this.cancelledIds.has(key)) {
+      this.cancelledIds.delete(key);
+      this.violation(
+        params,
+        carrier,
+        method,
+        id,
+        (requestId) =>
+          `request id ${requestId} reused after that request was cancelled: a late answer to the cancelled one would be taken for this one's`,
       );
     }
+    if (this.pending.add(key, { id, method, params, carrier, audited })) {
+      this.violation(params, carrier, method, id, (requestId) => `request id ${requestId} reused while a request with that id is pending`);
+    }
+  }
+
+  /** A `protocol_violation` about message `id` (`method`: the request's, or null for a response); `why` is given the id as recorded. */
+  private violation(
+    params: Record<string, unknown>,
+    carrier: RequestCarrier,
+    method: string | null,
+    id: JsonRpcId,
+    why: (requestId: string) => string,
+  ): void {
+    const report = newSummaryReport();
+    const requestId = this.audits.clean(String(id), report);
+    const inputSummary = method === null ? {} : { method: this.audits.clean(method, report) };
+    this.records.event(
+      PROTOCOL_VIOLATION_ACTION,
+      this.identity.whoFor(params, report, carrier),
+      { inputSummary, resultSummary: null, requestId },
+      report,
+      why(requestId),
+    );
   }
 
   private cancelled(params: Record<string, unknown>): void {
@@ -250,6 +289,10 @@ export class MessageAuditor {
   }
 
   private recordCancelled(entry: Pending, why: string | null): void {
+    // Its late answer may still come: until it does, that id is not free again.
+    const key = idKey(entry.id);
+    this.cancelledIds.set(key, (this.cancelledIds.get(key) ?? 0) + 1);
+    if (this.cancelledIds.size > CANCELLED_KEPT) this.cancelledIds.delete(this.cancelledIds.keys().next().value!);
     if (!entry.audited) return;
     this.conclude(entry.audited, (audited) =>
       audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }),
@@ -258,10 +301,11 @@ export class MessageAuditor {
     this.records.written(entry.audited.span);
   }
 
-  private response(message: JsonRpcMessage): Promise<JsonRpcResponse | undefined> | undefined {
+  private response(message: JsonRpcMessage): Promise<JsonRpcResponse | undefined | null> | undefined {
     if (!isResponse(message)) return undefined;
-    const entry = this.pending.take(idKey(message.id));
-    if (!entry) return undefined;
+    const key = idKey(message.id);
+    const entry = this.pending.take(key);
+    if (!entry) return this.unmatched(key, message.id);
     if (entry.method === 'initialize' && !message.error)
       return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
@@ -269,6 +313,32 @@ export class MessageAuditor {
     if (!audited) return undefined;
     this.conclude(audited, () => (message.error ? audited.failed(jsonRpcFailure(message.error)) : audited.returned(message.result)));
     return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
+  }
+
+  /**
+   * A response to no pending request: the late answer to a cancelled one
+   * passes (the client ignores it, as MCP says; its record was written at
+   * the cancellation). One with an id the server was never sent (a number
+   * echoed as a string, a stray id) could be taken by the client for the
+   * answer to another request: dropped with a `protocol_violation` when the
+   * front end drops unmatched responses.
+   */
+  private unmatched(key: string, id: JsonRpcId): Promise<null> | undefined {
+    const late = this.cancelledIds.get(key);
+    if (late !== undefined) {
+      if (late > 1) this.cancelledIds.set(key, late - 1);
+      else this.cancelledIds.delete(key);
+      return undefined;
+    }
+    if (!this.dropUnmatched) return undefined;
+    this.violation(
+      {},
+      {},
+      null,
+      id,
+      (requestId) => `the server answered id ${requestId}, which no pending request has: dropped (a server must echo each request's id exactly)`,
+    );
+    return Promise.resolve(null);
   }
 
   /**

@@ -31,7 +31,7 @@ export interface Exchange {
 
 /** Tells `exchange.withheld` of each response of `payload` that `replacement` replaces. */
 export function noteWithheld(exchange: Exchange, payload: JsonRpcMessage | JsonRpcMessage[], replacement: Replacement): void {
-  if (replacement === undefined) return;
+  if (replacement === undefined || replacement === null) return;
   const originals = Array.isArray(payload) ? payload : [payload];
   const given = Array.isArray(replacement) ? replacement : [replacement];
   given.forEach((message, index) => {

@@ -25,6 +25,7 @@ export async function relayResponse(upstream: IncomingMessage, exchange: Exchang
   }
   // Recorded even if the client has gone: the server did answer.
   const replacement = await exchange.auditor.fromServer(payload);
+  if (replacement === null) return failExchange(exchange, 502, 'the upstream answered with responses to no request it was sent');
   noteWithheld(exchange, payload, replacement);
   await unanswered(exchange, `the upstream answered HTTP ${status} without a response to this request`);
   if (exchange.clientGone()) return;

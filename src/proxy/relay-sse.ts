@@ -35,7 +35,7 @@ export function relaySse(upstream: IncomingMessage, exchange: Exchange): Promise
     const previous = queue ?? Promise.resolve();
     const next: Promise<void> = Promise.all([previous, hold]).then(([, replacement]) => {
       if (isJsonRpcPayload(payload)) noteWithheld(exchange, payload, replacement);
-      write(replacement === undefined ? event.raw : sseEventText(event, replacement));
+      if (replacement !== null) write(replacement === undefined ? event.raw : sseEventText(event, replacement));
       if (queue === next) queue = null;
     });
     queue = next;

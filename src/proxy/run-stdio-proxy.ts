@@ -83,6 +83,7 @@ export async function runStdioProxy(options: StdioProxyOptions): Promise<number>
     tracer: trail.tracer,
     awaitRecord: (span) => trail.awaitRecord(span),
     connection: { transport: 'stdio', networkTransport: 'pipe', actor: osUserName() },
+    dropUnmatchedResponses: true,
   });
   const redactor = getDefaultRedactor();
   const proxy = new StdioProxy({

@@ -119,7 +119,11 @@ export class StdioProxy {
       this.send(line, child);
       return;
     }
-    const sent = hold.then((replacement) => this.send(replacement ? `${JSON.stringify(replacement)}\n` : line, child));
+    const sent = hold.then((replacement) => {
+      if (replacement !== null) this.send(replacement ? `${JSON.stringify(replacement)}\n` : line, child);
+      else
+        this.config.log("dropped a response on the server's stdout: its id is that of no request the client sent (recorded as a protocol_violation)");
+    });
     this.held.add(sent);
     void sent.then(() => this.held.delete(sent));
   }

@@ -186,3 +186,42 @@ test('HTTP: a body the upstream would decode or read leniently (gzip, UTF-16, a 
   assert.equal(trail.filter((record) => record.action === 'protocol_violation').length, 5, 'gzip, UTF-16, the BOM, NaN and the member 42');
   verifies(logDir);
 });
+
+test('stdio: a server that answers 1 as "1": the answer is dropped with a record, never passed for the client to take as its own', async () => {
+  const logDir = join(makeTempDir('proxy-string-ids'), 'logs');
+  const proxy = new WireProxy(logDir, [...PYTHON_SERVER, '--string-ids']);
+  proxy.request('init', 'initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'wire-test', version: '1' } });
+  await proxy.response('init'); // a string id comes back as it was sent
+  proxy.call(1, 'echo', { text: 'answered as "1"' });
+  await proxy.until(() => /dropped a response on the server's stdout/.test(proxy.stderr), 'the dropped answer on stderr');
+  assert.equal(await proxy.close(), 0);
+  assert.equal(
+    proxy.arrivals.length,
+    2,
+    `only the initialize answer and the error for the unanswered call: ${JSON.stringify(proxy.arrivals.map((a) => a.message))}`,
+  );
+  const trail = readTrail(logDir);
+  const violation = trail.find((record) => record.action === 'protocol_violation');
+  assert.match(violation?.error ?? '', /the server answered id 1, which no pending request has: dropped/);
+  // The call is recorded as the client saw it: never answered.
+  const [call] = trail.filter((record) => record.action === 'tool_call');
+  assert.equal(call?.success, false);
+  assert.match(call?.error ?? '', /before answering/);
+  verifies(logDir);
+});
+
+test('stdio: an id reused after its request was cancelled is a protocol violation: a late answer to the first would be taken for the second', async () => {
+  const logDir = join(makeTempDir('proxy-reuse-after-cancel'), 'logs');
+  const proxy = new WireProxy(logDir, PYTHON_SERVER);
+  await proxy.handshake();
+  proxy.call(50, 'slow', { ms: 400, text: 'cancelled' });
+  proxy.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 50 } });
+  proxy.call(50, 'echo', { text: 'the same id again' });
+  const answer = await proxy.response(50);
+  assert.match(JSON.stringify(answer.message), /the same id again/);
+  const violations = answer.trailAtArrival.filter((record) => record.action === 'protocol_violation');
+  assert.equal(violations.length, 1);
+  assert.match(violations[0]!.error ?? '', /request id 50 reused after that request was cancelled/);
+  assert.equal(await proxy.close(), 0);
+  verifies(logDir);
+});
