@@ -119,7 +119,7 @@ test('a torn last line is closed off on restart, a recovery record names it, and
   assert.equal(after[2], lines(path)[0]!.slice(0, 80));
   const recovery = JSON.parse(after[3]!) as Record<string, any>;
   assert.equal(recovery['action'], 'recovery');
-  assert.deepEqual(recovery['input_summary']['torn_lines'], [{ file: name, line: 3, bytes: 80 }]);
+  assert.deepEqual(recovery['input_summary']['torn_lines'], [{ file: name, line: 3, bytes: 80, after_seq: 2 }]);
   assert.equal(JSON.parse(after[4]!)['request_id'], '3');
   const report = await verified(dir);
   assert.match(report.notes.join('\n'), new RegExp(`${name}:3: torn line .* recovered`));

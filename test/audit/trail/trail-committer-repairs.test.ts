@@ -107,7 +107,7 @@ test('a torn line another program left while the writer holds the lock is closed
   await writer.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
   writer.close();
   assert.deepEqual(lines(dir), [['tool_call', '1'], '{"cut short', ['recovery', null], ['tool_call', '2']]);
-  assert.deepEqual(recoveries(dir), [{ torn_lines: [{ file: FILE, line: 2, bytes: 11 }] }]);
+  assert.deepEqual(recoveries(dir), [{ torn_lines: [{ file: FILE, line: 2, bytes: 11, after_seq: 1 }] }]);
 });
 
 test('without AUDIT_RETENTION_DAYS no retention is planned: a new day leaves the earlier files as they are, and nothing is said of retention', async () => {
