@@ -4,7 +4,8 @@ import { readTrailHead, type TrailHead } from '../audit/trail/trail-head.js';
 import { RETENTION_ACTION } from '../audit/trail/retention-record.js';
 import { RECOVERY_ACTION } from '../audit/trail/writer-records.js';
 import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } from './retired-records.js';
-import { listTrailFiles, readTrailLines, unreadableReason, type TrailLine } from './trail-files.js';
+import { listTrailFiles, readTrailLines, unreadableReason, type TrailFile, type TrailLine } from './trail-files.js';
+import { sameLink } from '../audit/checkpoint/trail-lines.js';
 
 export type ProblemKind =
   | 'modified'
@@ -100,7 +101,8 @@ export async function verifyTrail(dir: string, options: VerifyOptions): Promise<
     }
     let pendingUnparseable: (typeof unparseable)[number] | null = null;
     const unreadableNow = (why: string): void => void problem('unreadable', file.name, null, null, `${why}; its records cannot be checked`);
-    for await (const { text, lineNumber, terminated } of linesOrProblem(file, unreadableNow)) {
+    const movedNow = (to: string): void => void report.notes.push(`${file.name} was renamed to ${to} while verify ran (logrotate): read there`);
+    for await (const { text, lineNumber, terminated } of linesOrProblem(dir, file, unreadableNow, movedNow)) {
       if (pendingUnparseable) unparseable.push({ ...pendingUnparseable, lastInFile: false });
       pendingUnparseable = null;
       let record: ParsedRecord;
@@ -293,15 +295,33 @@ function noteDaysWithoutFile(report: VerifyReport): void {
 const DAY_MS = 86_400_000;
 
 /**
- * The file's lines. One that cannot be opened or read to its end (a planted
- * link or FIFO, which is never followed or waited on; a damaged gzip; a file
- * gone since the listing) is a problem of the report, not a crash.
+ * The file's lines. One gone since the listing but found under another name
+ * by its first record (logrotate renamed or compressed it meanwhile) is read
+ * there. One that cannot be opened or read to its end (a planted link or
+ * FIFO, which is never followed or waited on; a damaged gzip; a file gone
+ * for good) is a problem of the report, not a crash.
  */
-async function* linesOrProblem(file: Parameters<typeof readTrailLines>[0], unreadable: (why: string) => void): AsyncGenerator<TrailLine> {
-  try {
-    yield* readTrailLines(file);
-  } catch (error) {
-    unreadable(error instanceof Error ? error.message : String(error));
+async function* linesOrProblem(
+  dir: string,
+  file: TrailFile,
+  unreadable: (why: string) => void,
+  moved: (to: string) => void,
+): AsyncGenerator<TrailLine> {
+  let reading = file;
+  for (;;) {
+    try {
+      yield* readTrailLines(reading);
+      return;
+    } catch (error) {
+      // ENOENT comes from the open, before any line: nothing was read yet, so the file can be read again elsewhere.
+      const renamed =
+        reading === file && (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? listTrailFiles(dir).find((other) => other.name !== file.name && sameLink(other.before, file.before))
+          : undefined;
+      if (!renamed) return unreadable(error instanceof Error ? error.message : String(error));
+      moved(renamed.name);
+      reading = renamed;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -374,6 +374,24 @@ test('a day file gzipped beside its plain self (retention or logrotate caught mi
   const report = await verifyTrail(dir, { hasher: keyed });
   assert.deepEqual(report.problems, []);
   assert.equal(report.records, 12);
+});
+
+test('a file logrotate renames after verify listed the files and before it reads them is read under its new name, gzipped too', async () => {
+  for (const rotate of [
+    (dir: string) => renameSync(join(dir, file(1)), join(dir, `${file(1)}.1`)),
+    (dir: string) => {
+      writeFileSync(join(dir, `${file(1)}.1.gz`), gzipSync(readFileSync(join(dir, file(1)))));
+      rmSync(join(dir, file(1)));
+    },
+  ]) {
+    const dir = copyOf(keyedTrail);
+    const verifying = verifyTrail(dir, { hasher: keyed }); // lists the files before its first await
+    rotate(dir);
+    const report = await verifying;
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.records, 12);
+    assert.match(report.notes.join('\n'), new RegExp(`${file(1)} was renamed to ${file(1)}\\.1(\\.gz)? while verify ran`));
+  }
 });
 
 test('a line with a hash but without seq or prev_hash is inserted, not part of the chain', async () => {
