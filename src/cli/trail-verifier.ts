@@ -1,3 +1,4 @@
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GENESIS, type ChainHasher, type ChainLink } from '../audit/trail/hash-chain.js';
 import { readTrailHead, type TrailHead } from '../audit/trail/trail-head.js';
@@ -6,6 +7,7 @@ import { RECOVERY_ACTION } from '../audit/trail/writer-records.js';
 import { RetentionLedger, seqRanges, type RetiredRange, type RetentionSummary } from './retired-records.js';
 import { listTrailFiles, readTrailLines, unreadableReason, type TrailFile, type TrailLine } from './trail-files.js';
 import { sameLink } from '../audit/checkpoint/trail-lines.js';
+import { firstLinkOf } from '../audit/trail/trail-file-order.js';
 
 export type ProblemKind =
   | 'modified'
@@ -70,6 +72,41 @@ interface ParsedRecord {
  * the last one against the head.
  */
 export async function verifyTrail(dir: string, options: VerifyOptions): Promise<VerifyReport> {
+  for (let pass = 1; ; pass++) {
+    const shape = directoryShape(dir);
+    const report = await verifyOnce(dir, options);
+    // Files renamed or deleted while they were read (logrotate shifting .1.gz to .2.gz, retention) can make a sound
+    // trail look broken: a report with problems is made again while the trail's files keep changing under it.
+    if (report.problems.length === 0 || pass === VERIFY_PASSES || directoryShape(dir) === shape) {
+      if (pass > 1) report.notes.push(`the trail's files changed while verify read them (logrotate, retention): this report is of pass ${pass}`);
+      return report;
+    }
+  }
+}
+
+const VERIFY_PASSES = 3;
+
+/** The trail's files by name and inode: what logrotate and retention change, and a writer appending does not. */
+function directoryShape(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.startsWith('audit_'));
+  } catch {
+    return '';
+  }
+  return names
+    .sort()
+    .map((name) => {
+      try {
+        return `${name}:${lstatSync(join(dir, name)).ino}`;
+      } catch {
+        return `${name}:gone`;
+      }
+    })
+    .join('\n');
+}
+
+async function verifyOnce(dir: string, options: VerifyOptions): Promise<VerifyReport> {
   const { hasher } = options;
   const report: VerifyReport = { files: [], records: 0, problems: [], notes: [], retired: [] };
   const problem = (kind: ProblemKind, file: string | null, line: number | null, seq: number | null, message: string): TrailProblem => {
@@ -308,21 +345,27 @@ async function* linesOrProblem(
   moved: (to: string) => void,
 ): AsyncGenerator<TrailLine> {
   let reading = file;
-  for (;;) {
+  // logrotate shifts every numbered copy at once (.1.gz becomes .2.gz): the name listed may now hold another file.
+  if (file.before !== null && !sameLink(firstLinkOf(file.path), file.before)) reading = renamedFile(dir, file) ?? file;
+  if (reading !== file) moved(reading.name);
+  for (let search = 1; ; search++) {
     try {
       yield* readTrailLines(reading);
       return;
     } catch (error) {
-      // ENOENT comes from the open, before any line: nothing was read yet, so the file can be read again elsewhere.
-      const renamed =
-        reading === file && (error as NodeJS.ErrnoException).code === 'ENOENT'
-          ? listTrailFiles(dir).find((other) => other.name !== file.name && sameLink(other.before, file.before))
-          : undefined;
+      // ENOENT comes from the open, before any line: nothing was read yet, so the file can be read again elsewhere
+      // (a few times: under a rotation it can move again between the search and the open).
+      const renamed = search <= 3 && (error as NodeJS.ErrnoException).code === 'ENOENT' ? renamedFile(dir, file) : undefined;
       if (!renamed) return unreadable(error instanceof Error ? error.message : String(error));
       moved(renamed.name);
       reading = renamed;
     }
   }
+}
+
+/** Where `file` is now, found by its first record, if it was renamed since it was listed. */
+function renamedFile(dir: string, file: TrailFile): TrailFile | undefined {
+  return listTrailFiles(dir).find((other) => other.name !== file.name && sameLink(other.before, file.before));
 }
 
 /**
