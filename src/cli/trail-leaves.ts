@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
+import { pipeline, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import type { Hash } from '../audit/checkpoint/merkle-tree.js';
 import { LineSplitter, treeFilesIn } from '../audit/checkpoint/trail-lines.js';
 import { FILE_STARTS_FILE, loadFileStarts } from '../audit/checkpoint/tree-state.js';
 import type { CompactRange } from '../audit/checkpoint/compact-range.js';
+import { openOwnFileForReading } from '../audit/trail/owned-files.js';
 import { unreadableReason } from './trail-files.js';
 
 /** The compact range standing for lines retention deleted: the one noted at the start of the oldest file kept. */
@@ -16,7 +18,7 @@ export function retiredPrefix(dir: string): CompactRange | undefined {
 /**
  * Streams the trail's leaves in chain order (see trail-lines.ts for what a leaf is), rotated and gzipped files
  * included, in constant memory: `onFile` before each file's lines, `onLeaf` with each line's leaf hash and bytes.
- * Throws for a file compressed otherwise than with gzip: its lines cannot be counted.
+ * Throws for a file compressed otherwise than with gzip, or one that is not a regular file: its lines cannot be counted.
  */
 export async function forEachLeaf(dir: string, onFile: (name: string) => void, onLeaf: (leaf: Hash, line: Buffer) => void): Promise<void> {
   const splitter = new LineSplitter(onLeaf);
@@ -24,8 +26,9 @@ export async function forEachLeaf(dir: string, onFile: (name: string) => void, o
     const unreadable = unreadableReason(file);
     if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
     onFile(file.name);
-    let stream: NodeJS.ReadableStream = createReadStream(file.path, { highWaterMark: 1 << 20 });
-    if (file.compression === 'gzip') stream = stream.pipe(createGunzip());
+    // Opened as the writer opens its own files: a planted link is not followed, a planted FIFO not waited on.
+    const source = createReadStream(file.path, { fd: openOwnFileForReading(file.path), highWaterMark: 1 << 20 });
+    const stream: Readable = file.compression === 'gzip' ? pipeline(source, createGunzip(), () => {}) : source;
     for await (const chunk of stream as AsyncIterable<Buffer>) splitter.feed(chunk);
     splitter.endFile();
   }

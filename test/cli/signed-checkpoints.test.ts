@@ -187,6 +187,14 @@ test('audit.tree-starts.jsonl, which nothing signs, forged to say more lines wer
   );
 });
 
+test('a FIFO planted under a trail file name: verify --public-key says it cannot count that file, exit 2, and does not wait on it', () => {
+  const { dir } = copy();
+  spawnSync('mkfifo', [join(dir, 'audit_2026-01-14.jsonl')]);
+  const result = verify(dir);
+  assert.equal(result.status, 2, result.stdout + result.stderr);
+  assert.match(result.stderr, /refusing .*audit_2026-01-14\.jsonl: .*not a regular file/);
+});
+
 test('checkpoints signed by another key, an edited checkpoint and a swapped one are each reported', () => {
   const { dir } = copy();
   const other = join(root, 'other.pub');

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync, type Stats } from 'node:fs';
+import { openOwnFileForReading } from '../../audit/trail/owned-files.js';
 import type { AuditRecord } from '../../audit/record/audit-record.js';
 import { positiveInteger } from '../args.js';
 import { defineCommand, DIR_HELP, HELP_HELP, JSON_HELP } from '../command-line.js';
@@ -91,7 +92,7 @@ class FileFollower {
 
   private open(): boolean {
     try {
-      this.fd = openSync(this.file.path, 'r');
+      this.fd = openOwnFileForReading(this.file.path); // a planted link is not followed, a FIFO not waited on
       this.offset = 0;
       return true;
     } catch {
