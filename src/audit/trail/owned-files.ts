@@ -78,9 +78,11 @@ export function openOwnFileForReading(path: string): number {
 }
 
 /** The whole content of a file of the trail, read as `openOwnFileForReading` opens it. */
-export function readOwnFile(path: string): Buffer {
+export function readOwnFile(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   const fd = openOwnFileForReading(path);
   try {
+    // A small file of the writer's (the head, a lock note) planted huge, or sparse, is refused before it is read whole.
+    if (fstatSync(fd).size > maxBytes) throw new UntrustedFileError(path, `larger than ${maxBytes} bytes, which a file of this kind never is`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

@@ -61,12 +61,15 @@ function sealedFields(head: TrailHead): string {
   ]);
 }
 
+/** A head is a few hundred bytes; anything far larger was put there by someone else. */
+const HEAD_MAX_BYTES = 64 * 1024;
+
 export type HeadReadResult = { status: 'ok'; head: TrailHead } | { status: 'missing' } | { status: 'invalid'; reason: string; head?: TrailHead };
 
 export function readTrailHead(path: string, hasher: ChainHasher): HeadReadResult {
   let text: string;
   try {
-    text = readOwnFile(path).toString('utf8');
+    text = readOwnFile(path, HEAD_MAX_BYTES).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
     return { status: 'invalid', reason: (error as Error).message };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
@@ -202,4 +202,13 @@ test('a head write that fails (a full disk) is thrown to the writer, and the des
   t.after(fillDisk(0)); // every write fails, as on a full disk (support/full-disk.ts)
   assert.throws(() => file.write(aHead(), keyed, true), { code: 'EFBIG' });
   assert.equal(open(), before);
+});
+
+test('a head planted huge (a sparse file of 1 GiB) is refused unread, as too large to be a head', () => {
+  const path = join(makeTempDir('trail-head-huge'), 'audit.head.json');
+  writeFileSync(path, '');
+  truncateSync(path, 1024 ** 3);
+  const read = readTrailHead(path, keyed);
+  assert.equal(read.status, 'invalid');
+  assert.match(read.status === 'invalid' ? read.reason : '', /larger than 65536 bytes, which a file of this kind never is/);
 });
