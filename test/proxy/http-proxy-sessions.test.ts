@@ -244,6 +244,38 @@ test('SIGTERM with a call in flight to an upstream that answers in plain JSON: t
   verifies(logDir);
 });
 
+test('a tools/call body led by a BOM, which the SDK v1 transport skips and runs: the proxy refuses it with its record, the upstream never sees it', async () => {
+  const logDir = join(makeTempDir('http-proxy-bom'), 'logs');
+  const upstream = await startUpstream('v1Sessions', undefined, { JSON_RESPONSE: '1' });
+  const proxy = await startHttpProxy(logDir, upstream.url);
+  started.push(upstream.process, proxy.process);
+  const sessionId = await openSession(proxy.url);
+  const post = (body: Buffer) =>
+    fetch(proxy.url, {
+      method: 'POST',
+      headers: { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
+      body,
+    });
+  const call = (ms: number) =>
+    Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: ms, method: 'tools/call', params: { name: 'wait', arguments: { ms } } }));
+
+  const refused = await post(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), call(1)]));
+  assert.equal(refused.status, 400);
+  assert.deepEqual(await refused.json(), {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32700, message: 'Parse error: the message is not valid JSON' },
+  });
+  const passed = await post(call(2));
+  assert.equal(passed.status, 200);
+  assert.match(upstream.process.output, /wait 2 started/);
+  assert.doesNotMatch(upstream.process.output, /wait 1 started/, 'the upstream never ran the call the proxy could not read');
+  const violations = readTrail(logDir).filter((record) => record.action === 'protocol_violation');
+  assert.equal(violations.length, 1);
+  assert.equal(violations[0]!.session_id, sessionId);
+  verifies(logDir);
+});
+
 test('sessions per principal: past MCP_MAX_SESSIONS_PER_PRINCIPAL an initialize gets 429, Retry-After and an auth_failure record; past MCP_MAX_SESSIONS, 503; nothing reaches the upstream', async () => {
   const logDir = join(makeTempDir('http-proxy-session-caps'), 'logs');
   const upstream = await startUpstream('everything');
