@@ -39,9 +39,9 @@ export interface MessageAuditorConfig {
   /** Shared by the auditors of one server (HTTP: one per session or request), so that a tools/list seen by one serves all. */
   schemas?: ToolSchemas;
   /**
-   * Drop a response whose id no pending request has, with a `protocol_violation` (stdio). A client may still take it
-   * for the answer to a request of its own (the MCP SDK's client matches `"1"` to 1), an answer with no record.
-   * Off over HTTP, where a resumed stream replays responses the proxy passed before.
+   * Drop a response whose id no request sent on this connection has, with a `protocol_violation`. A client may
+   * still take it for the answer to a request of its own (the MCP SDK's client matches `"1"` to 1), an answer with
+   * no record. Answers to requests already settled pass (a late answer, a resumed stream's replay).
    */
   dropUnmatchedResponses?: boolean;
 }
@@ -49,8 +49,8 @@ export interface MessageAuditorConfig {
 /** A message to send in place of the one that was held, undefined to send the original, null to send nothing. */
 export type Replacement = JsonRpcMessage | JsonRpcMessage[] | undefined | null;
 
-/** Ids of cancelled requests whose late answer may still come, kept for so many requests at most. */
-const CANCELLED_KEPT = 1024;
+/** Ids of settled requests (cancelled, answered, abandoned) whose answer may still come again, kept for so many at most. */
+const SETTLED_KEPT = 4096;
 
 interface Pending {
   id: JsonRpcId;
@@ -81,6 +81,8 @@ export class MessageAuditor {
   private sessionless = false;
   /** The id keys of cancelled requests whose late answer has not come, oldest first (a Map keeps insertion order). */
   private readonly cancelledIds = new Map<string, number>();
+  /** The id keys of requests answered or abandoned: a response with one of them again is a replay or a late answer. */
+  private readonly settledIds = new Set<string>();
   private readonly dropUnmatched: boolean;
 
   constructor(config: MessageAuditorConfig) {
@@ -208,6 +210,7 @@ export class MessageAuditor {
   private abandon(abandoned: Pending[], reason: string, type: string): Promise<JsonRpcResponse[]> {
     const records: Promise<unknown>[] = [];
     for (const entry of abandoned) {
+      this.settled(idKey(entry.id));
       if (!entry.audited) continue;
       this.conclude(entry.audited, (audited) => audited.failed({ message: reason, type }));
       records.push(this.records.written(entry.audited.span));
@@ -292,7 +295,7 @@ export class MessageAuditor {
     // Its late answer may still come: until it does, that id is not free again.
     const key = idKey(entry.id);
     this.cancelledIds.set(key, (this.cancelledIds.get(key) ?? 0) + 1);
-    if (this.cancelledIds.size > CANCELLED_KEPT) this.cancelledIds.delete(this.cancelledIds.keys().next().value!);
+    if (this.cancelledIds.size > SETTLED_KEPT) this.cancelledIds.delete(this.cancelledIds.keys().next().value!);
     if (!entry.audited) return;
     this.conclude(entry.audited, (audited) =>
       audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }),
@@ -306,6 +309,7 @@ export class MessageAuditor {
     const key = idKey(message.id);
     const entry = this.pending.take(key);
     if (!entry) return this.unmatched(key, message.id);
+    this.settled(key);
     if (entry.method === 'initialize' && !message.error)
       return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
@@ -315,13 +319,20 @@ export class MessageAuditor {
     return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
   }
 
+  /** Remembers a request that got its answer (or its error from the proxy), oldest forgotten first. */
+  private settled(key: string): void {
+    this.settledIds.add(key);
+    if (this.settledIds.size > SETTLED_KEPT) this.settledIds.delete(this.settledIds.values().next().value!);
+  }
+
   /**
-   * A response to no pending request: the late answer to a cancelled one
-   * passes (the client ignores it, as MCP says; its record was written at
-   * the cancellation). One with an id the server was never sent (a number
-   * echoed as a string, a stray id) could be taken by the client for the
-   * answer to another request: dropped with a `protocol_violation` when the
-   * front end drops unmatched responses.
+   * A response to no pending request. The late answer to a cancelled or
+   * abandoned request, or one a resumed stream replays, passes: the client
+   * ignores or dedupes it, and its record was written already; so does an
+   * error with id null. One with an
+   * id the server was never sent (a number echoed as a string, a stray id)
+   * could be taken by the client for the answer to another request: dropped
+   * with a `protocol_violation` when the front end drops unmatched responses.
    */
   private unmatched(key: string, id: JsonRpcId): Promise<null> | undefined {
     const late = this.cancelledIds.get(key);
@@ -330,7 +341,9 @@ export class MessageAuditor {
       else this.cancelledIds.delete(key);
       return undefined;
     }
-    if (!this.dropUnmatched) return undefined;
+    // An error with id null answers no request by design (JSON-RPC: the request's id could not be read), and HTTP
+    // servers send one with their 4xx statuses: it passes.
+    if (!this.dropUnmatched || id === null || this.settledIds.has(key)) return undefined;
     this.violation(
       {},
       {},

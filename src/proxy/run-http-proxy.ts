@@ -60,6 +60,7 @@ export async function runHttpProxy(options: HttpProxyOptions, env: Env = process
         awaitRecord: (span) => trail.awaitRecord(span),
         schemas,
         connection: { transport: 'streamable-http', networkTransport: 'tcp', actor: null, sessionId },
+        dropUnmatchedResponses: true,
       });
     const allowedHosts = listed && listed.length > 0 ? listed : LOOPBACK_HOSTNAMES;
     proxy = new HttpProxy({ upstream, newAuditor, trail, host, port, allowedHosts, tokens, limits, maxSessionsPerPrincipal: perPrincipal });

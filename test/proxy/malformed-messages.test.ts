@@ -225,3 +225,39 @@ test('stdio: an id reused after its request was cancelled is a protocol violatio
   assert.equal(await proxy.close(), 0);
   verifies(logDir);
 });
+
+test('HTTP: an upstream that answers 7 as "7": the answer is dropped with a record, and the client gets an error its call is recorded with', async () => {
+  const logDir = join(makeTempDir('http-proxy-string-ids'), 'logs');
+  // A few lines of our own: a careless upstream without sessions that echoes every id as a string.
+  const upstream = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: number };
+      if (message.id === undefined) return void res.writeHead(202).end();
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ jsonrpc: '2.0', id: String(message.id), result: { content: [{ type: 'text', text: 'ran' }] } }));
+    });
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  after(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  const proxy = await startHttpProxy(logDir, `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`);
+  after(() => proxy.process.stop());
+
+  const response = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify(call(7, 'answered as "7"')),
+  });
+  assert.equal(response.status, 502);
+  const answer = (await response.json()) as WireMessage;
+  assert.equal(answer.id, 7);
+  assert.match(answer.error?.message ?? '', /responses to no request it was sent/);
+  assert.equal(await proxy.process.stop(), 0);
+  const trail = readTrail(logDir);
+  assert.match(trail.find((record) => record.action === 'protocol_violation')?.error ?? '', /the server answered id 7, which no pending request has/);
+  const [recorded] = trail.filter((record) => record.action === 'tool_call');
+  assert.deepEqual([recorded?.request_id, recorded?.success], ['7', false], 'recorded as the client saw it: failed');
+  verifies(logDir);
+});
