@@ -1,4 +1,4 @@
-import { createReadStream, readSync } from 'node:fs';
+import { createReadStream, readSync, type ReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -51,13 +51,9 @@ const TAIL_RECHECK_MS = 20;
  * stream stopped: if the line in progress is completed meanwhile, it comes
  * back whole (and what was written after it is left to the next read).
  */
-export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed' | 'compression'>): AsyncGenerator<TrailLine> {
-  const unreadable = unreadableReason(file);
-  if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
-  const fd = openOwnFileForReading(file.path);
-  const source = createReadStream(file.path, { fd, autoClose: false });
-  // pipeline, not pipe: an error of the file's stream ends the gunzip's with it instead of going unhandled.
-  const stream: Readable = file.compressed ? pipeline(source, createGunzip(), () => {}) : source;
+export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compression'>): AsyncGenerator<TrailLine> {
+  // Not closed at the end of the stream: a last line being written is read again from the same descriptor.
+  const { fd, source, stream } = openTrailFile(file, { autoClose: false });
   try {
     // Split on the newline byte, which no UTF-8 sequence contains, and decode whole lines only. The start of a
     // line is kept as chunks until its end comes, so a line of many chunks is joined once, not once per chunk.
@@ -74,7 +70,7 @@ export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed
       if (start < chunk.length) carry.push(chunk.subarray(start));
     }
     if (carry.length === 0) return;
-    const rest = file.compressed ? null : await completedLastLine(fd, source.bytesRead);
+    const rest = file.compression === 'gzip' ? null : await completedLastLine(fd, source.bytesRead);
     if (rest) carry.push(rest);
     yield { text: Buffer.concat(carry).toString('utf8'), lineNumber: ++lineNumber, terminated: rest !== null };
   } finally {
@@ -86,6 +82,23 @@ export async function* readTrailLines(file: Pick<TrailFile, 'path' | 'compressed
 }
 
 const NEWLINE = 0x0a;
+
+/**
+ * A trail file's bytes, gunzipped if need be, opened as the writer opens its own files: a planted link is not
+ * followed, a planted FIFO not waited on. Throws for those, and for a compression other than gzip.
+ */
+export function openTrailFile(
+  file: Pick<TrailFile, 'path' | 'compression'>,
+  options: { autoClose?: boolean; highWaterMark?: number } = {},
+): { fd: number; source: ReadStream; stream: Readable } {
+  const unreadable = unreadableReason(file);
+  if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
+  const fd = openOwnFileForReading(file.path);
+  const source = createReadStream(file.path, { ...options, fd });
+  // pipeline, not pipe: an error of the file's stream ends the gunzip's with it instead of going unhandled.
+  const stream: Readable = file.compression === 'gzip' ? pipeline(source, createGunzip(), () => {}) : source;
+  return { fd, source, stream };
+}
 
 /** The rest of a line being written at `position`, up to its newline, once it has one; null if it gets none. */
 async function completedLastLine(fd: number, position: number): Promise<Buffer | null> {

@@ -1,13 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import type { Hash } from '../audit/checkpoint/merkle-tree.js';
 import { LineSplitter, treeFilesIn } from '../audit/checkpoint/trail-lines.js';
 import { FILE_STARTS_FILE, loadFileStarts } from '../audit/checkpoint/tree-state.js';
 import type { CompactRange } from '../audit/checkpoint/compact-range.js';
-import { openOwnFileForReading } from '../audit/trail/owned-files.js';
-import { unreadableReason } from './trail-files.js';
+import { openTrailFile } from './trail-files.js';
 
 /** The compact range standing for lines retention deleted: the one noted at the start of the oldest file kept. */
 export function retiredPrefix(dir: string): CompactRange | undefined {
@@ -23,12 +19,8 @@ export function retiredPrefix(dir: string): CompactRange | undefined {
 export async function forEachLeaf(dir: string, onFile: (name: string) => void, onLeaf: (leaf: Hash, line: Buffer) => void): Promise<void> {
   const splitter = new LineSplitter(onLeaf);
   for (const file of treeFilesIn(dir)) {
-    const unreadable = unreadableReason(file);
-    if (unreadable) throw new Error(`${file.path}: ${unreadable}`);
+    const { stream } = openTrailFile(file, { highWaterMark: 1 << 20 });
     onFile(file.name);
-    // Opened as the writer opens its own files: a planted link is not followed, a planted FIFO not waited on.
-    const source = createReadStream(file.path, { fd: openOwnFileForReading(file.path), highWaterMark: 1 << 20 });
-    const stream: Readable = file.compression === 'gzip' ? pipeline(source, createGunzip(), () => {}) : source;
     for await (const chunk of stream as AsyncIterable<Buffer>) splitter.feed(chunk);
     splitter.endFile();
   }

@@ -2,7 +2,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { PROTOCOL_VIOLATION_ACTION } from '../audit/record/audit-record.js';
 import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
-import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '../audit/record/summarize.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import { ConnectionRecords } from './connection-records.js';
 import {
@@ -20,7 +20,7 @@ import { PendingRequests } from './pending-requests.js';
 import { MethodAudits, type RequestParams } from './method-audits.js';
 import type { RejectedMessage } from './message-screen.js';
 import type { RecordLoss } from './refusal-answer.js';
-import { sessionEventSpan, sessionStartFields } from './session-record.js';
+import { sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
 import { jsonRpcFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
 import { WireIdentity, type RequestCarrier, type WireConnection } from './wire-identity.js';
@@ -138,15 +138,8 @@ export class MessageAuditor {
       this.conclude(audited, () => audited.failed({ message: rejected.message, type: String(rejected.code), code: rejected.code }));
       span = audited.span;
     } else {
-      const inputSummary = method === null ? {} : { method: this.audits.clean(method, report) };
-      span = sessionEventSpan(
-        this.requestConfig.tracer,
-        PROTOCOL_VIOLATION_ACTION,
-        who,
-        { inputSummary, resultSummary: null, requestId },
-        report,
-        rejected.message,
-      );
+      const fields = this.violationFields(method, requestId, report);
+      span = sessionEventSpan(this.requestConfig.tracer, PROTOCOL_VIOLATION_ACTION, who, fields, report, rejected.message);
     }
     return this.records.refusal(span);
   }
@@ -274,14 +267,13 @@ export class MessageAuditor {
   ): void {
     const report = newSummaryReport();
     const requestId = this.audits.clean(String(id), report);
-    const inputSummary = method === null ? {} : { method: this.audits.clean(method, report) };
-    this.records.event(
-      PROTOCOL_VIOLATION_ACTION,
-      this.identity.whoFor(params, report, carrier),
-      { inputSummary, resultSummary: null, requestId },
-      report,
-      why(requestId),
-    );
+    const who = this.identity.whoFor(params, report, carrier);
+    this.records.event(PROTOCOL_VIOLATION_ACTION, who, this.violationFields(method, requestId, report), report, why(requestId));
+  }
+
+  /** What a `protocol_violation` says of its message: the method it named (none for a response) and its id. */
+  private violationFields(method: string | null, requestId: string | null, report: SummaryReport): SessionFields {
+    return { inputSummary: method === null ? {} : { method: this.audits.clean(method, report) }, resultSummary: null, requestId };
   }
 
   private cancelled(params: Record<string, unknown>): void {

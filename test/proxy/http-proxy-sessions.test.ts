@@ -45,6 +45,17 @@ async function openSession(url: URL): Promise<string> {
   return sessionId;
 }
 
+/** A POST in the session, as a client sends it (the upstream's token included); `body` as it goes on the wire. */
+function postInSession(url: URL, sessionId: string, body: Buffer | string): Promise<Response> {
+  const headers = {
+    ...UPSTREAM_AUTH,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-session-id': sessionId,
+  };
+  return fetch(url, { method: 'POST', headers, body });
+}
+
 /**
  * Takes the writers' lock as a writer on another host would: touches the waiting note until the proxy's idle writer
  * lets the lock go, then makes the lock directory. No owner note of this host: the proxy waits for it to go stale.
@@ -219,11 +230,11 @@ test('SIGTERM with a call in flight to an upstream that answers in plain JSON: t
   const sessionId = await openSession(proxy.url);
 
   // No SSE stream is open for this call: the proxy has sent nothing yet when it shuts down, so it can still choose the status.
-  const call = fetch(proxy.url, {
-    method: 'POST',
-    headers: { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'wait', arguments: { ms: 120_000 } } }),
-  });
+  const call = postInSession(
+    proxy.url,
+    sessionId,
+    JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'wait', arguments: { ms: 120_000 } } }),
+  );
   await upstream.process.until(() => upstream.process.output.includes('wait 120000 started'), 'the call to reach the upstream');
   const stopped = proxy.process.stop('SIGTERM');
   const answer = await call;
@@ -250,12 +261,7 @@ test('a tools/call body led by a BOM, which the SDK v1 transport skips and runs:
   const proxy = await startHttpProxy(logDir, upstream.url);
   started.push(upstream.process, proxy.process);
   const sessionId = await openSession(proxy.url);
-  const post = (body: Buffer) =>
-    fetch(proxy.url, {
-      method: 'POST',
-      headers: { ...UPSTREAM_AUTH, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': sessionId },
-      body,
-    });
+  const post = (body: Buffer) => postInSession(proxy.url, sessionId, body);
   const call = (ms: number) =>
     Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: ms, method: 'tools/call', params: { name: 'wait', arguments: { ms } } }));
 
