@@ -81,7 +81,7 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     recordEvent: (event) => recordAuditEvent(tracer, awaitRecord, redactor, event),
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
-      await provider.forceFlush();
+      // Each processor's shutdown flushes it first: a flush before would make a silent collector's wait count twice.
       await provider.shutdown();
       output.detach();
     },

@@ -2,6 +2,7 @@ import { TraceFlags, type Context } from '@opentelemetry/api';
 import { getNumberFromEnv } from '@opentelemetry/core';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { redactedSpan } from '../audit/redaction/redacted-span.js';
+import { COLLECTOR_WAIT_MS, finishedWithin } from './bounded-wait.js';
 import { DroppedSpanCounter } from './dropped-span-counter.js';
 
 export interface ForwardingSpanProcessorConfig {
@@ -16,10 +17,9 @@ export interface ForwardingSpanProcessorConfig {
   /** Where drop reports go; stderr by default (stdout is JSON-RPC on stdio). */
   report?: (line: string) => void;
   /**
-   * How long forceFlush and shutdown wait for a collector, default 1500 ms:
-   * the exporter retries a collector that is down or slow for up to its
-   * timeout (10 s), longer than a process being stopped has. Spans still
-   * queued or in flight when shutdown gives up are reported as abandoned.
+   * How long forceFlush and shutdown wait for a collector, default
+   * COLLECTOR_WAIT_MS. Spans still queued or in flight when shutdown gives up
+   * are reported as abandoned.
    */
   flushTimeoutMillis?: number;
 }
@@ -57,7 +57,7 @@ export class ForwardingSpanProcessor implements SpanProcessor {
       ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
     });
     this.report = config.report ?? ((line) => void process.stderr.write(`${line}\n`));
-    this.flushTimeoutMillis = config.flushTimeoutMillis ?? 1500;
+    this.flushTimeoutMillis = config.flushTimeoutMillis ?? COLLECTOR_WAIT_MS;
     const interval = option(config.reportIntervalMillis, 'MCP_AUDIT_DROP_REPORT_INTERVAL_MS') ?? 10_000;
     this.timer = setInterval(() => void this.reportDrops(false), interval).unref();
   }
@@ -83,23 +83,16 @@ export class ForwardingSpanProcessor implements SpanProcessor {
 
   async forceFlush(): Promise<void> {
     // A failed export is already counted; it must not fail or stall the caller's flush.
-    await this.withinFlushTimeout(this.batch.forceFlush());
+    await finishedWithin(this.batch.forceFlush(), this.flushTimeoutMillis);
     await this.reportDrops(false);
   }
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.timer);
-    await this.withinFlushTimeout(this.batch.shutdown());
+    await finishedWithin(this.batch.shutdown(), this.flushTimeoutMillis);
     await this.reportDrops(true);
     await this.drops.shutdown();
-  }
-
-  private async withinFlushTimeout(work: Promise<void>): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.flushTimeoutMillis)));
-    await Promise.race([work.catch(() => {}), timedOut]);
-    clearTimeout(timer);
   }
 
   /** Writes one line if spans were lost since the last report; reports never overlap. */

@@ -1,6 +1,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { finishedWithin } from './bounded-wait.js';
 import { ForwardingSpanProcessor } from './forwarding-span-processor.js';
 import { OperationDurationProcessor } from './operation-duration-processor.js';
 import { otlpTargetFromEnv, sdkDisabled } from './otlp-env.js';
@@ -72,11 +73,19 @@ export async function observabilityFromEnv(resource: Resource, env: Env = proces
   if (readers.length > 0) {
     const { MeterProvider } = await import('@opentelemetry/sdk-metrics');
     const meterProvider = new MeterProvider({ resource, readers });
+    // As for spans: a collector that never answers must not hold up a process being stopped.
+    const bounded = async (work: Promise<void>, when: string): Promise<void> => {
+      if (!(await finishedWithin(work)) && metrics) {
+        process.stderr.write(
+          `mcp-audit: metrics not exported to ${metrics.url} at ${when}: the collector did not answer in time; the audit trail is unaffected\n`,
+        );
+      }
+    };
     spanProcessors.push(
       new OperationDurationProcessor(
         meterProvider.getMeter('mcp-audit-trail'),
-        () => meterProvider.shutdown().catch(() => {}),
-        () => meterProvider.forceFlush().catch(() => {}),
+        () => bounded(meterProvider.shutdown(), 'shutdown'),
+        () => bounded(meterProvider.forceFlush(), 'flush'),
       ),
     );
   }

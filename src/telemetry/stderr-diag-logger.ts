@@ -1,10 +1,26 @@
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { diagLogLevelFromString } from '@opentelemetry/core';
 
-function writeToStderr(level: string): (message: string, ...args: unknown[]) => void {
+/**
+ * The SDK's global error handler logs an exception as its properties in
+ * JSON, stack and all (a failed metric export is a dozen lines): below
+ * DEBUG its message is enough.
+ */
+function exceptionMessage(message: string): string {
+  if (!message.startsWith('{"')) return message;
+  try {
+    const flattened: unknown = JSON.parse(message);
+    const text = (flattened as { message?: unknown }).message;
+    return typeof text === 'string' ? text : message;
+  } catch {
+    return message;
+  }
+}
+
+function writeToStderr(level: string, short: boolean): (message: string, ...args: unknown[]) => void {
   return (message, ...args) => {
     const extra = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : JSON.stringify(arg)));
-    process.stderr.write(`otel ${level}: ${[message, ...extra].join(' ')}\n`);
+    process.stderr.write(`otel ${level}: ${[short ? exceptionMessage(message) : message, ...extra].join(' ')}\n`);
   };
 }
 
@@ -14,13 +30,14 @@ function writeToStderr(level: string): (message: string, ...args: unknown[]) => 
  * every level to stderr, at OTEL_LOG_LEVEL (default WARN).
  */
 export function installStderrDiagLogger(): void {
-  const logger: DiagLogger = {
-    error: writeToStderr('error'),
-    warn: writeToStderr('warn'),
-    info: writeToStderr('info'),
-    debug: writeToStderr('debug'),
-    verbose: writeToStderr('verbose'),
-  };
   const level = diagLogLevelFromString(process.env['OTEL_LOG_LEVEL']) ?? DiagLogLevel.WARN;
+  const short = level < DiagLogLevel.DEBUG;
+  const logger: DiagLogger = {
+    error: writeToStderr('error', short),
+    warn: writeToStderr('warn', short),
+    info: writeToStderr('info', short),
+    debug: writeToStderr('debug', short),
+    verbose: writeToStderr('verbose', short),
+  };
   diag.setLogger(logger, { logLevel: level, suppressOverrideMessage: true });
 }

@@ -32,3 +32,25 @@ test('the stdio proxy forwards the span of every record over OTLP before it exit
   assert.equal(call?.name, 'tools/call echo');
   assert.equal(call?.attributes['network.transport'], 'pipe');
 });
+
+test('a collector that never answers does not hold the stdio proxy up: it exits soon after its client leaves, its trail complete', async () => {
+  const collector = await OtlpReceiver.start('hang');
+  receivers.push(collector);
+  const logDir = join(makeTempDir('proxy-forwarding-hang'), 'logs');
+  // Spans and metrics both go to the collector that never answers, each exporter waiting out its own 10 s timeout.
+  const proxy = new WireProxy(logDir, PYTHON_SERVER, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl });
+  await proxy.handshake();
+  proxy.call(2, 'echo', { text: 'recorded, not forwarded' });
+  await proxy.response(2);
+  const leftAt = Date.now();
+  assert.equal(await proxy.close(), 0);
+  // Clients stop a server that lingers after its stdin closes (often within a few seconds): the forwarding waits 1.5 s at most.
+  const lingeredMs = Date.now() - leftAt;
+  assert.ok(lingeredMs < 6000, `the proxy lingered ${lingeredMs} ms after its client left`);
+  assert.deepEqual(
+    readTrail(logDir).map((record) => record.action),
+    ['session_start', 'tool_call', 'session_end'],
+  );
+  assert.match(proxy.stderr, /3 spans not forwarded .*abandoned at shutdown: 3/);
+  assert.match(proxy.stderr, /metrics not exported to .* at shutdown: the collector did not answer in time/);
+});
