@@ -41,6 +41,8 @@ export class TrailEndTracker implements LeaseHolder {
    */
   private known: ChainLink = GENESIS;
   private headLags = false;
+  /** Since when the head lags: a commit saves it itself only once that is UPKEEP_LATE_MS ago. */
+  private headLagsSince = 0;
   private headSavedAt = 0;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
@@ -114,20 +116,24 @@ export class TrailEndTracker implements LeaseHolder {
     } else {
       this.position = { link, file: target, offset: bytes, lines, ino };
     }
-    this.headLags = true;
+    this.lagging();
     if (saveNow) this.saveHead();
   }
 
   /** Retention deleted files: the start anchor moves, and the head says so at once. */
   moveStart(start: ChainLink): void {
     this.start = start;
-    this.headLags = true;
+    this.lagging();
     this.saveHead();
   }
 
-  /** After a commit: rewrites the head if the lease's timer was too late to (UPKEEP_LATE_MS). */
+  /**
+   * After a commit: rewrites the head if the lease's timer was too late to (UPKEEP_LATE_MS). Counted from when the
+   * head began to lag, not from its last save: after an idle spell that save is long ago, and the first commit would
+   * write the head on its caller's path (an open and a write) where the timer does it 20 ms later.
+   */
   committed(now: number): void {
-    if (this.headLags && now - this.headSavedAt >= UPKEEP_LATE_MS) this.saveHead();
+    if (this.headLags && now - this.headLagsSince >= UPKEEP_LATE_MS) this.saveHead();
   }
 
   /** reopen() (SIGHUP): look at the current file before the next write. */
@@ -181,6 +187,12 @@ export class TrailEndTracker implements LeaseHolder {
     this.remember();
     this.position = null;
     this.headFile.close();
+  }
+
+  private lagging(): void {
+    if (this.headLags) return;
+    this.headLags = true;
+    this.headLagsSince = Date.now();
   }
 
   private remember(): void {

@@ -137,10 +137,15 @@ export class TrailLockLease {
     this.lock.unlock();
   }
 
-  /** A commit comes after an idle spell: the head is saved IDLE_AFTER_MS after it again, not at the next poll. */
+  /**
+   * A commit comes after an idle spell: the head is saved IDLE_AFTER_MS after it again, not at the next poll. A new
+   * busy stretch begins: the note, looked at by the idle polls, is looked at again LOCK_HOLD_MAX_MS into it (or when
+   * idle again), not by this commit on its caller's path.
+   */
   private wake(): void {
     if (this.idleSince === null) return;
     this.idleSince = null;
+    this.waitersCheckedAt = Date.now();
     this.stopTimer();
     this.holder.resumed();
   }

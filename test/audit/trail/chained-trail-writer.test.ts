@@ -411,7 +411,8 @@ test('the head stays open only while the writer is busy: a head deleted while th
   await writerWentIdle(writer);
   unlinkSync(join(dir, 'audit.head.json'));
   await writer.append(auditRecord(3));
-  // The new head is at the path, not in a descriptor to the deleted file.
+  // Saved once the writer is idle again (not on the caller's path): at the path, not in a descriptor to the deleted file.
+  await writerWentIdle(writer);
   const head = JSON.parse(readFileSync(join(dir, 'audit.head.json'), 'utf8')) as { last: { seq: number } };
   writer.close();
   const [file] = readdirSync(dir).filter((name) => name.endsWith('.jsonl'));

@@ -155,3 +155,19 @@ test('AUDIT_FSYNC=off: no fdatasync or fsync at all', async (t) => {
     'no sync in this mode, of any file',
   );
 });
+
+test('AUDIT_FSYNC=off: a record after an idle spell is answered after its one write(2), the head saved later, off its path', async (t) => {
+  const trace = await traceWriter(tempRoot(t, 'off'), 'off');
+  // Record 4 comes PAUSE_MS after the last commit, long after the writer went idle (20 ms) with the lock kept.
+  const answered = trace.answer('answered 4');
+  const write = trace.trailWrites[3]!;
+  const window = `\n${trace.describe(write - 1, answered + 1)}`;
+  assert.ok(write < answered, `record 4 written before its answer${window}`);
+  assert.equal(
+    trace.find(write, answered, (call) => call.path === trace.headPath),
+    -1,
+    `no head open or write between the record and its answer${window}`,
+  );
+  // Later: within 20 ms of the stretch's last commit (records 5 and 6 follow at once), or at close.
+  assert.notEqual(trace.find(answered, trace.calls.length, callOn('pwrite64', trace.headPath)), -1, `the head saved after the answer${window}`);
+});
