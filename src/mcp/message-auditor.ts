@@ -2,7 +2,7 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { PROTOCOL_VIOLATION_ACTION } from '../audit/record/audit-record.js';
 import { capturePolicyFrom, type CapturePolicy } from '../audit/record/capture-levels.js';
 import { Redactor, type RedactionConfig } from '../audit/redaction/redactor.js';
-import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
+import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '../audit/record/summarize.js';
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import { ConnectionRecords } from './connection-records.js';
 import {
@@ -20,7 +20,9 @@ import { PendingRequests } from './pending-requests.js';
 import { MethodAudits, type RequestParams } from './method-audits.js';
 import type { RejectedMessage } from './message-screen.js';
 import type { RecordLoss } from './refusal-answer.js';
-import { sessionEventSpan, sessionStartFields, type SessionFields } from './session-record.js';
+import { refusalSpan, violationFields, type Clean } from './refusal-record.js';
+import { sessionStartFields } from './session-record.js';
+import { SettledRequests } from './settled-requests.js';
 import { jsonRpcFailure, thrownErrorMessage } from './tool-call-result.js';
 import { ToolSchemas } from './tool-schemas.js';
 import { WireIdentity, type RequestCarrier, type WireConnection } from './wire-identity.js';
@@ -49,9 +51,6 @@ export interface MessageAuditorConfig {
 /** A message to send in place of the one that was held, undefined to send the original, null to send nothing. */
 export type Replacement = JsonRpcMessage | JsonRpcMessage[] | undefined | null;
 
-/** Ids of settled requests (cancelled, answered, abandoned) whose answer may still come again, kept for so many at most. */
-const SETTLED_KEPT = 4096;
-
 interface Pending {
   id: JsonRpcId;
   method: string;
@@ -79,11 +78,9 @@ export class MessageAuditor {
   private readonly requestConfig: AuditedRequestConfig;
   private readonly records: ConnectionRecords;
   private sessionless = false;
-  /** The id keys of cancelled requests whose late answer has not come, oldest first (a Map keeps insertion order). */
-  private readonly cancelledIds = new Map<string, number>();
-  /** The id keys of requests answered or abandoned: a response with one of them again is a replay or a late answer. */
-  private readonly settledIds = new Set<string>();
+  private readonly settled = new SettledRequests();
   private readonly dropUnmatched: boolean;
+  private readonly clean: Clean = (text, report) => this.audits.clean(text, report);
 
   constructor(config: MessageAuditorConfig) {
     const limits = config.summaryLimits ?? DEFAULT_SUMMARY_LIMITS;
@@ -91,7 +88,7 @@ export class MessageAuditor {
     const redactor = new Redactor(config.redaction);
     this.audits = new MethodAudits((name) => this.schemas.declaredFields(name), {}, capturePolicyFrom(config.capture), limits, redactor);
     this.methods = this.audits.auditedMethods(config.recordToolsList ?? process.env['AUDIT_RECORD_TOOLS_LIST'] === 'true');
-    this.identity = new WireIdentity(config.connection, (text, report) => this.audits.clean(text, report));
+    this.identity = new WireIdentity(config.connection, this.clean);
     this.requestConfig = { tracer: config.tracer, redactor, limits, captureArgumentsInSpan: config.captureArgumentsInSpan ?? false };
     this.records = new ConnectionRecords(config.tracer, config.awaitRecord);
     this.dropUnmatched = config.dropUnmatchedResponses ?? false;
@@ -117,30 +114,10 @@ export class MessageAuditor {
    * record is written, or to why it could not be; never rejects.
    */
   refused(rejected: RejectedMessage, carrier: RequestCarrier = {}): Promise<RecordLoss> {
-    const report = newSummaryReport();
-    const { sentId, method, params } = rejected;
-    const requestId = sentId === null ? null : this.audits.clean(typeof sentId === 'string' ? sentId : JSON.stringify(sentId), report);
-    const who = this.identity.whoFor(params, report, carrier);
-    // A notification is never answered, so it is no audited request even when it names an audited method.
-    const describe = method !== null && rejected.answered ? this.methods.get(method) : undefined;
-    let span: Span;
-    if (describe && method !== null) {
-      this.records.countRequest();
-      const audited = new AuditedRequest(
-        this.requestConfig,
-        method,
-        requestId ?? 'null',
-        who,
-        describe(params as RequestParams, report),
-        report,
-        params['_meta'],
-      );
-      this.conclude(audited, () => audited.failed({ message: rejected.message, type: String(rejected.code), code: rejected.code }));
-      span = audited.span;
-    } else {
-      const fields = this.violationFields(method, requestId, report);
-      span = sessionEventSpan(this.requestConfig.tracer, PROTOCOL_VIOLATION_ACTION, who, fields, report, rejected.message);
-    }
+    const span = refusalSpan(rejected, this.methods, this.requestConfig, this.clean, {
+      whoFor: (_requestId, report) => this.identity.whoFor(rejected.params, report, carrier),
+      countRequest: () => this.records.countRequest(),
+    });
     return this.records.refusal(span);
   }
 
@@ -203,7 +180,7 @@ export class MessageAuditor {
   private abandon(abandoned: Pending[], reason: string, type: string): Promise<JsonRpcResponse[]> {
     const records: Promise<unknown>[] = [];
     for (const entry of abandoned) {
-      this.settled(idKey(entry.id));
+      this.settled.answered(idKey(entry.id));
       if (!entry.audited) continue;
       this.conclude(entry.audited, (audited) => audited.failed({ message: reason, type }));
       records.push(this.records.written(entry.audited.span));
@@ -241,8 +218,7 @@ export class MessageAuditor {
       );
     }
     const key = idKey(id);
-    if (this.cancelledIds.has(key)) {
-      this.cancelledIds.delete(key);
+    if (this.settled.reusesCancelled(key)) {
       this.violation(
         params,
         carrier,
@@ -266,14 +242,9 @@ export class MessageAuditor {
     why: (requestId: string) => string,
   ): void {
     const report = newSummaryReport();
-    const requestId = this.audits.clean(String(id), report);
+    const requestId = this.clean(String(id), report);
     const who = this.identity.whoFor(params, report, carrier);
-    this.records.event(PROTOCOL_VIOLATION_ACTION, who, this.violationFields(method, requestId, report), report, why(requestId));
-  }
-
-  /** What a `protocol_violation` says of its message: the method it named (none for a response) and its id. */
-  private violationFields(method: string | null, requestId: string | null, report: SummaryReport): SessionFields {
-    return { inputSummary: method === null ? {} : { method: this.audits.clean(method, report) }, resultSummary: null, requestId };
+    this.records.event(PROTOCOL_VIOLATION_ACTION, who, violationFields(method, requestId, this.clean, report), report, why(requestId));
   }
 
   private cancelled(params: Record<string, unknown>): void {
@@ -284,10 +255,7 @@ export class MessageAuditor {
   }
 
   private recordCancelled(entry: Pending, why: string | null): void {
-    // Its late answer may still come: until it does, that id is not free again.
-    const key = idKey(entry.id);
-    this.cancelledIds.set(key, (this.cancelledIds.get(key) ?? 0) + 1);
-    if (this.cancelledIds.size > SETTLED_KEPT) this.cancelledIds.delete(this.cancelledIds.keys().next().value!);
+    this.settled.cancelledRequest(idKey(entry.id));
     if (!entry.audited) return;
     this.conclude(entry.audited, (audited) =>
       audited.failed({ message: `cancelled by the client${why === null ? '' : `: ${why}`}`, type: 'cancelled' }),
@@ -301,7 +269,7 @@ export class MessageAuditor {
     const key = idKey(message.id);
     const entry = this.pending.take(key);
     if (!entry) return this.unmatched(key, message.id);
-    this.settled(key);
+    this.settled.answered(key);
     if (entry.method === 'initialize' && !message.error)
       return this.sessionless ? void this.identity.initialized(message.result) : this.sessionStarted(entry, message);
     if (entry.method === 'tools/list' && !message.error) this.schemas.learn(message.result);
@@ -309,12 +277,6 @@ export class MessageAuditor {
     if (!audited) return undefined;
     this.conclude(audited, () => (message.error ? audited.failed(jsonRpcFailure(message.error)) : audited.returned(message.result)));
     return this.records.hold(audited.span, message.id, 'the result of this call is withheld');
-  }
-
-  /** Remembers a request that got its answer (or its error from the proxy), oldest forgotten first. */
-  private settled(key: string): void {
-    this.settledIds.add(key);
-    if (this.settledIds.size > SETTLED_KEPT) this.settledIds.delete(this.settledIds.values().next().value!);
   }
 
   /**
@@ -327,15 +289,9 @@ export class MessageAuditor {
    * with a `protocol_violation` when the front end drops unmatched responses.
    */
   private unmatched(key: string, id: JsonRpcId): Promise<null> | undefined {
-    const late = this.cancelledIds.get(key);
-    if (late !== undefined) {
-      if (late > 1) this.cancelledIds.set(key, late - 1);
-      else this.cancelledIds.delete(key);
-      return undefined;
-    }
     // An error with id null answers no request by design (JSON-RPC: the request's id could not be read), and HTTP
     // servers send one with their 4xx statuses: it passes.
-    if (!this.dropUnmatched || id === null || this.settledIds.has(key)) return undefined;
+    if (this.settled.unmatched(key) !== 'stray' || !this.dropUnmatched || id === null) return undefined;
     this.violation(
       {},
       {},
@@ -364,7 +320,7 @@ export class MessageAuditor {
     this.identity.initialized(message.result);
     const report = newSummaryReport();
     const who = this.identity.whoFor(entry.params, report, entry.carrier);
-    const fields = sessionStartFields(entry.params, this.identity.protocolVersion, (text, r) => this.audits.clean(text, r), report);
+    const fields = sessionStartFields(entry.params, this.identity.protocolVersion, this.clean, report);
     return this.records.startSession(who, fields, report, message.id);
   }
 }
