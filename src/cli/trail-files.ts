@@ -6,10 +6,8 @@ import { treeFilesIn } from '../audit/checkpoint/trail-lines.js';
 import type { AnyTrailFile } from '../audit/trail/trail-file-order.js';
 import { openOwnFileForReading } from '../audit/trail/owned-files.js';
 
-/** One file of the trail, with where it is; `compressed`: gzipped (the one compression the CLI reads). */
-export interface TrailFile extends AnyTrailFile {
-  compressed: boolean;
-}
+/** One file of the trail, with where it is and its compression (the CLI reads plain and gzip). */
+export type TrailFile = AnyTrailFile;
 
 /**
  * The trail files in `dir` in chain order, rotated ones (logrotate's `.1`, `.2.gz`, dateext) included, whatever
@@ -17,7 +15,7 @@ export interface TrailFile extends AnyTrailFile {
  * which a crash can leave), counts once, plain, as it does in the tree. Other files are ignored.
  */
 export function listTrailFiles(dir: string): TrailFile[] {
-  return treeFilesIn(dir).map((file) => ({ ...file, compressed: file.compression === 'gzip' }));
+  return treeFilesIn(dir);
 }
 
 /** Why a file cannot be read (a compression other than gzip), or null. */

@@ -43,15 +43,15 @@ test("rotated files (logrotate numbered, dateext, extension) are listed in chain
   // Misnamed by hand: the chain, not the name, decides the order; files without records keep their name's place.
   writeFileSync(join(dir, 'audit_2026-01-17.jsonl.9'), first(3));
   assert.deepEqual(
-    listTrailFiles(dir).map((file) => [file.name, file.compressed]),
+    listTrailFiles(dir).map((file) => [file.name, file.compression]),
     [
-      ['audit_2026-01-15.jsonl.2.gz', true],
-      ['audit_2026-01-17.jsonl.9', false],
-      ['audit_2026-01-15.jsonl.1', false],
-      ['audit_2026-01-15.jsonl', false],
-      ['audit_2026-01-16.jsonl-20260116', false],
-      ['audit_2026-01-16.jsonl', false],
-      ['audit_2026-01-16-20260117.jsonl', false],
+      ['audit_2026-01-15.jsonl.2.gz', 'gzip'],
+      ['audit_2026-01-17.jsonl.9', 'none'],
+      ['audit_2026-01-15.jsonl.1', 'none'],
+      ['audit_2026-01-15.jsonl', 'none'],
+      ['audit_2026-01-16.jsonl-20260116', 'none'],
+      ['audit_2026-01-16.jsonl', 'none'],
+      ['audit_2026-01-16-20260117.jsonl', 'none'],
     ],
   );
 });

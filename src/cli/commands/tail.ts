@@ -133,7 +133,7 @@ export const tailCommand = defineCommand({
     for (const record of await lastRecords(files, lines, filter)) await print(record);
     if (!values.follow) return 0;
 
-    const live = (all: TrailFile[]) => all.filter((file) => !file.compressed);
+    const live = (all: TrailFile[]) => all.filter((file) => file.compression === 'none');
     const newest = live(files).at(-1);
     let follower = newest ? new FileFollower(newest, true, await countLines(newest)) : null;
     process.stderr.write(`following ${follower ? follower.file.path : `${dir} (no trail file yet)`}; Ctrl-C to stop\n`);
