@@ -4,23 +4,27 @@ import { diagLogLevelFromString } from '@opentelemetry/core';
 /**
  * The SDK's global error handler logs an exception as its properties in
  * JSON, stack and all (a failed metric export is a dozen lines): below
- * DEBUG its message is enough.
+ * DEBUG its message is enough, on one line.
  */
-function exceptionMessage(message: string): string {
-  if (!message.startsWith('{"')) return message;
-  try {
-    const flattened: unknown = JSON.parse(message);
-    const text = (flattened as { message?: unknown }).message;
-    return typeof text === 'string' ? text : message;
-  } catch {
-    return message;
+function shortMessage(message: string): string {
+  let text = message;
+  if (message.startsWith('{"')) {
+    try {
+      const flattened = (JSON.parse(message) as { message?: unknown }).message;
+      if (typeof flattened === 'string') text = flattened;
+    } catch {
+      // Not the handler's JSON after all: printed as it is.
+    }
   }
+  return text.replace(/\s*\n\s*/g, ' ');
 }
 
 function writeToStderr(level: string, short: boolean): (message: string, ...args: unknown[]) => void {
-  return (message, ...args) => {
+  // Typed as a string, but callers pass what they have: the Prometheus exporter logs its Error itself.
+  return (message: unknown, ...args) => {
+    const text = typeof message === 'string' ? message : String(message);
     const extra = args.map((arg) => (arg instanceof Error ? arg.message : typeof arg === 'string' ? arg : JSON.stringify(arg)));
-    process.stderr.write(`otel ${level}: ${[short ? exceptionMessage(message) : message, ...extra].join(' ')}\n`);
+    process.stderr.write(`otel ${level}: ${[short ? shortMessage(text) : text, ...extra].join(' ')}\n`);
   };
 }
 

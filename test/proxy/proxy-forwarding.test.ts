@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
@@ -53,4 +55,25 @@ test('a collector that never answers does not hold the stdio proxy up: it exits 
   );
   assert.match(proxy.stderr, /3 spans not forwarded .*abandoned at shutdown: 3/);
   assert.match(proxy.stderr, /metrics not exported to .* at shutdown: the collector did not answer in time/);
+});
+
+test('a Prometheus port already taken: one line on stderr, and the proxy records and answers as ever', async () => {
+  const busy = createServer().listen(0, '127.0.0.1');
+  await once(busy, 'listening');
+  try {
+    const logDir = join(makeTempDir('proxy-prometheus-busy'), 'logs');
+    const proxy = new WireProxy(logDir, PYTHON_SERVER, { PROMETHEUS_PORT: String((busy.address() as AddressInfo).port) });
+    await proxy.handshake();
+    proxy.call(2, 'echo', { text: 'still audited' });
+    await proxy.response(2);
+    assert.equal(await proxy.close(), 0);
+    assert.deepEqual(
+      readTrail(logDir).map((record) => record.action),
+      ['session_start', 'tool_call', 'session_end'],
+    );
+    assert.match(proxy.stderr, /^otel error: Error: listen EADDRINUSE.*$/m);
+    assert.doesNotMatch(proxy.stderr, /TypeError|"stack"/);
+  } finally {
+    busy.close();
+  }
 });

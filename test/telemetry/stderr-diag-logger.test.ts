@@ -10,6 +10,7 @@ function errorHandlerOutput(logLevel: string | undefined): string {
     installStderrDiagLogger();
     globalErrorHandler(new Error('PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)'));
     globalErrorHandler('a plain string');
+    globalErrorHandler(new Error('first line\\n  second line'));
   `;
   const env = { ...process.env };
   delete env['OTEL_LOG_LEVEL'];
@@ -23,7 +24,7 @@ function errorHandlerOutput(logLevel: string | undefined): string {
 test("an exception the SDK's error handler logs is one line on stderr with its message, not its JSON with the stack", () => {
   assert.equal(
     errorHandlerOutput(undefined),
-    'otel error: PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)\notel error: a plain string\n',
+    'otel error: PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)\notel error: a plain string\notel error: first line second line\n',
   );
 });
 
