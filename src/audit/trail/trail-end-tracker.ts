@@ -71,9 +71,11 @@ export class TrailEndTracker implements LeaseHolder {
     this.position = loaded.position;
     this.known = loaded.position.link;
     this.start = loaded.start;
-    // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten at the first write.
+    // Just read and matching the files, the head is current; anything else (none yet, repaired) lags from the start, so
+    // that the first commit rewrites it: a writer killed before the timer's save would leave the next one to repair again.
     this.fileCheckedAt = this.headSavedAt = loaded.current ? Date.now() : 0;
-    this.headLags = false;
+    this.headLags = !loaded.current;
+    this.headLagsSince = 0;
     return findings;
   }
 

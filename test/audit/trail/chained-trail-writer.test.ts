@@ -520,3 +520,18 @@ test('settings come from AUDIT_* variables, and a bad value names its variable',
   assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_FSYNC: 'sometimes' }), /AUDIT_FSYNC must be off, batch or always/);
   assert.throws(() => trailWriterConfigFromEnv('logs', { AUDIT_RETENTION_DAYS: 'a week' }), /AUDIT_RETENTION_DAYS must be a whole number/);
 });
+
+test('a head rebuilt when the lock is taken is written by the first commit, not by the timer after it', async () => {
+  const dir = makeTempDir('writer');
+  const first = writerFor(dir);
+  await first.append(auditRecord(1));
+  first.close();
+  // Lost, as after a crash before a writer's first save: the next writer rebuilds it from the files.
+  unlinkSync(join(dir, 'audit.head.json'));
+  const writer = writerFor(dir);
+  await writer.append(auditRecord(2));
+  // Read before any timer could run: killed now, this writer would leave the next one nothing to repair again.
+  const head = JSON.parse(readFileSync(join(dir, 'audit.head.json'), 'utf8')) as { last: { seq: number } };
+  writer.close();
+  assert.equal(head.last.seq, 3, 'record 1, the recovery record, record 2');
+});
