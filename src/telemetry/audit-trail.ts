@@ -6,6 +6,7 @@ import { RedactingSpanProcessor } from '../audit/redaction/redacted-span.js';
 import type { RedactionConfig } from '../audit/redaction/redactor.js';
 import { openAuditFileOutput } from './audit-file-output.js';
 import { recordAuditEvent, type AuditEvent } from './audit-event.js';
+import { settledOnShutdown } from './settled-shutdown.js';
 
 export type { AuditEvent };
 
@@ -68,7 +69,10 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     resource,
     sampler: new AlwaysOnSampler(),
     // Whatever leaves through another processor (OTLP, metrics, the user's) carries no secret either.
-    spanProcessors: [auditProcessor, ...(config.spanProcessors ?? []).map((processor) => new RedactingSpanProcessor(processor, redactor))],
+    spanProcessors: [
+      auditProcessor,
+      ...(config.spanProcessors ?? []).map((processor) => settledOnShutdown(new RedactingSpanProcessor(processor, redactor))),
+    ],
   });
   if (config.register ?? true) provider.register();
 
@@ -82,8 +86,11 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
     forceFlush: () => provider.forceFlush(),
     async shutdown() {
       // Each processor's shutdown flushes it first: a flush before would make a silent collector's wait count twice.
-      await provider.shutdown();
-      output.detach();
+      try {
+        await provider.shutdown();
+      } finally {
+        output.detach();
+      }
     },
   };
 }

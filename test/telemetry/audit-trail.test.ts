@@ -1,4 +1,5 @@
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ExportResultCode } from '@opentelemetry/core';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -77,3 +78,49 @@ test('a process with a dozen trails exits without a listener warning, and the ex
       ['exit_probe'],
     );
 });
+
+test("a processor whose shutdown fails does not cut the others' off: each is flushed and shut down, the failure said on stderr", async () => {
+  const logDir = makeTempDir('trail');
+  const failing: SpanProcessor = {
+    onStart: () => {},
+    onEnd: () => {},
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.reject(new Error('exporter gone')),
+  };
+  // Sends its queue at shutdown and takes a moment to close, after the failing one has failed.
+  const exported: string[] = [];
+  let closed = false;
+  const exporter: SpanExporter = {
+    export: (spans, done) => {
+      exported.push(...spans.map((span) => span.name));
+      done({ code: ExportResultCode.SUCCESS });
+    },
+    shutdown: () => new Promise((resolve) => setTimeout(resolve, 50)).then(() => void (closed = true)),
+  };
+  const trail = startAuditTrail({
+    logDir,
+    register: false,
+    spanProcessors: [failing, new BatchSpanProcessor(exporter, { scheduledDelayMillis: 60_000 })],
+  });
+  await trail.recordEvent({ action: 'auth_failure', error: 'invalid bearer token' });
+  const stderr = captureStderr();
+  try {
+    await trail.shutdown();
+  } finally {
+    stderr.restore();
+  }
+  assert.equal(readTrail(logDir).length, 1);
+  assert.deepEqual(exported, ['auth_failure']);
+  assert.equal(closed, true, 'the trail shut down only once every processor had');
+  assert.match(stderr.text(), /exporter gone/);
+});
+
+function captureStderr(): { text(): string; restore(): void } {
+  const write = process.stderr.write.bind(process.stderr);
+  let text = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    text += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  return { text: () => text, restore: () => void (process.stderr.write = write) };
+}
