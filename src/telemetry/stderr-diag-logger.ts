@@ -10,8 +10,10 @@ function shortMessage(message: string): string {
   let text = message;
   if (message.startsWith('{"')) {
     try {
-      const flattened = (JSON.parse(message) as { message?: unknown }).message;
-      if (typeof flattened === 'string') text = flattened;
+      const flattened = JSON.parse(message) as { message?: unknown; code?: unknown };
+      // An export error's code is the collector's HTTP status: kept.
+      if (typeof flattened.message === 'string')
+        text = flattened.code === undefined ? flattened.message : `${flattened.message} (code ${String(flattened.code)})`;
     } catch {
       // Not the handler's JSON after all: printed as it is.
     }

@@ -11,6 +11,7 @@ function errorHandlerOutput(logLevel: string | undefined): string {
     globalErrorHandler(new Error('PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)'));
     globalErrorHandler('a plain string');
     globalErrorHandler(new Error('first line\\n  second line'));
+    globalErrorHandler(Object.assign(new Error('Service Unavailable'), { code: 503, data: 'collector overloaded' })); // as OTLPExporterError
   `;
   const env = { ...process.env };
   delete env['OTEL_LOG_LEVEL'];
@@ -24,7 +25,7 @@ function errorHandlerOutput(logLevel: string | undefined): string {
 test("an exception the SDK's error handler logs is one line on stderr with its message, not its JSON with the stack", () => {
   assert.equal(
     errorHandlerOutput(undefined),
-    'otel error: PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)\notel error: a plain string\notel error: first line second line\n',
+    'otel error: PeriodicExportingMetricReader: metrics export failed (error Error: Request timed out)\notel error: a plain string\notel error: first line second line\notel error: Service Unavailable (code 503)\n',
   );
 });
 
