@@ -38,9 +38,10 @@ export interface LeaseHolder {
  * watches that note (inotify) and hands the lock over at once when idle, or after LOCK_HOLD_MAX_MS of a busy
  * stretch; it also looks at the note every LOCK_HOLD_MAX_MS of a busy stretch and every IDLE_POLL_MS while idle,
  * for waiters on another host, whose touch raises no event here (the commit that ends an idle spell does not look,
- * to keep a stat off its caller's path: such a waiter waits at most about IDLE_POLL_MS + 2 × LOCK_HOLD_MAX_MS). Once another process wanted the lock
- * (within CONTENTION_MEMORY_MS), or where the note cannot be watched, the writer lets the lock go after
- * IDLE_AFTER_MS of idle instead, and at least every LOCK_HOLD_UNCHECKED_MAX_MS without a watch.
+ * to keep a stat off its caller's path: such a waiter waits at most about IDLE_POLL_MS + 2 × LOCK_HOLD_MAX_MS).
+ * Once another process wanted the lock (within CONTENTION_MEMORY_MS), or where the note cannot be watched, the
+ * writer lets the lock go after IDLE_AFTER_MS of idle instead, and at least every LOCK_HOLD_UNCHECKED_MAX_MS
+ * without a watch.
  *
  * The flip side of holding: a writer SIGKILLed while holding leaves the lock; on the same host (and PID
  * namespace) the next writer takes it over at once (lock-owner.ts), elsewhere after AUDIT_LOCK_STALE_MS.
