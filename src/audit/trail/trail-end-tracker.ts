@@ -71,11 +71,10 @@ export class TrailEndTracker implements LeaseHolder {
     this.position = loaded.position;
     this.known = loaded.position.link;
     this.start = loaded.start;
-    // Just read and matching the files, the head is current; anything else (none yet, repaired) lags from the start, so
-    // that the first commit rewrites it: a writer killed before the timer's save would leave the next one to repair again.
+    // Just read and matching the files, the head is current; anything else (none yet, repaired) is rewritten by the
+    // first commit that writes (see lagging()). Not before: a head saved now would name a torn line as whole.
     this.fileCheckedAt = this.headSavedAt = loaded.current ? Date.now() : 0;
-    this.headLags = !loaded.current;
-    this.headLagsSince = 0;
+    this.headLags = false;
     return findings;
   }
 
@@ -191,10 +190,15 @@ export class TrailEndTracker implements LeaseHolder {
     this.headFile.close();
   }
 
+  /**
+   * A write moved the trail's end past the head. A head not saved since it was found stale (`headSavedAt` 0: none, or
+   * repaired) counts as lagging for long, so that this commit saves it: a writer killed before the timer's save would
+   * leave the next one to repair it again.
+   */
   private lagging(): void {
     if (this.headLags) return;
     this.headLags = true;
-    this.headLagsSince = Date.now();
+    this.headLagsSince = this.headSavedAt === 0 ? 0 : Date.now();
   }
 
   private remember(): void {
