@@ -499,3 +499,26 @@ test('a planted empty file dated 0000-01-01: one note for the stretch without fi
   assert.deepEqual(report.problems, []);
   assert.deepEqual(report.notes, ['no file for 0000-01-02..2026-02-09 (740021 days)']);
 });
+
+test('files retired while verify reads the trail: the report is of a second pass, clean, and says so', async () => {
+  const dir = makeTempDir('verify-retired-meanwhile');
+  let today = '2026-05-01';
+  const now = () => new Date(`${today}T12:00:00.000Z`);
+  const first = new ChainedTrailWriter({ directory: dir, hasher: keyed, now });
+  for (const day of ['2026-05-01', '2026-05-02', '2026-05-03']) {
+    today = day;
+    await first.append(auditRecord(1, `${day}T12:00:00.000Z`));
+  }
+  first.close();
+  today = '2026-05-04';
+  const retiring = new ChainedTrailWriter({ directory: dir, hasher: keyed, retentionDays: 1, now });
+  const verifying = verifyTrail(dir, { hasher: keyed });
+  // The first pass has read the head and listed the files (before its first await): retention deletes and compresses now.
+  retiring.appendWithCallback(auditRecord(2, `${today}T12:00:00.000Z`), () => {});
+  retiring.flushSync();
+  retiring.close();
+  assert.ok(!readdirSync(dir).includes('audit_2026-05-01.jsonl'), 'retention ran while the first pass was under way');
+  const report = await verifying;
+  assert.deepEqual(report.problems, []);
+  assert.match(report.notes.join('\n'), /the trail's files changed while verify read them \(logrotate, retention\): this report is of pass 2/);
+});
