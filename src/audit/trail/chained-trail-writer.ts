@@ -2,7 +2,7 @@ import { basename, dirname, join } from 'node:path';
 import { auditFileNameFor, type AuditRecord } from '../record/audit-record.js';
 import { CrossProcessLock } from './cross-process-lock.js';
 import { ChainHasher } from './hash-chain.js';
-import { JsonlFileSink } from '../jsonl-file-sink.js';
+import { JsonlFileSink } from './jsonl-file-sink.js';
 import { TrailCommitter, type AppendCallback, type PendingRecord } from './trail-committer.js';
 import { TrailEndTracker } from './trail-end-tracker.js';
 import { TrailFsync } from './trail-fsync.js';

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AuditRecord } from '../record/audit-record.js';
 import type { TrailWriterStats } from './trail-writer-stats.js';
 import { ChainedLines, type ChainHasher, type ChainLink } from './hash-chain.js';
-import { PartialWriteError, type JsonlFileSink } from '../jsonl-file-sink.js';
+import { PartialWriteError, type JsonlFileSink } from './jsonl-file-sink.js';
 import { statOrNull, type TrailEndTracker } from './trail-end-tracker.js';
 import { parseTrailFileName, trailFileName, type TrailFileName } from './trail-file-name.js';
 import type { TrailFsync } from './trail-fsync.js';

@@ -1,5 +1,5 @@
 import type { TrailWriterStats } from './trail-writer-stats.js';
-import type { JsonlFileSink } from '../jsonl-file-sink.js';
+import type { JsonlFileSink } from './jsonl-file-sink.js';
 import type { FsyncMode } from './trail-writer-config.js';
 
 /** AUDIT_FSYNC applied to the sink's open file (see trail-writer-config.ts for what each mode promises). */

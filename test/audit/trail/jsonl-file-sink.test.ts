@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { JsonlFileSink, PartialWriteError } from '../../src/audit/jsonl-file-sink.js';
-import { fillDisk, FULL_DISK_ERROR } from '../support/full-disk.js';
-import { makeTempDir } from '../support/trail-files.js';
+import { JsonlFileSink, PartialWriteError } from '../../../src/audit/trail/jsonl-file-sink.js';
+import { fillDisk, FULL_DISK_ERROR } from '../../support/full-disk.js';
+import { makeTempDir } from '../../support/trail-files.js';
 
 test('creates the directory 0700 and files 0600', () => {
   const dir = join(makeTempDir('sink'), 'nested', 'logs');

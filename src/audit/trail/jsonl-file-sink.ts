@@ -1,8 +1,8 @@
 import { closeSync, constants, fdatasyncSync, fstatSync, mkdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fsyncDirectory } from './trail/fsync-directory.js';
-import { checkOwnDirectory, openOwnFileForWriting, type OnTightened } from './trail/owned-files.js';
-import { asError } from './as-error.js';
+import { fsyncDirectory } from './fsync-directory.js';
+import { checkOwnDirectory, openOwnFileForWriting, type OnTightened } from './owned-files.js';
+import { asError } from '../as-error.js';
 
 /** A write that failed after `written` of its bytes reached the file. */
 export class PartialWriteError extends Error {
