@@ -232,7 +232,11 @@ export class TrailCommitter {
       if (entry.done) settle(entry);
       else this.backlog.written(entry.record);
     }
-    if (failure) for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
+    if (failure) {
+      for (let index = from + whole; index < from + count; index++) this.noteUnwritten(entries[index]!, failure);
+      // Part of a line may have reached the file: the next write, under this lock too, looks at the file first.
+      this.end.recheck();
+    }
     return failure;
   }
 

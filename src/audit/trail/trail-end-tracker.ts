@@ -93,9 +93,14 @@ export class TrailEndTracker implements LeaseHolder {
     return { matches, found };
   }
 
-  /** The files do not end where the position says: take over what continues the chain, report the rest. */
+  /**
+   * The files do not end where the position says: take over what continues the chain, report the rest. The new
+   * position counts a torn line as whole, for the next write to close: the head is not saved for it until a write
+   * succeeds (a head behind the files is taken over again; one naming a torn line as whole would be believed).
+   */
   reconcile(findings: RecoveryFindings): void {
     this.position = reconcileWithFiles(this.directory, this.head(), this.hasher, findings);
+    this.headLags = false;
   }
 
   /** Still not what was expected after repairs (replaced under us): continue the chain at `target`'s actual end. */
