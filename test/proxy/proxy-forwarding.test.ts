@@ -13,16 +13,24 @@ import { PYTHON_SERVER, WireProxy } from '../support/wire-proxy.js';
 const receivers: OtlpReceiver[] = [];
 after(() => Promise.all(receivers.map((receiver) => receiver.close())));
 
+/** A proxy with `env` that answers one `echo` call, then its client leaves at once: how it exited, and how long that took. */
+async function oneCallThenLeave(name: string, env: Record<string, string>, text: string) {
+  const logDir = join(makeTempDir(name), 'logs');
+  const proxy = new WireProxy(logDir, PYTHON_SERVER, env);
+  await proxy.handshake();
+  proxy.call(2, 'echo', { text });
+  await proxy.response(2);
+  const leftAt = Date.now();
+  const status = await proxy.close();
+  return { logDir, proxy, status, lingeredMs: Date.now() - leftAt };
+}
+
 test('the stdio proxy forwards the span of every record over OTLP before it exits, the calls just before the end too', async () => {
   const collector = await OtlpReceiver.start();
   receivers.push(collector);
-  const logDir = join(makeTempDir('proxy-forwarding'), 'logs');
-  const proxy = new WireProxy(logDir, PYTHON_SERVER, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl });
-  await proxy.handshake();
-  proxy.call(2, 'echo', { text: 'forwarded' });
-  await proxy.response(2);
   // The client leaves at once: the spans still queued for the collector must go out as the proxy stops.
-  assert.equal(await proxy.close(), 0);
+  const { logDir, status } = await oneCallThenLeave('proxy-forwarding', { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl }, 'forwarded');
+  assert.equal(status, 0);
 
   const records = readTrail(logDir);
   assert.deepEqual(
@@ -38,16 +46,14 @@ test('the stdio proxy forwards the span of every record over OTLP before it exit
 test('a collector that never answers does not hold the stdio proxy up: it exits soon after its client leaves, its trail complete', async () => {
   const collector = await OtlpReceiver.start('hang');
   receivers.push(collector);
-  const logDir = join(makeTempDir('proxy-forwarding-hang'), 'logs');
   // Spans and metrics both go to the collector that never answers, each exporter waiting out its own 10 s timeout.
-  const proxy = new WireProxy(logDir, PYTHON_SERVER, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl });
-  await proxy.handshake();
-  proxy.call(2, 'echo', { text: 'recorded, not forwarded' });
-  await proxy.response(2);
-  const leftAt = Date.now();
-  assert.equal(await proxy.close(), 0);
+  const { logDir, proxy, status, lingeredMs } = await oneCallThenLeave(
+    'proxy-forwarding-hang',
+    { OTEL_EXPORTER_OTLP_ENDPOINT: collector.baseUrl },
+    'recorded, not forwarded',
+  );
+  assert.equal(status, 0);
   // Clients stop a server that lingers after its stdin closes (often within a few seconds): the forwarding waits 1.5 s at most.
-  const lingeredMs = Date.now() - leftAt;
   assert.ok(lingeredMs < 6000, `the proxy lingered ${lingeredMs} ms after its client left`);
   assert.deepEqual(
     readTrail(logDir).map((record) => record.action),
@@ -61,12 +67,9 @@ test('a Prometheus port already taken: one line on stderr, and the proxy records
   const busy = createServer().listen(0, '127.0.0.1');
   await once(busy, 'listening');
   try {
-    const logDir = join(makeTempDir('proxy-prometheus-busy'), 'logs');
-    const proxy = new WireProxy(logDir, PYTHON_SERVER, { PROMETHEUS_PORT: String((busy.address() as AddressInfo).port) });
-    await proxy.handshake();
-    proxy.call(2, 'echo', { text: 'still audited' });
-    await proxy.response(2);
-    assert.equal(await proxy.close(), 0);
+    const port = String((busy.address() as AddressInfo).port);
+    const { logDir, proxy, status } = await oneCallThenLeave('proxy-prometheus-busy', { PROMETHEUS_PORT: port }, 'still audited');
+    assert.equal(status, 0);
     assert.deepEqual(
       readTrail(logDir).map((record) => record.action),
       ['session_start', 'tool_call', 'session_end'],
