@@ -11,6 +11,7 @@ import { RejectedRequests } from './rejected-requests.js';
 import { declaredInputFields, interceptRequestHandler, onTransportConnected } from './sdk-internals.js';
 import { SessionEvents } from './session-events.js';
 import type { ToolAuditOptions } from './tool-audit-options.js';
+import { finishedWithin } from '../telemetry/bounded-wait.js';
 
 /**
  * Where the spans go and how to wait for their records: what both
@@ -116,13 +117,10 @@ export function instrumentMcpServer(server: McpServer, recorder: AuditRecorder, 
       return sessions.refused;
     },
     async drain(timeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([
+      await finishedWithin(
         Promise.allSettled([...auditor.callsInProgress(), ...sessions.pendingRecords(), ...rejections.pendingRecords()]),
-        timedOut,
-      ]);
-      clearTimeout(timer);
+        timeoutMs,
+      );
       // The SDK sends a response a few microtasks after its handler settles: let those go out.
       await new Promise((resolve) => setImmediate(resolve));
       auditor.abandonAll('server shut down before the call completed');
