@@ -84,13 +84,14 @@ export class StdioProxy {
       this.refuse(screened.refused, screened.batch);
       return;
     }
-    // Seen before it is passed on, so that the request is pending before any response can come.
-    this.config.auditor.fromClient(screened.accepted);
     // One wait for 'drain' however many lines of the current chunk still arrive while paused.
     if (!child.stdin.write(line) && !this.config.input.isPaused()) {
       this.config.input.pause();
       child.stdin.once('drain', () => this.config.input.resume());
     }
+    // Seen after it is passed on, so that the server starts while the proxy records the request; still pending
+    // before any response can come, since the server's stdout is read on a later turn of the event loop.
+    this.config.auditor.fromClient(screened.accepted);
   }
 
   /** Never passed to the server: recorded, then answered (an array for a batch), as the embedded server answers. */
