@@ -44,6 +44,8 @@ export class TrailEndTracker implements LeaseHolder {
   /** Since when the head lags: a commit saves it itself only once that is UPKEEP_LATE_MS ago. */
   private headLagsSince = 0;
   private headSavedAt = 0;
+  /** The last head save failed: said once on stderr, not at every try. */
+  private headSaveFails = false;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
   /** While the lock is kept idle: the head as it was left (null: none), to tell at the next commit whether it was touched. */
@@ -163,6 +165,17 @@ export class TrailEndTracker implements LeaseHolder {
   idle(): void {
     this.saveHead();
     this.fileCheckedAt = 0;
+    this.letHeadGo();
+  }
+
+  /** An idle poll: a head whose save failed is tried again, rather than left behind the records until the next commit. */
+  stillIdle(): void {
+    if (!this.headLags) return;
+    this.saveHead();
+    this.letHeadGo();
+  }
+
+  private letHeadGo(): void {
     this.headFile.close();
     this.idleHead = statOrNull(this.headFile.path);
   }
@@ -213,15 +226,25 @@ export class TrailEndTracker implements LeaseHolder {
   /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */
   saveHead(): void {
     if (!this.headLags || this.position === null) return;
-    this.headLags = false;
     this.headSavedAt = Date.now();
     this.stats.headWrites++;
     try {
       this.headFile.write(this.head(), this.hasher, this.durable);
     } catch (error) {
-      // The records are in the file; the next writer reconciles the lagging head with it.
-      process.stderr.write(`audit: could not update the head ${this.headFile.path}: ${(error as Error).message}\n`);
+      // The records are in the file, but while the head does not name them, records cut off the end go unnoticed by
+      // verify: it stays lagging, tried again by the next upkeep, idle poll or commit (or repaired by the next holder).
+      if (!this.headSaveFails) {
+        process.stderr.write(
+          `audit: could not update the head ${this.headFile.path}: ${(error as Error).message} (tried again until it is written or the lock is let go)\n`,
+        );
+      }
+      this.headSaveFails = true;
+      this.headLagsSince = this.headSavedAt; // retried by the timer, on a caller's path only if that runs late
+      return;
     }
+    this.headLags = false;
+    if (this.headSaveFails) process.stderr.write(`audit: the head ${this.headFile.path} is up to date again\n`);
+    this.headSaveFails = false;
   }
 
   private read(findings: RecoveryFindings): { position: TrailPosition; start: ChainLink; current?: boolean } {

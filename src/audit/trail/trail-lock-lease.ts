@@ -24,6 +24,8 @@ export interface LeaseHolder {
   upkeep(now: number): void;
   /** No commit for IDLE_AFTER_MS and the lock kept: the head brought up to date and let go, to be reopened by path. */
   idle(): void;
+  /** Each later poll of an idle spell (IDLE_POLL_MS). */
+  stillIdle(): void;
   /** The first commit after an idle spell comes. */
   resumed(): void;
   beforeRelease(): void;
@@ -250,7 +252,7 @@ export class TrailLockLease {
       this.idleSince = now;
       this.stats.idleHolds++;
       this.holder.idle();
-    }
+    } else this.holder.stillIdle();
     this.arm(IDLE_POLL_MS);
   };
 

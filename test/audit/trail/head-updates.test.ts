@@ -11,6 +11,8 @@ import type { TrailWriterConfig } from '../../../src/audit/trail/trail-writer-co
 import { verifyTrail } from '../../../src/cli/trail-verifier.js';
 import { auditRecord } from '../../support/chained-trail.js';
 import { writerWentIdle } from '../../support/writer-idle.js';
+import { fillDisk } from '../../support/full-disk.js';
+import { waitFor } from '../../support/helpdesk-process.js';
 import { makeTempDir } from '../../support/trail-files.js';
 import { startWriter } from '../../support/writer-process.js';
 
@@ -53,6 +55,40 @@ test('while one writer keeps the lock the head is rewritten now and then, not af
   assert.deepEqual(report.problems, []);
   assert.ok(!report.notes.some((note) => AFTER_HEAD.test(note)), report.notes.join('\n'));
   writer.close();
+});
+
+test('a head write that fails (a full disk) is tried again while the writer idles, not left behind the records until the next one', async (t) => {
+  const dir = makeTempDir('head-retry');
+  const writer = writerFor(dir);
+  t.after(() => writer.close());
+  const stderr = t.mock.method(process.stderr, 'write', () => true);
+  let spaceReturns = (): void => {};
+  t.after(() => spaceReturns());
+  // The head is saved 20 ms after a record, off its path: the disk must fill before that. A slow prlimit can miss it
+  // (the head is then current): another record, another try.
+  let seq = 0;
+  for (;;) {
+    await writer.append(auditRecord(++seq));
+    spaceReturns = fillDisk(0);
+    await writerWentIdle(writer);
+    if (headSeq(dir) < seq) break;
+    spaceReturns();
+    assert.ok(seq < 20, 'the disk never filled before the head was saved');
+  }
+  assert.ok(readdirSync(dir).includes('audit.lock'), 'the writer keeps the lock through its idle spell');
+  const failures = () => stderr.mock.calls.filter((call) => /could not update the head/.test(String(call.arguments[0]))).length;
+  assert.equal(failures(), 1);
+  const before = await verifyTrail(dir, { hasher });
+  assert.match(before.notes.join('\n'), AFTER_HEAD);
+
+  await new Promise((resolve) => setTimeout(resolve, 250)); // two idle polls fail too, and say nothing more
+  assert.equal(failures(), 1);
+  spaceReturns();
+  await waitFor(() => headSeq(dir) === seq, `the head to name seq ${seq}`);
+  assert.ok(stderr.mock.calls.some((call) => /head .* is up to date again/.test(String(call.arguments[0]))));
+  const after = await verifyTrail(dir, { hasher });
+  assert.deepEqual(after.problems, []);
+  assert.ok(!after.notes.some((note) => AFTER_HEAD.test(note)), after.notes.join('\n'));
 });
 
 test('with AUDIT_FSYNC=always the head is rewritten after every commit, before the record is acknowledged', async () => {
