@@ -27,8 +27,8 @@ const NOISE_EXCERPT = 200;
 
 /**
  * Stands between an MCP client and a server it starts, on stdio. Every line
- * from the client passes to the server byte for byte, after the auditor has
- * seen it, unless the proxy cannot read it as the server would (then it is
+ * from the client passes to the server byte for byte, the auditor noting it
+ * right after, unless the proxy cannot read it as the server would (then it is
  * refused, recorded and answered here: client-screen.ts); every JSON-RPC line from the server passes back, a response to an
  * audited request only once its record is written. Lines on the server's
  * stdout that are not JSON-RPC never reach the client, whose parser they
