@@ -99,7 +99,7 @@ export class MessageAuditor {
     return this.pending.size;
   }
 
-  /** A message (or batch) from the client, before it is passed to the server; `carrier` says who sent this one. */
+  /** A message (or batch) from the client, passed to the server (stdio: just now; HTTP: next), before any answer to it can be read; `carrier` says who sent this one. */
   fromClient(payload: JsonRpcMessage | JsonRpcMessage[], carrier: RequestCarrier = {}): void {
     for (const message of Array.isArray(payload) ? payload : [payload]) {
       if (isRequest(message)) this.request(message.id, message.method, paramsObject(message), carrier);

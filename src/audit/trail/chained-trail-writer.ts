@@ -167,11 +167,11 @@ export class ChainedTrailWriter {
    */
   flushSync(): void {
     if (this.pending.length > 0 || this.committer.hasBacklog || this.tightened.length > 0) this.commitPendingSync();
-    this.end.saveHead();
+    this.lease.saveHeadNow();
     // The head, tightened as it was written just now: its record, and the head again after it.
     if (this.tightened.length > 0) {
       this.commitPendingSync();
-      this.end.saveHead();
+      this.lease.saveHeadNow();
     }
   }
 

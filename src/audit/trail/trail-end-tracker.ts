@@ -50,6 +50,8 @@ export class TrailEndTracker implements LeaseHolder {
   private fileCheckedAt = 0;
   /** While the lock is kept idle: the head as it was left (null: none), to tell at the next commit whether it was touched. */
   private idleHead: FileState | null = null;
+  /** From idle() until the next commit, or until the lock is let go or lost. */
+  private idling = false;
 
   constructor(
     private readonly directory: string,
@@ -166,13 +168,12 @@ export class TrailEndTracker implements LeaseHolder {
     this.saveHead();
     this.fileCheckedAt = 0;
     this.letHeadGo();
+    this.idling = true;
   }
 
   /** An idle poll: a head whose save failed is tried again, rather than left behind the records until the next commit. */
   stillIdle(): void {
-    if (!this.headLags) return;
     this.saveHead();
-    this.letHeadGo();
   }
 
   private letHeadGo(): void {
@@ -182,10 +183,10 @@ export class TrailEndTracker implements LeaseHolder {
 
   /** The first commit after an idle spell: a head removed, replaced or written meanwhile is read again, as when the lock is taken. */
   resumed(): void {
+    this.idling = false;
     const left = this.idleHead;
     this.idleHead = null;
-    const found = statOrNull(this.headFile.path);
-    if (left && found && found.ino === left.ino && found.size === left.size && found.mtimeMs === left.mtimeMs) return;
+    if (left && sameFile(left, statOrNull(this.headFile.path))) return;
     this.remember();
     this.position = null;
   }
@@ -193,6 +194,13 @@ export class TrailEndTracker implements LeaseHolder {
   /** Before anyone else can take the lock: the next holder trusts the head, and opens it by path. */
   beforeRelease(): void {
     this.saveHead();
+    if (this.headLags && this.headSaveFails) {
+      process.stderr.write(
+        `audit: the lock is let go with the head ${this.headFile.path} behind the records; the next writer to take it repairs it\n`,
+      );
+    }
+    this.headSaveFails = false;
+    this.idling = false;
     this.remember();
     this.position = null;
     this.headFile.close();
@@ -203,6 +211,8 @@ export class TrailEndTracker implements LeaseHolder {
       `audit: the lock is no longer this process's (taken over as stale while it was frozen, or removed); it re-reads the trail's end before writing again\n`,
     );
     this.headLags = false;
+    this.headSaveFails = false;
+    this.idling = false;
     this.remember();
     this.position = null;
     this.headFile.close();
@@ -226,6 +236,8 @@ export class TrailEndTracker implements LeaseHolder {
   /** Writes the head if it lags behind what this writer wrote. Only under the lock: `position` is known only then. */
   saveHead(): void {
     if (!this.headLags || this.position === null) return;
+    // Kept idle, it is written only over the head as it was left: one touched meanwhile is read again at the next commit.
+    if (this.idling && !sameFile(this.idleHead, statOrNull(this.headFile.path))) return;
     this.headSavedAt = Date.now();
     this.stats.headWrites++;
     try {
@@ -245,6 +257,7 @@ export class TrailEndTracker implements LeaseHolder {
     this.headLags = false;
     if (this.headSaveFails) process.stderr.write(`audit: the head ${this.headFile.path} is up to date again\n`);
     this.headSaveFails = false;
+    if (this.idling) this.letHeadGo();
   }
 
   private read(findings: RecoveryFindings): { position: TrailPosition; start: ChainLink; current?: boolean } {
@@ -294,6 +307,12 @@ export class TrailEndTracker implements LeaseHolder {
       updated_at: this.now().toISOString(),
     };
   }
+}
+
+/** The same file in the same state, or both absent. */
+function sameFile(left: FileState | null, found: FileState | null): boolean {
+  if (left === null || found === null) return left === found;
+  return found.ino === left.ino && found.size === left.size && found.mtimeMs === left.mtimeMs;
 }
 
 /** lstat: a link planted where a trail file should be is seen as itself, never as the file it points at. */

@@ -26,6 +26,8 @@ export interface LeaseHolder {
   idle(): void;
   /** Each later poll of an idle spell (IDLE_POLL_MS). */
   stillIdle(): void;
+  /** Brings the head up to date now, if it lags. */
+  saveHead(): void;
   /** The first commit after an idle spell comes. */
   resumed(): void;
   beforeRelease(): void;
@@ -129,6 +131,11 @@ export class TrailLockLease {
     }
     this.lastCommitAt = Date.now();
     if (!this.timer) this.arm(IDLE_AFTER_MS);
+  }
+
+  /** The holder's head brought up to date outside the timer (exit handlers, shutdown), if the lock is still this process's. */
+  saveHeadNow(): void {
+    if (this.stillHeld()) this.holder.saveHead();
   }
 
   release(): void {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { ChainedTrailWriter } from '../../../src/audit/trail/chained-trail-writer.js';
 import { ChainHasher } from '../../../src/audit/trail/hash-chain.js';
 import { readTrailHead } from '../../../src/audit/trail/trail-head.js';
@@ -57,38 +57,58 @@ test('while one writer keeps the lock the head is rewritten now and then, not af
   writer.close();
 });
 
-test('a head write that fails (a full disk) is tried again while the writer idles, not left behind the records until the next one', async (t) => {
-  const dir = makeTempDir('head-retry');
+/** A writer whose head lags behind its two records, its save having failed on a full disk; the writer idle, the disk still full. */
+async function headSaveFailed(t: TestContext, name: string) {
+  const dir = makeTempDir(name);
+  let spaceReturns = (): void => {};
+  t.after(() => spaceReturns()); // first: a failed assertion must not close the writer on a full disk
   const writer = writerFor(dir);
   t.after(() => writer.close());
   const stderr = t.mock.method(process.stderr, 'write', () => true);
-  let spaceReturns = (): void => {};
-  t.after(() => spaceReturns());
-  // The head is saved 20 ms after a record, off its path: the disk must fill before that. A slow prlimit can miss it
-  // (the head is then current): another record, another try.
-  let seq = 0;
-  for (;;) {
-    await writer.append(auditRecord(++seq));
-    spaceReturns = fillDisk(0);
-    await writerWentIdle(writer);
-    if (headSeq(dir) < seq) break;
-    spaceReturns();
-    assert.ok(seq < 20, 'the disk never filled before the head was saved');
-  }
+  await writer.append(auditRecord(1)); // under a new lock: its commit saves the first head itself
+  await writer.append(auditRecord(2)); // the head lags: the lease's timer saves it 20 ms later
+  spaceReturns = fillDisk(0); // synchronous: the event loop, and that timer, wait for it
+  await writerWentIdle(writer);
+  assert.equal(headSeq(dir), 1);
   assert.ok(readdirSync(dir).includes('audit.lock'), 'the writer keeps the lock through its idle spell');
-  const failures = () => stderr.mock.calls.filter((call) => /could not update the head/.test(String(call.arguments[0]))).length;
-  assert.equal(failures(), 1);
+  const said = (pattern: RegExp) => stderr.mock.calls.filter((call) => pattern.test(String(call.arguments[0]))).length;
+  return { dir, writer, said, spaceReturns: () => spaceReturns() };
+}
+
+test('a head write that fails (a full disk) is tried again while the writer idles, not left behind the records until the next one', async (t) => {
+  const { dir, said, spaceReturns } = await headSaveFailed(t, 'head-retry');
+  assert.equal(said(/could not update the head/), 1);
   const before = await verifyTrail(dir, { hasher });
   assert.match(before.notes.join('\n'), AFTER_HEAD);
 
   await new Promise((resolve) => setTimeout(resolve, 250)); // two idle polls fail too, and say nothing more
-  assert.equal(failures(), 1);
+  assert.equal(said(/could not update the head/), 1);
   spaceReturns();
-  await waitFor(() => headSeq(dir) === seq, `the head to name seq ${seq}`);
-  assert.ok(stderr.mock.calls.some((call) => /head .* is up to date again/.test(String(call.arguments[0]))));
+  await waitFor(() => headSeq(dir) === 2, 'the head to name seq 2');
+  assert.equal(said(/head .* is up to date again/), 1);
   const after = await verifyTrail(dir, { hasher });
   assert.deepEqual(after.problems, []);
   assert.ok(!after.notes.some((note) => AFTER_HEAD.test(note)), after.notes.join('\n'));
+});
+
+test('a lagging head replaced while the writer idles is not taken as left: the next record is preceded by a recovery record', async (t) => {
+  const victim = join(makeTempDir('head-retry-victim'), 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  const { dir, writer, spaceReturns } = await headSaveFailed(t, 'head-retry-planted');
+  const head = join(dir, 'audit.head.json');
+  unlinkSync(head);
+  symlinkSync(victim, head);
+  spaceReturns();
+  await new Promise((resolve) => setTimeout(resolve, 250)); // two idle polls: neither writes through the link nor adopts it
+  assert.ok(lstatSync(head).isSymbolicLink());
+  await writer.append(auditRecord(3));
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  const records = trailRecords(dir);
+  assert.deepEqual(
+    records.map((record) => record['action'] === 'recovery'),
+    [false, false, true, false],
+  );
+  assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
 });
 
 test('with AUDIT_FSYNC=always the head is rewritten after every commit, before the record is acknowledged', async () => {
