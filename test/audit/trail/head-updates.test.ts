@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, lstatSync, readdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'node:test';
@@ -109,6 +109,70 @@ test('a lagging head replaced while the writer idles is not taken as left: the n
     [false, false, true, false],
   );
   assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
+});
+
+for (const [how, putBack] of [
+  [
+    'an older copy renamed over it, of the same size and mtime: told apart by its inode',
+    (head: string, older: string) => {
+      // Heads are padded to whole 512-byte blocks: the same size. touch -r copies the mtime to the nanosecond.
+      execFileSync('touch', ['-r', head, older]);
+      renameSync(older, head);
+    },
+  ],
+  [
+    'older bytes written into it, the same inode and size: told apart by its mtime',
+    (head: string, older: string) => {
+      writeFileSync(head, readFileSync(older));
+    },
+  ],
+] as const) {
+  test(`a head put back while the writer idles (${how}) is read again`, async (t) => {
+    const dir = makeTempDir('head-put-back');
+    const writer = writerFor(dir);
+    t.after(() => writer.close());
+    const head = join(dir, 'audit.head.json');
+    await writer.append(auditRecord(1));
+    await writerWentIdle(writer);
+    const older = join(makeTempDir('head-put-back-copy'), 'older.json');
+    copyFileSync(head, older);
+    await writer.append(auditRecord(2));
+    await writer.append(auditRecord(3));
+    await writerWentIdle(writer);
+    assert.equal(headSeq(dir), 3);
+    putBack(head, older);
+    await writer.append(auditRecord(4));
+    const records = trailRecords(dir);
+    assert.deepEqual(
+      records.map((record) => record['action'] === 'recovery'),
+      [false, false, false, true, false],
+    );
+    // Read again, the older head is behind the file: the records after it are taken over, and the recovery says so.
+    assert.equal(records[3]!['input_summary']['adopted_records'], 2);
+  });
+}
+
+test('a head damaged on disk (its seal no longer matches, under the same key) is rebuilt by the next writer, and a recovery record says so', async () => {
+  const dir = makeTempDir('head-damaged');
+  const first = writerFor(dir);
+  await first.append(auditRecord(1));
+  await first.append(auditRecord(2));
+  first.close();
+  const head = join(dir, 'audit.head.json');
+  const text = readFileSync(head, 'utf8');
+  const damaged = text.replace(/"updated_at":"\d{4}/, '"updated_at":"1999');
+  assert.notEqual(damaged, text);
+  writeFileSync(head, damaged);
+  const next = writerFor(dir);
+  await next.append(auditRecord(3));
+  next.close();
+  const records = trailRecords(dir);
+  assert.deepEqual(
+    records.map((record) => record['action'] === 'recovery'),
+    [false, false, true, false],
+  );
+  assert.match(String(records[2]!['input_summary']['head']), /head file unusable: head seal does not match/);
+  assert.equal(headSeq(dir), 4);
 });
 
 test('with AUDIT_FSYNC=always the head is rewritten after every commit, before the record is acknowledged', async () => {

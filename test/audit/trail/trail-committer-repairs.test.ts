@@ -2,7 +2,7 @@
 // checked before the next write, reported in a recovery record and written after, at its actual end. And retention,
 // which without AUDIT_RETENTION_DAYS is never planned at all.
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { AuditRecord } from '../../../src/audit/record/audit-record.js';
@@ -101,13 +101,62 @@ test('a file that keeps changing under the writer within one commit is repaired 
 test('a torn line another program left while the writer holds the lock is closed with a newline before the next record', async () => {
   const dir = makeTempDir('committer-repairs-torn');
   const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) });
+  // Two commits to one file before it: the line the recovery names is counted across both.
   await writer.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
+  await writer.append(auditRecord(2, `${DAY}T12:00:00.500Z`));
   await writerWentIdle(writer);
   appendFileSync(join(dir, FILE), '{"cut short');
+  await writer.append(auditRecord(3, `${DAY}T12:00:01.000Z`));
+  writer.close();
+  assert.deepEqual(lines(dir), [['tool_call', '1'], ['tool_call', '2'], '{"cut short', ['recovery', null], ['tool_call', '3']]);
+  assert.deepEqual(recoveries(dir), [{ torn_lines: [{ file: FILE, line: 3, bytes: 11, after_seq: 2 }] }]);
+});
+
+test('a file replaced while the writer holds the lock by one of the same size is told apart by its inode: the next record goes to the file at the path, not to the one it replaced', async () => {
+  const dir = makeTempDir('committer-repairs-same-size');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) });
+  await writer.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
+  await writerWentIdle(writer); // still holding the lock, the file still open
+  // A copy put in its place (an editor saving, a restore): same bytes, same size, another inode.
+  const copy = join(dir, 'copy.tmp');
+  copyFileSync(join(dir, FILE), copy);
+  renameSync(copy, join(dir, FILE));
   await writer.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
   writer.close();
-  assert.deepEqual(lines(dir), [['tool_call', '1'], '{"cut short', ['recovery', null], ['tool_call', '2']]);
-  assert.deepEqual(recoveries(dir), [{ torn_lines: [{ file: FILE, line: 2, bytes: 11, after_seq: 1 }] }]);
+  // Written through the descriptor it still held, record 2 would have gone to the replaced file, unlinked: lost.
+  assert.deepEqual(lines(dir), [
+    ['tool_call', '1'],
+    ['recovery', null],
+    ['tool_call', '2'],
+  ]);
+  // The record the copy holds is not one the writer wrote to that file: foreign to it, and said so.
+  assert.deepEqual(
+    recoveries(dir).map((summary) => Object.keys(summary)),
+    [['moved_file', 'foreign_lines']],
+  );
+});
+
+test('a file replaced while no writer holds the lock by one of the same size is told apart by its inode when the next writer takes the lock', async () => {
+  const dir = makeTempDir('committer-repairs-same-size-unlocked');
+  const writer = (): ChainedTrailWriter => new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) });
+  const first = writer();
+  await first.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
+  first.close();
+  const copy = join(dir, 'copy.tmp');
+  copyFileSync(join(dir, FILE), copy);
+  renameSync(copy, join(dir, FILE));
+  const next = writer();
+  await next.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
+  next.close();
+  assert.deepEqual(lines(dir), [
+    ['tool_call', '1'],
+    ['recovery', null],
+    ['tool_call', '2'],
+  ]);
+  assert.deepEqual(
+    recoveries(dir).map((summary) => Object.keys(summary)),
+    [['moved_file', 'foreign_lines']],
+  );
 });
 
 test('without AUDIT_RETENTION_DAYS no retention is planned: a new day leaves the earlier files as they are, and nothing is said of retention', async () => {
