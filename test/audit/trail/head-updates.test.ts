@@ -175,6 +175,30 @@ test('a head damaged on disk (its seal no longer matches, under the same key) is
   assert.equal(headSeq(dir), 4);
 });
 
+test('a head missing beside an empty file of a later day (begun, never written) is rebuilt from the last record: the chain goes on, it does not restart at seq 1', async () => {
+  const dir = makeTempDir('head-missing-empty-file');
+  const first = writerFor(dir);
+  await first.append(auditRecord(1, '2026-05-01T12:00:00.000Z'));
+  await first.append(auditRecord(2, '2026-05-01T12:00:01.000Z'));
+  first.close();
+  writeFileSync(join(dir, 'audit_2026-05-02.jsonl'), '', { mode: 0o600 });
+  unlinkSync(join(dir, 'audit.head.json'));
+  const next = writerFor(dir);
+  await next.append(auditRecord(3, '2026-05-02T12:00:00.000Z'));
+  next.close();
+  const records = trailRecords(dir);
+  assert.deepEqual(
+    records.map((record) => [record['action'], record['seq']]),
+    [
+      ['tool_call', 1],
+      ['tool_call', 2],
+      ['recovery', 3],
+      ['tool_call', 4],
+    ],
+  );
+  assert.match(String(records[2]!['input_summary']['head']), /^head file missing/);
+});
+
 test('with AUDIT_FSYNC=always the head is rewritten after every commit, before the record is acknowledged', async () => {
   const dir = makeTempDir('head');
   const writer = writerFor(dir, { fsync: 'always' });
