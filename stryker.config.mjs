@@ -11,6 +11,14 @@ const modules = {
   head: { mutate: 'src/audit/trail/trail-head.ts', tests: ['test/audit/trail/trail-head.test.js', 'test/audit/trail/fsync-durability.test.js', 'test/cli/trail-verifier.test.js'] },
   redactor: { mutate: 'src/audit/redaction/redactor.ts', tests: ['test/audit/redaction/redactor.test.js', 'test/audit/record/summarize.test.js'] },
   auditor: { mutate: 'src/mcp/handler-auditor.ts', tests: ['test/mcp/instrument-mcp-server.test.js', 'test/mcp/handler-auditor.test.js', 'test/mcp/redaction.test.js'] },
+  // Where the trail ends and when the head is rewritten: the writer tests that repair, tear, fill the disk and idle.
+  tracker: {
+    mutate: 'src/audit/trail/trail-end-tracker.ts',
+    tests: ['test/audit/trail/trail-committer.test.js', 'test/audit/trail/trail-committer-repairs.test.js', 'test/audit/trail/trail-committer-full-disk.test.js',
+      'test/audit/trail/chained-trail-writer.test.js', 'test/audit/trail/head-updates.test.js', 'test/audit/trail/torn-write-recovery.test.js',
+      'test/audit/trail/removed-log-directory.test.js', 'test/audit/trail/trail-lock-lease.test.js', 'test/audit/trail/fsync-durability.test.js',
+      'test/audit/trail/hostile-log-directory.test.js', 'test/audit/trail/lost-lock-refresh.test.js'],
+  },
   // The slower writer tests are in too: they alone kill the backlog's, retention's and the partial write's mutants.
   committer: {
     mutate: 'src/audit/trail/trail-committer.ts',
