@@ -4,7 +4,7 @@ import type { TrailWriterStats } from './trail-writer-stats.js';
 import { GENESIS, type ChainHasher, type ChainLink } from './hash-chain.js';
 import { readTrailHead, type TrailHead, type TrailHeadFile } from './trail-head.js';
 import type { LeaseHolder } from './trail-lock-lease.js';
-import { moveImpostorAside, readOwnFile } from './owned-files.js';
+import { moveImpostorAside, readOwnFile, UntrustedFileError } from './owned-files.js';
 import { linkBefore, listAllTrailFiles, rebuildPosition, reconcileWithFiles, type RecoveryFindings, type TrailPosition } from './trail-recovery.js';
 
 /**
@@ -46,6 +46,8 @@ export class TrailEndTracker implements LeaseHolder {
   private headSavedAt = 0;
   /** The last head save failed: said once on stderr, not at every try. */
   private headSaveFails = false;
+  /** The last head save refused what is at the head's path (a planted link, a FIFO). */
+  private headRefused = false;
   /** When the current file was last found, by a stat under the lock, to be where the position says. */
   private fileCheckedAt = 0;
   /** While the lock is kept idle: the head as it was left (null: none), to tell at the next commit whether it was touched. */
@@ -79,6 +81,7 @@ export class TrailEndTracker implements LeaseHolder {
     // first commit that writes (see lagging()). Not before: a head saved now would name a torn line as whole.
     this.fileCheckedAt = this.headSavedAt = loaded.current ? Date.now() : 0;
     this.headLags = false;
+    this.headRefused = false;
     return findings;
   }
 
@@ -165,9 +168,10 @@ export class TrailEndTracker implements LeaseHolder {
    * path again (one removed meanwhile is made anew, not written unlinked), and the next commit looks at the file first.
    */
   idle(): void {
+    const open = this.headFile.openInode();
     this.saveHead();
     this.fileCheckedAt = 0;
-    this.letHeadGo();
+    this.letHeadGo(open);
     this.idling = true;
   }
 
@@ -176,9 +180,14 @@ export class TrailEndTracker implements LeaseHolder {
     this.saveHead();
   }
 
-  private letHeadGo(): void {
+  /**
+   * Closes the head and notes it as left. Not one replaced while it was open (its saves went to the file it replaced),
+   * nor one a save refused (a planted link): "none left", so that the next commit reads the head again.
+   */
+  private letHeadGo(open = this.headFile.openInode()): void {
     this.headFile.close();
-    this.idleHead = statOrNull(this.headFile.path);
+    const found = statOrNull(this.headFile.path);
+    this.idleHead = this.headRefused || (open !== null && found?.ino !== open) ? null : found;
   }
 
   /** The first commit after an idle spell: a head removed, replaced or written meanwhile is read again, as when the lock is taken. */
@@ -252,9 +261,14 @@ export class TrailEndTracker implements LeaseHolder {
       }
       this.headSaveFails = true;
       this.headLagsSince = this.headSavedAt; // retried by the timer, on a caller's path only if that runs late
+      this.headRefused = error instanceof UntrustedFileError;
+      // Kept idle: a try that failed may have changed the head itself (created it, written it before a failed sync),
+      // which is not someone else's touch. A refused impostor is left to the next commit to read again.
+      if (this.idling && !this.headRefused) this.idleHead = statOrNull(this.headFile.path);
       return;
     }
     this.headLags = false;
+    this.headRefused = false;
     if (this.headSaveFails) process.stderr.write(`audit: the head ${this.headFile.path} is up to date again\n`);
     this.headSaveFails = false;
     if (this.idling) this.letHeadGo();

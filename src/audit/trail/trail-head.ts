@@ -133,7 +133,9 @@ export class TrailHeadFile {
     data[size - 1] = 0x0a;
     const fd = this.descriptor();
     try {
-      writeSync(fd, data, 0, size, 0);
+      // A short write (a file size limit part-way) would leave a torn head taken for a saved one.
+      const written = writeSync(fd, data, 0, size, 0);
+      if (written !== size) throw new Error(`short write of the head: ${written} of ${size} bytes`);
       if (this.size !== size) {
         ftruncateSync(fd, size);
         this.size = size;
@@ -146,6 +148,16 @@ export class TrailHeadFile {
     } catch (error) {
       this.close();
       throw error;
+    }
+  }
+
+  /** The inode of the file open for writing, or null if none is: the caller tells by it whether the path still leads there. */
+  openInode(): number | null {
+    if (this.fd === null) return null;
+    try {
+      return fstatSync(this.fd).ino;
+    } catch {
+      return null;
     }
   }
 

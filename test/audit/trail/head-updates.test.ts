@@ -111,6 +111,49 @@ test('a lagging head replaced while the writer idles is not taken as left: the n
   assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
 });
 
+test('a head write cut short (a file size limit part-way through it) counts as failed and is tried again', async (t) => {
+  const dir = makeTempDir('head-short-write');
+  let spaceReturns = (): void => {};
+  t.after(() => spaceReturns());
+  const writer = writerFor(dir);
+  t.after(() => writer.close());
+  const stderr = t.mock.method(process.stderr, 'write', () => true);
+  await writer.append(auditRecord(1));
+  await writer.append(auditRecord(2));
+  spaceReturns = fillDisk(100); // the head's 512 bytes are written at offset 0: 100 of them fit
+  await writerWentIdle(writer);
+  assert.ok(
+    stderr.mock.calls.some((call) => /could not update the head .*short write of the head: 100 of 512 bytes/.test(String(call.arguments[0]))),
+  );
+  spaceReturns();
+  await waitFor(() => {
+    const read = readTrailHead(join(dir, 'audit.head.json'), hasher);
+    return read.status === 'ok' && read.head.last.seq === 2;
+  }, 'the head to be whole again and name seq 2');
+});
+
+test('a head replaced by a link during a busy stretch is not taken as left when the writer goes idle: the next record is preceded by a recovery record', async () => {
+  const victim = join(makeTempDir('head-busy-planted-victim'), 'victim.txt');
+  writeFileSync(victim, 'precious\n');
+  const dir = makeTempDir('head-busy-planted');
+  const writer = writerFor(dir);
+  const head = join(dir, 'audit.head.json');
+  await writer.append(auditRecord(1));
+  await writer.append(auditRecord(2)); // the head is open: its next save goes through the descriptor
+  unlinkSync(head);
+  symlinkSync(victim, head);
+  await writerWentIdle(writer);
+  await writer.append(auditRecord(3));
+  writer.close();
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  const records = trailRecords(dir);
+  assert.deepEqual(
+    records.map((record) => record['action'] === 'recovery'),
+    [false, false, true, false],
+  );
+  assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
+});
+
 for (const [how, putBack] of [
   [
     'an older copy renamed over it, of the same size and mtime: told apart by its inode',
