@@ -75,6 +75,17 @@ async function headSaveFailed(t: TestContext, name: string) {
   return { dir, writer, said, spaceReturns: () => spaceReturns() };
 }
 
+/** The link planted as the head was never written through, and a recovery record before record 3 says it was moved aside. */
+function impostorMovedBeforeThirdRecord(dir: string, victim: string): void {
+  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+  const records = trailRecords(dir);
+  assert.deepEqual(
+    records.map((record) => record['action'] === 'recovery'),
+    [false, false, true, false],
+  );
+  assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
+}
+
 test('a head write that fails (a full disk) is tried again while the writer idles, not left behind the records until the next one', async (t) => {
   const { dir, said, spaceReturns } = await headSaveFailed(t, 'head-retry');
   assert.equal(said(/could not update the head/), 1);
@@ -102,13 +113,7 @@ test('a lagging head replaced while the writer idles is not taken as left: the n
   await new Promise((resolve) => setTimeout(resolve, 250)); // two idle polls: neither writes through the link nor adopts it
   assert.ok(lstatSync(head).isSymbolicLink());
   await writer.append(auditRecord(3));
-  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
-  const records = trailRecords(dir);
-  assert.deepEqual(
-    records.map((record) => record['action'] === 'recovery'),
-    [false, false, true, false],
-  );
-  assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
+  impostorMovedBeforeThirdRecord(dir, victim);
 });
 
 test('a head write cut short (a file size limit part-way through it) counts as failed and is tried again', async (t) => {
@@ -145,13 +150,7 @@ test('a head replaced by a link during a busy stretch is not taken as left when 
   await writerWentIdle(writer);
   await writer.append(auditRecord(3));
   writer.close();
-  assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
-  const records = trailRecords(dir);
-  assert.deepEqual(
-    records.map((record) => record['action'] === 'recovery'),
-    [false, false, true, false],
-  );
-  assert.equal(records[2]!['input_summary']['impostor_moved']['was'], 'a symbolic link');
+  impostorMovedBeforeThirdRecord(dir, victim);
 });
 
 for (const [how, putBack] of [

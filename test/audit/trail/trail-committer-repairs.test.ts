@@ -112,52 +112,57 @@ test('a torn line another program left while the writer holds the lock is closed
   assert.deepEqual(recoveries(dir), [{ torn_lines: [{ file: FILE, line: 3, bytes: 11, after_seq: 2 }] }]);
 });
 
-test('a file replaced while the writer holds the lock by one of the same size is told apart by its inode: the next record goes to the file at the path, not to the one it replaced', async () => {
-  const dir = makeTempDir('committer-repairs-same-size');
-  const writer = new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) });
-  await writer.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
-  await writerWentIdle(writer); // still holding the lock, the file still open
-  // A copy put in its place (an editor saving, a restore): same bytes, same size, another inode.
+/** A copy put in place of the day file (an editor saving, a restore): the same bytes and size, another inode. */
+function replaceWithCopy(dir: string): void {
   const copy = join(dir, 'copy.tmp');
   copyFileSync(join(dir, FILE), copy);
   renameSync(copy, join(dir, FILE));
-  await writer.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
-  writer.close();
-  // Written through the descriptor it still held, record 2 would have gone to the replaced file, unlinked: lost.
-  assert.deepEqual(lines(dir), [
-    ['tool_call', '1'],
-    ['recovery', null],
-    ['tool_call', '2'],
-  ]);
-  // The record the copy holds is not one the writer wrote to that file: foreign to it, and said so.
-  assert.deepEqual(
-    recoveries(dir).map((summary) => Object.keys(summary)),
-    [['moved_file', 'foreign_lines']],
-  );
-});
+}
 
-test('a file replaced while no writer holds the lock by one of the same size is told apart by its inode when the next writer takes the lock', async () => {
-  const dir = makeTempDir('committer-repairs-same-size-unlocked');
-  const writer = (): ChainedTrailWriter => new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) });
-  const first = writer();
-  await first.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
-  first.close();
-  const copy = join(dir, 'copy.tmp');
-  copyFileSync(join(dir, FILE), copy);
-  renameSync(copy, join(dir, FILE));
-  const next = writer();
-  await next.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
-  next.close();
-  assert.deepEqual(lines(dir), [
-    ['tool_call', '1'],
-    ['recovery', null],
-    ['tool_call', '2'],
-  ]);
-  assert.deepEqual(
-    recoveries(dir).map((summary) => Object.keys(summary)),
-    [['moved_file', 'foreign_lines']],
-  );
-});
+for (const [when, writeAround] of [
+  [
+    'while the writer holds the lock: the next record goes to the file at the path, not through the descriptor it held',
+    async (writer: () => ChainedTrailWriter, replace: () => void) => {
+      const only = writer();
+      await only.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
+      await writerWentIdle(only); // still holding the lock, the file still open
+      replace();
+      await only.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
+      only.close();
+    },
+  ],
+  [
+    'while no writer holds the lock: the next writer to take it tells',
+    async (writer: () => ChainedTrailWriter, replace: () => void) => {
+      const first = writer();
+      await first.append(auditRecord(1, `${DAY}T12:00:00.000Z`));
+      first.close();
+      replace();
+      const next = writer();
+      await next.append(auditRecord(2, `${DAY}T12:00:01.000Z`));
+      next.close();
+    },
+  ],
+] as const) {
+  test(`a file replaced by one of the same size is told apart by its inode ${when}`, async () => {
+    const dir = makeTempDir('committer-repairs-same-size');
+    await writeAround(
+      () => new ChainedTrailWriter({ directory: dir, hasher, now: () => new Date(`${DAY}T12:00:00.000Z`) }),
+      () => replaceWithCopy(dir),
+    );
+    // Written through a descriptor to the replaced file, record 2 would be in no file at the path: lost.
+    assert.deepEqual(lines(dir), [
+      ['tool_call', '1'],
+      ['recovery', null],
+      ['tool_call', '2'],
+    ]);
+    // The record the copy holds is not one the writer wrote to that file: foreign to it, and said so.
+    assert.deepEqual(
+      recoveries(dir).map((summary) => Object.keys(summary)),
+      [['moved_file', 'foreign_lines']],
+    );
+  });
+}
 
 test('without AUDIT_RETENTION_DAYS no retention is planned: a new day leaves the earlier files as they are, and nothing is said of retention', async () => {
   const dir = makeTempDir('committer-no-retention');
