@@ -175,11 +175,6 @@ export class TrailEndTracker implements LeaseHolder {
     this.idling = true;
   }
 
-  /** An idle poll: a head whose save failed is tried again, rather than left behind the records until the next commit. */
-  stillIdle(): void {
-    this.saveHead();
-  }
-
   /**
    * Closes the head and notes it as left. Not one replaced while it was open (its saves went to the file it replaced),
    * nor one a save refused (a planted link): "none left", so that the next commit reads the head again.

@@ -24,9 +24,7 @@ export interface LeaseHolder {
   upkeep(now: number): void;
   /** No commit for IDLE_AFTER_MS and the lock kept: the head brought up to date and let go, to be reopened by path. */
   idle(): void;
-  /** Each later poll of an idle spell (IDLE_POLL_MS). */
-  stillIdle(): void;
-  /** Brings the head up to date now, if it lags. */
+  /** Brings the head up to date now, if it lags (also at each later poll of an idle spell: a failed save is retried). */
   saveHead(): void;
   /** The first commit after an idle spell comes. */
   resumed(): void;
@@ -259,7 +257,7 @@ export class TrailLockLease {
       this.idleSince = now;
       this.stats.idleHolds++;
       this.holder.idle();
-    } else this.holder.stillIdle();
+    } else this.holder.saveHead(); // one whose save failed, rather than left behind the records until the next commit
     this.arm(IDLE_POLL_MS);
   };
 
