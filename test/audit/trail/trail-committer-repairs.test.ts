@@ -82,6 +82,8 @@ test('a file that keeps changing under the writer within one commit is repaired 
     },
   ]);
   await writerWentIdle(writer);
+  // One more foreign line: its number is counted from where the writer took the file's end as it found it.
+  appendFileSync(join(dir, FILE), 'foreign 0\n');
   await writer.append(auditRecord(3, `${DAY}T12:00:02.000Z`));
   writer.close();
   assert.deepEqual(lines(dir), [
@@ -94,8 +96,11 @@ test('a file that keeps changing under the writer within one commit is repaired 
     ['recovery', null],
     ['recovery', null],
     ['tool_call', '2'],
+    'foreign 0',
+    ['recovery', null],
     ['tool_call', '3'],
   ]);
+  assert.deepEqual(recoveries(dir)[2], { foreign_lines: [{ file: FILE, line: 10 }] });
 });
 
 test('a torn line another program left while the writer holds the lock is closed with a newline before the next record', async () => {
