@@ -116,6 +116,8 @@ export class TrailHeadFile {
   private fd: number | null = null;
   /** The file's size as last seen or set through `fd`: truncate only when it changes. */
   private size = 0;
+  /** The inode of the file `fd` is open on, from the stat taken when it was opened. */
+  private ino = 0;
   /** Created by this object and its name not yet made durable (done at the first durable write). */
   private nameUnsynced = false;
 
@@ -153,12 +155,7 @@ export class TrailHeadFile {
 
   /** The inode of the file open for writing, or null if none is: the caller tells by it whether the path still leads there. */
   openInode(): number | null {
-    if (this.fd === null) return null;
-    try {
-      return fstatSync(this.fd).ino;
-    } catch {
-      return null;
-    }
+    return this.fd === null ? null : this.ino;
   }
 
   close(): void {
@@ -182,7 +179,7 @@ export class TrailHeadFile {
       this.nameUnsynced = true;
     }
     try {
-      this.size = fstatSync(this.fd).size;
+      ({ size: this.size, ino: this.ino } = fstatSync(this.fd));
     } catch (error) {
       this.close();
       throw error;
