@@ -1,6 +1,7 @@
-import { context as contextApi, trace, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
+import { context as contextApi, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, SamplingDecision, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
+import { startActiveSpanWith, type ActiveSpanArgs } from './start-active-span.js';
 
 /** Records every span and samples none: the record is written, nothing is exported on the audit's account. */
 const RECORD_ONLY: Sampler = {
@@ -47,11 +48,7 @@ export class AuditGuaranteedTracer implements Tracer {
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
   startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, parent: Context, fn: F): ReturnType<F>;
-  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: [F] | [SpanOptions, F] | [SpanOptions, Context, F]): ReturnType<F> {
-    const fn = rest[rest.length - 1] as F;
-    const options = rest.length > 1 ? (rest[0] as SpanOptions) : undefined;
-    const parent = rest.length > 2 ? (rest[1] as Context) : contextApi.active();
-    const span = this.startSpan(name, options, parent);
-    return contextApi.with(trace.setSpan(parent, span), () => fn(span)) as ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: ActiveSpanArgs<F>): ReturnType<F> {
+    return startActiveSpanWith((spanName, options, parent) => this.startSpan(spanName, options, parent), name, rest);
   }
 }

@@ -7,6 +7,9 @@ import type { RedactionConfig } from '../audit/redaction/redactor.js';
 import { openAuditFileOutput } from './audit-file-output.js';
 import { recordAuditEvent, type AuditEvent } from './audit-event.js';
 import { settledOnShutdown } from './settled-shutdown.js';
+import { TrailOnlyTracer } from './trail-only-tracer.js';
+
+const TRACER_NAME = 'mcp-audit-trail';
 
 export type { AuditEvent };
 
@@ -76,7 +79,8 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   });
   if (config.register ?? true) provider.register();
 
-  const tracer = provider.getTracer('mcp-audit-trail');
+  // With no other processor, the audit processor is the only reader of the trail's spans: they need none of the SDK's machinery.
+  const tracer = config.spanProcessors?.length ? provider.getTracer(TRACER_NAME) : new TrailOnlyTracer(auditProcessor, resource, TRACER_NAME);
   const awaitRecord = (span: Span): Promise<void> => auditProcessor.whenRecorded(span);
   return {
     logDir: exporter.logDir,

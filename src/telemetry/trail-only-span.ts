@@ -1,0 +1,178 @@
+import {
+  SpanStatusCode,
+  TraceFlags,
+  type Attributes,
+  type AttributeValue,
+  type Exception,
+  type HrTime,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
+import {
+  addHrTimes,
+  hrTimeDuration,
+  isAttributeValue,
+  millisToHrTime,
+  sanitizeAttributes,
+  timeInputToHrTime,
+  type InstrumentationScope,
+} from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { randomFillSync } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+
+/** What every span of one tracer shares. */
+export interface TrailOnlySpanScope {
+  /** The audit processor: the one reader of these spans. */
+  processor: Pick<SpanProcessor, 'onEnd'>;
+  resource: Resource;
+  instrumentationScope: InstrumentationScope;
+}
+
+// Ids come from a pool of random bytes refilled every 256 spans: one syscall's worth of entropy, not 6 Math.random calls per span.
+const ID_POOL = Buffer.alloc(24 * 256);
+let idOffset = ID_POOL.length;
+
+/** A W3C id of `bytes` random bytes in hex, never all zeros (an invalid id). */
+function randomId(bytes: 8 | 16): string {
+  if (idOffset + bytes > ID_POOL.length) {
+    randomFillSync(ID_POOL);
+    idOffset = 0;
+  }
+  const start = idOffset;
+  idOffset += bytes;
+  const id = ID_POOL.toString('hex', start, idOffset);
+  return ID_POOL.subarray(start, idOffset).some((byte) => byte !== 0) ? id : randomId(bytes);
+}
+
+export function newTraceId(): string {
+  return randomId(16);
+}
+
+/**
+ * A span that is only ever read back by the audit processor (see
+ * TrailOnlyTracer): the API's Span for the code that holds it, the SDK's
+ * ReadableSpan for the processor it is handed to when it ends. Timed as the
+ * SDK times its spans: the wall clock at the start, the monotonic clock for
+ * the duration.
+ */
+export class TrailOnlySpan implements Span, ReadableSpan {
+  readonly startTime: HrTime;
+  endTime: HrTime = [0, 0];
+  duration: HrTime = [0, 0];
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  readonly attributes: Attributes;
+  readonly links: Link[];
+  readonly events: TimedEvent[] = [];
+  ended = false;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  private readonly context: SpanContext;
+  /** performance.now() at the start, or null when the caller gave the start time (then the end is read off the wall clock). */
+  private readonly startedAt: number | null;
+
+  constructor(
+    public name: string,
+    readonly kind: SpanKind,
+    readonly parentSpanContext: SpanContext | undefined,
+    attributes: Attributes | undefined,
+    links: Link[] | undefined,
+    startTime: TimeInput | undefined,
+    private readonly scope: TrailOnlySpanScope,
+  ) {
+    this.context = { traceId: parentSpanContext?.traceId ?? newTraceId(), spanId: randomId(8), traceFlags: TraceFlags.SAMPLED };
+    if (parentSpanContext?.traceState) this.context.traceState = parentSpanContext.traceState;
+    this.startedAt = startTime === undefined ? performance.now() : null;
+    this.startTime = startTime === undefined ? millisToHrTime(Date.now()) : timeInputToHrTime(startTime);
+    this.attributes = sanitizeAttributes(attributes);
+    this.links = links ? links.map((link) => ({ ...link, attributes: sanitizeAttributes(link.attributes) })) : [];
+    this.resource = scope.resource;
+    this.instrumentationScope = scope.instrumentationScope;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue | undefined): this {
+    if (!this.ended && key !== '' && value != null && isAttributeValue(value)) this.attributes[key] = value;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    for (const [key, value] of Object.entries(attributes)) this.setAttribute(key, value);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    const timeGiven = time ?? (isTimeInput(attributesOrTime) ? attributesOrTime : undefined);
+    const attributes = isTimeInput(attributesOrTime) ? {} : sanitizeAttributes(attributesOrTime);
+    this.events.push({ name, attributes, time: this.timeOf(timeGiven), droppedAttributesCount: 0 });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (!this.ended) this.links.push({ ...link, attributes: sanitizeAttributes(link.attributes) });
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    // As the SDK: UNSET changes nothing, OK is final, and only an error keeps its (string) message.
+    if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK) return this;
+    const message = status.code === SpanStatusCode.ERROR && typeof status.message === 'string' ? status.message : undefined;
+    this.status = message === undefined ? { code: status.code } : { code: status.code, message };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    const error = typeof exception === 'string' ? { message: exception } : exception;
+    const attributes: Attributes = {};
+    if (error.name) attributes['exception.type'] = error.name;
+    if (error.message) attributes['exception.message'] = error.message;
+    if (error.stack) attributes['exception.stacktrace'] = error.stack;
+    this.addEvent('exception', attributes, time);
+  }
+
+  /** Hands the span to the audit processor, once. */
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    this.endTime = this.timeOf(endTime);
+    const duration = hrTimeDuration(this.startTime, this.endTime);
+    this.duration = duration[0] < 0 ? [0, 0] : duration;
+    this.ended = true;
+    this.scope.processor.onEnd(this);
+  }
+
+  private timeOf(time: TimeInput | undefined): HrTime {
+    if (time !== undefined) return timeInputToHrTime(time);
+    if (this.startedAt === null) return millisToHrTime(Date.now());
+    return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.startedAt));
+  }
+}
+
+function isTimeInput(value: unknown): value is TimeInput {
+  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number');
+}
