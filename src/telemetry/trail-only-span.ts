@@ -23,8 +23,8 @@ import {
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { randomFillSync } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { newSpanId, newTraceId } from './w3c-ids.js';
 
 /** What every span of one tracer shares. */
 export interface TrailOnlySpanScope {
@@ -32,26 +32,6 @@ export interface TrailOnlySpanScope {
   processor: Pick<SpanProcessor, 'onEnd'>;
   resource: Resource;
   instrumentationScope: InstrumentationScope;
-}
-
-// Ids come from a pool of random bytes refilled every 256 spans: one syscall's worth of entropy, not 6 Math.random calls per span.
-const ID_POOL = Buffer.alloc(24 * 256);
-let idOffset = ID_POOL.length;
-
-/** A W3C id of `bytes` random bytes in hex, never all zeros (an invalid id). */
-function randomId(bytes: 8 | 16): string {
-  if (idOffset + bytes > ID_POOL.length) {
-    randomFillSync(ID_POOL);
-    idOffset = 0;
-  }
-  const start = idOffset;
-  idOffset += bytes;
-  const id = ID_POOL.toString('hex', start, idOffset);
-  return ID_POOL.subarray(start, idOffset).some((byte) => byte !== 0) ? id : randomId(bytes);
-}
-
-export function newTraceId(): string {
-  return randomId(16);
 }
 
 /**
@@ -88,7 +68,7 @@ export class TrailOnlySpan implements Span, ReadableSpan {
     startTime: TimeInput | undefined,
     private readonly scope: TrailOnlySpanScope,
   ) {
-    this.context = { traceId: parentSpanContext?.traceId ?? newTraceId(), spanId: randomId(8), traceFlags: TraceFlags.SAMPLED };
+    this.context = { traceId: parentSpanContext?.traceId ?? newTraceId(), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED };
     if (parentSpanContext?.traceState) this.context.traceState = parentSpanContext.traceState;
     this.startedAt = startTime === undefined ? performance.now() : null;
     this.startTime = startTime === undefined ? millisToHrTime(Date.now()) : timeInputToHrTime(startTime);
