@@ -14,11 +14,13 @@ import {
 } from '@opentelemetry/api';
 import {
   addHrTimes,
+  hrTime,
   hrTimeDuration,
   isAttributeValue,
+  isTimeInput,
+  isTimeInputHrTime,
   millisToHrTime,
   sanitizeAttributes,
-  timeInputToHrTime,
   type InstrumentationScope,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -56,8 +58,11 @@ export class TrailOnlySpan implements Span, ReadableSpan {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
   private readonly context: SpanContext;
-  /** performance.now() at the start, or null when the caller gave the start time (then the end is read off the wall clock). */
-  private readonly startedAt: number | null;
+  /** performance.now() at the start, and what turns a performance.now() reading into this span's wall clock. */
+  private readonly startedAt = performance.now();
+  private readonly toWallClock: number;
+  /** The caller gave the start time: the end is then read off the wall clock, not the monotonic one. */
+  private readonly startGiven: boolean;
 
   constructor(
     public name: string,
@@ -70,8 +75,10 @@ export class TrailOnlySpan implements Span, ReadableSpan {
   ) {
     this.context = { traceId: parentSpanContext?.traceId ?? newTraceId(), spanId: newSpanId(), traceFlags: TraceFlags.SAMPLED };
     if (parentSpanContext?.traceState) this.context.traceState = parentSpanContext.traceState;
-    this.startedAt = startTime === undefined ? performance.now() : null;
-    this.startTime = startTime === undefined ? millisToHrTime(Date.now()) : timeInputToHrTime(startTime);
+    const now = Date.now();
+    this.toWallClock = now - (this.startedAt + performance.timeOrigin);
+    this.startGiven = startTime != null;
+    this.startTime = this.timeOf(startTime ?? now);
     this.attributes = sanitizeAttributes(attributes);
     this.links = links ? links.map((link) => ({ ...link, attributes: sanitizeAttributes(link.attributes) })) : [];
     this.resource = scope.resource;
@@ -88,13 +95,13 @@ export class TrailOnlySpan implements Span, ReadableSpan {
   }
 
   setAttributes(attributes: Attributes): this {
-    for (const [key, value] of Object.entries(attributes)) this.setAttribute(key, value);
+    for (const key in attributes) if (Object.hasOwn(attributes, key)) this.setAttribute(key, attributes[key]);
     return this;
   }
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
-    const timeGiven = time ?? (isTimeInput(attributesOrTime) ? attributesOrTime : undefined);
+    const timeGiven = isTimeInput(attributesOrTime) && !isTimeInput(time) ? attributesOrTime : time;
     const attributes = isTimeInput(attributesOrTime) ? {} : sanitizeAttributes(attributesOrTime);
     this.events.push({ name, attributes, time: this.timeOf(timeGiven), droppedAttributesCount: 0 });
     return this;
@@ -127,32 +134,36 @@ export class TrailOnlySpan implements Span, ReadableSpan {
     return !this.ended;
   }
 
+  /** As the SDK: a tool's `catch (e) { span.recordException(e) }` must not throw, whatever `e` is. */
   recordException(exception: Exception, time?: TimeInput): void {
-    const error = typeof exception === 'string' ? { message: exception } : exception;
+    const error: Partial<Exclude<Exception, string>> = typeof exception === 'string' ? { message: exception } : (exception ?? {});
     const attributes: Attributes = {};
-    if (error.name) attributes['exception.type'] = error.name;
+    const type = error.code ?? error.name;
+    if (type) attributes['exception.type'] = String(type);
     if (error.message) attributes['exception.message'] = error.message;
     if (error.stack) attributes['exception.stacktrace'] = error.stack;
-    this.addEvent('exception', attributes, time);
+    if (attributes['exception.type'] || attributes['exception.message']) this.addEvent('exception', attributes, time);
   }
 
   /** Hands the span to the audit processor, once. */
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     this.endTime = this.timeOf(endTime);
-    const duration = hrTimeDuration(this.startTime, this.endTime);
-    this.duration = duration[0] < 0 ? [0, 0] : duration;
+    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    if (this.duration[0] < 0) {
+      this.endTime = this.startTime;
+      this.duration = [0, 0];
+    }
     this.ended = true;
     this.scope.processor.onEnd(this);
   }
 
-  private timeOf(time: TimeInput | undefined): HrTime {
-    if (time !== undefined) return timeInputToHrTime(time);
-    if (this.startedAt === null) return millisToHrTime(Date.now());
+  /** The SDK's reading of a time given to a span; anything that is not a time (null, a string) is now. */
+  private timeOf(time: unknown): HrTime {
+    if (typeof time === 'number') return time <= performance.now() ? hrTime(time + this.toWallClock) : millisToHrTime(time);
+    if (time instanceof Date) return millisToHrTime(time.getTime());
+    if (isTimeInputHrTime(time)) return time;
+    if (this.startGiven) return millisToHrTime(Date.now());
     return addHrTimes(this.startTime, millisToHrTime(performance.now() - this.startedAt));
   }
-}
-
-function isTimeInput(value: unknown): value is TimeInput {
-  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number');
 }

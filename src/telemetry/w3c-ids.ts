@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 
-// A pool of random bytes refilled every 256 spans: one call for the entropy of 256 spans, where the SDK makes 6 Math.random calls per span.
+// A pool of random bytes, refilled once 6 KiB of ids are drawn from it: the SDK makes one Math.random call per 4 bytes of id.
 const POOL = Buffer.alloc(24 * 256);
 let offset = POOL.length;
 const ALL_ZEROS = { 8: '0'.repeat(16), 16: '0'.repeat(32) };

@@ -2,6 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace, type SpanContext } from '@ope
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { TrailOnlyTracer } from '../../src/telemetry/trail-only-tracer.js';
 
@@ -55,11 +56,12 @@ test('a span keeps what the SDK keeps: valid attributes, kind, links, events, an
   span.setStatus({ code: SpanStatusCode.UNSET });
   span.updateName('work renamed');
   span.end();
-  span.end(); // a second end hands nothing over again
+  span.end();
   span.setAttribute('late', 'ignored');
 
-  const [read] = ended();
-  assert.equal(ended().length, 0);
+  const spans = ended();
+  assert.equal(spans.length, 1, 'a second end hands nothing over again');
+  const [read] = spans;
   assert.equal(read!.name, 'work renamed');
   assert.equal(read!.kind, SpanKind.SERVER);
   assert.deepEqual(read!.attributes, { 'a.string': 'x', 'a.number': 1, b: true, c: [1, 2] });
@@ -119,4 +121,30 @@ test('times: the wall clock at the start and the monotonic clock after it; given
     ],
   );
   assert.deepEqual(reversed!.duration, [0, 0], 'an end before the start is a zero duration, as in the SDK');
+});
+
+test('what the SDK takes without throwing, this span takes too: no time, null times, performance.now() times, odd exceptions and statuses', () => {
+  const loose = tracer.startSpan('loose', { startTime: null as never });
+  loose.recordException(null as never);
+  loose.recordException({ code: 'ECONNRESET' });
+  loose.recordException('plain text');
+  loose.setAttributes(null as never);
+  loose.setStatus({ code: SpanStatusCode.ERROR, message: 42 as never });
+  loose.addEvent('at a performance time', performance.now());
+  loose.end(null as never);
+  const [read] = ended();
+  assert.deepEqual(
+    read!.events.map((event) => [event.name, event.attributes]),
+    [
+      ['exception', { 'exception.type': 'ECONNRESET' }],
+      ['exception', { 'exception.message': 'plain text' }],
+      ['at a performance time', {}],
+    ],
+  );
+  assert.deepEqual(read!.status, { code: SpanStatusCode.ERROR });
+  // A performance.now() reading is placed on the span's wall clock, as the SDK places it.
+  const eventMs = read!.events[2]!.time[0] * 1e3 + read!.events[2]!.time[1] / 1e6;
+  const startMs = read!.startTime[0] * 1e3 + read!.startTime[1] / 1e6;
+  assert.ok(Math.abs(eventMs - startMs) < 50, `event at ${eventMs}, span started at ${startMs}`);
+  assert.ok(read!.duration[0] >= 0 && read!.duration[0] < 1);
 });
