@@ -10,6 +10,7 @@ import { TOOL_CALL_ACTION } from '../audit/record/audit-record.js';
 import type { Redactor } from '../audit/redaction/redactor.js';
 import { cappedId, redactAndTruncate, type SummaryLimits, type SummaryReport } from '../audit/record/summarize.js';
 import { cappedWho, commonAttributes, type Who } from './caller-identity.js';
+import { HandlerSpanView } from './handler-span-view.js';
 import type { RequestAudit } from './method-audits.js';
 import { MAX_ERROR_LENGTH } from './tool-call-result.js';
 
@@ -36,7 +37,7 @@ export interface RequestFailure {
  */
 export class AuditedRequest {
   readonly span: Span;
-  /** The context to run the request's work in: the span, under the caller's traceparent if it sent one. */
+  /** The context to run the request's work in: the span (which the work cannot end), under the caller's traceparent if it sent one. */
   readonly context: Context;
   private readonly details: AuditDetails;
   private ended = false;
@@ -60,7 +61,7 @@ export class AuditedRequest {
     const carrier = typeof meta === 'object' && meta !== null ? meta : {};
     const parent = propagation.extract(context.active(), carrier);
     this.span = config.tracer.startSpan(audit.target ? `${method} ${audit.target}` : method, { kind: SpanKind.SERVER, attributes }, parent);
-    this.context = trace.setSpan(parent, this.span);
+    this.context = trace.setSpan(parent, new HandlerSpanView(this.span));
     this.details = {
       action: audit.action,
       toolName: audit.toolName,

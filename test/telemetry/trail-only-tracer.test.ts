@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { context, trace, type Span } from '@opentelemetry/api';
+import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -37,6 +37,15 @@ function auditedServer(trail: AuditTrail): McpServer {
   server.registerTool('slow', { inputSchema: { ms: z.number() } }, async ({ ms }) => {
     await new Promise((resolve) => setTimeout(resolve, ms));
     return { content: [{ type: 'text', text: 'done' }] };
+  });
+  // A tool's own instrumentation may mark the active span OK before failing, or end it: neither may cost the call its record.
+  server.registerTool('ok-then-throw', { inputSchema: {} }, () => {
+    trace.getActiveSpan()!.setStatus({ code: SpanStatusCode.OK });
+    throw new Error('failed after OK');
+  });
+  server.registerTool('ends-span', { inputSchema: {} }, () => {
+    trace.getActiveSpan()!.end();
+    return { content: [{ type: 'text', text: 'ended' }] };
   });
   // What a tool's own instrumentation sees: the active span, and a span of its own started under it.
   server.registerTool('spans', { inputSchema: {} }, () => {
@@ -132,4 +141,25 @@ test('startActiveSpan runs its function with the span active, under the parent i
     assert.equal(trace.getActiveSpan(), span);
     span.end();
   });
+});
+
+test("a tool that marks the call's span OK and then fails, or ends it, leaves its call's record as it happened, on either tracer", async () => {
+  for (const trail of [trailOnly, withSdk]) {
+    const client = await connectInMemory(auditedServer(trail));
+    const failed = (await client.callTool({ name: 'ok-then-throw', arguments: {} })) as CallToolResult;
+    const ended = await client.callTool({ name: 'ends-span', arguments: {} });
+    await client.close();
+    assert.equal(failed.isError, true);
+    assert.equal(text(ended), 'ended', 'answered, since its record is written');
+    const records = readTrail(trail.logDir);
+    const okThenThrow = records.filter((record) => record.tool_name === 'ok-then-throw');
+    assert.deepEqual(
+      okThenThrow.map((record) => [record.success, record.error]),
+      [[false, 'failed after OK']],
+    );
+    assert.deepEqual(
+      records.filter((record) => record.tool_name === 'ends-span').map((record) => record.success),
+      [true],
+    );
+  }
 });

@@ -34,7 +34,8 @@ export function isoTimestamp(ms: number): string {
  * patterns here, whoever built the details (see record-redaction.ts).
  */
 export function spanToAuditRecord(span: ReadableSpan, details: AuditDetails, redactor: Redactor = getDefaultRedactor()): AuditRecord {
-  const failed = span.status.code === SpanStatusCode.ERROR;
+  // The details' error counts too: a tool may have set OK, which is final, on the span before its call failed.
+  const failed = details.error != null || span.status.code === SpanStatusCode.ERROR;
   const { traceId, spanId } = span.spanContext();
   const record: AuditRecord = {
     timestamp: isoTimestamp(Math.floor(hrTimeToMilliseconds(span.startTime))),
