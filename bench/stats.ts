@@ -52,3 +52,24 @@ export function rangeText({ min, median, max }: Range): string {
 export function mebibytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** Rounds measured in pairs (the same round, before and after a change): the mean difference after − before, its standard error, and how many rounds the change made faster. */
+export interface PairedDifference {
+  mean: number;
+  standardError: number;
+  faster: number;
+  rounds: number;
+}
+
+export function pairedDifference(before: readonly number[], after: readonly number[]): PairedDifference {
+  if (before.length !== after.length || before.length < 2) throw new Error('paired rounds: two lists of the same length, at least 2');
+  const differences = after.map((value, index) => value - before[index]!);
+  const mean = differences.reduce((sum, value) => sum + value, 0) / differences.length;
+  const variance = differences.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (differences.length - 1);
+  return {
+    mean,
+    standardError: Math.sqrt(variance / differences.length),
+    faster: differences.filter((value) => value < 0).length,
+    rounds: differences.length,
+  };
+}
