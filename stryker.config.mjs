@@ -19,6 +19,8 @@ const modules = {
       'test/audit/trail/removed-log-directory.test.js', 'test/audit/trail/trail-lock-lease.test.js', 'test/audit/trail/fsync-durability.test.js',
       'test/audit/trail/hostile-log-directory.test.js', 'test/audit/trail/lost-lock-refresh.test.js'],
   },
+  // The trail's own spans (no SDK): what the audit processor reads off them, and what a tool's code may do to them.
+  span: { mutate: 'src/telemetry/trail-only-span.ts', tests: ['test/telemetry/trail-only-span.test.js', 'test/telemetry/trail-only-tracer.test.js'] },
   // The slower writer tests are in too: they alone kill the backlog's, retention's and the partial write's mutants.
   committer: {
     mutate: 'src/audit/trail/trail-committer.ts',

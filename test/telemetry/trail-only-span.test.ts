@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
+import { context, createTraceState, SpanKind, SpanStatusCode, trace, type SpanContext } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import assert from 'node:assert/strict';
@@ -111,7 +111,7 @@ test('times: the wall clock at the start and the monotonic clock after it; given
   const given = tracer.startSpan('given', { startTime: new Date(1_700_000_000_000) });
   given.end(new Date(1_700_000_000_250));
   const backwards = tracer.startSpan('backwards', { startTime: new Date(1_700_000_000_000) });
-  backwards.end(new Date(1_699_999_999_000));
+  backwards.end([1_699_999_999, 0]); // an HrTime, as the SDK takes it
   const [forward, reversed] = ended();
   assert.deepEqual(
     [forward!.startTime, forward!.duration],
@@ -147,4 +147,47 @@ test('what the SDK takes without throwing, this span takes too: no time, null ti
   const startMs = read!.startTime[0] * 1e3 + read!.startTime[1] / 1e6;
   assert.ok(Math.abs(eventMs - startMs) < 50, `event at ${eventMs}, span started at ${startMs}`);
   assert.ok(read!.duration[0] >= 0 && read!.duration[0] < 1);
+});
+
+test('the rest of the API as the SDK has it: trace state, links and events added later, event times, nothing changed after the end, a given start', () => {
+  const traceState = createTraceState('vendor=value');
+  const parentContext = trace.setSpanContext(context.active(), { ...PARENT, traceState });
+  const span = tracer.startSpan('later', {}, parentContext);
+  assert.equal(span.spanContext().traceState, traceState, "the parent's trace state goes on to the children");
+  const inherited = Object.create({ inherited: 'no' }) as Record<string, string>;
+  inherited['own'] = 'yes';
+  span.setAttributes(inherited);
+  span.addLink({ context: PARENT, attributes: { why: 'first' } });
+  span.addLinks([{ context: { ...PARENT, spanId: '1111111111111111' } }]);
+  span.addEvent('at a date', new Date(1_700_000_000_000));
+  span.addEvent('with attributes at a date', { n: 1 }, new Date(1_700_000_001_000));
+  span.end();
+  span.addEvent('too late');
+  span.addLink({ context: PARENT });
+  span.updateName('too late');
+  const [read] = ended();
+  assert.equal(read!.name, 'later');
+  assert.deepEqual(read!.attributes, { own: 'yes' });
+  assert.deepEqual(
+    read!.links.map((link) => [link.context.spanId, link.attributes]),
+    [
+      [PARENT.spanId, { why: 'first' }],
+      ['1111111111111111', {}],
+    ],
+  );
+  assert.deepEqual(
+    read!.events.map((event) => [event.name, event.attributes, event.time]),
+    [
+      ['at a date', {}, [1_700_000_000, 0]],
+      ['with attributes at a date', { n: 1 }, [1_700_000_001, 0]],
+    ],
+  );
+
+  assert.deepEqual((tracer.startSpan('no links') as unknown as ReadableSpan).links, []);
+  // A start given by the caller: the end is read off the wall clock, as the SDK does, not added to it by the monotonic clock.
+  const given = tracer.startSpan('given start', { startTime: Date.now() - 1000 });
+  given.end();
+  const [givenRead] = ended();
+  const durationMs = givenRead!.duration[0] * 1e3 + givenRead!.duration[1] / 1e6;
+  assert.ok(durationMs >= 990, `duration ${durationMs} ms`);
 });

@@ -102,6 +102,11 @@ test("without another processor the trail's spans are its own, and every record 
     assert.match(record.span_id, /^(?!0{16})[0-9a-f]{16}$/);
   }
   assert.equal(new Set(own.map((record) => record.span_id)).size, own.length);
+  // Durations come from the monotonic clock, to the microsecond, not from two wall-clock milliseconds.
+  assert.ok(
+    own.some((record) => !Number.isInteger(record.duration_ms)),
+    `durations: ${own.map((record) => record.duration_ms)}`,
+  );
   assert.equal(new Set(own.slice(0, 5).map((record) => record.trace_id)).size, 5, 'a call without a traceparent starts a trace of its own');
 });
 
