@@ -1,6 +1,7 @@
 import { context as contextApi, type Context, type Span, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import { BasicTracerProvider, SamplingDecision, type Sampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Resource } from '@opentelemetry/resources';
+import { INSTRUMENTATION_SCOPE } from './audit-trail.js';
 import { startActiveSpanWith, type ActiveSpanArgs } from './start-active-span.js';
 
 /** Records every span and samples none: the record is written, nothing is exported on the audit's account. */
@@ -31,7 +32,7 @@ export class AuditGuaranteedTracer implements Tracer {
     resource: Resource,
     private readonly warn: (message: string) => void,
   ) {
-    this.fallback = new BasicTracerProvider({ resource, sampler: RECORD_ONLY, spanProcessors: [auditProcessor] }).getTracer('mcp-audit-trail');
+    this.fallback = new BasicTracerProvider({ resource, sampler: RECORD_ONLY, spanProcessors: [auditProcessor] }).getTracer(INSTRUMENTATION_SCOPE);
   }
 
   startSpan(name: string, options?: SpanOptions, parent: Context = contextApi.active()): Span {

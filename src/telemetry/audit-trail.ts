@@ -9,7 +9,8 @@ import { recordAuditEvent, type AuditEvent } from './audit-event.js';
 import { settledOnShutdown } from './settled-shutdown.js';
 import { TrailOnlyTracer } from './trail-only-tracer.js';
 
-const TRACER_NAME = 'mcp-audit-trail';
+/** The instrumentation scope of the trail's tracers and meter. */
+export const INSTRUMENTATION_SCOPE = 'mcp-audit-trail';
 
 export type { AuditEvent };
 
@@ -80,7 +81,9 @@ export function startAuditTrail(config: AuditTrailConfig = {}): AuditTrail {
   if (config.register ?? true) provider.register();
 
   // With no other processor, the audit processor is the only reader of the trail's spans: they need none of the SDK's machinery.
-  const tracer = config.spanProcessors?.length ? provider.getTracer(TRACER_NAME) : new TrailOnlyTracer(auditProcessor, resource, TRACER_NAME);
+  const tracer = config.spanProcessors?.length
+    ? provider.getTracer(INSTRUMENTATION_SCOPE)
+    : new TrailOnlyTracer(auditProcessor, resource, INSTRUMENTATION_SCOPE);
   const awaitRecord = (span: Span): Promise<void> => auditProcessor.whenRecorded(span);
   return {
     logDir: exporter.logDir,

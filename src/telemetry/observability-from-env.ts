@@ -1,6 +1,7 @@
 import type { Resource } from '@opentelemetry/resources';
 import type { MetricReader } from '@opentelemetry/sdk-metrics';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace';
+import { INSTRUMENTATION_SCOPE } from './audit-trail.js';
 import { finishedWithin } from './bounded-wait.js';
 import { ForwardingSpanProcessor } from './forwarding-span-processor.js';
 import { OperationDurationProcessor } from './operation-duration-processor.js';
@@ -83,7 +84,7 @@ export async function observabilityFromEnv(resource: Resource, env: Env = proces
     };
     spanProcessors.push(
       new OperationDurationProcessor(
-        meterProvider.getMeter('mcp-audit-trail'),
+        meterProvider.getMeter(INSTRUMENTATION_SCOPE),
         () => bounded(meterProvider.shutdown(), 'shutdown'),
         () => bounded(meterProvider.forceFlush(), 'flush'),
       ),

@@ -6,7 +6,7 @@ import type { RedactionConfig } from '../audit/redaction/redactor.js';
 import { openAuditFileOutput } from './audit-file-output.js';
 import { recordAuditEvent, type AuditEvent } from './audit-event.js';
 import { AuditGuaranteedTracer } from './audit-guaranteed-tracer.js';
-import { serviceResource } from './audit-trail.js';
+import { INSTRUMENTATION_SCOPE, serviceResource } from './audit-trail.js';
 
 export interface SdkAuditTrailConfig {
   /** The service of records whose span the user's SDK dropped; OTEL_SERVICE_NAME overrides it, as in the SDK. */
@@ -81,7 +81,7 @@ export function auditTrailForNodeSdk(config: SdkAuditTrailConfig = {}): SdkAudit
   const spanProcessor = new StartNotingProcessor(audit);
   const warn = (message: string): void => void process.stderr.write(`mcp-audit-trail: ${message}\n`);
   const tracer = new AuditGuaranteedTracer(
-    trace.getTracer('mcp-audit-trail'),
+    trace.getTracer(INSTRUMENTATION_SCOPE),
     spanProcessor,
     (span) => spanProcessor.saw(span),
     serviceResource(config.serviceName),
