@@ -32,6 +32,7 @@ export interface BenchResults {
   overheadRounds: number;
   roundsAt10k: number;
   startupRounds: number;
+  startupIdleCpuMs: number;
   overhead: OverheadRow[];
   /** Sequential calls spaced in time, unaudited vs audited: informative, no target. */
   spaced: OverheadRow[];
@@ -283,18 +284,19 @@ export function renderReport(results: BenchResults): string {
 
   if (ran('startup'))
     add(
-      '## 5. Startup and idle memory',
+      '## 5. Startup, idle memory and idle CPU',
       '',
-      `Spawn of \`node dist/bench/bench-server.js <variant>\` to the answer of the first \`tools/list\` (the initialize handshake included), ${results.startupRounds} rounds, alternating. The unaudited variant loads no OpenTelemetry module at all. Idle RSS is read from /proc after the first answer and a pause.`,
+      `Spawn of \`node dist/bench/bench-server.js <variant>\` to the answer of the first \`tools/list\` (the initialize handshake included), ${results.startupRounds} rounds, alternating. The unaudited variant loads no OpenTelemetry module at all. Then one \`bench_echo\` call and a pause; idle RSS is read from /proc then, and idle CPU is the server's CPU time (${cpuSourceText(results.cpuSource)}) over the ${fixed(results.startupIdleCpuMs / 1000, 1)} s that follow, per second: what the server costs while no call comes.`,
       '',
       table(
-        ['variant', 'startup ms (median)', 'vs unaudited', 'idle RSS', 'vs unaudited'],
+        ['variant', 'startup ms (median)', 'vs unaudited', 'idle RSS', 'vs unaudited', 'idle CPU µs per s (median)'],
         results.startup.map((row) => [
           row.variant,
           fixed(row.startupMs, 0),
           ratioText(row.vsBaseline),
           mebibytes(row.idleRssBytes),
           ratioText(row.idleRssVsBaseline),
+          fixed(row.idleCpuUsPerSecond, 0),
         ]),
       ),
       '',

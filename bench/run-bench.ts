@@ -50,6 +50,7 @@ interface BenchPlan {
   startupRounds: number;
   /** Pause after a server's first answer before its idle RSS is read. */
   startupIdleSettleMs: number;
+  startupIdleCpuMs: number;
   cliRecords: number;
   /** `mcp-audit proxy` against the server spoken to directly (issue 11). */
   proxy: ProxyPlan;
@@ -89,6 +90,7 @@ const PLAN: BenchPlan = quick
       profile: { calls: { lookup_inventory: 50, bench_echo: 150 }, warmupCalls: 20 },
       startupRounds: 2,
       startupIdleSettleMs: 500,
+      startupIdleCpuMs: 500,
       cliRecords: 10_000,
       proxy: {
         concurrency: [
@@ -150,6 +152,7 @@ const PLAN: BenchPlan = quick
       profile: { calls: { lookup_inventory: 3_000, bench_echo: 5_000 }, warmupCalls: 500 },
       startupRounds: 10,
       startupIdleSettleMs: 1000,
+      startupIdleCpuMs: 2000,
       cliRecords: 1_000_000,
       proxy: {
         concurrency: [
@@ -262,7 +265,15 @@ try {
     return results;
   });
   const startup = await timer.run('startup', [], () =>
-    measureStartup({ variants: ['unaudited', 'audited'], rounds: PLAN.startupRounds, idleSettleMs: PLAN.startupIdleSettleMs }, bench),
+    measureStartup(
+      {
+        variants: ['unaudited', 'audited'],
+        rounds: PLAN.startupRounds,
+        idleSettleMs: PLAN.startupIdleSettleMs,
+        idleCpuMs: PLAN.startupIdleCpuMs,
+      },
+      bench,
+    ),
   );
   const durability = await timer.run('durability', [], () =>
     measureOverhead(
@@ -311,6 +322,7 @@ try {
     overheadRounds: PLAN.overhead.rounds,
     roundsAt10k: PLAN.overheadAt10k.rounds,
     startupRounds: PLAN.startupRounds,
+    startupIdleCpuMs: PLAN.startupIdleCpuMs,
     overhead,
     spaced,
     spacedPlan: PLAN.spaced,

@@ -149,6 +149,10 @@ export class TrailEndTracker implements LeaseHolder {
     if (this.headLags && now - this.headLagsSince >= UPKEEP_LATE_MS) this.saveHead();
   }
 
+  get headBehind(): boolean {
+    return this.headLags && this.position !== null;
+  }
+
   /** reopen() (SIGHUP): look at the current file before the next write. */
   recheck(): void {
     this.fileCheckedAt = 0;

@@ -37,6 +37,42 @@ test('a writer alone keeps the lock through idle spells: calls spaced in time ta
   assert.deepEqual((await verifyTrail(dir, { hasher })).problems, []);
 });
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('a lone commit is followed by the idle spell in the same turn of the event loop, not by a timer 20 ms later', async () => {
+  const dir = makeTempDir('lease-lone');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher });
+  await writer.append(auditRecord(1));
+  await nextTurn();
+  assert.equal(writer.stats.idleHolds, 1, 'idle once its turn is done');
+  assert.equal(headSeq(dir), 1, 'the head saved as the writer goes idle');
+  writer.close();
+});
+
+test('commits that follow each other are one busy stretch: the first alone goes idle at once, the rest do not', async () => {
+  const dir = makeTempDir('lease-stretch');
+  const writer = new ChainedTrailWriter({ directory: dir, hasher });
+  // Each awaited in the same run of promise jobs: no turn of the event loop in between.
+  for (let seq = 1; seq <= 50; seq++) await writer.append(auditRecord(seq));
+  assert.equal(writer.stats.idleHolds, 0, JSON.stringify(writer.stats));
+  await writerWentIdle(writer);
+  // Each in a turn of its own, well within 20 ms of the last: only the first, alone, is followed by an idle spell.
+  const idleHolds = writer.stats.idleHolds;
+  let last = 0;
+  let stalls = 0; // a busy machine may hold this loop up past 20 ms: that commit is alone again
+  for (let seq = 51; seq <= 70; seq++) {
+    if (last > 0 && Date.now() - last >= 15) stalls++;
+    last = Date.now();
+    await writer.append(auditRecord(seq));
+    await nextTurn();
+  }
+  const spells = writer.stats.idleHolds - idleHolds;
+  assert.ok(spells >= 1 && spells <= 1 + stalls, `${spells} idle spells in one stretch (${stalls} stalls): ${JSON.stringify(writer.stats)}`);
+  assert.ok(writer.stats.headWrites <= 10 + stalls, `head written ${writer.stats.headWrites} times for 70 records`);
+  writer.close();
+  assert.deepEqual((await verifyTrail(dir, { hasher })).problems, []);
+});
+
 test('an idle holder keeps its lock fresh past the stale time, and hands it over at once to a process that asks', async () => {
   const dir = makeTempDir('lease-handover');
   const writer = new ChainedTrailWriter({ directory: dir, hasher, lockStaleMs: 2000 });
