@@ -36,8 +36,9 @@ const BACKLOG_RETRY_MS = 1000;
  * cost a commit, not a taking of the lock each.
  *
  * The head is rewritten before the lock is let go, on a new file, every
- * 20 ms while the writer is busy and 20 ms after its last commit
- * (trail-end-tracker.ts), so the next holder always finds it current; what a
+ * 20 ms while the writer is busy and 20 ms after its last commit, or right
+ * after a lone one (trail-end-tracker.ts, trail-lock-lease.ts), so the next
+ * holder always finds it current; what a
  * crash can leave lagging, and what that costs, is said once, in trail-head.ts.
  *
  * A file moved away (logrotate, a shipper) is noticed by its inode when the

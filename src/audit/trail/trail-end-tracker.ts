@@ -150,7 +150,7 @@ export class TrailEndTracker implements LeaseHolder {
   }
 
   get headBehind(): boolean {
-    return this.headLags && this.position !== null;
+    return this.headLags && this.position !== null && this.headSaveFails && !this.headRefused;
   }
 
   /** reopen() (SIGHUP): look at the current file before the next write. */

@@ -6,7 +6,10 @@ import { checkOwnDirectory, type OnTightened } from './owned-files.js';
 
 /** How long a writer keeps the lock through a busy stretch once another process noted that it waits. */
 const LOCK_HOLD_MAX_MS = 20;
-/** After its last commit, when the holder brings the head up to date: it then holds the lock idle, or lets it go. */
+/**
+ * After its last commit, when the holder brings the head up to date: it then holds the lock idle, or lets it go. Also
+ * the gap after which a commit counts as lone, and goes idle as soon as its turn of the event loop is done.
+ */
 const IDLE_AFTER_MS = 20;
 /**
  * While idle with the lock, how often the holder looks at the waiting note where a waiter may be on another host (no
@@ -27,9 +30,9 @@ const YIELD_MS = 2;
 /** What the lease tells its holder: periodically while it keeps the lock, and just before it lets it go. */
 export interface LeaseHolder {
   upkeep(now: number): void;
-  /** Whether the head is behind the records (its save failed): an idle spell then retries it every IDLE_POLL_MS. */
+  /** Whether a save of the head failed and is worth trying again: an idle spell then retries it every IDLE_POLL_MS. */
   readonly headBehind: boolean;
-  /** No commit for IDLE_AFTER_MS and the lock kept: the head brought up to date and let go, to be reopened by path. */
+  /** No commit for IDLE_AFTER_MS (or a lone one just done) and the lock kept: the head brought up to date and let go, to be reopened by path. */
   idle(): void;
   /** Brings the head up to date now, if it lags (also at each later poll of an idle spell: a failed save is retried). */
   saveHead(): void;
@@ -51,9 +54,12 @@ export interface LeaseHolder {
  * waiter waits at most about IDLE_POLL_MS + 2 × LOCK_HOLD_MAX_MS).
  *
  * A commit that comes IDLE_AFTER_MS or more after the previous one (a lone call, the common case of real traffic)
- * is followed at once, once its turn of the event loop is done, by what IDLE_AFTER_MS of idle would bring: the head
- * saved and let go, or the lock let go. Its process is awake then; a timer 20 ms later woke an idle process for it.
- * A commit that follows within IDLE_AFTER_MS starts a busy stretch, and the timer takes over as before.
+ * and would be followed by an idle hold (no contention, a watched note) goes idle as soon as its turn of the event
+ * loop is done: the process is awake then, where a timer IDLE_AFTER_MS later woke it again. A commit that follows
+ * within IDLE_AFTER_MS starts a busy stretch, and the timer takes over.
+ *
+ * Holding idle without polling relies on waiters touching the note again at every try (every 1 ms): a touch made
+ * before the watch was set, or an event lost, is followed by another.
  * Once another process wanted the lock (within CONTENTION_MEMORY_MS), or where the note cannot be watched, the
  * writer lets the lock go after IDLE_AFTER_MS of idle instead, and at least every LOCK_HOLD_UNCHECKED_MAX_MS
  * without a watch.
@@ -67,7 +73,7 @@ export class TrailLockLease {
   /** When the holder last looked at the waiting note in a busy stretch (at commits). */
   private waitersCheckedAt = 0;
   private lastCommitAt = 0;
-  /** Since when the lock is held with no commit (IDLE_AFTER_MS after the last); null while not idle. */
+  /** Since when the lock is held with no commit (IDLE_AFTER_MS after the last, or right after a lone one); null while not idle. */
   private idleSince: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private waiterNoted = false;
@@ -77,8 +83,8 @@ export class TrailLockLease {
   private committing = false;
   /** Commits so far: the rest after a lone commit is skipped if another came meanwhile. */
   private commits = 0;
-  /** Whether a waiter on another host could go unseen by the watch: then an idle holder polls the note. Found at each taking. */
-  private pollWhileIdle = true;
+  /** Whether a waiter on another host could go unseen by the watch: then an idle holder polls the note. Found at the first taking. */
+  private pollWhileIdle: boolean | null = null;
 
   constructor(
     private readonly lock: CrossProcessLock,
@@ -149,7 +155,8 @@ export class TrailLockLease {
     this.lastCommitAt = now;
     this.commits++;
     if (this.timer) return;
-    if (alone) setImmediate(this.afterLoneCommit, this.commits);
+    // Contended or unwatched, the lock is let go after IDLE_AFTER_MS: other batches of this process may come meanwhile.
+    if (alone && this.holdsIdle(now)) setImmediate(this.afterLoneCommit, this.commits);
     else this.arm(IDLE_AFTER_MS);
   }
 
@@ -169,9 +176,8 @@ export class TrailLockLease {
   }
 
   /**
-   * A commit comes after an idle spell: the head is saved IDLE_AFTER_MS after it again, not at the next poll. A new
-   * busy stretch begins: the note, looked at by the idle polls, is looked at again LOCK_HOLD_MAX_MS into it (or when
-   * idle again), not by this commit on its caller's path.
+   * A commit comes after an idle spell: the idle poll, if any, stops. A new busy stretch begins: the note is looked at
+   * again LOCK_HOLD_MAX_MS into it (or, where idle polls, when idle again), not by this commit on its caller's path.
    */
   private wake(): void {
     if (this.idleSince === null) return;
@@ -225,7 +231,8 @@ export class TrailLockLease {
     this.waiterNoted = false;
     this.stats.locksTaken++;
     this.lock.waitingNote.watch(this.waiterNotedNow);
-    this.pollWhileIdle = !onlyThisHostWrites(this.directory);
+    // Once: a statfs at every taking would be a round trip on a network filesystem, where takings come every 20 ms under contention.
+    this.pollWhileIdle ??= !onlyThisHostWrites(this.directory);
   }
 
   private readonly waiterNotedNow = (): void => {
@@ -278,9 +285,14 @@ export class TrailLockLease {
     if (commit === this.commits && this.heldSince !== null && !this.timer) this.rest(Date.now());
   };
 
+  /** Whether an idle spell now would keep the lock: another process did not want it lately, and the note is watched. */
+  private holdsIdle(now: number): boolean {
+    return this.lock.waitingNote.watched && now - this.contendedAt >= CONTENTION_MEMORY_MS;
+  }
+
   /** No commit for a while: let the lock go, hand it over, or keep it idle (polled only where it must be). */
   private rest(now: number): void {
-    if (!this.lock.waitingNote.watched || now - this.contendedAt < CONTENTION_MEMORY_MS) {
+    if (!this.holdsIdle(now)) {
       this.release();
       return;
     }

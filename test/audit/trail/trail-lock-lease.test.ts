@@ -52,6 +52,7 @@ test('a lone commit is followed by the idle spell in the same turn of the event 
 test('commits that follow each other are one busy stretch: the first alone goes idle at once, the rest do not', async () => {
   const dir = makeTempDir('lease-stretch');
   const writer = new ChainedTrailWriter({ directory: dir, hasher });
+  const started = Date.now();
   // Each awaited in the same run of promise jobs: no turn of the event loop in between.
   for (let seq = 1; seq <= 50; seq++) await writer.append(auditRecord(seq));
   assert.equal(writer.stats.idleHolds, 0, JSON.stringify(writer.stats));
@@ -59,7 +60,7 @@ test('commits that follow each other are one busy stretch: the first alone goes 
   // Each in a turn of its own, well within 20 ms of the last: only the first, alone, is followed by an idle spell.
   const idleHolds = writer.stats.idleHolds;
   let last = 0;
-  let stalls = 0; // a busy machine may hold this loop up past 20 ms: that commit is alone again
+  let stalls = 0; // a busy machine may hold this loop up past 20 ms: the timer goes idle, and the next commit is alone again
   for (let seq = 51; seq <= 70; seq++) {
     if (last > 0 && Date.now() - last >= 15) stalls++;
     last = Date.now();
@@ -67,8 +68,10 @@ test('commits that follow each other are one busy stretch: the first alone goes 
     await nextTurn();
   }
   const spells = writer.stats.idleHolds - idleHolds;
-  assert.ok(spells >= 1 && spells <= 1 + stalls, `${spells} idle spells in one stretch (${stalls} stalls): ${JSON.stringify(writer.stats)}`);
-  assert.ok(writer.stats.headWrites <= 10 + stalls, `head written ${writer.stats.headWrites} times for 70 records`);
+  assert.ok(spells >= 1 && spells <= 1 + 2 * stalls, `${spells} idle spells in one stretch (${stalls} stalls): ${JSON.stringify(writer.stats)}`);
+  // Once per 20 ms of a busy stretch, and at each idle spell: not once per record.
+  const bound = 4 + 2 * stalls + Math.ceil((Date.now() - started) / 20);
+  assert.ok(writer.stats.headWrites <= bound, `head written ${writer.stats.headWrites} times for 70 records (at most ${bound})`);
   writer.close();
   assert.deepEqual((await verifyTrail(dir, { hasher })).problems, []);
 });
