@@ -121,6 +121,11 @@ export class MessageAuditor {
     return this.records.refusal(span);
   }
 
+  /** Whether a request with this id awaits its response here (its audit begun). */
+  isPending(id: JsonRpcId): boolean {
+    return this.pending.has(idKey(id));
+  }
+
   /**
    * A message (or batch) from the server. Undefined: pass it on now. A
    * promise: hold it until it resolves, then send the replacement it gives,

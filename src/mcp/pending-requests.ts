@@ -24,6 +24,10 @@ export class PendingRequests<Entry> {
     return false;
   }
 
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   /** Removes and returns the oldest pending request with this key. */
   take(key: string): Entry | undefined {
     const queue = this.byKey.get(key);

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import { ChildServer, describeExit, type ChildExit } from './child-server.js';
+import { isRequest, paramsObject, type JsonRpcMessage } from '../mcp/json-rpc.js';
 import { isBlank, LineSplitter, textLength } from '../mcp/line-splitter.js';
 import type { RejectedMessage } from '../mcp/message-screen.js';
 import { refusalAnswers } from '../mcp/refusal-answer.js';
@@ -24,6 +25,7 @@ export interface StdioProxyConfig {
 
 /** Longest excerpt of a stray stdout line quoted on stderr. */
 const NOISE_EXCERPT = 200;
+const INTERNAL_ERROR = -32603;
 
 /**
  * Stands between an MCP client and a server it starts, on stdio. Every line
@@ -91,7 +93,37 @@ export class StdioProxy {
     }
     // Seen after it is passed on, so that the server starts while the proxy records the request; still pending
     // before any response can come, since the server's stdout is read on a later turn of the event loop.
-    this.config.auditor.fromClient(screened.accepted);
+    try {
+      this.config.auditor.fromClient(screened.accepted);
+    } catch (error) {
+      this.unaudited(screened.accepted, error);
+    }
+  }
+
+  /**
+   * The auditor threw on a message already passed on (a bug of ours, or a message no test foresaw). Thrown out of the
+   * input's handler it would have stopped the proxy, leaving this call and every call in flight without a record.
+   * Each request of it not pending is recorded as failed and answered with an error now; the server's own answer,
+   * matching no pending request, is then dropped (and recorded).
+   */
+  private unaudited(payload: JsonRpcMessage | JsonRpcMessage[], error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.config.log(`could not audit a message from the client (${reason}); its requests are answered with an error`);
+    const batch = Array.isArray(payload);
+    const refused: RejectedMessage[] = [];
+    for (const message of batch ? payload : [payload]) {
+      if (!isRequest(message) || this.config.auditor.isPending(message.id)) continue;
+      refused.push({
+        code: INTERNAL_ERROR,
+        message: `the proxy could not audit this request (${reason}): the server received it, and its outcome is not recorded`,
+        id: message.id,
+        sentId: message.id,
+        method: message.method,
+        params: paramsObject(message),
+        answered: true,
+      });
+    }
+    if (refused.length > 0) this.refuse(refused, batch);
   }
 
   /** Never passed to the server: recorded, then answered (an array for a batch), as the embedded server answers. */
