@@ -1,10 +1,12 @@
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import { INTERNAL_ERROR } from '../mcp/json-rpc.js';
 import type { OversizedBodyRecorder } from './oversized-body-records.js';
+
+export { INTERNAL_ERROR };
 
 /** JSON-RPC error codes used by the HTTP front. */
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
-export const INTERNAL_ERROR = -32603;
 /** Server-defined: refused for a reason of the HTTP layer (auth, capacity, session). */
 export const REFUSED = -32001;
 

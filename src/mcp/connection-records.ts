@@ -2,12 +2,10 @@ import type { Span, Tracer } from '@opentelemetry/api';
 import { SESSION_END_ACTION, SESSION_START_ACTION } from '../audit/record/audit-record.js';
 import type { SummaryReport } from '../audit/record/summarize.js';
 import type { Who } from './caller-identity.js';
-import { errorResponse, type JsonRpcId, type JsonRpcResponse } from './json-rpc.js';
+import { errorResponse, INTERNAL_ERROR, type JsonRpcId, type JsonRpcResponse } from './json-rpc.js';
 import type { RecordLoss } from './refusal-answer.js';
 import { sessionEndFields, sessionEventSpan, type SessionFields } from './session-record.js';
 import { auditWriteFailure } from './tool-call-result.js';
-
-const INTERNAL_ERROR = -32603;
 
 /**
  * The record-keeping of one audited connection: its session (started by an

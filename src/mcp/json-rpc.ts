@@ -5,6 +5,9 @@
  */
 export type JsonRpcId = string | number | null;
 
+/** JSON-RPC's internal error: what a caller gets when its record could not be written, or its request was abandoned. */
+export const INTERNAL_ERROR = -32603;
+
 export interface JsonRpcRequest {
   jsonrpc: '2.0';
   id: JsonRpcId;

@@ -6,6 +6,7 @@ import { DEFAULT_SUMMARY_LIMITS, newSummaryReport, type SummaryLimits } from '..
 import { AuditedRequest, type AuditedRequestConfig } from './audited-request.js';
 import { ConnectionRecords } from './connection-records.js';
 import {
+  INTERNAL_ERROR,
   errorResponse,
   idKey,
   isNotification,
@@ -58,8 +59,6 @@ interface Pending {
   carrier: RequestCarrier;
   audited: AuditedRequest | null;
 }
-
-const INTERNAL_ERROR = -32603;
 
 /**
  * Audits an MCP connection from its JSON-RPC messages alone, whoever wrote

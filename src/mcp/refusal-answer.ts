@@ -1,8 +1,6 @@
-import { errorResponse, type JsonRpcResponse } from './json-rpc.js';
+import { errorResponse, INTERNAL_ERROR, type JsonRpcResponse } from './json-rpc.js';
 import type { RejectedMessage } from './message-screen.js';
 import { auditWriteFailure } from './tool-call-result.js';
-
-const INTERNAL_ERROR = -32603;
 
 /** What became of a refused message's record: undefined once it is written (or no record is awaited), else why it could not be. */
 export type RecordLoss = { error: unknown } | undefined;

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { MessageAuditor } from '../mcp/message-auditor.js';
 import { ChildServer, describeExit, type ChildExit } from './child-server.js';
-import { isRequest, paramsObject, type JsonRpcMessage } from '../mcp/json-rpc.js';
+import { INTERNAL_ERROR, isRequest, paramsObject, type JsonRpcMessage } from '../mcp/json-rpc.js';
 import { isBlank, LineSplitter, textLength } from '../mcp/line-splitter.js';
 import type { RejectedMessage } from '../mcp/message-screen.js';
 import { refusalAnswers } from '../mcp/refusal-answer.js';
@@ -25,7 +25,6 @@ export interface StdioProxyConfig {
 
 /** Longest excerpt of a stray stdout line quoted on stderr. */
 const NOISE_EXCERPT = 200;
-const INTERNAL_ERROR = -32603;
 
 /**
  * Stands between an MCP client and a server it starts, on stdio. Every line
